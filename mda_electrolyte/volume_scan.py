@@ -63,10 +63,17 @@ def _min_scan_distance():
 
 
 def __getattr__(name):
-    # MIN_SCAN_DISTANCE stays readable under its documented name, always the RDF's bound
+    # MIN_SCAN_DISTANCE stays readable under its documented name, always the RDF's bound;
+    # any other missing name is Python's own AttributeError
     if name == "MIN_SCAN_DISTANCE":
         return _min_scan_distance()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    # the name __getattr__ serves, listed: dir(), tab completion and the "did you mean"
+    # of a misspelt attribute's AttributeError did not know MIN_SCAN_DISTANCE
+    return sorted({*globals(), "MIN_SCAN_DISTANCE"})
 
 #: Largest scale factor: at s = 100 molecules a few Å apart in the liquid are hundreds of Å
 #: apart, beyond the cutoff of any model and of D3 (50 Å), where E_inter has reached 0; a
@@ -88,7 +95,16 @@ def rigid_scaled_atoms(atoms, ids, scale):
     ids : array_like of int, shape (n_atoms,)
         Molecule index of every atom.
     scale : float
-        Linear scale factor ``s`` (the volume scales by ``s³``).
+        Linear scale factor ``s`` (the volume scales by ``s³``): finite, > 0 and at most
+        :data:`MAX_SCALE`.
+
+    Raises
+    ------
+    TypeError
+        ``atoms`` that are not an :class:`ase.Atoms`.
+    ValueError
+        A frame not periodic in all directions, a scale factor out of its bounds or not a
+        number (a flag, text), molecules that cannot be made whole.
 
     Returns
     -------
@@ -96,10 +112,17 @@ def rigid_scaled_atoms(atoms, ids, scale):
         Positions ``s τ_j + ξ_i`` (whole molecules, not wrapped into the cell) and cell ``s`` times
         the original; no calculator.
     """
+    from ase import Atoms
+
+    if not isinstance(atoms, Atoms):
+        # a Universe or a list failed on a missing attribute (AttributeError: 'list' object
+        # has no attribute 'pbc')
+        raise TypeError(f"atoms must be an ase.Atoms frame, not {type(atoms).__name__}")
     if not np.all(atoms.pbc):
         raise ValueError("a volume scan needs periodic frames with a box")
-    if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale factors must be positive and finite, not {scale}")
+    # the scan's own bounds: "1.1" failed in numpy's isfinite with a TypeError, [1.1] in a
+    # comparison, True scaled by 1, and 1e300 gave an infinite cell
+    scale = check_number("scale", scale, above=0, maximum=MAX_SCALE)
     ids = np.asarray(ids)
     cell = atoms.cell.array
     whole = make_whole(atoms.positions, ids, cell)
@@ -282,17 +305,11 @@ class RigidVolumeScan(FrameAnalysis):
             # every model call made twice for a reference curve that is the model's own
             raise ValueError("the reference is the calculator under test itself: give the "
                              "reference method's calculator, or reference=None")
-        if isinstance(scales, (str, bytes)) or np.ndim(scales) != 1 or len(scales) == 0:
+        # one by one (np.asarray would take True as 1.0 and "1.1" as 1.1); results are keyed
+        # by f"{s:g}": two factors with one key would leave one of them out
+        if isinstance(scales, np.ndarray) and scales.ndim != 1:
             raise ValueError(f"scales must be a non-empty sequence of numbers, not {scales!r}")
-        # one by one: np.asarray would take True as 1.0 and "1.1" as 1.1
-        scales = np.array([check_number(f"scales[{k}]", s, above=0, maximum=MAX_SCALE)
-                           for k, s in enumerate(scales)], dtype=np.float64)
-        # results are keyed by f"{s:g}": two factors with one key would leave one of them out
-        keys = [f"{s:g}" for s in scales]
-        repeated = sorted({k for k in keys if keys.count(k) > 1}, key=float)
-        if repeated:
-            raise ValueError(f"scales repeat the factor(s) {', '.join(repeated)} (to 6 "
-                             "significant digits): give each scale factor once")
+        scales = _keyed_scales(scales, maximum=MAX_SCALE)
         # a scan is a curve E(s): in increasing s whatever the order given
         self.scales = np.sort(scales)
         self.keep_frames = bool(keep_frames)
@@ -718,6 +735,29 @@ def _same_frames_note(values):
             "scan frames spread over a run")
 
 
+def _keyed_scales(scales, maximum=None):
+    """``scales`` as a float64 array of finite factors > 0 (and <= ``maximum``) whose keys
+    ``f"{s:g}"`` differ, or ValueError naming the fault.
+
+    The results are keyed by ``f"{s:g}"``: two factors of one key (1.0 and 1.0000001) left
+    one column out of :func:`scan_estimates` without a word, and a flag, NaN or negative
+    factor was made a key of its own ("1", "nan", "-1"). Each factor is checked by itself:
+    converted as a whole, ``[True, 1.5]`` became ``[1.0, 1.5]``.
+    """
+    if isinstance(scales, np.ndarray):
+        scales = scales.ravel()
+    if isinstance(scales, (str, bytes)) or np.ndim(scales) != 1 or len(scales) == 0:
+        raise ValueError(f"scales must be a non-empty sequence of numbers, not {scales!r}")
+    scales = np.array([check_number(f"scales[{k}]", s, above=0, maximum=maximum)
+                       for k, s in enumerate(scales)], dtype=np.float64)
+    keys = [f"{s:g}" for s in scales]
+    repeated = sorted({k for k in keys if keys.count(k) > 1}, key=float)
+    if repeated:
+        raise ValueError(f"scales repeat the factor(s) {', '.join(repeated)} (to 6 "
+                         "significant digits): give each scale factor once")
+    return scales
+
+
 def scan_estimates(values, scales, unit="meV/atom"):
     """Mean over scanned frames of an energy at every scale, as Estimates.
 
@@ -726,8 +766,16 @@ def scan_estimates(values, scales, unit="meV/atom"):
     values : array_like, shape (n_frames, n_scales)
         One scan per frame (e.g. ``results.inter``), in ``unit``.
     scales : array_like, shape (n_scales,)
-        The scale factors (the keys of the result, as ``f"{s:g}"``).
+        The scale factors, finite and > 0 (the keys of the result, as ``f"{s:g}"``: each
+        key once, i.e. factors distinct to 6 significant digits).
     unit : str
+
+    Raises
+    ------
+    ValueError
+        ``values`` or ``scales`` that are not real numbers (flags, text), scale factors that
+        are not finite and > 0 or that share a key, or a table that is not one row of the
+        scale factors per frame.
 
     Returns
     -------
@@ -759,8 +807,10 @@ def scan_estimates(values, scales, unit="meV/atom"):
     """
     from ase_electrolyte.estimate import Estimate
 
-    values = np.asarray(values, dtype=np.float64)
-    scales = np.asarray(scales, dtype=np.float64).ravel()
+    from .uncertainty import real_array
+
+    values = real_array(values, f"values ({unit})")
+    scales = _keyed_scales(scales)
     if values.ndim != 2 or values.shape[1] != scales.size or values.shape[0] == 0:
         raise ValueError(f"values of shape {values.shape} do not hold one row of "
                          f"{scales.size} scales per frame")

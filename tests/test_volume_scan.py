@@ -195,7 +195,7 @@ def test_bad_input_raises_clear_errors():
     u.add_TopologyAttr("elements", ["O", "H", "H"] * 2)
     with pytest.raises(ValueError, match="part of"):
         RigidVolumeScan(u.atoms[:4], _model())
-    with pytest.raises(ValueError, match="scale factors"):
+    with pytest.raises(ValueError, match="scale must be a finite number > 0"):
         rigid_scaled_atoms(atoms, atoms.arrays["molecule_index"], 0.0)
 
 
