@@ -195,53 +195,99 @@ class IonCollection:
         volume_notes=(),
         temperature_count=None,
     ):
+        # a bare string was read letter by letter ("Li" as species 'L' and 'i')
+        if isinstance(species, (str, bytes)):
+            raise TypeError(f"species must be a sequence of species names, not the string "
+                            f"{species!r}")
         self.species = [str(s) for s in species]
+        twice = sorted({s for s in self.species if self.species.count(s) > 1})
+        if twice:
+            # species_slices() kept the last one's ions only, the first's were lost
+            raise ValueError(f"species names {twice} occur more than once; give each species "
+                             "once")
         #: Whether ``n_ions`` counts the ions (a species-current collection built without
         #: counts holds one per species).
         self.ion_counts_known = True
-        self.n_ions = np.asarray(n_ions, dtype=np.intp)
-        if self.n_ions.shape != (len(self.species),) or np.any(self.n_ions < 1):
+        if isinstance(n_ions, (str, bytes)) or np.ndim(n_ions) != 1 or len(n_ions) != len(
+                self.species):
             raise ValueError("n_ions needs one positive count per species")
+        # np.asarray(..., dtype=intp) made 1.5 ions 1, True one ion and "2" two, without a word
+        self.n_ions = np.array(
+            [check_number(f"n_ions[{s!r}] (number of ions)", n, integer=True, minimum=1)
+             for s, n in zip(self.species, n_ions, strict=True)], dtype=np.intp)
         self.dt = check_frame_spacing(dt)
-        self.charges = (
-            [None] * len(self.species) if charges is None
-            else [None if q is None else real_array(q, "charges") for q in charges]
-        )
+        self.charges = [None] * len(self.species)
+        if charges is not None:
+            charges = _per_species("charges", charges, self.species)
+            self.charges = [None if q is None else _finite(real_array(q, "charges"),
+                                                           f"charges of {s!r} (e)")
+                            for s, q in zip(self.species, charges, strict=True)]
         self.charge_sources = (
-            [None] * len(self.species) if charge_sources is None else list(charge_sources)
+            [None] * len(self.species) if charge_sources is None
+            else _per_species("charge_sources", charge_sources, self.species)
         )
         self.ion_masses = (
             None if ion_masses is None
-            else [real_array(m, "ion_masses") for m in ion_masses]
+            else [real_array(m, "ion_masses")
+                  for m in _per_species("ion_masses", ion_masses, self.species)]
         )
         for k, q in enumerate(self.charges):
             if q is not None and q.shape != (self.n_ions[k],):
                 raise ValueError(f"species {self.species[k]!r}: {q.size} charges for "
                                  f"{self.n_ions[k]} ions")
         self.volume = check_volume(volume)
-        self.volume_range = volume_range
-        self.volume_spread = float(volume_spread)
-        self.box = None if box is None else real_array(box, "box").reshape(6)
-        self.velocity_sum = velocity_sum
-        self.current = current
-        self.position_sum = position_sum
-        self.dipole = dipole
-        self.com_velocity = com_velocity
-        self.com_position = com_position
-        self.ion_velocities = ion_velocities
-        self.ion_positions = ion_positions
-        self.ion_stride = int(ion_stride)
-        self.ion_offset = int(ion_offset)
+        self.volume_range = _volume_range(volume_range)
+        # NaN passed checked_volume's "spread > 5 %" test: any volume change was accepted
+        self.volume_spread = check_number("volume_spread (std/mean of the volume)",
+                                          volume_spread, minimum=0)
+        self.box = None
+        if box is not None:
+            box = real_array(box, "box")
+            if box.size != 6:
+                raise ValueError(f"box must be [a, b, c, alpha, beta, gamma] (Å, degrees), "
+                                 f"6 numbers, not {box.size}")
+            self.box = _finite(box.reshape(6), "box")
+        vectors = {"velocity_sum": velocity_sum, "current": current,
+                   "position_sum": position_sum, "dipole": dipole, "com_velocity": com_velocity,
+                   "com_position": com_position, "ion_velocities": ion_velocities,
+                   "ion_positions": ion_positions}
+        # lists were kept as lists (an AttributeError on .shape); arrays are not copied
+        vectors = {k: None if v is None else real_array(v, k) for k, v in vectors.items()}
+        self.velocity_sum = vectors["velocity_sum"]
+        self.current = vectors["current"]
+        self.position_sum = vectors["position_sum"]
+        self.dipole = vectors["dipole"]
+        self.com_velocity = vectors["com_velocity"]
+        self.com_position = vectors["com_position"]
+        self.ion_velocities = vectors["ion_velocities"]
+        self.ion_positions = ion_positions = vectors["ion_positions"]
+        n_total = int(self.n_ions.sum())
+        for name, width in (("com_velocity", ()), ("com_position", ()),
+                            ("ion_velocities", (n_total,)), ("ion_positions", (n_total,))):
+            arr = vectors[name]
+            if arr is not None and arr.shape[1:] != width + (3,):
+                want = ", ".join(["T"] + [str(w) for w in width] + ["3"])
+                raise ValueError(f"{name} must have shape ({want}), not {arr.shape}")
+        # 0 gave every kept row frame 0, -1 a negative frame count, 1.5 was read as 1
+        self.ion_stride = check_number("ion_stride (frames between kept rows)", ion_stride,
+                                       integer=True, minimum=1)
+        self.ion_offset = check_number("ion_offset (frame of the first kept row)", ion_offset,
+                                       integer=True, minimum=0)
         self.pressure_tensor = (
             None if pressure_tensor is None
             else real_array(pressure_tensor, "the pressure tensor (bar)")
         )
-        self.kinetic_temperature = kinetic_temperature
+        # -5 K was reported as a valid temperature; NaN failed only in temperature_estimate()
+        self.kinetic_temperature = check_number("kinetic_temperature (K)", kinetic_temperature,
+                                                minimum=0, allow_none=True)
         self.temperature_series = (
             None if temperature_series is None
             # a copy: not the caller's
-            else np.array(real_array(temperature_series, "temperature_series")).ravel()
+            else _finite(np.array(real_array(temperature_series, "temperature_series")).ravel(),
+                         "temperature_series (K)")
         )
+        if self.temperature_series is not None and np.any(self.temperature_series < 0):
+            raise ValueError("temperature_series (K) holds negative temperatures")
         self.temperature_count = temperature_count
         self.covers_all_atoms = bool(covers_all_atoms)
         self.source = source
@@ -262,12 +308,15 @@ class IonCollection:
             check_pressure_tensor_shape(self.pressure_tensor)
         n = None
         for name in _VECTOR_FIELDS + ("com_velocity", "com_position", "ion_velocities",
-                                      "pressure_tensor"):
+                                      "pressure_tensor", "ion_positions"):
             arr = getattr(self, name)
             if arr is None:
                 continue
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{name} contains NaN or infinite values")
+            if name == "ion_positions":
+                # rows every ion_stride frames: checked against the frames below
+                continue
             if n is None:
                 n = arr.shape[0]
             elif arr.shape[0] != n:
@@ -276,8 +325,15 @@ class IonCollection:
             arr = getattr(self, name)
             if arr is not None and arr.shape[1:] != (len(self.species), 3):
                 raise ValueError(f"{name} must have shape (T, {len(self.species)}, 3)")
-        if n is None and ion_positions is not None:
-            n = (ion_positions.shape[0] - 1) * self.ion_stride + 1 + self.ion_offset
+        if ion_positions is not None and ion_positions.shape[0]:
+            last = (ion_positions.shape[0] - 1) * self.ion_stride + self.ion_offset
+            if n is None:
+                n = last + 1
+            elif last >= n:
+                raise ValueError(
+                    f"ion_positions has {ion_positions.shape[0]} rows every {self.ion_stride} "
+                    f"frames from frame {self.ion_offset}: its last row would be frame {last}, "
+                    f"but the other fields hold {n} frames")
         self.n_frames = 0 if n is None else int(n)
 
     # ---------------------------------------------------------------- construction
@@ -333,9 +389,17 @@ class IonCollection:
             unknown = sorted(set(charges) - set(names))
             if unknown:
                 raise ValueError(f"charges names species {unknown} that are not in {names}")
-            q = [None if s not in charges else np.broadcast_to(
-                real_array(charges[s], f"charges[{s!r}]"), (counts[k],)).copy()
-                for k, s in enumerate(names)]
+            q = []
+            for k, s in enumerate(names):
+                if s not in charges:
+                    q.append(None)
+                    continue
+                given = real_array(charges[s], f"charges[{s!r}]")
+                if given.shape not in ((), (counts[k],)):
+                    # numpy's "operands could not be broadcast together" named nothing
+                    raise ValueError(f"charges[{s!r}] must be one charge or {counts[k]} (one "
+                                     f"per ion), not shape {given.shape}")
+                q.append(np.broadcast_to(given, (counts[k],)).copy())
         unknown = sorted(set(masses or {}) - set(names))
         if unknown:
             raise ValueError(f"masses names species {unknown} that are not in {names}")
@@ -408,6 +472,9 @@ class IonCollection:
         """
         # a copy: not the caller's array
         current = np.array(real_array(current, "the charge current"))
+        if isinstance(species, (str, bytes)):
+            raise TypeError(f"species must be a sequence of species names, not the string "
+                            f"{species!r}")
         species = [str(s) for s in species]
         if n_ions is None:
             counts = [1] * len(species)
@@ -417,9 +484,20 @@ class IonCollection:
                 raise ValueError(f"n_ions lacks species {missing}")
             counts = [check_number(f"n_ions[{s!r}]", n_ions[s], integer=True, minimum=1)
                       for s in species]
+        if charges is not None:
+            # a species without its entry was a bare KeyError
+            missing = [s for s in species if s not in charges]
+            if missing:
+                raise ValueError(f"charges lacks species {missing} (each species needs "
+                                 "{'charge': e, 'source': ...})")
+            bad = [s for s in species if not isinstance(charges[s], dict)
+                   or "charge" not in charges[s] or "source" not in charges[s]]
+            if bad:
+                raise ValueError(f"charges of {bad} must be dicts {{'charge': e, 'source': "
+                                 f"...}}, not {[charges[s] for s in bad]!r}")
         q = (None if charges is None else
-             [np.full(c, float(charges[s]["charge"])) for s, c in zip(species, counts,
-                                                                       strict=True)])
+             [np.full(c, check_number(f"charges[{s!r}]['charge'] (e)", charges[s]["charge"]))
+              for s, c in zip(species, counts, strict=True)])
         src = None if charges is None else [charges[s]["source"] for s in species]
         col = cls(species, counts, dt, charges=q, charge_sources=charge_sources or src,
                   volume=volume, volume_range=volume_range, volume_spread=volume_spread,
@@ -571,15 +649,52 @@ class IonCollection:
                 f"{self.dt:g} ps, from {self.source}>")
 
 
+def _per_species(name, values, species):
+    """``values`` as a list of one entry per species, or ValueError naming ``name``."""
+    # not np.ndim: a list of per-ion arrays of different lengths is no regular array
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__len__"):
+        raise ValueError(f"{name} must be a sequence of one entry per species {species}, not "
+                         f"{values!r}")
+    values = list(values)
+    if len(values) != len(species):
+        # zip() paired a short list with the first species and left the others without
+        raise ValueError(f"{name} has {len(values)} entries for {len(species)} species "
+                         f"{species}; give one per species (None where unknown)")
+    return values
+
+
+def _finite(values, name):
+    """``values`` unchanged, or ValueError naming ``name`` where any is NaN or infinite."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return values
+
+
+def _volume_range(volume_range):
+    """``None`` or ``(min, max)`` volumes in Å³ as floats, or ValueError."""
+    if volume_range is None:
+        return None
+    if isinstance(volume_range, (str, bytes)) or np.ndim(volume_range) != 1 or len(
+            volume_range) != 2:
+        raise ValueError(f"volume_range must be (min, max) in Å³, not {volume_range!r}")
+    lo, hi = (check_volume(v, allow_none=False) for v in volume_range)
+    if lo > hi:
+        raise ValueError(f"volume_range must be (min, max) in Å³, not {volume_range!r} "
+                         "(min above max)")
+    return (lo, hi)
+
+
 def volume_varies_error(label, spread, volume_range, frames="the analysed frames"):
     """The ValueError of a box volume that varies by ``spread`` (std/mean) > 5 % over
     ``frames``: the fixed-volume Green–Kubo and Einstein–Helfand formulas divide by one
     volume. One message for the refusal after the pass (:meth:`IonCollection.checked_volume`)
     and before it (:meth:`IonCollector.check_volume_spread`)."""
-    lo, hi = volume_range
+    # a collection given a spread without its range was a TypeError (unpacking None)
+    span = "" if volume_range is None else (
+        f"; {volume_range[0]:.0f} to {volume_range[1]:.0f} Å³")
     return ValueError(
-        f"{label}: the box volume varies by {100 * spread:.1f} % (std/mean; {lo:.0f} to "
-        f"{hi:.0f} Å³) over {frames}, more than {100 * _MAX_VOLUME_SPREAD:.0f} %; analyse the "
+        f"{label}: the box volume varies by {100 * spread:.1f} % (std/mean{span}) over "
+        f"{frames}, more than {100 * _MAX_VOLUME_SPREAD:.0f} %; analyse the "
         "equilibrated part (start=) or an NVT production, or give volume= to accept it")
 
 
