@@ -26,6 +26,7 @@ Constants are CODATA values from :mod:`scipy.constants`.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -66,6 +67,7 @@ from .correlation import (
     fit_window_slice,
     independence_notes,
     lag_count,
+    max_lag_count,
     mean_squared_displacement,
     plateau_verdict,
     relative_error,
@@ -538,6 +540,18 @@ class GreenKuboConductivity(CarrierAnalysis):
     def _check_segment(self, n_rows, dt, where, n_total=None):
         check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag,
                            n_blocks=self._n_blocks, n_total=n_total)
+        if self._plateau != "auto" and dt is not None and 0 < dt < np.inf:
+            # a window between two lags, or around one, was refused only after the pass
+            lo, hi = self._plateau
+            n_lags = (n_rows // 2 + 1 if self._max_lag is None
+                      else lag_count(self._max_lag, dt * (1 - 1e-3)))
+            lags = np.arange(n_lags) * dt
+            inside = int(np.count_nonzero((lags * (1 + 1e-3) >= lo) & (lags * (1 - 1e-3) <= hi)))
+            if inside < 2:
+                raise ValueError(
+                    f"{where} of {dt:.4g} ps: the plateau window {tuple(self._plateau)} ps holds "
+                    f"{inside} lag(s) of the charge-current autocorrelation; a drift needs at "
+                    "least 2: give a wider plateau window")
         if self._plateau != "auto" and self._max_lag is None and dt is not None and dt > 0:
             # the lags reach half a segment; a plateau beyond them was refused after the pass
             last = (n_rows // 2) * dt
@@ -622,7 +636,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             if self._max_lag is None:
                 self._n_lags = n_frames // 2 + 1
             else:
-                self._n_lags = lag_count(self._max_lag, dt)
+                self._n_lags = max_lag_count(self._max_lag, dt)
         if self._n_lags > n_frames:
             raise ValueError(
                 f"max_lag = {self._max_lag} ps needs segments of more than {self._n_lags - 1} "
@@ -1121,9 +1135,22 @@ class NernstEinstein:
             raise ValueError(
                 "give a run Diffusion analysis or diffusivities={species: D in Å²/ps}"
             )
+        diffusivities = _species_mapping("diffusivities", diffusivities, "D in Å²/ps")
         if not diffusivities:
             raise ValueError("diffusivities is empty: give {species: D in Å²/ps}")
-        errors = dict(diffusivity_errors or {})
+        errors = _species_mapping("diffusivity_errors",
+                                  {} if diffusivity_errors is None else diffusivity_errors,
+                                  "standard error of D in Å²/ps")
+        # an error under a name without a D (a typo, "li" for "Li") or beside a D that carries
+        # its own (an Estimate, a Diffusion's) was dropped: σ_NE came out exact, ± 0, valid
+        unknown = sorted(set(errors) - set(diffusivities), key=str)
+        if unknown:
+            raise ValueError(f"diffusivity_errors names species {unknown} that have no "
+                             f"diffusivity (species: {sorted(diffusivities, key=str)})")
+        own = sorted((s for s in errors if isinstance(diffusivities[s], Estimate)), key=str)
+        if own:
+            raise ValueError(f"diffusivity_errors gives an error for {own}, whose D is an "
+                             "Estimate with its own error; give the error in one place only")
         d = {s: _diffusivity_estimate(v, errors.get(s, 0.0), s) for s, v in diffusivities.items()}
         temperature = _check_temperature(temperature)
         # the temperatures the inputs were computed at must be this one (before any work)
@@ -1208,7 +1235,8 @@ class NernstEinstein:
             raise ValueError(
                 f"Nernst–Einstein needs {', '.join(missing)} (not known from the input)"
             )
-        charges = dict(charges)
+        n_ions = _species_mapping("n_ions", n_ions, "number of ions")
+        charges = _species_mapping("charges", charges, "ion charge in e")
         for label, mapping in (("n_ions", n_ions), ("charges", charges)):
             missing = sorted(set(d) - set(mapping))
             if missing:
@@ -1233,13 +1261,17 @@ class NernstEinstein:
         contrib_err = {s: weight[s] * d[s].stderr for s in d}
         sigma = float(sum(contrib.values()))
         terms = [sigma, *contrib.values(), sum(e**2 for e in contrib_err.values())]
-        if not np.all(np.isfinite(terms)):
-            # finite inputs whose product overflows (a D of 1e300 Å²/ps): no number to report
+        if not np.all(np.isfinite(terms)) or abs(sigma) > MAX_IONIC_CONDUCTIVITY:
+            # finite inputs whose product overflows (a D of 1e300 Å²/ps): no number to report;
+            # one just below the float limit (4e301 S/m, or a volume of 1e-300 Å³) was valid
             shown = ", ".join(f"{s}: {e.value:g} ± {e.stderr:g}" for s, e in d.items())
+            size = ("overflow" if not np.all(np.isfinite(terms)) else
+                    f"give σ_NE = {sigma:.3g} S/m, beyond any ionic conductor (at most "
+                    f"{MAX_IONIC_CONDUCTIVITY:g} S/m; molten salts reach a few hundred)")
             raise ValueError(
-                "the Nernst–Einstein terms overflow: diffusivities and diffusivity_errors "
-                f"({shown} Å²/ps), n_ions, charges, volume and temperature must be of "
-                "physical size"
+                f"the Nernst–Einstein terms {size}: diffusivities and diffusivity_errors "
+                f"({shown} Å²/ps), n_ions, charges, volume ({volume:g} Å³) and temperature "
+                f"({temperature:g} K) must be of physical size (a unit slip?)"
             )
         if sigma == 0:
             raise ValueError(
@@ -1304,7 +1336,8 @@ class NernstEinstein:
         res.transference_numbers = {}
         for s in d:
             # ∂t_s/∂c_j = (δ_sj σ - c_s) / σ²
-            grad = {j: ((sigma if j == s else 0.0) - contrib[s]) / sigma**2 for j in d}
+            # (σ² overflowed, an OverflowError, for terms near the float limit)
+            grad = {j: ((1.0 if j == s else 0.0) - contrib[s] / sigma) / sigma for j in d}
             terms = [(grad[j] * contrib_err[j], d[j].dof) for j in d]
             err, t_dof, t_method = (float(np.sqrt(sum(a**2 for a, _ in terms))),
                                     propagated_dof(terms), method)
@@ -1585,6 +1618,15 @@ def _conductivity_estimate(x):
             f"{MAX_IONIC_CONDUCTIVITY:g} S/m; molten salts reach a few hundred): a unit slip?"
         )
     return est
+
+
+def _species_mapping(name, value, what):
+    """``value`` as a dict of species -> ``what``, or TypeError naming ``name`` (a list of
+    charges failed with "cannot convert dictionary update sequence element #0")."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict {{species name: {what}}}, not "
+                        f"{type(value).__name__} {value!r:.80}")
+    return dict(value)
 
 
 def _diffusivity_estimate(value, error, species):

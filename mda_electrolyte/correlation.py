@@ -471,7 +471,8 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
     Raises
     ------
     ValueError
-        The window would hold fewer than 3 lags, ``max_lag`` is longer than a segment, or a
+        The window would hold fewer than 3 lags, ``max_lag`` is longer than a segment or
+        rounds to the zero lag alone (shorter than half the spacing), or a
         segment has fewer than ``min_rows`` rows. The
         nominal spacing is allowed a relative error of 1e-3 (the frames' times decide after the
         pass), so only what certainly fails is refused.
@@ -567,6 +568,13 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
                    "least 3 are needed", _rows_for_window(fit_window, n_rows),
                    "a wider window fit_window", "the window")
     if max_lag is not None and dt is not None:
+        if lag_count(max_lag, dt * (1 - 1e-3)) < 2:
+            # the zero lag alone at any spacing within 1e-3: refused after the pass with
+            # "needs at least 2 lags to check sampling", which named neither
+            try:
+                max_lag_count(max_lag, dt, what)
+            except ValueError as exc:
+                raise ValueError(f"{where}{span}: {exc}") from None
         need = lag_count(max_lag, dt * (1 + 1e-3))
         if need > n_rows:
             refuse(f"max_lag = {max_lag} ps needs segments of more than "
@@ -634,6 +642,29 @@ def lag_count(span, dt):
     """
     ratio = float(span) / float(dt)
     return int(round(min(ratio, 2.0**62))) + 1
+
+
+def max_lag_count(max_lag, dt, what="frames"):
+    """Lags of a correlation up to ``max_lag`` at spacing ``dt`` (both ps), at least 2.
+
+    :func:`lag_count`, refusing a ``max_lag`` that rounds to the zero lag alone (shorter than
+    half the spacing, or half of it exactly): its correlation has no decay to integrate, and
+    was refused after the pass with "needs at least 2 lags to check sampling", naming neither.
+
+    >>> max_lag_count(0.02, 0.01)
+    3
+    >>> max_lag_count(0.005, 0.01)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_lag = 0.005 ps is shorter than half the spacing of the frames (0.01 ps), ...
+    """
+    n_lags = lag_count(max_lag, dt)
+    if n_lags < 2:
+        raise ValueError(
+            f"max_lag = {max_lag} ps is shorter than half the spacing of the {what} ({dt:.4g} "
+            "ps), so the correlation would hold the zero lag alone; it needs at least 2 lags: "
+            f"give max_lag >= {dt:.4g} ps (or None: half a segment)")
+    return n_lags
 
 
 def check_window(name, window, top=None, rule="0 <= start < stop"):

@@ -54,7 +54,7 @@ from .correlation import (
     fit_line,
     fit_window_slice,
     independence_notes,
-    lag_count,
+    max_lag_count,
     mean_squared_displacement,
     particle_msd,
     plateau_verdict,
@@ -327,7 +327,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         else:
             n_lags = (
                 n_frames // 2 + 1 if self._max_lag is None
-                else lag_count(self._max_lag, dt)
+                else max_lag_count(self._max_lag, dt)
             )
             if n_lags > n_frames:
                 raise ValueError(

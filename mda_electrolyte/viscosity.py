@@ -58,7 +58,7 @@ from .correlation import (
     fit_line,
     fit_window_slice,
     independence_notes,
-    lag_count,
+    max_lag_count,
     mean_squared_displacement,
     plateau_verdict,
     relative_error,
@@ -655,7 +655,8 @@ class GreenKuboViscosity(_PressureAnalysis):
                                  n_blocks=n_blocks, components=components)
         n_min = min(c.shape[0] for c, _ in self._segments)
         # max_lag was checked against the segments by _configure_pressure
-        self._n_lags = n_min // 2 + 1 if max_lag is None else lag_count(max_lag, self._dt)
+        self._n_lags = (n_min // 2 + 1 if max_lag is None
+                        else max_lag_count(max_lag, self._dt, "samples"))
         self._plateau = _plateau_window(plateau, self._n_lags, self._dt, max_lag)
         check_flag("check_sampling", check_sampling)
         self._check = bool(check_sampling)
