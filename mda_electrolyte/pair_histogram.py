@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ase_electrolyte import native_build
+from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.environment import switch_on
 
 __all__ = ["pair_histogram_kernel", "PairHistogramKernel"]
@@ -94,14 +95,17 @@ class PairHistogramKernel:
             another is rotated to one together with the positions, which changes distances
             by rounding only (~1e-15 relative).
         edges : numpy.ndarray, shape (nbins + 1,)
-            Bin edges in Å, evenly spaced.
+            Bin edges in Å, evenly spaced (each within one bin width of
+            ``np.linspace(edges[0], edges[-1], nbins + 1)``, e.g. a first edge clipped to 0).
         first_code, second_code, mol : numpy.ndarray of int64, shape (n,)
+            The codes are offsets into ``counts`` (>= 0); ``mol`` any molecule labels.
             Pair ``(i, j)`` with ``i < j`` adds to ``counts[first_code[i] + second_code[j]
             + (mol[i] != mol[j]) * row + bin]``: ``bin`` is numpy.histogram's bin on
             ``edges``, or ``nbins`` (the slot after the last bin) for a pair closer than
             ``edges[0]``; none is dropped (cumulative coordination numbers need them).
         row : int
-            Offset of the intermolecular row; more than ``nbins`` where ``edges[0] > 0``.
+            Offset of the intermolecular row: at least ``nbins`` (the intramolecular row's
+            bins), more than ``nbins`` where ``edges[0] > 0``.
         counts : numpy.ndarray of int64
             Left partly updated if a ``ValueError`` is raised.
         num_threads : int
@@ -119,8 +123,9 @@ class PairHistogramKernel:
         ValueError
             Non-finite coordinates or coordinates more than :data:`MAX_CELL_WIDTHS` cell
             widths from the cell, a cell without volume (or one whose volume overflows),
-            ``edges[-1]`` beyond half a face distance, ``edges[0] > 0`` with ``row <= nbins``
-            (no slot for the closer pairs), a code outside ``counts``, or a
+            ``edges[-1]`` beyond half a face distance, edges not evenly spaced, a ``row``
+            that is not a whole number >= ``nbins``, ``edges[0] > 0`` with ``row <= nbins``
+            (no slot for the closer pairs), a negative code or one outside ``counts``, or a
             ``num_threads`` below 1 or whose copies of ``counts`` would exceed
             :data:`MAX_THREAD_COPY_BYTES`. All but the code are checked before any counting.
 
@@ -150,6 +155,20 @@ class PairHistogramKernel:
             # edge inside would be ignored without a word
             raise ValueError(f"pair_histogram: edges must be at least 2 finite, increasing "
                              f"values, not {edges[:6].tolist()}")
+        nbins = edges.size - 1
+        spacing = (edges[-1] - edges[0]) / nbins
+        even = edges[0] + spacing * np.arange(edges.size)
+        if np.max(np.abs(edges - even)) >= spacing:
+            # the kernel guesses a pair's bin from the even spacing and corrects it by one
+            # bin against the edges: edges [0, 0.5, 3, 3.5, 4] put a pair at 2 Å in bin 2
+            # (2-3 Å of even bins), not in bin 1 (0.5-3 Å), without a word
+            raise ValueError(f"pair_histogram: edges must be evenly spaced (within a bin of "
+                             f"np.linspace({edges[0]:g}, {edges[-1]:g}, {edges.size})), not "
+                             f"{edges[:6].tolist()}{' ...' if edges.size > 6 else ''}")
+        # the intermolecular row starts after the intramolecular one: a row of fewer slots
+        # than bins put intermolecular pairs into intramolecular bins (row 2 of 4 bins: a
+        # pair at 1 Å counted as intramolecular, bin 3), and 4.5 was cut to 4
+        row = check_number("pair_histogram: row", row, integer=True, minimum=nbins)
         arrays = []
         for name, value in (("first_code", first_code), ("second_code", second_code),
                             ("mol", mol)):
@@ -160,7 +179,13 @@ class PairHistogramKernel:
                     and (value == np.round(value)).all()):
                 raise ValueError(f"pair_histogram: {name} must hold integers, not "
                                  f"{value.dtype} values such as {value.ravel()[:3].tolist()}")
-            arrays.append(np.ascontiguousarray(value, dtype=np.int64))
+            value = np.ascontiguousarray(value, dtype=np.int64)
+            if name != "mol" and value.size and value.min() < 0:
+                # a negative code moved the pair into another class pair's (or the other
+                # row's) slots inside counts, not outside it, and was counted there
+                raise ValueError(f"pair_histogram: {name} must be >= 0 (offsets into counts), "
+                                 f"not {int(value.min())}")
+            arrays.append(value)
         if any(a.shape != (len(positions),) for a in arrays):
             raise ValueError("first_code, second_code and mol need one entry per atom")
         if (not isinstance(counts, np.ndarray) or counts.dtype != np.int64
