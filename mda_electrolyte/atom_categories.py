@@ -51,6 +51,11 @@ def element_symbols(elements):
     elements : sequence of str
         The topology's ``elements`` (e.g. ``atomgroup.elements``).
 
+    Raises
+    ------
+    TypeError
+        A single text (``"LiO"``) or scalar instead of one symbol per atom.
+
     Returns
     -------
     numpy.ndarray of object
@@ -64,6 +69,10 @@ def element_symbols(elements):
     >>> list(element_symbols(["LI", "CL", "c", "O", "OW", ""]))
     ['Li', 'Cl', 'C', 'O', 'OW', '']
     """
+    if isinstance(elements, (str, bytes)) or np.ndim(elements) == 0:
+        # "LiO" (or None) was read as one symbol 'LiO' ('None'), one atom
+        raise TypeError(f"elements must be a sequence of element symbols, one per atom, not "
+                        f"{type(elements).__name__} {elements!r}")
     # a topology has few distinct symbols: each is read once
     written, inverse = np.unique(np.asarray(elements, dtype=object).astype(str),
                                  return_inverse=True)
@@ -166,10 +175,17 @@ def oxygen_classes(symbols, bonds):
 
     Raises
     ------
+    TypeError
+        ``symbols`` given as one text (``"OHH"``) or a scalar, not one symbol per atom.
     ValueError
         Bonds that are not pairs of whole atom indices, index atoms that do not exist, or bond
         an atom to itself.
     """
+    if isinstance(symbols, (str, bytes)) or np.ndim(symbols) == 0:
+        # "OHH" was one symbol of one atom: its bonds were refused as indexing atoms
+        # "outside 0 .. 0"
+        raise TypeError(f"symbols must be a sequence of element symbols, one per atom, not "
+                        f"{type(symbols).__name__} {symbols!r}")
     symbols = element_symbols(np.asarray(symbols).reshape(-1))
     n = symbols.size
     bonds = _bond_pairs(bonds, n)
@@ -206,9 +222,9 @@ def atom_categories(numbers, bonds):
     Raises
     ------
     ValueError
-        Numbers that are not atomic numbers; bonds that are not pairs of whole atom indices
-        (a third column, such as a bond order, or fractional values), index atoms that do
-        not exist, or bond an atom to itself.
+        Numbers that are not atomic numbers (flags and text among them too); bonds that
+        are not pairs of whole atom indices (a third column, such as a bond order, or
+        fractional values), index atoms that do not exist, or bond an atom to itself.
 
     Examples
     --------
@@ -221,15 +237,20 @@ def atom_categories(numbers, bonds):
     >>> sorted(set(atom_categories(fec.numbers, covalent_bonds(fec)).tolist()))
     ['CCOFH', 'CCOHH', 'Cc', 'FCOFH', 'H', 'Oc', 'Oe']
     """
+    # a flag among the numbers was the atomic number 1 or 0: [True, 1, 1] made three H
+    flags = (isinstance(numbers, (str, bytes)) or not isinstance(numbers, np.ndarray)
+             and np.ndim(numbers) == 1
+             and any(isinstance(z, (bool, np.bool_, str, bytes)) for z in numbers))
+    shown = list(numbers[:5]) if flags and not isinstance(numbers, (str, bytes)) else None
     numbers = np.asarray(numbers)
-    if numbers.ndim != 1 or not (numbers.size == 0 or np.issubdtype(numbers.dtype, np.number)
-                                 and np.all(np.isfinite(numbers))
-                                 and np.all(numbers == np.round(numbers))
-                                 and numbers.min() >= 0
-                                 and numbers.max() < len(chemical_symbols)):
+    if flags or numbers.ndim != 1 or not (
+            numbers.size == 0 or np.issubdtype(numbers.dtype, np.number)
+            and np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers))
+            and numbers.min() >= 0 and numbers.max() < len(chemical_symbols)):
         raise ValueError(
             "numbers must be one atomic number (0 .. "
-            f"{len(chemical_symbols) - 1}) per atom, got {numbers.ravel()[:5].tolist()}"
+            f"{len(chemical_symbols) - 1}) per atom, got "
+            f"{shown if shown is not None else numbers.ravel()[:5].tolist()}"
             + (" ..." if numbers.size > 5 else "")
         )
     numbers = numbers.astype(np.intp)

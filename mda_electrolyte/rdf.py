@@ -68,6 +68,7 @@ from mda_electrolyte.uncertainty import (
     _larger_inefficiency,
     jackknife_error,
     mean_error,
+    real_array,
     timeseries_mean,
 )
 
@@ -377,28 +378,43 @@ def peak_top(centres, g, counts, min_pairs=None):
     Raises
     ------
     ValueError
-        Arrays of different lengths, non-finite values, negative counts, a ``min_pairs`` that
-        is no finite number >= 0, or bins not equal and increasing.
+        Arrays of different lengths, values that are not real numbers (flags, text, complex)
+        or not finite, negative counts, g or bin centres below 0, a ``min_pairs`` that is no
+        finite number >= 0, or bins not equal and increasing.
     """
     # a NaN threshold passed over every bin ("no bin holds nan pairs"), a negative count was
     # read as a bin below it: both named here
     min_pairs = check_number("peak_top: min_pairs", min_pairs, minimum=0.0, allow_none=True)
-    centres, g, counts = (np.asarray(a, dtype=np.float64) for a in (centres, g, counts))
+    # real numbers only: a mask of flags (g > 2) was fitted as g of 0 and 1, text bin centres
+    # were converted, complex g lost its imaginary part with only a warning
+    centres, g, counts = (real_array(a, f"peak_top: {name}") for a, name in
+                          ((centres, "centres (Å)"), (g, "g"), (counts, "counts")))
     if not (centres.ndim == 1 and g.shape == centres.shape == counts.shape):
         raise ValueError(f"peak_top: centres, g and counts must be 1-D of one length, got "
                          f"shapes {centres.shape}, {g.shape} and {counts.shape}")
     steps = np.diff(centres)
+    # single-precision centres (np.float32 bins) round to ~1e-7 of their size: equal bins
+    # of 0.05 Å up to 8 Å differed by 1e-6 Å and were refused as unequal
+    rounding = 4.0 * float(np.finfo(np.float32).eps) * float(np.max(np.abs(centres),
+                                                                    initial=0.0))
     if not (np.all(np.isfinite(g)) and np.all(np.isfinite(counts))
             and np.all(np.isfinite(centres))
             and (steps.size == 0 or (steps[0] > 0 and np.all(
                 # np.allclose(steps, steps[0], rtol=1e-6) of finite steps, without its
                 # overhead (a quarter of a fit; 88 fits per RDF of 28 pairs)
-                np.abs(steps - steps[0]) <= 1e-8 + 1e-6 * abs(steps[0]))))):
+                np.abs(steps - steps[0]) <= 1e-8 + 1e-6 * abs(steps[0]) + rounding)))):
         # a NaN bin would be taken for the highest, and unequal bins for equal ones
         raise ValueError("peak_top: g and counts must be finite and the bins equal and "
                          "increasing")
     if np.any(counts < 0):
         raise ValueError(f"peak_top: counts must be pair counts >= 0, got {counts.min():g}")
+    # a g(r) below 0 or a bin centred below 0 Å is no RDF: -g was searched for a "peak" and
+    # refused as "a bin next to the highest holds no pair", centres 5 Å too low gave a top
+    # at -3 Å
+    if np.any(g < 0):
+        raise ValueError(f"peak_top: g must be >= 0 (an RDF), got {g.min():g}")
+    if centres.size and centres[0] < 0:
+        raise ValueError(f"peak_top: bin centres must be distances >= 0 Å, got {centres[0]:g}")
     return _peak_top(centres, g, counts, MIN_PEAK_PAIRS if min_pairs is None else min_pairs)
 
 
