@@ -78,13 +78,67 @@ def charge_values(values, what):
     is any shape but one value per atom.
     """
     arr = np.asarray(values)
-    if arr.dtype.kind not in "iuf" or not np.isfinite(arr).all():
+    if arr.dtype.kind not in "iuf" or not np.isfinite(arr).all() or _holds_bool(values, arr):
+        # [True, -1.0] was read as the charges [1.0, -1.0]
         raise ValueError(f"{what} must hold finite numbers (charges in e), got {values!r}")
     if arr.ndim != 1:
         # a (2, 3) table was flattened into six charges and accepted for six atoms
         raise ValueError(f"{what} must be one charge per atom (a flat sequence), got an array "
                          f"of shape {arr.shape}")
     return arr.astype(float)
+
+
+def _holds_bool(values, arr):
+    """Whether a sequence that numpy read as numbers held a bool (``[True, 1]`` is int64)."""
+    if arr.dtype.kind == "b":
+        return True
+    if isinstance(values, np.ndarray) or arr.dtype.kind not in "iuf" or arr.size > 10**6:
+        return False
+    return any(isinstance(v, (bool, np.bool_)) for v in np.asarray(values, dtype=object).ravel())
+
+
+def atomic_number_values(values, what="numbers"):
+    """Atomic numbers as a 1D int64 array; ValueError naming ``what`` for anything else.
+
+    Integers, or floats that are whole numbers, from 0 (ASE's ghost atom ``X``) to the last
+    element ASE names (118). Booleans, strings, fractions and any shape but one number per
+    atom are refused: ``np.asarray([8.5, 1], int)`` truncated 8.5 to oxygen, ``True`` was
+    hydrogen, ``"O"`` a "invalid literal for int()", a table was flattened, and 200 ended in
+    an ``IndexError`` (-1 in a message naming oganesson).
+
+    Parameters
+    ----------
+    values : array_like of int, shape (n_atoms,)
+    what : str
+        The argument, as the message names it.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n_atoms,)
+
+    Raises
+    ------
+    ValueError
+    """
+    from ase.data import chemical_symbols
+
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{what} must be one atomic number per atom (1D), not shape {arr.shape}")
+    whole = arr.dtype.kind in "iu" or (
+        arr.dtype.kind == "f" and bool(np.isfinite(arr).all())
+        and bool((arr == np.round(arr)).all()))
+    held_bool = _holds_bool(values, arr)
+    if not whole or held_bool:
+        shown = list(values)[:5] if isinstance(values, (list, tuple)) else arr[:5].tolist()
+        kind = "bool" if held_bool else arr.dtype
+        raise ValueError(f"{what} must be integer atomic numbers, not {kind} values such as "
+                         f"{shown}")
+    bad = arr[(arr < 0) | (arr >= len(chemical_symbols))]
+    if bad.size:
+        raise ValueError(f"{what} hold(s) {bad[:5].tolist()}, no atomic number(s) (0 to "
+                         f"{len(chemical_symbols) - 1})")
+    return arr.astype(np.int64)
 
 
 def declared_total_charge(atoms):

@@ -32,6 +32,7 @@ from .atoms_checks import (
 )
 from .calculator_charges import (
     TOTAL_CHARGE_TOLERANCE,
+    atomic_number_values,
     charge_values,
     declaration_inputs,
     declared_total_charge,
@@ -451,9 +452,10 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     Raises
     ------
     ValueError
-        If an element of ``numbers`` has no parameters (named), if :math:`\sum_j s_{z_j} = 0`,
-        or if a charge exceeds ±:data:`MAX_ATOM_CHARGE` (weights that nearly cancel over the
-        composition).
+        If ``numbers`` are not one integer atomic number per atom (no bools, fractions,
+        symbols or tables), if an element of ``numbers`` has no parameters (named), if
+        :math:`\sum_j s_{z_j} = 0`, or if a charge exceeds ±:data:`MAX_ATOM_CHARGE` (weights
+        that nearly cancel over the composition).
 
     Examples
     --------
@@ -463,7 +465,7 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     ([0.84, -0.42, -0.42], 0.0)
     """
     qrd = _normalise_qrd(qrd)
-    numbers = np.asarray(numbers, dtype=int).reshape(-1)
+    numbers = atomic_number_values(numbers)
     symbols = [chemical_symbols[z] for z in numbers]
     missing = sorted(set(symbols) - set(qrd), key=lambda s: atomic_numbers[s])
     if missing:

@@ -22,6 +22,7 @@ from ..atoms_checks import (
 )
 from ..atoms_checks import _check_thin_cell as _check_cell_thickness
 from ..atoms_checks import check_elements as _check_elements
+from ..calculator_charges import atomic_number_values
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
 from ..device import parse_device
@@ -451,19 +452,12 @@ def _host_array(value):
 def _tensor_numbers(numbers):
     """compute_tensor's atomic numbers as a 1D int64 array; ValueError for anything else.
 
-    ``Atoms(numbers=...)`` would truncate 11.5 to sodium and take True for hydrogen.
+    ``Atoms(numbers=...)`` would truncate 11.5 to sodium and take True for hydrogen (also in
+    ``[True, 1]``, which numpy reads as integers).
     """
-    arr = _host_array(numbers)
-    if arr.ndim != 1:
-        raise ValueError(f"numbers must be one atomic number per atom (1D), not shape "
-                         f"{arr.shape}")
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int64)
-    if arr.dtype.kind == "f" and np.isfinite(arr).all() and (arr == np.round(arr)).all():
-        return arr.astype(np.int64)
-    shown = arr[:5].tolist()
-    raise ValueError(f"numbers must be integer atomic numbers, not {arr.dtype} values "
-                     f"such as {shown}")
+    # a list as given: numpy reads [True, 1] as integers, its bool is seen only in the list
+    is_tensor = hasattr(numbers, "detach") and hasattr(numbers, "cpu")
+    return atomic_number_values(_host_array(numbers) if is_tensor else numbers)
 
 
 def _tensor_pbc(pbc):
