@@ -42,7 +42,8 @@ import numpy as np
 
 from ase_electrolyte.atomic_file import atomic_path
 
-__all__ = ["ShellLayout", "ShellTable", "ShellTableBuilder", "BlockColumn", "OTHER", "OC", "OE"]
+__all__ = ["ShellLayout", "ShellTable", "ShellTableBuilder", "BlockColumn", "OTHER", "OC", "OE",
+           "check_table"]
 
 #: Oxygen types of :attr:`ShellLayout.atom_oxygen`.
 OTHER, OC, OE = 0, 1, 2
@@ -248,7 +249,8 @@ class ShellTable:
         ------
         ValueError
             A file that is not a table :meth:`save` wrote (not an ``.npz`` archive, a
-            truncated one, or one without the table's arrays).
+            truncated one, one without the table's arrays, or one whose arrays do not agree:
+            :func:`check_table`).
         """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a file name, not {type(path).__name__}")
@@ -277,9 +279,101 @@ class ShellTable:
                 n_anion_molecules=int(data["n_anion_molecules"]),
                 n_oxygens=tuple(int(n) for n in data["n_oxygens"]),
             )
-            return cls(layout=layout, radius=float(data["radius"]),
-                       rdf_edges=data["rdf_edges"], rdf_counts=data["rdf_counts"],
-                       **{name: data[name] for name in _PER_FRAME})
+            table = cls(layout=layout, radius=float(data["radius"]),
+                        rdf_edges=data["rdf_edges"], rdf_counts=data["rdf_counts"],
+                        **{name: data[name] for name in _PER_FRAME})
+        check_table(table, str(path))
+        return table
+
+
+def check_table(table, what="the shell table"):
+    """Raise :class:`ValueError` naming the first inconsistency of ``table``'s arrays.
+
+    A table :meth:`ShellTable.load` read from an edited or foreign file, or one whose fields
+    were replaced (``dataclasses.replace``), ended in numpy's "operands could not be broadcast
+    together", an ``IndexError`` or a reshape error deep in the derivation, and NaN distances
+    or volumes counted no shell member at all: coordination numbers 0 and 100 % SSIP, without
+    a word. Checked: the layout's per-atom arrays of one length and its species those of its
+    anions and solvents; one volume (finite, > 0) and ``n_frames + 1`` offsets (from 0, not
+    decreasing, ending at the rows) per frame; every row's cation slot and atom index in range,
+    its distance finite, >= 0 and within ``radius``; one pair of vectors (finite) per Oc row;
+    the oxygen rows' slot, kind and bin in range; the RDF edges increasing and the counts one
+    row of non-negative counts per species.
+    """
+    lay = table.layout
+    n_atoms = np.size(lay.atom_species)
+    n_cat = np.size(lay.cation_ix)
+
+    def fail(text):
+        raise ValueError(f"{what} is inconsistent: {text} (a table written by ShellTable.save "
+                         "and not edited since, or the results.table of a SolvationShells run)")
+
+    def vector(name, length=None, width=None):
+        arr = np.asarray(getattr(table, name))
+        shape = (arr.shape[0] if length is None and arr.ndim else length,) + (
+            (width,) if width else ())
+        if arr.shape != shape:
+            fail(f"{name} has shape {arr.shape}, not {shape}")
+        return arr
+
+    def in_range(name, arr, lo, hi):
+        if arr.size and (arr.min() < lo or arr.max() >= hi):
+            fail(f"{name} holds {arr.min() if arr.min() < lo else arr.max()}, outside "
+                 f"{lo} to {hi - 1}")
+
+    if tuple(lay.species) != tuple(lay.solvents) + tuple(lay.anions):
+        fail(f"its species {list(lay.species)} are not its solvents {list(lay.solvents)} "
+             f"then anions {list(lay.anions)}")
+    for name in ("atom_molecule", "atom_oxygen"):
+        if np.shape(getattr(lay, name)) != (n_atoms,):
+            fail(f"layout.{name} has shape {np.shape(getattr(lay, name))}, not ({n_atoms},)")
+    in_range("layout.atom_species", np.asarray(lay.atom_species), -1, len(lay.species))
+    in_range("layout.cation_ix", np.asarray(lay.cation_ix), 0, n_atoms)
+    radius = float(table.radius)
+    if not (np.isfinite(radius) and radius > 0):
+        fail(f"radius is {radius} Å")
+    frames = vector("frames")
+    n_frames = frames.size
+    volumes = vector("volumes", n_frames)
+    if not np.all(np.isfinite(volumes) & (volumes > 0)):
+        fail("volumes holds a non-finite or non-positive box volume")
+    for offsets_name, columns in (("offsets", ("cation", "atom", "distance")),
+                                  ("oxygen_offsets", ("oxygen_cation", "oxygen_kind",
+                                                      "oxygen_bin"))):
+        if np.shape(getattr(table, offsets_name)) != (n_frames + 1,):
+            fail(f"{offsets_name} has shape {np.shape(getattr(table, offsets_name))}, not "
+                 f"({n_frames + 1},): one more than the {n_frames} frames")
+        offsets = vector(offsets_name, n_frames + 1)
+        rows = np.size(getattr(table, columns[0]))
+        if offsets[0] != 0 or offsets[-1] != rows or np.any(np.diff(offsets) < 0):
+            fail(f"{offsets_name} do not run from 0 to the {rows} rows of {columns[0]} without "
+                 "decreasing")
+        for name in columns:
+            vector(name, rows)
+    in_range("cation", np.asarray(table.cation), 0, n_cat)
+    in_range("atom", np.asarray(table.atom), 0, n_atoms)
+    distance = np.asarray(table.distance)
+    if distance.size and not (np.all(np.isfinite(distance)) and distance.min() >= 0
+                              and distance.max() <= np.float32(radius)):
+        fail(f"distance holds values that are not finite distances from 0 to the radius "
+             f"{radius} Å")
+    n_oc = int(np.count_nonzero(np.asarray(lay.atom_oxygen)[np.asarray(table.atom)] == OC))
+    for name in ("m_to_o", "o_to_c"):
+        if not np.all(np.isfinite(vector(name, n_oc, 3))):
+            fail(f"{name} holds non-finite vectors")
+    in_range("oxygen_cation", np.asarray(table.oxygen_cation), 0, n_cat)
+    in_range("oxygen_kind", np.asarray(table.oxygen_kind), 0, 2)
+    edges = np.asarray(table.rdf_edges, dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or not (np.all(np.isfinite(edges))
+                                                 and np.all(np.diff(edges) > 0)):
+        fail("rdf_edges are not increasing finite bin edges")
+    in_range("oxygen_bin", np.asarray(table.oxygen_bin), 0, edges.size - 1)
+    if table.rdf_counts is not None:
+        counts = np.asarray(table.rdf_counts)
+        if counts.shape != (len(lay.species), edges.size - 1) or (counts.size
+                                                                   and counts.min() < 0):
+            fail(f"rdf_counts of shape {counts.shape} are not non-negative counts of "
+                 f"{len(lay.species)} species in {edges.size - 1} bins")
 
 
 _LAYOUT_KEYS = ("radius", "rdf_edges", "rdf_counts", "species", "anions", "solvents",

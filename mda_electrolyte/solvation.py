@@ -97,7 +97,7 @@ from mda_electrolyte.shell_summary import ShellSummaryBuilder, summarize, summar
 from mda_electrolyte.shell_table import OC as _OC
 from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
-from mda_electrolyte.shell_table import ShellLayout, ShellTable, ShellTableBuilder
+from mda_electrolyte.shell_table import ShellLayout, ShellTable, ShellTableBuilder, check_table
 
 __all__ = ["SolvationShells", "cutoff_cn_errors", "cutoff_share_errors", "oxygen_types",
            "shell_results"]
@@ -1795,14 +1795,21 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
     Raises
     ------
     TypeError, ValueError
-        An unknown convention, a table of no frames, cutoffs that are not one positive number
+        An unknown convention, a table of no frames or whose arrays disagree
+        (:func:`~mda_electrolyte.shell_table.check_table`), cutoffs that are not one positive number
         per species of the table (:func:`~mda_electrolyte.shell_composition.shell_members`),
         unknown ``network_species`` or a string, ``angle_bins`` that is not a whole number
         from 1 to 10⁶.
     """
     convention = choice_word("convention", convention, CONVENTIONS)
+    if not isinstance(table, ShellTable):
+        raise TypeError(f"table must be a ShellTable (results.table of SolvationShells, or "
+                        f"ShellTable.load), not {type(table).__name__}")
     if table.n_frames == 0:
         raise ValueError("no frames analysed")
+    # arrays that disagree (an edited file, fields replaced) ended in numpy errors deep in the
+    # derivation, or, with NaN distances, in coordination numbers of 0 without a word
+    check_table(table)
     names = list(table.layout.species)
     network_species = _check_network_species(network_species, names)
     angle_bins = _check_bins("angle_bins", angle_bins, MAX_ANGLE_BINS)
