@@ -428,14 +428,15 @@ class EquationOfState:
         scatter (χ² p < 10⁻⁴: not valid). Default: the error from the residual variance,
         t-scaled, valid from 7 densities on (4 degrees of freedom,
         :data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF`).
-    sources : list of path or array, optional
+    sources : sequence or iterable of path or array, optional
         H5MD files of the NVT runs (``pressure`` observable) or pressure series, one per density;
         their equilibrated means and errors (:class:`Density`'s method) are used; a series
         still drifting (a linear trend significant against its correlated noise, p < 0.01,
         :func:`mda_electrolyte.uncertainty.equilibrated_series_mean` with ``trend=True``) makes
         ρ0 not valid, naming it.
     dt : float, optional
-        Spacing of array series in ps.
+        Spacing of array series in ps (given ``sources`` only: refused with ``pressures``,
+        where it would change nothing).
 
     Attributes
     ----------
@@ -459,9 +460,21 @@ class EquationOfState:
                  dt=None):
         rho = np.array(real_array(densities, "densities"))   # the fit's own (_own_copies)
         self._source_notes = ()
+        if sources is None and dt is not None:
+            # the spacing of series given as sources: with mean pressures it changed nothing
+            raise ValueError(f"dt = {dt!r} given without sources=: it is the spacing (ps) of "
+                             "pressure series given as sources; leave it out with pressures")
         if sources is not None:
             if pressures is not None:
                 raise ValueError("give pressures or sources, not both")
+            if isinstance(sources, (str, bytes, os.PathLike)) or not hasattr(sources,
+                                                                             "__iter__"):
+                # one file or a number: len() of a path counted its characters
+                raise TypeError(f"sources must be a list of one H5MD file or pressure series "
+                                f"per density, not {type(sources).__name__} {sources!r}")
+            if not hasattr(sources, "__len__"):
+                # a generator (or any iterable) of the runs: len() failed with a TypeError
+                sources = list(sources)
             if len(sources) != rho.size:
                 raise ValueError(f"{len(sources)} sources for {rho.size} densities")
             # trend: an NVT pressure still drifting (a box still relaxing) has no equilibrium
@@ -475,6 +488,15 @@ class EquationOfState:
                 except ValueError as err:
                     # 'the series holds 1 NaN ...' of one run among many named none of them
                     raise ValueError(f"pressure series {k} (ρ = {r:.4g} g/cm³): {err}") from None
+            for k, (r, m) in enumerate(zip(rho, means, strict=True)):
+                if not (np.isfinite(m["error"]) and m["error"] > 0):
+                    # a constant series (a stand-in, a barostat's target copied) has an error
+                    # of 0, refused as "pressure errors must be positive and finite", which
+                    # named neither the series nor the errors the user never gave
+                    raise ValueError(
+                        f"pressure series {k} (ρ = {r:.4g} g/cm³) has no error to weigh the "
+                        f"fit by (error {m['error']:g} bar: {m['verdict']}); give the "
+                        "pressure series of an NVT run that samples its fluctuations")
             pressures = [m["mean"] for m in means]
             pressure_errors = [m["error"] for m in means]
             # a mean that is not a result (too short, not equilibrated) has an error bar that
