@@ -53,19 +53,34 @@ def read_observable(path, name, *, required=False, window=None):
     Raises
     ------
     ValueError
-        A missing file or observable (if ``required``), fewer than 2 samples, or uneven spacing.
+        A missing file or observable (if ``required``), a folder, another program's H5MD file,
+        a window that is not two finite times with first <= last, fewer than 2 samples, or
+        uneven spacing.
+    TypeError
+        A ``name`` that is not a string.
+    OSError
+        A file that is not HDF5, named.
     """
+    from ase_electrolyte.atoms_checks import check_flag
     from ase_electrolyte.trajectory import OBSERVABLE_UNITS, h5md_info, h5md_series
 
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path} does not exist")
+    path = _checked_file(path)
+    if not isinstance(name, str):
+        # a number looked up found nothing and returned None, as for a missing observable
+        raise TypeError(f"name must be an observable name (str), not {name!r}")
+    check_flag("required", required)
+    if window is not None:
+        window = _checked_window(window)
     try:
         series = h5md_info(path)["series"]
         found = name in series
         if found:
             step, time, value = h5md_series(path, name)
     except OSError:
+        if not _may_be_locked(path):
+            # not an HDF5 file: open_h5md's message names it; the retry below raised HDF5's
+            # own ("file signature not found"), which names no file
+            raise
         # a Universe of this process holds the file with HDF5's default locking, which a
         # lock-free open may not mix with
         found, step, time, value = _read_locked(path, name)
@@ -89,6 +104,43 @@ def read_observable(path, name, *, required=False, window=None):
     dt = check_time_spacing(np.asarray(time, dtype=np.float64), np.arange(time.size),
                             f"{path}: the '{name}' observable", what="samples", item="sample")
     return {"value": value, "time": time, "step": step, "dt": float(dt), "unit": unit}
+
+
+def _checked_file(path):
+    """``path`` as a Path to an existing file, or ValueError naming it (a folder failed in
+    HDF5 with "Unable to synchronously open file (file read failed ... Is a directory)")."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path} does not exist")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file (a folder?): give the H5MD file run_md wrote")
+    return path
+
+
+def _may_be_locked(path):
+    """Whether an OSError opening ``path`` lock-free may be another open's lock: only for an
+    HDF5 file (one that is not gives open_h5md's message naming it)."""
+    import h5py
+
+    try:
+        return bool(h5py.is_hdf5(path))
+    except OSError:
+        return False
+
+
+def _checked_window(window):
+    """``window`` as two finite floats ``(first, last)`` with ``first <= last``, or ValueError
+    naming it (a reversed or NaN window gave "has 0 sample(s)", text "could not convert string
+    to float", one number "not enough values to unpack")."""
+    try:
+        lo, hi = (float(t) for t in window)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"window must be two numbers (first, last) in ps, not {window!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi) or isinstance(window, str):
+        raise ValueError(f"window must be two finite times in ps with first <= last, not "
+                         f"{window!r}")
+    return lo, hi
 
 
 def _in_window(time, window, path, name):
@@ -155,24 +207,37 @@ def current_ion_charges_of_file(path):
 
 
 def _open(path):
+    """The H5MD file of run_md at ``path``, open for reading; a folder, a file that is not
+    HDF5 and another program's H5MD file are refused by name (a KeyError 'Unable to
+    synchronously open object (component not found)' for the last)."""
     import h5py
 
-    from ase_electrolyte.trajectory import open_h5md
+    from ase_electrolyte.trajectory import _check_ours, open_h5md
 
+    path = _checked_file(path)
     try:
-        return open_h5md(path)
+        f = open_h5md(path)
     except OSError:
+        if not _may_be_locked(path):
+            raise
         # a Universe of this process holds the file with HDF5's default locking, which a
         # lock-free open may not mix with
-        return h5py.File(path, "r")
+        f = h5py.File(path, "r")
+    try:
+        _check_ours(f, path)
+    except BaseException:
+        f.close()
+        raise
+    return f
 
 
 def _read_locked(path, name):
     import h5py
 
-    from ase_electrolyte.trajectory import particle_group
+    from ase_electrolyte.trajectory import _check_ours, particle_group
 
     with h5py.File(path, "r") as f:
+        _check_ours(f, path)
         meta = f["parameters/ase_electrolyte"]
         if name not in meta.get("series", {}):
             return False, None, None, None
