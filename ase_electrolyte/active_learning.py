@@ -489,18 +489,35 @@ def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
     return np.asarray(rows)
 
 
-def _standardised(descriptors, n):
-    """Descriptors as z-scores per column (constant columns dropped); checks ``n``."""
-    d = np.asarray(descriptors, dtype=np.float64)
+def _descriptor_array(descriptors):
+    """Descriptors as a float array divided by their largest magnitude (the selections are
+    invariant to one common factor), checked: 2D, non-empty, finite."""
+    try:
+        d = np.asarray(descriptors, dtype=np.float64)
+    except (TypeError, ValueError):
+        # rows of unequal length were numpy's "setting an array element with a sequence"
+        raise ValueError(
+            "descriptors must be a 2D array of numbers, one row of equal length per frame"
+        ) from None
     if d.ndim != 2 or len(d) == 0:
         raise ValueError("descriptors must be a non-empty 2D array")
     if not np.all(np.isfinite(d)):
         raise ValueError("descriptors must be finite")
+    # descriptors of 1e200 overflowed in the variances and those of 1e-200 fell below the
+    # absolute constant-column floor: both selected one frame as if all were copies
+    peak = float(np.abs(d).max())
+    return d / peak if peak > 0 else d
+
+
+def _standardised(descriptors, n):
+    """Descriptors as z-scores per column (constant columns dropped); checks ``n``."""
+    d = _descriptor_array(descriptors)
     # NaN was int()'s "cannot convert float NaN to integer", True passed as 1
     n = check_number(f"n (between 1 and the number of frames, {len(d)})", n, integer=True,
                      minimum=1, maximum=len(d))
     std = d.std(axis=0)
-    keep = std > 1e-12 * max(1.0, float(np.abs(d).max()))
+    # relative to the largest magnitude (1 after _descriptor_array): float noise on an offset
+    keep = std > 1e-12
     return (d[:, keep] - d[:, keep].mean(axis=0)) / std[keep] if keep.any() else d[:, :0]
 
 
@@ -565,7 +582,7 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     >>> d_optimal_selection(d, 2, first=0)[0]
     [0, 2]
     """
-    d = np.asarray(descriptors, dtype=np.float64)
+    d = _descriptor_array(descriptors)
     _standardised(d, n)  # the same checks as farthest-point sampling
     z = d - d.mean(axis=0)
     # one scale for all columns (mean column variance 1): unlike per-column z-scores, columns
