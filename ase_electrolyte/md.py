@@ -1830,7 +1830,8 @@ def _foreign_hdf5(path):
     try:
         with open_h5md(path) as f:
             return foreign_h5md(f)
-    except (OSError, KeyError, ValueError, AttributeError):
+    except (OSError, KeyError, ValueError, AttributeError, RuntimeError):
+        # RuntimeError: h5py's "addr overflow" on a damaged object header
         return None
 
 

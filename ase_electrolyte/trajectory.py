@@ -277,10 +277,81 @@ def open_h5md(path, mode="r"):
         if "signature not found" in str(err):
             # HDF5's message names no file: a run's output folder holds several
             raise OSError(f"{os.fspath(path)} is not an HDF5 (H5MD) file ({err})") from None
+        if "truncated file" in str(err):
+            # a copy cut short: "Unable to synchronously open file (truncated file: eof = ...)"
+            # named neither the file nor what to do
+            raise OSError(f"{os.fspath(path)} is truncated: shorter than its HDF5 header says (a "
+                          "copy or a download cut short, or a damaged header), it cannot be "
+                          f"opened ({err})") from None
         # already open in this process with the default flags (e.g. by MDAnalysis' reader)
-        if "locking flag" not in str(err):
-            raise
-        return h5py.File(path, mode)
+        if "locking flag" in str(err):
+            return h5py.File(path, mode)
+        if err.errno is None:
+            # HDF5's own (no system error: the file is there and may be read): a superblock
+            # overwritten gave "Unable to synchronously open file (actual len exceeds EOA)"
+            raise OSError(f"{os.fspath(path)} is damaged: HDF5 cannot open it ({err})") from None
+        raise
+
+
+@contextlib.contextmanager
+def _reading(path):
+    """:func:`open_h5md` for the readers: h5py's errors on a damaged file become
+    :func:`damaged_h5md`.
+
+    A file whose object headers were overwritten (a disk fault, a bad copy, a hand edit with a
+    binary editor) opens, and then h5py raised ``KeyError: 'Unable to synchronously open object
+    (bad object header version number)'`` or ``RuntimeError: ... (addr overflow ...)`` from
+    :func:`read_h5md`, :func:`h5md_info`, :func:`start_state`, naming neither the file nor the
+    damage. Only errors raised while reading are translated: one opening the file (none there,
+    no permission, not HDF5, truncated) is :func:`open_h5md`'s, and the readers raise their own
+    ``IndexError``/``KeyError`` (no such frame or observable) outside this context.
+    """
+    with open_h5md(path) as f:
+        try:
+            yield f
+        except (KeyError, RuntimeError, OSError, json.JSONDecodeError) as err:
+            raise damaged_h5md(path, f"HDF5 cannot read its structure ({err})") from None
+
+
+def _float_dtype(dtype):
+    """``dtype`` as the stored arrays' numpy dtype: float32 or float64, else a ValueError.
+
+    An integer dtype stored every position truncated to whole ångströms (a rattle of 0.1 Å
+    read back up to 0.9 Å off) without a word; bool and complex failed at the first frame
+    with ``OSError: [Errno 5] writing step 0 ... failed`` (an I/O error for a wrong
+    argument); float16 keeps three digits (0.03 Å at 50 Å, forces of 10⁴ kJ/mol/Å at 8).
+    """
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        kind = None
+    if kind is None or kind.kind != "f" or kind.itemsize not in (4, 8):
+        raise ValueError(f"dtype must be a floating type of 32 or 64 bits (numpy.float32 or "
+                         f"numpy.float64) for the stored positions, velocities and forces, "
+                         f"got {dtype!r}")
+    return kind
+
+
+def _check_objects(f, path):
+    """Open every group and dataset of the open file ``f``: a :func:`damaged_h5md` naming
+    ``path`` for one whose object header cannot be read.
+
+    A header overwritten in a dataset no reader opens (an observable, a per-step series)
+    passed the reuse checks, and the resume then failed with h5py's bare ``KeyError`` (bad
+    object header version number) when the writer truncated it; ``electrolyte simulate``'s
+    early check (:func:`~ase_electrolyte.md.stage_file_problem`) passed it before the model
+    loaded.
+    """
+
+    def touch(name):
+        obj = f[name]
+        if isinstance(obj, h5py.Dataset):
+            obj.shape, obj.dtype  # noqa: B018 - read from the object header
+
+    try:
+        f.visit(touch)
+    except (KeyError, RuntimeError, OSError) as err:
+        raise damaged_h5md(path, f"HDF5 cannot open one of its objects ({err})") from None
 
 
 class H5MDWriter:
@@ -301,7 +372,8 @@ class H5MDWriter:
     velocities, forces : bool
         Store velocities and forces (forces need a calculator on the written Atoms).
     dtype : numpy dtype
-        Floating type of the stored arrays.
+        Floating type of the stored positions, velocities and forces: ``numpy.float64``
+        (default) or ``numpy.float32`` (half the size, 7 digits); others are refused.
     run_info : dict, optional
         JSON-serialisable description of the run (ensemble, time step, calculator, ...), stored
         as the ``run_info`` attribute; in append mode it must equal the stored one (a file
@@ -316,15 +388,17 @@ class H5MDWriter:
         a box 5 % heavier (densities, centres of mass). Only in ``"w"`` mode.
     buffer_samples : int
         Per-step samples (:meth:`write_observables`) kept in memory before they are written
-        without a frame; every frame writes them anyway. Each sample holds every observable of
-        one step (about 200 bytes with the charge current and pressure tensor).
+        without a frame, at least 1; every frame writes them anyway. Each sample holds every
+        observable of one step (about 200 bytes with the charge current and pressure tensor).
 
     Raises
     ------
     ValueError
-        In append mode, if the file holds other particles than ``atoms`` or another run, is
-        not readable, or is not a trajectory of this writer (another program's H5MD file, a
-        file of the first version): named as such, the file unchanged.
+        A ``dtype`` other than float32 or float64, a ``buffer_samples`` that is not a whole
+        number of at least 1. In append mode, if the file holds other particles than
+        ``atoms`` or another run, is not readable, or is not a trajectory of this writer
+        (another program's H5MD file, a file of the first version): named as such, the file
+        unchanged.
     PermissionError
         The file (or its file system) is not writable, in append mode, or in ``"w"`` mode
         where it exists (it is not replaced); the file is unchanged.
@@ -368,11 +442,11 @@ class H5MDWriter:
         if masses is not None and mode != "w":
             raise ValueError("masses are stored when the file is created (mode='w'), not when "
                              "it is appended to")
-        if isinstance(buffer_samples, bool) or int(buffer_samples) != buffer_samples or (
-            buffer_samples < 1
-        ):
-            raise ValueError(f"buffer_samples must be a positive integer, got {buffer_samples!r}")
-        self.buffer_samples = int(buffer_samples)
+        from .atoms_checks import check_number
+
+        # NaN failed in int() ("cannot convert float NaN to integer"), naming no argument
+        self.buffer_samples = check_number("buffer_samples", buffer_samples, integer=True,
+                                           minimum=1)
         # per-step samples waiting in memory: name -> [steps, times, values]
         self._pending = {}
         self._n_pending = 0
@@ -387,7 +461,7 @@ class H5MDWriter:
         # incomplete topology arrays would fail half-way through creating the file
         get_topology(atoms)
         self.n_atoms = len(atoms)
-        self._dtype = np.dtype(dtype)
+        self._dtype = _float_dtype(dtype)
         self._integration_masses = atoms.get_masses().copy()
         self._masses = self._integration_masses if masses is None else _physical_masses(
             masses, len(atoms))
@@ -421,6 +495,7 @@ class H5MDWriter:
                 self._file = self._open("a")
                 _check_ours(self._file, self.path)
                 check_h5md_layout(self._file, self.path)
+                _check_objects(self._file, self.path)
                 self._group_path = particle_group(self._file)
                 self._file[self._group_path]["position/step"][()]
             except _OpenHere:
@@ -431,7 +506,7 @@ class H5MDWriter:
                 # to be removed on our word
                 raise ValueError(f"{err}; not appending to it, the file is unchanged: choose "
                                  "another path (mode='w' replaces it)") from None
-            except (OSError, KeyError, ValueError) as err:
+            except (OSError, KeyError, ValueError, RuntimeError) as err:
                 self._close_quietly()
                 if getattr(err, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
                     # a sound file the user may not write: "cannot be read ... remove it" had
@@ -1491,9 +1566,12 @@ def h5md_info(path):
         ``has_topology``, ``last_step``, ``last_time`` (ps), ``run_info`` (dict or None),
         ``observables`` (frame-aligned names), ``series`` (names sampled per step).
     """
-    with open_h5md(path) as f:
+    with _reading(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
+        # every object, not only those read here: a run that reuses or resumes the file
+        # learns of damage before its model runs
+        _check_objects(f, path)
         group, meta = f[particle_group(f)], f[_META]
         n = int(meta.attrs["n_frames"])
         return {
@@ -1517,7 +1595,7 @@ def _temperature_count(path):
     states them; ``None`` for a file that states none (another program's, one of a version
     before the statement, one without temperatures) or that cannot be read."""
     try:
-        with open_h5md(path) as f:
+        with _reading(path) as f:
             return _stated_count(f)
     except (OSError, KeyError, ValueError, TypeError):
         return None
@@ -1554,22 +1632,25 @@ def h5md_series(path, name):
     if not isinstance(name, str):
         raise TypeError(f"name must be an observable's name (str, a key of OBSERVABLE_UNITS), "
                         f"got {type(name).__name__} {name!r:.40}")
-    with open_h5md(path) as f:
+    with _reading(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
         meta = f[_META]
-        if name not in meta["series"]:
-            if not int(meta.attrs["n_frames"]):
-                # a series is created with the first frame: an empty file lists none
-                raise KeyError(
-                    f"{path} holds no frame yet, so no {name!r} sample (a run that is starting, "
-                    "or that was stopped before its first frame: calling it again runs it)"
-                )
-            raise KeyError(f"{path} has no observable {name!r}; it has {list(meta['series'])}")
-        g = meta["series"][name]
-        step, time, value = g["step"][()], g["time"][()], g["value"][()]
         n = int(meta.attrs["n_frames"])
-        last = int(f[particle_group(f)]["position/step"][n - 1]) if n else -1
+        # raised outside the reading context, which takes a KeyError for h5py's on damage
+        listed = None if name in meta["series"] else list(meta["series"])
+        if listed is None:
+            g = meta["series"][name]
+            step, time, value = g["step"][()], g["time"][()], g["value"][()]
+            last = int(f[particle_group(f)]["position/step"][n - 1]) if n else -1
+    if listed is not None:
+        if not n:
+            # a series is created with the first frame: an empty file lists none
+            raise KeyError(
+                f"{path} holds no frame yet, so no {name!r} sample (a run that is starting, "
+                "or that was stopped before its first frame: calling it again runs it)"
+            )
+        raise KeyError(f"{path} has no observable {name!r}; it has {listed}")
     keep = int(np.searchsorted(step, last + 1))
     return step[:keep], time[:keep], value[:keep]
 
@@ -1805,7 +1886,7 @@ def read_h5md(path, index=-1):
                 "range(h5md_info(path)['n_frames'])], or all as an MDAnalysis Universe with "
                 "mda_electrolyte.from_ase(path)" if many else ""))
     index = int(index)
-    with open_h5md(path) as f:
+    with _reading(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
         group, meta = f[particle_group(f)], f[_META]
@@ -1880,7 +1961,7 @@ def integrator_state(path, index=-1):
     if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
         raise TypeError(f"index must be an integer frame index, got {type(index).__name__} "
                         f"{index!r:.40}")
-    with open_h5md(path) as f:
+    with _reading(path) as f:
         _check_ours(f, path)
         n, *_ = check_h5md_layout(f, path)
         if not -n <= int(index) < n or not n:
@@ -1916,7 +1997,7 @@ def start_state(path):
         ``mass`` held the integration masses) and ``topology``: ``None`` or the formal
         charges, molecule indices and species names.
     """
-    with open_h5md(path) as f:
+    with _reading(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
         group, meta = f[particle_group(f)], f[_META]
