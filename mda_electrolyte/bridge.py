@@ -287,8 +287,20 @@ def read_ase_frames(path, index=":"):
         except IndexError:
             raise ValueError(f"{path} holds {len(gro)} frames; index {index!r} selects "
                              "none") from None
+    chosen = string2index(index) if isinstance(index, str) else int(index)
     try:
-        frames = ase.io.read(source, index=index, format=fmt)
+        if isinstance(chosen, int) and chosen < 0:
+            # ase reads a negative index past the first frame as frame 0 (index=-100 of 6
+            # frames gave frame 0 without a word): the frames from it on are read, as many
+            # as it counts back, and counted
+            frames = ase.io.read(source, index=f"{chosen}:", format=fmt)
+            frames = [frames] if isinstance(frames, Atoms) else list(frames)
+            if len(frames) < -chosen:
+                raise ValueError(f"{path} holds {len(frames)} frames; index {index!r} "
+                                 "selects none of them")
+            frames = frames[:1]
+        else:
+            frames = ase.io.read(source, index=index, format=fmt)
     except UnknownFileTypeError as err:
         raise ValueError(
             f"{path}: not a trajectory format that can be read ({err}); give an H5MD file of "
@@ -296,32 +308,45 @@ def read_ase_frames(path, index=":"):
         ) from None
     except (StopIteration, IndexError, KeyError, XYZError, ValueError, EOFError,
             InvalidULMFileError, RuntimeError) as err:
+        if str(err).startswith(f"{path} holds "):
+            raise
         # what ase's parsers raise on a truncated, malformed or binary file (a cut .traj gives
         # a JSONDecodeError or a short buffer, a binary .extxyz a UnicodeDecodeError): none of
         # them names the file, nor the frame: a file cut mid-frame (a run stopped while
         # writing, a copy cut short) reads up to it, and its complete frames can be read
-        raise ValueError(_unreadable_frame(path, source, fmt, err)) from None
+        raise ValueError(_unreadable_frame(path, source, fmt, err, index)) from None
     if isinstance(frames, Atoms):
         frames = [frames]
     if not frames:
-        raise ValueError(f"{path} holds no frames")
+        # "10:" of a 6-frame file: the file has frames, the selection none
+        raise ValueError(f"{path} holds no frames" if index == ":" else
+                         f"{path}: index {index!r} selects no frames of the file")
     if dump:
         _check_dump_steps(path, [a.info.get("timestep") for a in frames])
     return list(frames)
 
 
-def _unreadable_frame(path, source, fmt, err):
+def _unreadable_frame(path, source, fmt, err, index=":"):
     """The message for a file ``ase.io.read`` fails on: the frame it fails at, counted by
-    reading the frames one by one (on this failure only), and how to read those before it."""
+    reading the frames one by one (on this failure only), and how to read those before it;
+    or, for a file read whole without fault, the frame ``index`` asked for that it lacks."""
     import ase.io
+    from ase.io.formats import string2index
 
     if isinstance(source, io.StringIO):
         source.seek(0)
-    complete = 0
+    complete, whole = 0, False
     # the failure being described, at frame `complete`
     with contextlib.suppress(Exception):
         for _ in ase.io.iread(source, index=":", format=fmt):
             complete += 1
+        whole = True
+    chosen = string2index(index) if isinstance(index, str) else int(index)
+    if whole and complete and isinstance(chosen, int) and not -complete <= chosen < complete:
+        # index=100 of a sound file of 6 frames was reported as "frame 6 is cut or malformed
+        # (StopIteration) ... write the file again": the file is whole, the index past it
+        return (f"{path} holds {complete} frames (0 .. {complete - 1}); index {index!r} selects "
+                "none of them")
     what = f"{type(err).__name__} {err}"
     if complete == 0:
         return f"{path}: cannot be read as {path.suffix or 'a trajectory'}: {what}"
