@@ -347,11 +347,91 @@ def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, *, spreads
     dict
         Species → ``(δ in Å, δCN)`` for the cutoffs from an RDF minimum with a finite,
         non-zero error; given and preset cutoffs are exact and absent.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``table`` not a ShellTable; a record not a dict, without an entry for a species of
+        the table or naming one it does not hold (keys read in any case and spacing, as
+        ``cutoffs=`` is); a cutoff that is not a number of at least 1 Å or beyond the
+        table's radius; a source not one of ``"given"``, ``"rdf_minimum"``, ``"preset"``,
+        ``"preset_fallback"``; an estimate that is not an Estimate; a scatter that is not a
+        finite number from 0 Å to the table's radius (``None``: the estimate's error).
     """
+    cutoffs, cutoff_estimates, cutoff_source, spreads = _check_cutoff_records(
+        "cutoff_cn_errors", table, cutoffs, cutoff_estimates, cutoff_source, spreads)
+    return _cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, spreads=spreads,
+                             _nearest=_nearest)
+
+
+def _cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, *, spreads=None,
+                      _nearest=None):
+    """:func:`cutoff_cn_errors` of records already checked (a run's own)."""
     entries = list(_uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source,
                                       spreads))
     counts = _cutoff_counts(table, entries, cutoffs, _nearest=_nearest, shares=False)
     return _cn_errors_of_counts(entries, counts, table.n_frames * table.layout.n_cations)
+
+
+#: The words of ``results.cutoff_source``.
+_CUTOFF_SOURCES = ("given", "rdf_minimum", "preset", "preset_fallback")
+
+
+def _check_cutoff_records(who, table, cutoffs, cutoff_estimates, cutoff_source, spreads):
+    """The run records :func:`cutoff_cn_errors` and :func:`cutoff_share_errors` take, keyed by
+    the table's species (any spelling, as ``cutoffs=`` is read), or an error naming what is
+    wrong.
+
+    Before: a species missing from a record was a bare ``KeyError``; a NaN cutoff, or one
+    beyond the table's radius, gave an error of 0 (no count changes within it); a source
+    misspelt (``"rdf-minimum"``) or a NaN scatter dropped the error without a word; a scatter
+    given as text was numpy's ``TypeError``, one of 10⁶ Å an error of 10⁵ molecules, and one
+    keyed by a species the table does not hold was ignored.
+    """
+    if not isinstance(table, ShellTable):
+        raise TypeError(f"{who}: table must be a ShellTable (results.table of "
+                        f"SolvationShells), not {type(table).__name__}")
+    names = list(table.layout.species)
+    records = {}
+    for what, record in (("cutoffs", cutoffs), ("cutoff_estimates", cutoff_estimates),
+                         ("cutoff_source", cutoff_source), ("spreads", spreads)):
+        if record is None and what == "spreads":
+            records[what] = {}
+            continue
+        if not isinstance(record, dict):
+            raise TypeError(f"{who}: {what} must be a dict {{species name: ...}} (the run's "
+                            f"results.{what}), not {record!r}")
+        keyed = _species_keys(what, record, names)
+        unknown = [k for k in keyed if k not in names]
+        if unknown:
+            raise ValueError(f"{who}: {what} names species {unknown} the table does not hold; "
+                             f"its species are {names}")
+        missing = [n for n in names if n not in keyed]
+        if missing and what != "spreads":
+            raise ValueError(f"{who}: {what} has no entry for species {missing}")
+        records[what] = keyed
+    radius = float(table.radius)
+    for name in names:
+        cut = check_shell_cutoff(name, records["cutoffs"][name])
+        if cut > radius * (1 + 1e-12):
+            raise ValueError(f"{who}: cutoff of {name!r} = {cut} Å exceeds the table's "
+                             f"collection radius {radius} Å")
+        records["cutoffs"][name] = cut
+        source = records["cutoff_source"][name]
+        if source not in _CUTOFF_SOURCES:
+            raise ValueError(f"{who}: cutoff_source[{name!r}] must be one of {_CUTOFF_SOURCES}, "
+                             f"not {source!r}")
+        est = records["cutoff_estimates"][name]
+        if not hasattr(est, "stderr"):
+            raise TypeError(f"{who}: cutoff_estimates[{name!r}] must be an Estimate (the run's "
+                            f"results.cutoff_estimates), not {est!r}")
+        spread = records["spreads"].get(name)
+        if spread is not None:
+            records["spreads"][name] = check_number(
+                f"spreads[{name!r}] (scatter of the cutoff, Å)", spread, minimum=0,
+                maximum=radius)
+    return records["cutoffs"], records["cutoff_estimates"], records["cutoff_source"], \
+        records["spreads"]
 
 
 def _cn_errors_of_counts(entries, counts, n_shells):
@@ -492,8 +572,22 @@ def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
         "free_cation_fraction": δ}`` (the last two for anions only; shares are fractions of
         shells, dimensionless), for the cutoffs from an RDF minimum with a finite, non-zero
         error; given and preset cutoffs are exact and absent.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`cutoff_cn_errors`, and an unknown ``convention``.
     """
     convention = choice_word("convention", convention, CONVENTIONS)
+    cutoffs, cutoff_estimates, cutoff_source, spreads = _check_cutoff_records(
+        "cutoff_share_errors", table, cutoffs, cutoff_estimates, cutoff_source, spreads)
+    return _cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source, convention,
+                                spreads=spreads, _nearest=_nearest)
+
+
+def _cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
+                         convention="anion_count", *, spreads=None, _nearest=None):
+    """:func:`cutoff_share_errors` of records already checked (a run's own)."""
     entries = list(_uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source,
                                       spreads))
     counts = _cutoff_counts(table, entries, cutoffs, convention, _nearest=_nearest)
@@ -1510,14 +1604,14 @@ class SolvationShells(FrameAnalysis):
             # where repeated runs put each cutoff (its scatter), not where the true minimum of a
             # flat trough may lie (its Estimate's wider error)
             spreads = {name: self._details[name].cutoff_spread for name in self._species}
-            self.results.cutoff_cn_errors = cutoff_cn_errors(
+            self.results.cutoff_cn_errors = _cutoff_cn_errors(
                 table, self.results.cutoffs, self.results.cutoff_estimates,
                 self.results.cutoff_source, spreads=spreads, _nearest=nearest)
             estimates = self.results.estimates
             estimates["coordination_numbers"] = _with_cutoff_errors(
                 estimates["coordination_numbers"], self.results.cutoff_cn_errors)
             # and so are the shares of shells with or without an anion, or with a species
-            self.results.cutoff_share_errors = cutoff_share_errors(
+            self.results.cutoff_share_errors = _cutoff_share_errors(
                 table, self.results.cutoffs, self.results.cutoff_estimates,
                 self.results.cutoff_source, self._convention, spreads=spreads,
                 _nearest=nearest)
