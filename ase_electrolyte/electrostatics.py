@@ -1143,7 +1143,32 @@ class Electrostatics(ParametersContract, _AseCalculator):
             ``mesh`` (points per axis for this cell) (PME), with ``error_bound`` (same units as
             ``tolerance``: torch-pme's real-space bound combined with its k-space bound for
             Ewald, with the measured mesh error for PME).
+
+        Parameters
+        ----------
+        atoms : ase.Atoms
+            Positions and cell (not modified).
+        charges : array_like, shape (n_atoms,)
+            Charges in e.
+
+        Raises
+        ------
+        ase.calculators.calculator.InputError
+            Also a ``ValueError``, before any tuning: what :meth:`evaluate` refuses in the
+            structure (but atoms closer than 0.1 Å, which the tuning does not read) and in the
+            charges (not one finite number per atom).
         """
+        # unchecked, 2 charges for 8 atoms were tuned as if they were the structure's, and a
+        # NaN charge asked for "a PME mesh of 2.25e+15 points" instead of being named
+        with input_errors():
+            self._check_structure(atoms, overlaps=False)
+            q = charge_values(charges, "the charges")
+            if len(q) != len(atoms):
+                raise ValueError(f"{len(q)} charges for {len(atoms)} atoms")
+        return self._lattice_parameters(atoms, q)
+
+    def _lattice_parameters(self, atoms, charges):
+        """:meth:`lattice_parameters` of checked input."""
         p = self.parameters
         method = p["method"]
         if not np.all(atoms.pbc):
@@ -1361,7 +1386,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
             entry = self._tuned.pop(k)
             self._tuned.insert(0, entry)
             return entry[2]
-        params = self.lattice_parameters(atoms, q)
+        params = self._lattice_parameters(atoms, q)
         self._tuned_count += 1
         self._tuned.insert(0, (key, cell, params, self._tuned_count))
         del self._tuned[_TUNED_CELLS:]
