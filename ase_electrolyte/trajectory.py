@@ -1517,7 +1517,7 @@ def _as_step(step):
         f"step must be a non-negative integer of at most {_MAX_STEP} (the file's int64), got "
         f"{step!r}"
     )
-    if isinstance(step, bool):
+    if isinstance(step, (bool, np.bool_)):  # numpy's flag passed int(True) == 1 as step 1
         raise bad
     try:
         value = int(step)
@@ -1531,13 +1531,17 @@ def _as_step(step):
 
 
 def _as_time(time):
+    """``time`` (ps) as a float; a ValueError naming it for NaN, infinity, a flag or text.
+
+    ``float()`` let the text ``"0.5"`` and numpy's ``True`` through as times.
+    """
+    from .atoms_checks import check_number
+
     try:
-        value = float(time)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if isinstance(time, bool) or not np.isfinite(value):
-        raise ValueError(f"time must be finite (a number of ps), got {time!r}")
-    return value
+        return check_number("time (ps)", time)
+    except ValueError:
+        text = "; give it as a number, not as text" if isinstance(time, str) else ""
+        raise ValueError(f"time must be finite (a number of ps), got {time!r}{text}") from None
 
 
 def _physical_masses(masses, n_atoms):

@@ -83,3 +83,26 @@ def test_buffer_samples_whole_numbers_accepted(tmp_path, value):
     with H5MDWriter(tmp_path / "t.h5md", atoms, buffer_samples=value) as w:
         assert w.buffer_samples == int(value) and isinstance(w.buffer_samples, int)
         w.write(atoms, step=0, time=0.0)
+
+
+@pytest.mark.parametrize("time", ["0.001", np.True_, True, float("nan"), [0.001], None, 1j])
+def test_time_of_a_frame_must_be_a_number(tmp_path, time):
+    atoms = _atoms()
+    path = tmp_path / "t.h5md"
+    with H5MDWriter(path, atoms) as w:
+        w.write(atoms, step=0, time=0.0)
+        with pytest.raises(ValueError, match=r"time must be finite \(a number of ps\)"):
+            w.write(atoms, step=1, time=time)
+        with pytest.raises(ValueError, match=r"time must be finite \(a number of ps\)"):
+            w.write_observables(atoms, step=1, time=time)
+        w.write(atoms, step=1, time=np.float32(0.001))
+    assert h5md_info(path)["n_frames"] == 2
+    assert read_h5md(path, 1).info["time_ps"] == pytest.approx(0.001)
+
+
+@pytest.mark.parametrize("step", [np.True_, np.bool_(False)])
+def test_numpy_flag_is_no_step(tmp_path, step):
+    atoms = _atoms()
+    with H5MDWriter(tmp_path / "t.h5md", atoms) as w:
+        with pytest.raises(ValueError, match="step must be a non-negative integer"):
+            w.write(atoms, step=step, time=0.0)
