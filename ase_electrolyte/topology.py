@@ -42,7 +42,8 @@ def get_topology(atoms):
     Raises
     ------
     ValueError
-        If only some of the arrays are present, or a molecule index is negative.
+        If only some of the arrays are present, an index or charge is not a whole number
+        within ±2**53, or a molecule index is negative.
     """
     from ase import Atoms
 
@@ -65,16 +66,38 @@ def get_topology(atoms):
     }
 
 
+#: The largest magnitude of a molecule index or formal charge kept: whole numbers beyond it are
+#: not exact in float64, and a cast to int64 wrapped 1e30 to -9223372036854775808 (a formal
+#: charge stored so without a word, a molecule index refused as "negative").
+_MAX_WHOLE = 2**53
+
+
 def _whole_numbers(values, name):
-    """An integer array of ``values``, refusing fractions and NaN (a cast made 0.5 molecule 0,
-    merging two molecules, and NaN an arbitrary integer)."""
+    """An integer array of ``values``, refusing fractions, NaN and magnitudes beyond
+    :data:`_MAX_WHOLE` (a cast made 0.5 molecule 0, merging two molecules, NaN an arbitrary
+    integer and 1e30 the most negative int64)."""
     values = np.asarray(values)
     if values.dtype.kind in "iu":
+        big = np.abs(values.astype(np.float64)) > _MAX_WHOLE if values.size else values
+        if np.any(big):
+            raise ValueError(
+                f"Atoms.arrays[{name!r}] holds {values[big].ravel()[0]}, beyond ±{_MAX_WHOLE}"
+            )
         return values.astype(np.int64)
-    if values.dtype.kind != "f" or not np.all(np.isfinite(values)) or np.any(
-            values != np.round(values)):
-        raise ValueError(f"Atoms.arrays[{name!r}] must hold whole numbers, got "
-                         f"{values.dtype} values such as {values.ravel()[:4].tolist()}")
+    if (
+        values.dtype.kind != "f"
+        or not np.all(np.isfinite(values))
+        or np.any(values != np.round(values))
+    ):
+        raise ValueError(
+            f"Atoms.arrays[{name!r}] must hold whole numbers, got "
+            f"{values.dtype} values such as {values.ravel()[:4].tolist()}"
+        )
+    big = np.abs(values) > _MAX_WHOLE
+    if np.any(big):
+        raise ValueError(
+            f"Atoms.arrays[{name!r}] holds {values[big].ravel()[0]:g}, beyond ±{_MAX_WHOLE}"
+        )
     return values.astype(np.int64)
 
 
@@ -91,13 +114,16 @@ def set_topology(atoms, molecule_index, species, formal_charge):
     ------
     ValueError
         An array of another length, a fractional or NaN index or charge (a cast made 0.5
-        molecule 0, merging two molecules), or a negative index; ``atoms`` is then left as it
-        was (all three are checked before any is set).
+        molecule 0, merging two molecules), one beyond ±2**53, or a negative index;
+        ``atoms`` is then left as it was (all three are checked before any is set).
     """
     n = len(atoms)
     arrays = {}
-    for name, value in ((MOLECULE_INDEX, molecule_index), (SPECIES, species),
-                        (FORMAL_CHARGE, formal_charge)):
+    for name, value in (
+        (MOLECULE_INDEX, molecule_index),
+        (SPECIES, species),
+        (FORMAL_CHARGE, formal_charge),
+    ):
         arr = np.asarray(value)
         if arr.shape != (n,):
             raise ValueError(f"{name} has shape {arr.shape}, expected ({n},)")
@@ -105,8 +131,10 @@ def set_topology(atoms, molecule_index, species, formal_charge):
             arrays[name] = arr.astype(str)
             continue
         if arr.dtype.kind == "b" or (arr.size and arr.dtype.kind not in "iuf"):
-            raise ValueError(f"{name} must hold whole numbers, got {arr.dtype} values such as "
-                             f"{arr.ravel()[:4].tolist()}")
+            raise ValueError(
+                f"{name} must hold whole numbers, got {arr.dtype} values such as "
+                f"{arr.ravel()[:4].tolist()}"
+            )
         arrays[name] = _whole_numbers(arr if arr.size else arr.astype(np.int64), name)
     if arrays[MOLECULE_INDEX].size and arrays[MOLECULE_INDEX].min() < 0:
         raise ValueError(f"negative {MOLECULE_INDEX} ({int(arrays[MOLECULE_INDEX].min())})")
