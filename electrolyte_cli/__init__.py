@@ -39,6 +39,7 @@ or any box is packed.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import signal
 import sys
@@ -115,20 +116,143 @@ def main(argv=None):
         unexpected error (a bug: one line too, the traceback with ``ELECTROLYTE_DEBUG=1``),
         130 when interrupted (Ctrl-C) and 143 when terminated (SIGTERM); both stop at the
         last complete frame, and the same command resumes (those of :data:`RESUMING`; the
-        others start over).
+        others start over). More Ctrl-C while the first unwinds are absorbed. Run as the
+        program, a Ctrl-C while Python exits after the command: one line saying the command
+        had finished, and 130 (in the last moments of the exit, or after a command that was
+        itself stopped: ignored, the command's own status).
     """
+    # the program itself (the ``electrolyte`` script, ``python -m electrolyte_cli``), whose
+    # exit follows: Python's exit is guarded against a Ctrl-C (_guard_exit)
+    program = argv is None and sys._getframe(1).f_globals.get("__name__") == "__main__"
+    status = 1
     try:
         with _printable_streams():
-            return _main(argv)
+            status = _main(argv)
     except KeyboardInterrupt:
         # Ctrl-C while the arguments were read or the library imported (a second or two
         # before any work) ended in a traceback of the import and exit status -2; the command
         # had done nothing, and says so
         print(f"electrolyte{_command_of(argv)}: interrupted before any work; nothing was "
               "done", file=sys.stderr)
-        return 130
+        status = 130
+    except SystemExit as done:  # --help, --version and argparse's refusals exit themselves
+        status = done.code if isinstance(done.code, int) else int(done.code is not None)
+        raise
     finally:
+        if program:
+            # before the flush: a Ctrl-C in it is one of Python's exit too
+            _guard_exit(_command_of(argv), status)
         _flush_stdout()
+    return status
+
+
+def _guard_exit(command, status):
+    """A Ctrl-C while Python exits after the command (``status`` its exit status): one line
+    and status 130, or none and ``status``; never a traceback nor a silent -2.
+
+    Python's exit after a command took a second or two here (its threads, the ``atexit``
+    functions of torch and h5py, then the teardown of the modules). A Ctrl-C in it ended in a
+    traceback through torch's ``atexit`` function with status 0, or, once Python had given the
+    signal back to the system (the teardown), killed the process without a word: status -2 (130
+    in a shell), as if the finished command had been interrupted. Now, until the last ``atexit``
+    function of the program, it prints one line saying the command had finished, and exits at
+    once with 130; from then on (the teardown: no Python code of ours runs, and nothing is left
+    to write) a Ctrl-C is ignored and the command's own status stands.
+
+    Only for ``main`` run as the program (the ``electrolyte`` script, ``python -m
+    electrolyte_cli``): a caller's handler is the caller's.
+    """
+    import os
+
+    _EXITING.append(status)
+    if status in (130, 128 + signal.SIGTERM):
+        # the command said it was stopped and what it kept: another Ctrl-C adds nothing
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return
+    said = ("interrupted while Python exited, after the command had finished "
+            f"(exit status {status}); its files are as the command left them")
+
+    def interrupted(signum, frame):
+        with contextlib.suppress(Exception):  # a stream closed or gone: the status says it
+            sys.stderr.write(f"electrolyte{command}: {said}\n")
+            sys.stderr.flush()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, interrupted)
+
+
+#: The status of a ``main`` run as the program, once it returns (:func:`_guard_exit`).
+_EXITING = []
+
+
+def _ignore_late_interrupts():
+    """The last ``atexit`` function (registered before the library's, at this module's import,
+    so run after theirs): from here Python gives a Python handler's signal back to the system,
+    whose Ctrl-C killed the process silently; ignored instead, the command's status stands."""
+    if _EXITING:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+atexit.register(_ignore_late_interrupts)
+
+
+@contextlib.contextmanager
+def _interrupt_once():
+    """While the command runs, Ctrl-C stops it once: the run unwinds (closing its files at
+    their last complete frame) undisturbed by more, and a Ctrl-C that Python dropped is raised
+    again.
+
+    A user's second Ctrl-C (or a key held down) raised another KeyboardInterrupt in the first
+    one's clean-up: a traceback ("Exception ignored in: ... KeyboardInterrupt"), the line lost
+    where the run stopped ("interrupted; run the same command again" instead of which stage and
+    what its file keeps), and a clean-up cut short. One that landed in a ``__del__`` or a
+    weakref callback was printed as such a traceback and dropped, and the run went on. Now a
+    Ctrl-C while a KeyboardInterrupt unwinds is absorbed, and one dropped is raised again
+    in the run a moment later, without the traceback. Only in the main thread, and only where
+    Ctrl-C has Python's default handler (a caller's own is left alone).
+    """
+    import _thread
+    import threading
+
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    active = [True]
+
+    def interrupted(signum, frame):
+        if isinstance(sys.exc_info()[1], KeyboardInterrupt):  # Terminated (SIGTERM) too
+            return  # the first one unwinds the run: its clean-up is not cut short
+        raise KeyboardInterrupt
+
+    def again():
+        if active[0]:
+            _thread.interrupt_main()  # calls the handler above, in the main thread
+
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info):
+        if info.exc_type is KeyboardInterrupt and active[0]:
+            # dropped where Python cannot raise it (a __del__, a weakref callback): raised
+            # again once the callback has returned
+            timer = threading.Timer(0.01, again)
+            timer.daemon = True
+            timer.start()
+            return
+        previous_hook(info)
+
+    signal.signal(signal.SIGINT, interrupted)
+    sys.unraisablehook = unraisable
+    try:
+        yield
+    finally:
+        active[0] = False
+        if sys.unraisablehook is unraisable:
+            sys.unraisablehook = previous_hook
+        if signal.getsignal(signal.SIGINT) is interrupted:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _command_of(argv):
@@ -232,7 +356,7 @@ def _main(argv):
         return 2
     try:
         with _one_line_warnings(args.command, paths), terminate_as_interrupt(
-                replace_handler=True):
+                replace_handler=True), _interrupt_once():
             # each command of PLOTTING checks matplotlib itself, after its arguments: an
             # argument's refusal imported matplotlib first
             with matplotlib_log_lines(args.command, paths):
