@@ -641,7 +641,12 @@ def _fractional_steps(positions, boxes):
 
     Judged in the box of the later frame, or of the earlier one where the later has none; 0
     for steps between two frames without a box (not judged)."""
+    positions = np.asarray(positions, dtype=np.float64)
     boxes = np.asarray(boxes, dtype=np.float64)
+    if positions.ndim != 3 or positions.shape[2] != 3 or boxes.shape != (positions.shape[0], 6):
+        # boxes of another frame count failed in numpy broadcasting, or were paired silently
+        raise ValueError(f"positions of shape (T, n, 3) and boxes of shape (T, 6) are needed, "
+                         f"not {positions.shape} and {boxes.shape}")
     disp = np.diff(positions, axis=0)
     valid = np.isfinite(_box_volumes(boxes))
     if valid.all() and _constant_orthorhombic(boxes):
@@ -691,21 +696,52 @@ def unwrap_trajectory(positions, boxes, start=None):
 
     Parameters
     ----------
-    positions : numpy.ndarray, shape (T, n, 3)
-        Positions in Å (wrapped or not).
-    boxes : numpy.ndarray, shape (T, 6)
-        MDAnalysis box of every frame.
-    start : numpy.ndarray, shape (n, 3), optional
+    positions : array_like, shape (T, n, 3)
+        Positions in Å (wrapped or not), finite.
+    boxes : array_like, shape (T, 6) or (6,)
+        MDAnalysis box of every frame (lengths in Å, angles in degrees), or one box for all;
+        every frame needs a box with a volume.
+    start : array_like, shape (n, 3), optional
         Unwrapped positions (Å) of frame 0, where ``positions[0]`` continues a track unwrapped
         before (a trajectory read in chunks); default ``positions[0]``.
 
     Returns
     -------
     numpy.ndarray, shape (T, n, 3)
-        New array starting at ``start``.
+        New array starting at ``start`` (empty for ``T = 0``).
+
+    Raises
+    ------
+    ValueError
+        Shapes other than these, a frame without a box (zero lengths, a flat cell, non-finite
+        entries), or non-finite positions or ``start``: unwrapped through them, a zero box
+        divided by zero and NaN spread through every later frame, a singular cell raised
+        LinAlgError, boxes of other frames than the positions were paired silently.
     """
     positions = np.asarray(positions, dtype=np.float64)
     boxes = np.asarray(boxes, dtype=np.float64)
+    if positions.ndim != 3 or positions.shape[2] != 3:
+        raise ValueError(f"positions must have shape (T, n, 3) in Å, not {positions.shape}")
+    if boxes.shape == (6,):
+        boxes = np.broadcast_to(boxes, (positions.shape[0], 6))
+    if boxes.shape != (positions.shape[0], 6):
+        raise ValueError(f"boxes must have shape (T, 6) (MDAnalysis boxes) or (6,) for "
+                         f"positions of {positions.shape[0]} frames, not {boxes.shape}")
+    if positions.shape[0] == 0:
+        return positions.copy()
+    no_box = np.flatnonzero(~np.isfinite(_box_volumes(boxes)))
+    if no_box.size:
+        raise ValueError(f"frame {int(no_box[0])} has no box (or a flat or non-finite one: "
+                         f"{boxes[no_box[0]].tolist()}), so positions cannot be unwrapped "
+                         "through it")
+    # one pass without a T x n x 3 temporary: a NaN or an inf anywhere makes the sum so
+    if not np.isfinite(positions.sum()):
+        raise ValueError("positions contain NaN or infinite values; they cannot be unwrapped")
+    if start is not None:
+        start = np.asarray(start, dtype=np.float64)
+        if start.shape != positions.shape[1:] or not np.all(np.isfinite(start)):
+            raise ValueError(f"start must be finite unwrapped positions of shape "
+                             f"{positions.shape[1:]} in Å, not shape {start.shape}")
     out = np.empty_like(positions)
     out[0] = positions[0] if start is None else start
     if _constant_orthorhombic(boxes):
