@@ -96,6 +96,10 @@ def check_cubic_box(box, where):
     if box is None:
         return
     box = real_array(box, "box")
+    if box.shape != (6,) or not np.all(np.isfinite(box)) or not np.all(box[:3] > 0):
+        # a NaN box passed as cubic (NaN compares false), three lengths as a box without angles
+        raise ValueError(f"the Yeh–Hummer correction needs the box of {where} as [a, b, c, "
+                         f"alpha, beta, gamma] with finite positive lengths, not {box.tolist()}")
     lengths, angles = box[:3], box[3:]
     if (np.ptp(lengths) > CUBIC_TOLERANCE * np.mean(lengths)
             or np.any(np.abs(angles - 90.0) > CUBIC_TOLERANCE * 90.0)):
@@ -119,11 +123,18 @@ def yeh_hummer_correction(temperature, viscosity_mpas, box_length):
         Shear viscosity in mPa·s.
     box_length : float
         Cubic box side in Å.
+
+    Raises
+    ------
+    ValueError
+        Any of them not a finite positive number (text, ``True``, an array, an Estimate: give
+        its ``value``), named.
     """
-    if not viscosity_mpas > 0 or not box_length > 0 or not temperature > 0:
-        raise ValueError(
-            "the Yeh–Hummer correction needs a positive temperature, viscosity and box length"
-        )
+    # "40" and an Estimate raised TypeError from ">", an array "truth value ... ambiguous",
+    # and True was taken as 1 K
+    temperature = check_temperature(temperature)
+    viscosity_mpas = check_number("viscosity (mPa·s)", viscosity_mpas, above=0)
+    box_length = check_number("box length (Å)", box_length, above=0)
     si = YEH_HUMMER_XI * constants.k * temperature / (
         6 * np.pi * viscosity_mpas * constants.milli * box_length * constants.angstrom
     )
@@ -326,12 +337,25 @@ class Diffusion(CarrierAnalysis):
         self._configure_fit_window(fit_window, fit_window_ps)
         check_flag("remove_drift", remove_drift)
         self._remove_drift = remove_drift
+        from .viscosity import MAX_RUN_TEMPERATURE_SPREAD
+
         self._viscosity = _viscosity_value(viscosity)
+        used = getattr(getattr(viscosity, "results", None), "temperature", None)
         if viscosity is not None and temperature is None:
-            temperature = getattr(getattr(viscosity, "results", None), "temperature", None)
+            temperature = used
             if temperature is None:
                 raise ValueError("the Yeh–Hummer correction needs temperature= (K)")
         self._temperature = check_temperature(temperature, allow_none=True)
+        if (used is not None and self._temperature is not None
+                and max(used, self._temperature) > MAX_RUN_TEMPERATURE_SPREAD * min(
+                    used, self._temperature)):
+            # k_B T / (6 π η L) with η of another state point: a 350 K correction with the
+            # 300 K viscosity was taken as it came
+            raise ValueError(
+                f"the Yeh–Hummer correction at temperature={self._temperature:g} K, but the "
+                f"viscosity analysis is of {float(used):g} K (more than "
+                f"{MAX_RUN_TEMPERATURE_SPREAD - 1:.0%} apart): give the temperature of the "
+                "viscosity's run, or a viscosity of this temperature")
         self._configure_common(default_blocks(n_collections, n_blocks), volume, species)
 
     _check_segment = CarrierAnalysis._check_fit_segment
@@ -642,9 +666,18 @@ def _viscosity_value(viscosity):
     if isinstance(viscosity, Estimate):
         est = viscosity.to("mPa·s")
     elif getattr(viscosity, "results", None) is not None:
+        if "shear_viscosity" not in viscosity.results:
+            # an AttributeError from inside Results
+            raise ValueError(f"viscosity: the {type(viscosity).__name__} has no result (not "
+                             "run, or its last run was refused); run it first")
         est = viscosity.results.shear_viscosity.to("mPa·s")
     else:
-        eta, err = (viscosity, 0.0) if np.ndim(viscosity) == 0 else tuple(viscosity)
+        pair = (viscosity, 0.0) if np.ndim(viscosity) == 0 else tuple(np.ravel(viscosity))
+        if len(pair) != 2:
+            # (1.0,) raised "not enough values to unpack"
+            raise ValueError(f"viscosity must be an Estimate, a run viscosity analysis, or a "
+                             f"number in mPa·s with an optional error, not {viscosity!r:.80}")
+        eta, err = pair
         # True was 1 mPa·s and "3" 3 mPa·s; 1e308 (a placeholder) passed as a correction of 0
         eta = check_number("viscosity (mPa·s)", eta, above=0, maximum=MAX_VISCOSITY_MPAS)
         err = check_number("viscosity error (mPa·s)", err, minimum=0)
