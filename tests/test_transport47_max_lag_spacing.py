@@ -38,8 +38,9 @@ def no_pass(monkeypatch):
 def carriers(kind, u, max_lag):
     if kind == "green-kubo conductivity":
         return GreenKuboConductivity(u, IONS, 300, max_lag=max_lag, check_sampling=False)
-    return OnsagerCoefficients(u, IONS, 300, method="green-kubo", max_lag=max_lag,
-                               check_sampling=False)
+    return OnsagerCoefficients(
+        u, IONS, 300, method="green-kubo", max_lag=max_lag, check_sampling=False
+    )
 
 
 KINDS = ["green-kubo conductivity", "onsager green-kubo"]
@@ -48,8 +49,11 @@ KINDS = ["green-kubo conductivity", "onsager green-kubo"]
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("max_lag", [1e-6, 0.001, 0.004, 0.0049])
 def test_max_lag_below_half_spacing_refused_before_the_pass(universe, no_pass, kind, max_lag):
-    with pytest.raises(ValueError, match=r"max_lag = .* ps is shorter than half the spacing of "
-                                         r"the frames \(0\.01 ps\).*give max_lag >= 0\.01 ps"):
+    with pytest.raises(
+        ValueError,
+        match=r"max_lag = .* ps is shorter than half the spacing of "
+        r"the frames \(0\.01 ps\).*give max_lag >= 0\.01 ps",
+    ):
         carriers(kind, universe, max_lag).run()
 
 
@@ -74,8 +78,11 @@ def test_max_lag_of_a_spacing_or_more_still_runs(universe, kind, max_lag):
 def test_viscosity_max_lag_below_half_spacing(max_lag):
     rng = np.random.default_rng(0)
     p = lfilter([30.0], [1, -0.95], rng.normal(size=(2000, 3, 3)), axis=0)
-    with pytest.raises(ValueError, match=r"max_lag = .* ps is shorter than half the spacing of "
-                                         r"the samples \(0\.01 ps\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"max_lag = .* ps is shorter than half the spacing of "
+        r"the samples \(0\.01 ps\)",
+    ):
         GreenKuboViscosity(p, temperature=300, volume=1e4, dt=DT, max_lag=max_lag)
 
 
@@ -84,10 +91,14 @@ def test_viscosity_max_lag_below_half_spacing(max_lag):
     [((0.101, 0.109), 0), ((0.095, 0.105), 1), ((0.0, 0.001), 1), ((0.1, 0.1049), 1)],
 )
 @pytest.mark.parametrize("max_lag", [None, 0.15])
-def test_plateau_window_of_fewer_than_two_lags_refused_before_the_pass(universe, no_pass,
-                                                                       plateau, held, max_lag):
-    with pytest.raises(ValueError, match=rf"plateau window \(.*\) ps holds {held} lag\(s\).*"
-                                         "a drift needs at least 2"):
+def test_plateau_window_of_fewer_than_two_lags_refused_before_the_pass(
+    universe, no_pass, plateau, held, max_lag
+):
+    with pytest.raises(
+        ValueError,
+        match=rf"plateau window \(.*\) ps holds {held} lag\(s\).*"
+        "a drift needs at least 2",
+    ):
         GreenKuboConductivity(universe, IONS, 300, max_lag=max_lag, plateau=plateau).run()
 
 

@@ -28,8 +28,11 @@ def nernst_einstein(**changes):
 
 @pytest.mark.parametrize("errors", [{"li": 0.01}, {"X": 0.01}, {"Li": 0.01, "pf6": 0.02}])
 def test_errors_of_unknown_species_refused(errors):
-    with pytest.raises(ValueError, match=r"diffusivity_errors names species \[.*\] that have "
-                                         "no diffusivity"):
+    with pytest.raises(
+        ValueError,
+        match=r"diffusivity_errors names species \[.*\] that have "
+        "no diffusivity",
+    ):
         nernst_einstein(diffusivity_errors=errors)
 
 
@@ -55,8 +58,12 @@ def test_mappings_of_the_wrong_type_named(name, value):
 def test_from_estimates_charges_of_the_wrong_type_named():
     with pytest.raises(TypeError, match="charges must be a dict"):
         NernstEinstein.from_estimates(
-            temperature=300, diffusivities={"Li": Estimate(0.1, 0.01, "Å^2/ps", "fit")},
-            n_ions={"Li": 3}, charges=[1], volume=1e4)
+            temperature=300,
+            diffusivities={"Li": Estimate(0.1, 0.01, "Å^2/ps", "fit")},
+            n_ions={"Li": 3},
+            charges=[1],
+            volume=1e4,
+        )
 
 
 @pytest.mark.parametrize(

@@ -66,8 +66,15 @@ def test_another_programs_h5md_is_named(foreign_file, reader):
         READERS[reader](foreign_file)
 
 
-@pytest.mark.parametrize("reader", ["read_observable", "current_species_of_file",
-                                    "current_ion_charges_of_file", "read_charge_current"])
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "read_observable",
+        "current_species_of_file",
+        "current_ion_charges_of_file",
+        "read_charge_current",
+    ],
+)
 def test_a_folder_is_named(tmp_path, reader):
     with pytest.raises(ValueError, match="is not a file"):
         READERS[reader](tmp_path)
@@ -92,8 +99,9 @@ def test_bad_windows_named(run_file, window, match):
         read_observable(run_file, "volume", window=window)
 
 
-@pytest.mark.parametrize("window", [(0.005, 0.02), [0.005, 0.02], np.array([0.005, 0.02]),
-                                    (np.float32(0.005), 0.02)])
+@pytest.mark.parametrize(
+    "window", [(0.005, 0.02), [0.005, 0.02], np.array([0.005, 0.02]), (np.float32(0.005), 0.02)]
+)
 def test_windows_as_sequences_read(run_file, window):
     obs = read_observable(run_file, "volume", window=window)
     assert obs["time"][0] == pytest.approx(0.005) and obs["time"][-1] == pytest.approx(0.02)
