@@ -602,12 +602,29 @@ def tait_pressure_shift(rho_model, rho_target, kappa_per_bar):
     float
         bar.
 
+    Raises
+    ------
+    ValueError
+        A density that is not a finite number in (0, :data:`~ase_electrolyte.build.MAX_DENSITY`]
+        g/cm³, or a compressibility that is not one in (0, :data:`MAX_COMPRESSIBILITY`] 1/bar
+        (the bounds of :func:`pressure_shift_for_density`).
+
     Examples
     --------
     >>> from ase_electrolyte.density_alignment import tait_pressure_shift
     >>> round(tait_pressure_shift(1.18, 1.204, 8e-5))  # linear response: -252
     -279
     """
+    from .atoms_checks import check_number
+    from .build import MAX_DENSITY
+
+    # unchecked, κ_T = 0 or a density of 0 raised ZeroDivisionError, NaN returned NaN, a
+    # negative κ_T the shift of the opposite sign, κ_T = True (1 1/bar) -0.018 bar, and a
+    # density of 0 a shift of -8e7 bar
+    rho_model = check_number("rho_model (g/cm^3)", rho_model, above=0, maximum=MAX_DENSITY)
+    rho_target = check_number("rho_target (g/cm^3)", rho_target, above=0, maximum=MAX_DENSITY)
+    kappa_per_bar = check_number("kappa_per_bar (1/bar)", kappa_per_bar, above=0,
+                                 maximum=MAX_COMPRESSIBILITY)
     b = TAIT_C / kappa_per_bar
     return float(-b * np.expm1((1.0 - rho_model / rho_target) / TAIT_C))
 
