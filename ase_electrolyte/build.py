@@ -31,7 +31,7 @@ from ase import Atoms, units
 from ase.data import atomic_numbers, covalent_radii
 
 from .atoms_checks import MAX_TEMPERATURE_K, check_flag, check_number
-from .species import _rotamer_enthalpies, get_salt, get_species
+from .species import _rotamer_enthalpies, get_salt, get_species, hill_formula
 from .topology import MOLECULE_INDEX, SPECIES, set_topology
 from .units import GCM3_TO_AMU_PER_A3, warn_implausible
 
@@ -2174,6 +2174,31 @@ def _check_packing_time(n_atoms, timeout):
         )
 
 
+def _topology_composition(atoms, ids, topology):
+    """``{species: molecules}`` of a box by its topology arrays (molecule ``ids`` numbered by
+    first appearance), in order of first appearance; ValueError for a molecule whose atoms
+    are not those of its library species (a piece of a molecule, cut from a box)."""
+    names = topology[SPECIES]
+    held, known = {}, {}
+    for m in range(int(ids.max()) + 1 if ids.size else 0):
+        where = np.flatnonzero(ids == m)
+        name = str(names[where[0]])
+        held[name] = held.get(name, 0) + 1
+        if name not in known:
+            try:
+                known[name] = sorted(get_species(name).symbols)
+            except (KeyError, ValueError):
+                known[name] = None
+        mine = sorted(atoms.symbols[where])
+        if known[name] is not None and mine != known[name]:
+            raise ValueError(
+                f"replicate_box: molecule {m} ({name}) holds {len(mine)} atoms "
+                f"({hill_formula(mine)}), not those of {name} ({hill_formula(known[name])}): a "
+                "piece of a molecule (atoms cut from a box?); repeat whole molecules only"
+            )
+    return held
+
+
 def replicate_box(atoms, repeats):
     """``atoms`` repeated ``repeats`` times along its cell vectors, molecules numbered anew.
 
@@ -2183,7 +2208,10 @@ def replicate_box(atoms, repeats):
     ``info["composition"]`` is multiplied. The molecules of a box with the topology arrays are
     made whole first (a frame wrapped into the cell, its molecules cut by the faces, gave
     copies whose indices held pieces of several molecules); positions of whole molecules are
-    repeated as they are. ``atoms`` is not changed.
+    repeated as they are. ``atoms`` is not changed. With the topology arrays the composition
+    is that of the molecules the box holds: an ``info["composition"]`` that differs (a box cut
+    from a packed one) is replaced, and the records of the packed box (``conformers``,
+    ``packed_composition``, ``cation_molality``) are dropped.
 
     Parameters
     ----------
@@ -2195,6 +2223,13 @@ def replicate_box(atoms, repeats):
     Returns
     -------
     ase.Atoms
+
+    Raises
+    ------
+    ValueError
+        Repeats that are not whole numbers >= 1, more than :data:`MAX_ATOMS` atoms, a box not
+        periodic in three directions, molecules that cannot be made whole, or a molecule whose
+        atoms are not those of its library species (a piece of a molecule).
 
     Examples
     --------
@@ -2248,9 +2283,19 @@ def replicate_box(atoms, repeats):
         which = np.repeat(np.arange(math.prod(reps)), len(atoms))
         out.arrays[MOLECULE_INDEX] = np.tile(mol, math.prod(reps)) + which * n_mol
     composition = atoms.info.get("composition")
+    if topology is not None:
+        # the molecules the box holds: a box cut from a packed one (one molecule, or none)
+        # kept the packed box's info["composition"], multiplied as it was ({'EC': 16, ...}
+        # for 8 EC molecules), and a piece of a molecule was repeated as if whole
+        held = _topology_composition(atoms, ids, topology)
+        if isinstance(composition, dict) and composition != held:
+            # what electrolyte_box recorded of the box it packed, not of this one
+            for key in ("conformers", "packed_composition", "cation_molality"):
+                out.info.pop(key, None)
+        composition = held
     if isinstance(composition, dict):
         out.info["composition"] = {k: v * math.prod(reps) for k, v in composition.items()}
-    mix = atoms.info.get("conformers")
+    mix = out.info.get("conformers")
     if isinstance(mix, dict):
         # copied as it was, the rotamer counts were those of one copy beside the multiplied
         # composition
