@@ -25,6 +25,7 @@ from MDAnalysis.core.groups import AtomGroup
 
 from ase_electrolyte.atomic_file import atomic_path, save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
+from ase_electrolyte.option_words import choice_word
 
 from . import rdf as _rdf
 from .analysis_base import (
@@ -570,6 +571,10 @@ class RigidVolumeScan(FrameAnalysis):
                     with open(os.path.join(self._parts, f"{r['frame']:012d}.extxyz"),
                               "rb") as part:
                         shutil.copyfileobj(part, out)
+            # what this run wrote: scanned_frames() reads the file back only while it is
+            # this file (another scan into the same path gave its frames under this scan's
+            # calculator name)
+            self._frames_written = _file_identity(self._frames_path)
         self._scanned = [a for r in records for a in r["atoms"]]
 
     def scanned_frames(self, labels="model"):
@@ -593,7 +598,9 @@ class RigidVolumeScan(FrameAnalysis):
         ------
         ValueError
             ``keep_frames=False``, no run, or a last run that failed (its frames are not those
-            of an earlier run), or ``labels`` not one of those scanned.
+            of an earlier run), ``labels`` not one of those scanned (in any case), or, with
+            ``keep_frames=<path>``, a file removed, replaced or changed since the run wrote
+            it.
         """
         from ase.calculators.singlepoint import SinglePointCalculator
 
@@ -602,12 +609,21 @@ class RigidVolumeScan(FrameAnalysis):
         # a run that failed emptied the results: the frames of an earlier run are not its
         if not hasattr(self, "_scanned") or "scales" not in self.results:
             raise ValueError("run() the scan first (the last run() failed, or none ran)")
-        prefix = {"model": "", "reference": "reference_"}.get(labels)
-        if prefix is None or prefix not in self._sides:
+        # an option word in any case, as every other ("Reference" was refused)
+        choices = ("model", "reference") if "reference_" in self._sides else ("model",)
+        try:
+            labels = choice_word("labels", labels, choices)
+        except ValueError:
             raise ValueError(
                 f"labels must be 'model' or (with a reference) 'reference', not {labels!r}"
-            )
+            ) from None
+        prefix = {"model": "", "reference": "reference_"}[labels]
         if self._frames_path is not None:
+            if _file_identity(self._frames_path) != getattr(self, "_frames_written", None):
+                raise ValueError(
+                    f"{self._frames_path} is no longer the file this scan wrote (removed, "
+                    "replaced or changed since its run: another scan into the same path?); "
+                    "run() the scan again to read its frames")
             return self._read_scanned(prefix)
         out = []
         for atoms in self._scanned:
@@ -659,6 +675,7 @@ class RigidVolumeScan(FrameAnalysis):
         ----------
         ax : matplotlib.axes.Axes, optional
         component : {"inter", "total", "intra"}
+            In any case.
 
         Returns
         -------
@@ -666,8 +683,7 @@ class RigidVolumeScan(FrameAnalysis):
         """
         require_results(self, "scales")
 
-        if component not in ("inter", "total", "intra"):
-            raise ValueError(f"component must be inter, total or intra, not {component!r}")
+        component = choice_word("component", component, ("inter", "total", "intra"))
         ax = axes_to_draw_into(ax, figsize=(5, 4))
         for k, row in enumerate(self.results[component]):
             line = ax.plot(
@@ -733,6 +749,15 @@ def _same_frames_note(values):
     return (f"no scatter: the {n} scanned frames give the same energies at every scale "
             "factor (one frame given several times?), so there is no error over frames; "
             "scan frames spread over a run")
+
+
+def _file_identity(path):
+    """``(device, inode, size, mtime in ns)`` of ``path``, or None where it does not exist."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _keyed_scales(scales, maximum=None):
