@@ -17,6 +17,7 @@ it are the *segments* over which means and standard errors are taken.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -343,6 +344,11 @@ def resolve_species(
     # read once here: the charge lookup below compared the word as given ("Residues" took the
     # fragments' branch) while molecule_ids read it in any case
     compound = choice_word("compound", compound, ("residues", "fragments"))
+    for label, mapping in (("charges", charges), ("ion_center", ion_center)):
+        if mapping is not None and not isinstance(mapping, Mapping):
+            # a list raised "cannot convert dictionary update sequence element #0"
+            raise TypeError(f"{label} must be a dict {{species name: ...}} over the species of "
+                            f"ions, not {type(mapping).__name__} {mapping!r:.80}")
     charges = {} if charges is None else dict(charges)
     ion_center = {} if ion_center is None else dict(ion_center)
     for label, mapping in (("charges", charges), ("ion_center", ion_center)):
@@ -353,7 +359,7 @@ def resolve_species(
     seen = np.zeros(universe.atoms.n_atoms, dtype=bool)
     for name, sel in ions.items():
         if isinstance(sel, str):
-            atoms = universe.select_atoms(sel)
+            atoms = _selected(universe, sel, f"ions[{name!r}]")
         elif isinstance(sel, AtomGroup):
             if n_universes > 1:
                 raise TypeError(
@@ -384,7 +390,7 @@ def resolve_species(
         if _is_com(center):
             center_atoms = None
         elif isinstance(center, str):
-            picked = atoms.select_atoms(center)
+            picked = _selected(atoms, center, f"ion_center[{name!r}]")
             order = np.argsort(atoms.ix)
             picked_pos = order[np.searchsorted(atoms.ix[order], picked.ix)]
             if picked.n_atoms != n_ions or np.unique(ids[picked_pos]).size != n_ions:
@@ -1209,8 +1215,22 @@ DEFAULT_BLOCKS = 10
 
 def n_universes_of(universes):
     """How many runs an analysis' ``universes`` argument holds: a list or tuple of them, or
-    one."""
+    one. An empty list is refused (it was "the error estimate needs at least 2 segments")."""
+    if isinstance(universes, (list, tuple)) and not universes:
+        raise ValueError("the list of Universes is empty")
     return len(universes) if isinstance(universes, (list, tuple)) else 1
+
+
+def _selected(group, selection, label):
+    """``group.select_atoms(selection)``, or ValueError naming ``label`` and the selection (a
+    typo raised MDAnalysis' SelectionError "Unknown selection token: 'None'", naming neither)."""
+    from MDAnalysis.exceptions import SelectionError
+
+    try:
+        return group.select_atoms(selection)
+    except SelectionError as exc:
+        raise ValueError(f"{label} = {selection!r} is not a valid MDAnalysis selection "
+                         f"({exc})") from None
 
 
 def default_blocks(n_collections, n_blocks):
