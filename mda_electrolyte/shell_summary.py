@@ -70,6 +70,7 @@ from ase_electrolyte.estimate import METHODS, Estimate
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.shell_composition import (
     CLASSES,
+    _named_species,
     distribution,
     free_ion_fractions,
     label_text,
@@ -87,7 +88,7 @@ from mda_electrolyte.shell_geometry import (
     shell_angles,
     type_rdfs,
 )
-from mda_electrolyte.shell_table import BlockColumn
+from mda_electrolyte.shell_table import BlockColumn, ShellTable
 
 __all__ = ["ShellSummary", "ShellSummaryBuilder", "summarize", "summary_results"]
 
@@ -163,6 +164,36 @@ _PER_FRAME = ("frames", "volumes", "free_ions", "angle_frame_counts", "angle_fra
 _PER_SHELL = ("classes", "label_codes", "network", "ssip_network")
 
 
+def _check_network_species(network_species, names):
+    """The species that join cations into networks: all of ``names`` (``None``) or some, each
+    read in any case and spacing (:func:`~mda_electrolyte.shell_composition._named_species`)."""
+    if network_species is None:
+        return list(names)
+    if isinstance(network_species, str):
+        raise TypeError(f"network_species must be a list of species names, not the string "
+                        f"{network_species!r}")
+    return [name if name in names else _named_species("network_species", name, names)
+            for name in network_species]
+
+
+def _check_angle_edges(angle_edges):
+    """``angle_edges`` as float64 bin edges that cover 0–180°, or ValueError.
+
+    Edges that did not (0–90°) put every wider angle into the last bin (a density of 109°
+    angles at 85°), reversed or NaN edges binned them at random, a single edge was numpy's
+    "'list' argument must have no negative elements"."""
+    edges = np.asarray(angle_edges, dtype=np.float64)
+    if edges.ndim != 1 or edges.size < 2 or not np.all(np.isfinite(edges)) or np.any(
+            np.diff(edges) <= 0) or edges[0] > 0 or edges[-1] < 180:
+        shown = (f"{edges.size} edges" if edges.ndim != 1 or edges.size < 2
+                 else f"{edges.size} edges from {edges[0]:g} to {edges[-1]:g}")
+        if not np.all(np.isfinite(edges)):
+            shown += ", some not finite"
+        raise ValueError(f"angle_edges must be increasing finite bin edges in degrees from 0 "
+                         f"to 180 (e.g. numpy.linspace(0, 180, 91)), not {shown}")
+    return edges
+
+
 def summarize(table, members, convention, network_species, angle_edges):
     """Reduce a table and its shell members to a :class:`ShellSummary`.
 
@@ -180,10 +211,30 @@ def summarize(table, members, convention, network_species, angle_edges):
     Returns
     -------
     ShellSummary
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``table`` not a ShellTable, ``members`` of another table (a frame, cation slot or
+        atom beyond ``table``'s), an unknown ``convention``, ``network_species`` naming a
+        species the table does not hold (read in any case and spacing) or a string,
+        ``angle_edges`` that are not increasing finite edges covering 0–180°.
     """
+    if not isinstance(table, ShellTable):
+        raise TypeError(f"table must be a ShellTable, not {type(table).__name__}")
     layout = table.layout
     names = list(layout.species)
     n_frames, n_cat, n_species = table.n_frames, layout.n_cations, len(names)
+    # an unknown name was numpy's "'XX' is not in list", a string was read letter by letter
+    network_species = _check_network_species(network_species, names)
+    angle_edges = _check_angle_edges(angle_edges)
+    for name, column, bound in (("frame", members.frame, n_frames),
+                                ("cation", members.cation, n_cat),
+                                ("atom", members.atom, layout.atom_species.size)):
+        if np.size(column) and (np.min(column) < 0 or np.max(column) >= bound):
+            raise ValueError(f"members are not of this table: their {name} {np.max(column)} "
+                             f"lies beyond its {bound} (members = shell_members(table, cutoffs) "
+                             "of this table)")
     molecules = shell_molecules(members, n_cat)
     counts = molecule_counts(molecules, n_frames, n_cat, n_species)
     anion_codes = [names.index(a) for a in layout.anions]
@@ -198,7 +249,6 @@ def summarize(table, members, convention, network_species, angle_edges):
     ssip = classes == 0
     linking = ssip.ravel()[molecules.shell] & np.isin(molecules.species, solvent_codes)
     ssip_network = network_sizes(molecules, n_frames, n_cat, linking, shells=ssip)
-    angle_edges = np.asarray(angle_edges, dtype=np.float64)
     n_angle_bins = angle_edges.size - 1
     angle_counts = np.zeros((n_labels, 2, n_angle_bins), dtype=np.int64)
     angle_sums = np.zeros((n_labels, 2), dtype=np.float64)
@@ -430,6 +480,12 @@ def summary_results(summary, convention="anion_count", *, _in_place=False):
     builder): its label codes are renumbered in place, not copied (4 bytes per shell less at
     the peak).
     """
+    if not isinstance(summary, ShellSummary):
+        # a ShellTable was an AttributeError ('classes'): it is shell_results' input
+        raise TypeError(f"summary must be a ShellSummary (summarize(...) or "
+                        f"ShellSummaryBuilder.take()), not {type(summary).__name__}"
+                        + ("; derive a ShellTable with mda_electrolyte.solvation.shell_results"
+                           if isinstance(summary, ShellTable) else ""))
     layout = summary.layout
     names = list(layout.species)
     n_frames, n_cat = summary.classes.shape

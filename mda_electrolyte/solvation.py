@@ -93,7 +93,12 @@ from mda_electrolyte.shell_cutoffs import (
     first_minimum,
 )
 from mda_electrolyte.shell_geometry import histogram_bins
-from mda_electrolyte.shell_summary import ShellSummaryBuilder, summarize, summary_results
+from mda_electrolyte.shell_summary import (
+    ShellSummaryBuilder,
+    _check_network_species,
+    summarize,
+    summary_results,
+)
 from mda_electrolyte.shell_table import OC as _OC
 from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
@@ -142,16 +147,6 @@ def _check_bins(label, value, maximum=_MAX_BINS):
             or not 1 <= value <= maximum):
         raise ValueError(f"{label} must be an integer from 1 to {maximum}, not {value!r}")
     return int(value)
-
-
-def _check_network_species(network_species, names):
-    """The species that join cations into networks: all of ``names`` (``None``) or some."""
-    if network_species is None:
-        return list(names)
-    if isinstance(network_species, str):
-        raise TypeError(f"network_species must be a list of species names, not the string "
-                        f"{network_species!r}")
-    return [_named_species("network_species", name, names) for name in network_species]
 
 
 def _pairs_within(reference, configuration, radius, box):
