@@ -341,7 +341,11 @@ def madelung_energy(charge, cell):
     Returns
     -------
     float
-        Negative for any charge other than 0 (eV).
+        eV; 0 for no charge. Negative in a cube (−2.04 eV for q = 1 in 10 Å) and in cells
+        not far from one, but positive in elongated cells, where the images form lines or
+        sheets against the background: +0.21 eV in a 10 × 10 × 40 Å box, growing as
+        :math:`\pi q^2 L_z / (6 A)` (×e²/4πε₀) with the long side :math:`L_z` over the
+        cross-section :math:`A` (a slab's charged sheet).
 
     Raises
     ------
