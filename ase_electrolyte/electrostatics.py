@@ -32,6 +32,7 @@ from .atoms_checks import (
 )
 from .calculator_charges import (
     TOTAL_CHARGE_TOLERANCE,
+    _holds_bool,
     atomic_number_values,
     charge_values,
     declaration_inputs,
@@ -1720,7 +1721,11 @@ def _labels(frame, ref, k):
         # 9 into shape (6,)", or, for NaN, scipy's "Initial guess is outside of provided
         # bounds" after every model call
         try:
-            v = np.asarray(v, dtype=float)
+            raw = np.asarray(v)
+            # a bool (True was an energy of 1 eV) or text ("1.5" was read as 1.5) is no label
+            if raw.dtype.kind not in "iuf" or _holds_bool(v, raw):
+                raise TypeError
+            v = raw.astype(float)
             got = f"shape {v.shape}"
         except (TypeError, ValueError):
             v, got = None, f"{res.get(key)!r:.60}"
@@ -1999,9 +2004,27 @@ def fit_qrd(
         raise ValueError("fit_qrd weights are all 0: no label would enter the fit")
     regularization = check_number("fit_qrd regularization", regularization, minimum=0.0,
                                   maximum=_MAX_FIT_WEIGHT)
+    from ase import Atoms
+
+    # one Atoms was iterated into Atom objects: "'Atom' object has no attribute
+    # 'get_chemical_symbols'"
+    if isinstance(frames, Atoms):
+        raise TypeError("fit_qrd frames must be a sequence of ase.Atoms; for one structure "
+                        "pass [atoms]")
     frames = list(frames)
     if not frames:
         raise ValueError("fit_qrd needs at least one frame")
+    for n_f, frame in enumerate(frames):
+        if not isinstance(frame, Atoms):
+            raise TypeError(f"fit_qrd frame {n_f} is a {type(frame).__name__}, not an ase.Atoms")
+    # the fit sets these itself: scheme= ended in "Electrostatics() got multiple values for
+    # keyword argument 'scheme'", qrd= in the same for the returned term after every sum
+    taken = sorted({"scheme", "qrd", "charges"} & set(options))
+    if taken:
+        raise ValueError(
+            f"fit_qrd sets {', '.join(taken)} itself (the fitted term is scheme='qrd' with the "
+            "fitted qrd); its options are those of the lattice sums (method, tolerance, cutoff, "
+            "short_range, ...), and the start is initial=")
     if reference is not None and not isinstance(reference, _AseCalculator):
         if len(reference) != len(frames):
             raise ValueError(f"{len(reference)} reference entries for {len(frames)} frames")
