@@ -45,6 +45,7 @@ gets no such hard limit, which would count the CUDA context's address-space rese
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -1117,6 +1118,52 @@ def task_threads(spec):
 
 
 def _run(spec, folder, timing):
+    threads = task_threads(spec)
+    with _thread_budget_of_tasks(threads):
+        return _run_task(spec, folder, timing, threads)
+
+
+#: Tasks of this process running under :func:`_thread_budget_of_tasks`, and the
+#: ``OMP_NUM_THREADS`` the process had before the first of them.
+_BUDGET = {"tasks": 0, "before": None}
+_BUDGET_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _thread_budget_of_tasks(threads):
+    """While a task runs, ``threads`` is the thread budget of this process' numerical code,
+    whether or not torch is loaded.
+
+    ``torch.set_num_threads`` alone was the task's budget, set only where the model had loaded
+    torch: a plan's ASE calculator on ``device = "cpu"`` with ``dispersion = "d3-bj"`` (torch
+    never imported) ran D3's kernel on the ``OMP_NUM_THREADS=1`` dask's nanny starts workers
+    with (:func:`~ase_electrolyte.environment._thread_budget`), one core of the task's share; a
+    calculator importing torch at its first evaluation ran torch on one thread too. The budget
+    is set as ``OMP_NUM_THREADS``, which D3's default count and torch (at its import) read;
+    tasks running at once in one worker process are given the same count
+    (:func:`task_threads`), and the variable is restored when the last of them ends.
+    """
+    if not threads:
+        yield
+        return
+    with _BUDGET_LOCK:
+        if _BUDGET["tasks"] == 0:
+            _BUDGET["before"] = os.environ.get("OMP_NUM_THREADS")
+        _BUDGET["tasks"] += 1
+        os.environ["OMP_NUM_THREADS"] = str(int(threads))
+    try:
+        yield
+    finally:
+        with _BUDGET_LOCK:
+            _BUDGET["tasks"] -= 1
+            if _BUDGET["tasks"] == 0:
+                if _BUDGET["before"] is None:
+                    os.environ.pop("OMP_NUM_THREADS", None)
+                else:
+                    os.environ["OMP_NUM_THREADS"] = _BUDGET["before"]
+
+
+def _run_task(spec, folder, timing, threads):
     tick = time.perf_counter()
     import ase.io
 
@@ -1131,12 +1178,14 @@ def _run(spec, folder, timing):
     tick = time.perf_counter()
     _check_model_file(plan["model"])
     calc = make_calculator(plan["model"])
-    threads = task_threads(spec)
     # only a model that loaded torch needs its threads set: importing torch for a pure-Python
-    # potential costs seconds per worker
+    # potential costs seconds per worker (one importing it later reads OMP_NUM_THREADS, and
+    # D3 follows either: _thread_budget_of_tasks)
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
         timing["torch_threads"] = threads
+    if threads:
+        timing["threads"] = threads
     timing["calculator_s"] = time.perf_counter() - tick
     initial = folder / "initial.extxyz"
     tick = time.perf_counter()
