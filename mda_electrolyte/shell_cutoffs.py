@@ -46,7 +46,7 @@ import numpy as np
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.option_words import choice_word
 
-from .atom_categories import element_symbols
+from .atom_categories import _bond_pairs, element_symbols
 from .uncertainty import real_array
 
 __all__ = ["ShellCutoff", "first_minimum", "DONOR_PRESETS", "donor_atoms", "bond_indices"]
@@ -1088,13 +1088,22 @@ def donor_atoms(group, preset="ju2025", bonds=None):
     ------
     ValueError
         When the species has no donor atom under the preset, or donors of two elements with
-        different cutoffs (one cutoff per species).
+        different cutoffs (one cutoff per species); ``bonds`` that are not pairs of distinct
+        atom indices of the Universe.
+    TypeError
+        ``group`` not an AtomGroup.
     """
+    if not hasattr(group, "universe") or not hasattr(group, "ix"):
+        raise TypeError(f"group must be an AtomGroup (the atoms of one species), not "
+                        f"{type(group).__name__}")
     preset = choice_word("preset", preset, tuple(DONOR_PRESETS))
     cutoffs = DONOR_PRESETS[preset]
     universe = group.universe
     n = universe.atoms.n_atoms
-    bonds = bond_indices(universe) if bonds is None else bonds
+    # bonds given by the caller are checked as oxygen_types checks them: an index beyond the
+    # Universe was an IndexError, a bond listed in both directions counted twice towards the
+    # four bonds of an anion's centre, (n, 3) rows with bond orders a broadcasting error
+    bonds = bond_indices(universe) if bonds is None else _bond_pairs(bonds, n)
     ends = np.concatenate([bonds, bonds[:, ::-1]])
     degree = np.bincount(ends[:, 0], minlength=n)
     # 'CL' is chlorine and 'LI' lithium, whatever the case (atom_categories.element_symbols)
