@@ -296,7 +296,8 @@ class Density:
         0.3–5 g/cm³ are doubted with a UserWarning (kg/m³?), as by
         :func:`ase_electrolyte.units.warn_implausible`.
     dt : float, optional
-        Spacing of an array series in ps.
+        Spacing of an array series in ps (refused for an H5MD file or a Universe, whose
+        samples carry their times).
     detect_equilibration : bool
         Discard the start that :func:`pymbar.timeseries.detect_equilibration` finds (default).
 
@@ -332,6 +333,10 @@ class Density:
 
     def __init__(self, source, *, dt=None, detect_equilibration=True):
         check_flag("detect_equilibration", detect_equilibration)
+        if dt is not None and is_h5md_path(source):
+            # read its observable's own spacing, the dt given was ignored without a word
+            raise ValueError(f"dt = {dt!r} given for {os.fspath(source)}, an H5MD file whose "
+                             "observables carry their times; leave dt out")
         values, self._dt = _series(source, "density", dt)
         # a copy: the caller's array edited between construction and run() was averaged
         # unchecked (negated after the check, -1.1997 g/cm³ came out valid)
@@ -475,6 +480,11 @@ class EquationOfState:
             if not hasattr(sources, "__len__"):
                 # a generator (or any iterable) of the runs: len() failed with a TypeError
                 sources = list(sources)
+            if dt is not None and len(sources) and all(is_h5md_path(x) for x in sources):
+                # the files' observables carry their times: the dt given changed nothing
+                raise ValueError(f"dt = {dt!r} given for sources that are all H5MD files, whose "
+                                 "observables carry their times; leave dt out (it spaces "
+                                 "sources given as arrays)")
             if len(sources) != rho.size:
                 raise ValueError(f"{len(sources)} sources for {rho.size} densities")
             # trend: an NVT pressure still drifting (a box still relaxing) has no equilibrium
