@@ -2617,6 +2617,13 @@ def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight
                  maximum=_MAX_PRESSURE_SHIFT_BAR)
     check_number("batch_size", batch_size, integer=True, minimum=1)
     check_number("seed", seed, integer=True, minimum=0)
+    # None and numbers failed in os.fspath ("expected str, bytes or os.PathLike object, not
+    # NoneType") without naming out; "" read as the working folder
+    if isinstance(out, bytes) or not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out (the output folder) must be a path (str or os.PathLike), not "
+                        f"{type(out).__name__} {out!r:.60}")
+    if not os.fspath(out).strip():
+        raise ValueError(f"out (the output folder) is empty ({out!r}); name a folder")
     check_output_path(out, "output folder", folder=True)
 
 
@@ -2632,8 +2639,10 @@ def check_finetune_options(*, epochs, ensemble, loss, check_units, plot, lr, bat
     ------
     ValueError
         Naming the option (also ``epochs`` above :data:`MAX_EPOCHS`, ``ensemble`` above
-        :data:`MAX_ENSEMBLE`); also an ``out`` that is a file or holds members of an earlier,
-        larger ensemble.
+        :data:`MAX_ENSEMBLE`); also an ``out`` that is empty, a file or holds members of an
+        earlier, larger ensemble.
+    TypeError
+        An ``out`` that is not a path (``None``, a number, bytes).
     """
     # NaN and infinity failed inside int() without naming the argument, True passed as 1
     epochs = check_number("epochs", epochs, integer=True, minimum=1, maximum=MAX_EPOCHS)
