@@ -816,8 +816,9 @@ def scan_estimates(values, scales, unit="meV/atom"):
         more) are averaged in blocks of consecutive frames first, and marked not valid when
         fewer than :data:`~mda_electrolyte.error_metrics.MIN_CORRELATED_FRAMES` independent
         frames remain. Fewer consecutive frames of a finely written run are taken as
-        independent: scan frames spread over the run. Frames that give the same energies at every scale to rounding (one frame
-        given several times) have no error over them: not valid, "no scatter".
+        independent: scan frames spread over the run. Frames that give the same energies at
+        every scale to rounding (one frame given several times) have no error over them: not
+        valid, "no scatter".
 
     Examples
     --------
