@@ -1931,8 +1931,12 @@ def _draw_velocities(atoms, temperature_K, seed):
                        rng=np.random.default_rng(seed))
     # the centre of mass's share removed, not rescaled back onto the others: ASE's default
     # keeps the 3N temperature, which put 3N·kT/2 into the 3N - 3 degrees of freedom that
-    # move (4 atoms drawn at 300 K started at 400 K on average)
-    Stationary(atoms, preserve_temperature=False)
+    # move (4 atoms drawn at 300 K started at 400 K on average). Only where the centre of mass
+    # is no degree of freedom of the run (_com_removed): with FixAtoms it moves thermally and
+    # is counted, and removing it started 8 copper atoms with one fixed at 257 K on average
+    # for 300 K (2 atoms, one fixed, at 75 K), and a single atom at rest
+    if _com_removed(atoms):
+        Stationary(atoms, preserve_temperature=False)
 
 
 #: The relaxation's most optimizer steps (:func:`relax`; :func:`run_protocol`'s relaxation).
@@ -2418,7 +2422,9 @@ def run_md(
     ----------
     atoms : ase.Atoms
         With a calculator; not modified. Velocities are drawn from Maxwell–Boltzmann at
-        ``temperature_K`` (seeded, without centre-of-mass motion) if all are zero; given
+        ``temperature_K`` (seeded; without centre-of-mass motion, except where it is a degree
+        of freedom of the temperature: constraints that take momentum, one atom) if all are
+        zero; given
         velocities are the first frame as they are, less what the constraints forbid (atoms
         of ``FixAtoms`` at rest, as ASE's ``set_momenta`` leaves them), and are refused if their
         centre of mass
