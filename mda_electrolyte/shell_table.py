@@ -213,12 +213,20 @@ class ShellTable:
         -------
         pathlib.Path
             The file written.
+
+        Raises
+        ------
+        ValueError
+            A table whose arrays disagree (:func:`check_table`), before the file is touched.
         """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a file name, not {type(path).__name__}")
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
+        # a table whose arrays disagree is refused before the file is touched: written, it
+        # replaced a sound earlier table with one load() refuses
+        check_table(self)
         lay = self.layout
         with atomic_path(path) as tmp:
             np.savez_compressed(

@@ -132,3 +132,19 @@ def test_a_sound_table_passes_and_rederives_its_results(table, tmp_path):
 def test_shell_results_refuses_what_is_no_table():
     with pytest.raises(TypeError, match="table must be a ShellTable"):
         shell_results({"frames": []}, CUTOFFS)
+
+
+@pytest.mark.parametrize("case", ["NaN distances", "fewer offsets", "layout atoms"])
+def test_save_refuses_a_table_whose_arrays_disagree_and_keeps_the_earlier_file(
+    table, case, tmp_path
+):
+    path = table.save(tmp_path / "table.npz")
+    before = path.read_bytes()
+    fields, fragment = _damaged(table)[case]
+    bad = dataclasses.replace(table, **fields)
+    with pytest.raises(ValueError, match="the shell table is inconsistent") as err:
+        bad.save(path)
+    assert fragment in str(err.value)
+    # the sound table written before is still there, whole
+    assert path.read_bytes() == before
+    assert ShellTable.load(path).n_frames == table.n_frames
