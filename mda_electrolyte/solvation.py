@@ -934,7 +934,7 @@ class SolvationShells(FrameAnalysis):
     results.angles : dict
         ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` → dict with ``bins`` (degrees), ``density`` (1/degree),
         ``estimate`` (the mean angle in degrees, an Estimate with its error over frames and
-        verdict; unit ``"1"``; ``None`` when no such angle occurred), ``mean`` (a plain alias
+        verdict; unit ``"°"``; ``None`` when no such angle occurred), ``mean`` (a plain alias
         of its value) and ``n`` (number of angles).
     results.cn_distribution : dict
         Species (and ``"total"``: molecules of all species) → ``{n: fraction of cation shells
