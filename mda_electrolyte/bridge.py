@@ -830,7 +830,7 @@ def _from_frames(frames, dt):
     )
     if has_v:
         _check_finite_per_atom(velocities, "velocities")
-    got = [_stored_forces(a) for a in frames]
+    got = [_stored_forces(a, k) for k, a in enumerate(frames)]
     forces = None
     if all(f is not None for f in got):
         forces = np.stack(got) * FORCE_TO_KJ_PER_MOL_ANGSTROM
@@ -1011,12 +1011,15 @@ def _warn_unread_vectors(atoms, has_velocities, has_forces):
         )
 
 
-def _stored_forces(atoms):
+def _stored_forces(atoms, frame=0):
     """The forces (eV/Å) a frame's calculator holds for exactly these atoms, or None.
 
     Read from the calculator's results without asking it: ``get_property`` raised
     ``PropertyNotImplementedError`` for a calculator of energies only, and cleared the
     results of a calculator whose atoms had moved since (the caller's calculator lost them).
+    Forces of the frame's state that are not one vector per atom (a SinglePointCalculator
+    given another structure's forces) are refused naming ``frame``: they were dropped, and
+    the Universe got no forces without a word.
     """
     calc = atoms.calc
     results = getattr(calc, "results", None)
@@ -1028,7 +1031,11 @@ def _stored_forces(atoms):
     except Exception:  # noqa: BLE001 - a calculator without a usable state: no stored forces
         return None
     forces = np.asarray(results["forces"], dtype=np.float64)
-    return forces if forces.shape == (len(atoms), 3) else None
+    if forces.shape != (len(atoms), 3):
+        raise ValueError(f"frame {frame}: its calculator holds forces of shape {forces.shape} "
+                         f"for {len(atoms)} atoms (one vector per atom expected): forces of "
+                         "another structure? attach the frame's own, or none")
+    return forces
 
 
 def _check_finite_per_atom(values, what):
