@@ -99,8 +99,8 @@ def from_ase(
         carry their times, and below :data:`ase_electrolyte.units.MIN_FRAME_SPACING_PS`
         (0.01 fs: a spacing in seconds or ns).
     index : str or int
-        Frames to read from an ASE file (``ase.io.read`` syntax); an H5MD file is read whole
-        (another index is refused).
+        Frames to read from an ASE file (``ase.io.read`` syntax); an H5MD file and a LAMMPS
+        dump are read whole (another index is refused).
 
     Returns
     -------
@@ -180,6 +180,11 @@ def from_ase(
                              f"not {dt!r}{unit_advice(dt, 'ps') or ''}") from None
         dt = check_frame_spacing(dt, "dt (ps)")
     if dump is not None:
+        if not (isinstance(index, str) and index == ":"):
+            # every frame of the dump was read, the index ignored without a word
+            raise ValueError(f"index = {index!r} given with dump=: a LAMMPS dump is read "
+                             "whole; select frames with the analysis' start/stop/step (or "
+                             "frames=) instead")
         return _from_lammps(source, dump, lammps_units, lammps_atom_style, dt)
     # LAMMPS options without a dump, or a frame index for frames already in memory, would be
     # ignored: the user meant them to change something
@@ -1384,9 +1389,17 @@ def _lammps_elements(top, data, dump):
 def _from_lammps(data, dump, units, atom_style, dt):
     units = choice_word("lammps_units", units, tuple(sorted(_LAMMPS_UNITS)))
     kwargs = {"atom_style": atom_style} if atom_style else {}
-    for path in (data, dump):
-        if not Path(path).is_file():
+    for name, path in (("source (the LAMMPS data file)", data), ("dump", dump)):
+        if not isinstance(path, (str, bytes, PathLike)):
+            # a list of dumps failed inside pathlib ("expected str, bytes or os.PathLike")
+            raise TypeError(f"{name} must be one file path, not {type(path).__name__}")
+        path = Path(os.fsdecode(path))
+        if path.is_dir():
+            # was "no such file" for a folder that exists
+            raise ValueError(f"{name}: {path} is a folder; give the file")
+        if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
+    data, dump = Path(os.fsdecode(data)), Path(os.fsdecode(dump))
     # MDAnalysis drops a cut last frame without a word, or fails inside a cut line
     cut = _cut_dump_frame(dump)
     n_whole = None if cut is None else _warn_cut_dump(dump, cut)[1]
