@@ -2194,9 +2194,34 @@ def _with_constraints(run_info, atoms):
             # class and attributes, so that another setting of it is another run
             entry = {"class": f"{type(c).__module__}.{type(c).__qualname__}",
                      "attributes": dict(vars(c))}
+        entry = _with_bond_lengths(entry, c, atoms)
         record.append(entry)
     return {**run_info, "constraints": json.loads(
         json.dumps(record, default=_json_value, sort_keys=True))}
+
+
+def _with_bond_lengths(entry, constraint, atoms):
+    """``entry`` (a constraint's record) with the lengths a ``FixBondLengths`` was given, where
+    they are not those of ``atoms``' positions.
+
+    ASE's ``FixBondLengths.todict`` leaves ``bondlengths`` out: a run holding the bonds at
+    given lengths recorded the same constraint as one holding them at the start's, and a rerun
+    with other lengths (another model of the molecule) reused or resumed the first one's file.
+    Lengths equal to the start's (to 1e-8 Å) are what ASE takes when none are given, the same
+    run, and recorded as before.
+    """
+    from ase.constraints import FixBondLengths
+
+    given = getattr(constraint, "bondlengths", None)
+    if not isinstance(constraint, FixBondLengths) or given is None:
+        return entry
+    given = np.asarray(given, dtype=float).reshape(-1)
+    start = constraint.initialize_bond_lengths(atoms)
+    if given.shape == start.shape and np.allclose(given, start, rtol=0.0, atol=1e-8):
+        return entry
+    kwargs = dict(entry.get("kwargs", {}))
+    kwargs["bondlengths"] = given.tolist()
+    return {**entry, "kwargs": kwargs}
 
 
 def _relax_run_info(fmax, steps, fingerprint):
