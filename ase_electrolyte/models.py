@@ -837,6 +837,7 @@ def _check_file_content(path, backend):
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if not text.startswith(b"<"):
             raise ValueError(f"model file {path!r} is not XML, so not a GAP potential")
+        _check_well_formed_xml(path)
     elif backend in ("sevennet", "mace", "nequip") and not head.startswith(_TORCH_MAGIC):
         raise ValueError(
             f"model file {path!r} is not a torch file (neither a torch.save zip archive nor a "
@@ -860,6 +861,29 @@ def _check_file_content(path, backend):
                 "checksum stored with it (a damaged copy, download or disk); torch would load "
                 "the changed weights without a word"
             )
+
+
+def _check_well_formed_xml(path):
+    """ValueError when the XML at ``path`` is not well-formed (truncated, corrupted).
+
+    QUIP's XML parser (FoX) does not raise on such a file: it prints "ERROR(FoX) Internal
+    error!" and ends the Python process (a GAP file cut short by an interrupted copy killed the
+    session that loaded it). Streamed through expat in blocks, so a large potential is not held.
+    """
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                parser.Parse(block, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as err:
+        raise ValueError(
+            f"model file {path!r} is not well-formed XML ({expat.ErrorString(err.code)} at line "
+            f"{err.lineno}, column {err.offset}): truncated or corrupted, so not a GAP potential "
+            "QUIP can read (its parser would end the Python process)"
+        ) from None
 
 
 def _check_file_backend(path, backend):
@@ -1086,7 +1110,15 @@ def _load_nequip(source, device, dtype, options):
 def _load_gap(source, device, dtype, options):
     from quippy.potential import Potential
 
-    calc = Potential(param_filename=source, **options)
+    # QUIP changes into the potential's folder to read it and, when the file is no GAP
+    # potential (a RuntimeError), stays there: the caller's relative paths then pointed
+    # elsewhere ("model file 'models/b.xml' does not exist" for a file that does)
+    here = os.getcwd()
+    try:
+        calc = Potential(param_filename=source, **options)
+    finally:
+        if os.getcwd() != here:
+            os.chdir(here)
     return calc, _gap_elements(source), False
 
 
