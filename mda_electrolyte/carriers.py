@@ -41,6 +41,7 @@ from .correlation import check_fit_window, check_segment_lags
 from .molecules import _identified_numbers, check_masses, molecule_ids
 
 __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajectory",
+           "given_volume_notes",
            "find_wrapping_jump", "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO",
            "few_ions_notes"]
 
@@ -587,6 +588,48 @@ def transference_estimate(est, value, samples, name):
             "them?)", converged=False)
         out = replace(out, stderr=float("nan"))
     return out
+
+
+#: Largest factor between a volume given to a transport analysis (``volume=``) and the box
+#: volumes of the runs it reads before the result is not one: a slab's liquid volume may be a
+#: fraction of its box, but ten times off is a unit (1 nm³ = 1000 Å³).
+MAX_GIVEN_VOLUME_RATIO = 10.0
+
+
+def given_volume_notes(collections, volume):
+    """Verdict notes when ``volume`` (Å³, or ``None``: the boxes' own) is more than
+    :data:`MAX_GIVEN_VOLUME_RATIO` times off the box volumes a collection recorded.
+
+    ``volume=64`` meant as nm³ for a 64 000 Å³ box gave σ = 29 000 S/m, valid: a given volume
+    replaces the box's without a look at it.
+
+    Parameters
+    ----------
+    collections : list of IonCollection
+        Their ``volume`` (mean box volume, Å³) and ``volume_range`` where recorded; those
+        without a box are not judged.
+    volume : float or None
+        The volume the estimate divides by or multiplies with, Å³.
+
+    Returns
+    -------
+    list of str
+    """
+    if volume is None:
+        return []
+    notes = []
+    for col in collections:
+        box = getattr(col, "volume", None)
+        if box is None or not np.isfinite(box) or box <= 0:
+            continue
+        lo, hi = getattr(col, "volume_range", None) or (box, box)
+        if volume * MAX_GIVEN_VOLUME_RATIO < lo or volume > MAX_GIVEN_VOLUME_RATIO * hi:
+            where = f" of {col.label}" if col.label else ""
+            notes.append(
+                f"not a result: the volume given, {volume:.6g} Å³, is {volume / box:.3g} times "
+                f"the box volume{where} ({box:.6g} Å³): a volume in another unit (1 nm³ = "
+                "1000 Å³)? The coefficient goes with it")
+    return notes
 
 
 def volume_drift_notes(collections):

@@ -50,6 +50,7 @@ from .carriers import (
     check_volume,
     checked_blocks,
     few_ions_notes,
+    given_volume_notes,
     n_universes_of,
     net_charge,
     same_system,
@@ -334,7 +335,9 @@ class GreenKuboConductivity(CarrierAnalysis):
     volume : float, optional
         Volume in Å³ (default: mean box volume of each trajectory over the analysed frames; an
         NPT box whose volume varies by more than 5 % (std/mean) is refused unless ``volume``
-        is given).
+        is given). A volume more than
+        :data:`~mda_electrolyte.carriers.MAX_GIVEN_VOLUME_RATIO` times off the box volumes of
+        a trajectory makes σ not valid ("not a result: the volume given ...": nm³ for Å³).
     verbose : bool
         Progress bar.
 
@@ -627,7 +630,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
             self._n_blocks, "the charge current",
         ) + temperature_notes(collections, self._temperature) + volume_drift_notes(
-            collections) + _few_ions_notes(
+            collections) + given_volume_notes(collections, self._volume) + _few_ions_notes(
             collections, names)
         self._combine(segments, dt, collections[0], names)
 
@@ -1001,6 +1004,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
             relative_error=relative_error(sig))
         notes += temperature_notes(collections, self._temperature)
         notes += volume_drift_notes(collections)
+        notes += given_volume_notes(collections, self._volume)
         notes += _few_ions_notes(collections, names)
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
                                               n_blocks=self._n_blocks, notes=notes,
@@ -1082,7 +1086,8 @@ class NernstEinstein:
     charges : dict, optional
         Species -> ion charge z_s in e.
     volume : float, optional
-        Volume in Å³.
+        Volume in Å³; more than :data:`~mda_electrolyte.carriers.MAX_GIVEN_VOLUME_RATIO` times
+        off the box volumes of a Diffusion's trajectories makes σ_NE not valid.
     conductivity : Estimate or analysis or float or (float, float), optional
         The collective conductivity σ for α_d: an Estimate, a run conductivity analysis (its
         ``results.conductivity``), or a number in S/m with an optional error.
@@ -1163,7 +1168,7 @@ class NernstEinstein:
         segments = _shared_segments(conductivity, diffusion if given_d is None else None)
         self._compute(temperature, d, n_ions, charges, volume,
                       None if conductivity is None else _conductivity_estimate(conductivity),
-                      _input_temperature_notes(diffusion, temperature), n_runs=runs,
+                      _input_temperature_notes(diffusion, temperature, volume), n_runs=runs,
                       segments=segments)
 
     @classmethod
@@ -1180,7 +1185,7 @@ class NernstEinstein:
         obj = cls.__new__(cls)
         obj._compute(temperature, dict(diffusivities), n_ions, charges, volume, conductivity,
                      temperature_notes(collections, _check_temperature(temperature))
-                     + volume_drift_notes(collections),
+                     + volume_drift_notes(collections) + given_volume_notes(collections, volume),
                      n_runs=len(collections), segments=segments)
         return obj
 
@@ -1519,13 +1524,15 @@ def _analysis_temperature_used(analysis):
     return None if used is None or np.ndim(used) != 0 else float(used)
 
 
-def _input_temperature_notes(diffusion, temperature):
+def _input_temperature_notes(diffusion, temperature, volume=None):
     """Verdict notes when the velocities of the trajectories a run Diffusion read have a
     kinetic temperature far from ``temperature`` (see
-    :func:`~mda_electrolyte.carriers.temperature_notes`)."""
+    :func:`~mda_electrolyte.carriers.temperature_notes`), or their boxes a volume far from
+    ``volume`` (Å³, :func:`~mda_electrolyte.carriers.given_volume_notes`)."""
     collections = getattr(diffusion, "_estimated_from", None) or []
     # and a volume still drifting: σ_NE divides by the mean volume of those runs
-    return temperature_notes(collections, temperature) + volume_drift_notes(collections)
+    return (temperature_notes(collections, temperature) + volume_drift_notes(collections)
+            + given_volume_notes(collections, volume))
 
 
 def _pair(est):

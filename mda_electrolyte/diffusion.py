@@ -33,6 +33,7 @@ from .carriers import (
     check_temperature,
     default_blocks,
     few_ions_notes,
+    given_volume_notes,
     n_universes_of,
     same_system,
     volume_drift_notes,
@@ -191,7 +192,10 @@ class Diffusion(CarrierAnalysis):
     temperature : float, optional
         K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature).
     volume : float, optional
-        Volume in Å³ for Nernst–Einstein (default: mean box volume, if there is a box).
+        Volume in Å³ for Nernst–Einstein and the Yeh–Hummer correction (default: mean box
+        volume, if there is a box); more than
+        :data:`~mda_electrolyte.carriers.MAX_GIVEN_VOLUME_RATIO` times off the box volumes makes
+        the corrected D (and σ_NE) not valid.
     verbose : bool
         Progress bar.
 
@@ -586,7 +590,8 @@ class Diffusion(CarrierAnalysis):
             for col in collections:
                 check_cubic_box(col.box, col.label or "a trajectory")
             eta = self._viscosity
-            drift = volume_drift_notes(collections)
+            drift = volume_drift_notes(collections) + given_volume_notes(collections,
+                                                                         self._volume)
             length = res.volume ** (1.0 / 3.0)
             corr = yeh_hummer_correction(self._temperature, eta.value, length)
             res.yeh_hummer_correction = corr

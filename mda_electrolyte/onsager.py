@@ -41,6 +41,7 @@ from .carriers import (
     CarrierAnalysis,
     check_neutral,
     few_ions_notes,
+    given_volume_notes,
     n_universes_of,
     same_system,
     temperature_notes,
@@ -281,7 +282,8 @@ class OnsagerCoefficients(CarrierAnalysis):
             current_runs, self._n_blocks,
             "the summed species velocity" + (" (position increments)" if einstein else ""))
         self._temperature_notes = (temperature_notes(collections, self._temperature)
-                                   + volume_drift_notes(collections))
+                                   + volume_drift_notes(collections)
+                                   + given_volume_notes(collections, self._volume))
         # the species' counts; each coefficient takes those of its two species (one pair's cross
         # term is one ion's with the other), σ and the transference numbers the charged ones'
         self._counts = {n: int(first.n_ions[first.species.index(n)]) for n in names}

@@ -45,6 +45,7 @@ from .analysis_base import require_results
 from .carriers import (
     check_distinct_series,
     check_volume,
+    given_volume_notes,
     temperature_notes,
     volume_drift_note,
     volume_drift_notes,
@@ -418,7 +419,7 @@ class _PressureAnalysis:
         self._sampling_notes = independence_notes(
             self._stress_runs, int(n_blocks), "the shear stress"
         ) + temperature_notes(self.collections, self._temperature) + volume_drift_notes(
-            self.collections) + symmetry_notes
+            self.collections) + given_volume_notes(self.collections, volume) + symmetry_notes
         stacked = np.concatenate([c for c, _ in columns])
         # relative to the tensor's size: the traceless part of a hydrostatic p·I is round-off
         scale = max(float(np.max(np.abs(r["tensor"]))) for r in runs)
@@ -580,7 +581,9 @@ class GreenKuboViscosity(_PressureAnalysis):
     temperature : float, optional
         K (default: mean of the files' temperature observable).
     volume : float, optional
-        Å³ (required for arrays; default: mean of the files' volume).
+        Å³ (required for arrays; default: mean of the files' volume); more than
+        :data:`~mda_electrolyte.carriers.MAX_GIVEN_VOLUME_RATIO` times off a file's volume makes
+        η not valid.
     dt : float, optional
         Spacing of array samples in ps.
     max_lag : float, optional
