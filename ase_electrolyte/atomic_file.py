@@ -496,8 +496,16 @@ def save_figure(figure, path, **savefig_options):
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    ValueError
+        ``path`` has no suffix, or one matplotlib writes no figure as, and no ``format`` is
+        given: nothing is written.
     """
     try:
+        if savefig_options.get("format") is None:
+            _check_figure_suffix(figure, path)
         with atomic_path(path) as tmp:
             figure.savefig(tmp, **savefig_options)
     finally:
@@ -505,3 +513,21 @@ def save_figure(figure, path, **savefig_options):
 
         plt.close(figure)
     return _target(path)
+
+
+def _check_figure_suffix(figure, path):
+    """Refuse a figure ``path`` whose suffix names no format matplotlib writes.
+
+    The figure is written to a temporary name that ends in ``.part`` plus the target's suffix,
+    and matplotlib takes the format from that name: a ``path`` without a suffix failed with
+    "Format 'part' is not supported", naming neither the file nor the cause.
+    """
+    suffix = Path(os.fspath(path)).suffix.lower().removeprefix(".")
+    canvas = getattr(figure, "canvas", None)
+    supported = canvas.get_supported_filetypes() if canvas is not None else {}
+    if not suffix:
+        raise ValueError(f"{os.fspath(path)} has no suffix to choose the figure's format by: "
+                         "name it *.png, *.pdf or *.svg (or give format=)")
+    if supported and suffix not in supported:
+        raise ValueError(f"{os.fspath(path)}: matplotlib writes no {suffix!r} figure; name it "
+                         f"with one of {', '.join(sorted(supported))} (or give format=)")
