@@ -1941,6 +1941,10 @@ def _plot_by_type(results, labels=None, n_labels=3):
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     r = results.by_type_bins
     angle_bins = results.angles["Oc-M-Oc"]["bins"]
+    # the estimates drawn in each angle panel: a panel of numbers that are not valid is marked
+    # once with the reasons (mark_invalid), the legend keeps the short value; the reasons in
+    # every legend entry ran past the figure (tight_layout not applied, text cut off)
+    drawn = {"Oc-M-Oc": [], "M-Oc-Cc": []}
     for k, name in enumerate(names):
         entry = results.by_type[name]
         for kind, style in (("M-Oc", "-"), ("M-Oe", "--")):
@@ -1951,9 +1955,10 @@ def _plot_by_type(results, labels=None, n_labels=3):
             if not angles["n"]:
                 continue   # no such angle in these shells: no flat line at zero drawn as data
             est = angles["estimate"]
+            drawn[kind].append(est)
             ax.plot(angle_bins, angles["density"], color=f"C{k}",
                     ls="-" if est is None or est.valid else ":",
-                    label=name if est is None else f"{name}: {estimate_label(est)}")
+                    label=name if est is None else f"{name}: {estimate_label(est, reason=False)}")
     axes[0].set_xlabel("r (Å)")
     axes[0].set_ylabel("g(r)")
     for ax, kind in ((axes[1], "Oc-M-Oc"), (axes[2], "M-Oc-Cc")):
@@ -1972,6 +1977,8 @@ def _plot_by_type(results, labels=None, n_labels=3):
     for ax in axes:
         if ax.lines:
             ax.legend(fontsize=7)
+    for ax, kind in ((axes[1], "Oc-M-Oc"), (axes[2], "M-Oc-Cc")):
+        mark_invalid(ax, *drawn[kind])
     fig.tight_layout()
     return fig
 
