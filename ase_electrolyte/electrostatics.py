@@ -192,6 +192,9 @@ _MIN_DISTANCE = 0.1
 # ions, Ewald, cutoff 8 Å): 7 meV/atom at 1e-3, 0.12 eV/atom at 1e-2, 1.7 eV/atom at 0.1-0.999
 # (-17.5 eV for -35.7 eV in the 8-ion cell); at 1e-3 at most 22 meV/atom over cutoffs 5-15 Å
 _MAX_TOLERANCE = 1e-3
+#: tightest tolerance accepted: the round-off of float64 sums (a smaller one, 5e-324, divided
+#: by zero in the tuning)
+_MIN_TOLERANCE = 1e-15
 # what Electrostatics.save writes and load reads
 _FILE_VERSION = 1
 _FILE_UNITS = {"b": "e", "s": "1", "charges": "e", "lengths": "angstrom"}
@@ -550,7 +553,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         above 2²⁴ points.
         ``"direct"`` is for non-periodic structures only.
     tolerance : float
-        Accuracy of the lattice sum, in (0, 10⁻³]: torch-pme's bound on the RMS force error in
+        Accuracy of the lattice sum, in [10⁻¹⁵, 10⁻³]: torch-pme's bound on the RMS force error in
         units of the force between two unit charges at 1 Å (as LAMMPS' ``kspace_modify``
         accuracy). The energy is not bounded by it: at 10⁻³ it was within 22 meV/atom of the
         exact sum (rattled NaCl, cutoffs 5-15 Å), at 10⁻² 0.12 eV/atom off, at 0.1 1.7 eV/atom,
@@ -627,7 +630,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
     :math:`q_i\phi_i/2` plus half of each removed short-range pair. QRd charges depend only on the
     composition, so the forces have no charge-derivative term. Checks (before any sum): missing
     QRd parameters (elements named), a charged periodic cell without ``background=True``, a
-    tolerance outside (0, 10⁻³], a zero-volume cell, partial periodicity (unsupported), charges
+    tolerance outside [10⁻¹⁵, 10⁻³], a zero-volume cell, partial periodicity (unsupported), charges
     that contradict a given ``total_charge``, a ``molecule_index`` that is not whole numbers,
     a molecule spanning half the periodic cell (``short_range="molecules"``), and a pair list
     (real-space cutoff, short-range reach, intramolecular pairs, the direct sum of a molecule) of
@@ -701,6 +704,13 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 "the RMS force error of the lattice sum, not its energy, which a looser one puts "
                 "off by 0.1-2 eV/atom (rocksalt NaCl: 0.12 eV/atom at 1e-2); torch-pme recommends "
                 "1e-3 for speed, 1e-6 for accuracy (the default)")
+        if p["tolerance"] < _MIN_TOLERANCE:
+            # 5e-324 halved to 0 in the tuning: a ZeroDivisionError; 1e-20 "met" a bound the
+            # float64 sums cannot hold
+            raise ValueError(
+                f"tolerance must be at least {_MIN_TOLERANCE:g}, got {p['tolerance']!r}: it is an "
+                "RMS force error in units of the force between two unit charges 1 Å apart, and "
+                "the float64 lattice sums round off at about 1e-15 of that")
         if not (isinstance(p["cutoff"], str) and p["cutoff"] == "auto"):
             p["cutoff"] = check_number("cutoff (Å) or 'auto'", p["cutoff"], above=0)
         p["total_charge"] = check_number("total_charge (e)", p["total_charge"], allow_none=True)
