@@ -27,6 +27,7 @@ import os
 import re
 import time
 import warnings
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
@@ -140,7 +141,8 @@ def from_ase(
         (``index`` for frames in memory, ``lammps_units`` or
         ``lammps_atom_style`` without ``dump``).
     TypeError
-        A ``source`` that is neither Atoms, frames of Atoms nor a path.
+        A ``source`` that is neither Atoms, frames of Atoms nor a path; a ``dump`` that is
+        no path. (A dict, or frames holding something else than Atoms: ValueError.)
 
     Warns
     -----
@@ -235,6 +237,11 @@ def from_ase(
 
 def _frames_in_memory(source):
     """The Atoms of a list, tuple, generator or ASE ``Trajectory`` reader, as a list."""
+    if isinstance(source, Mapping):
+        # iterated, a dict gave its keys: "frame 0 is a str, not ase.Atoms"
+        # (ValueError, as the frames that are no Atoms below)
+        raise ValueError(f"from_ase needs Atoms or frames of Atoms, not a "
+                         f"{type(source).__name__} (its values? from_ase(list(d.values())))")
     try:
         frames = list(source)
     except TypeError:

@@ -77,7 +77,7 @@ def test_frames_in_memory_are_not_changed(frames):
         (5, TypeError, "not int"),
         (3.5, TypeError, "not float"),
         (None, TypeError, "not NoneType"),
-        ({"H2O": 1}, ValueError, "frame 0 is a str"),
+        ({"H2O": 1}, ValueError, "not a dict"),
         (iter(()), ValueError, "non-empty"),
     ],
 )
