@@ -40,7 +40,7 @@ from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate, propagated_dof
 from ase_electrolyte.option_words import choice_word
 
-from .analysis_base import kept_frame, require_results
+from .analysis_base import check_universe, kept_frame, require_results
 from .carriers import (
     MAX_ION_CHARGE,
     MAX_IONS,
@@ -1775,6 +1775,8 @@ def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES, temperature=N
     from ase_electrolyte.md import velocity_temperature
     from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS
 
+    # a list or an AtomGroup raised AttributeError ('list' object has no attribute 'atoms')
+    universe = check_universe("universe", universe)
     atoms = universe.atoms if atoms is None else atoms
     n_frames = check_number("n_frames", n_frames, integer=True, minimum=3)
     temperature = check_number("temperature (K)", temperature, above=0, allow_none=True)
@@ -2004,6 +2006,8 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
     from ase_electrolyte.md import series_estimate, velocity_temperature
     from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS
 
+    # a list or an AtomGroup raised AttributeError ('list' object has no attribute 'trajectory')
+    universe = check_universe("universe", universe)
     max_frames = check_number("max_frames", max_frames, integer=True, minimum=1)
     if not universe.trajectory.ts.has_velocities:
         raise ValueError("the trajectory has no velocities, from which a kinetic temperature "
