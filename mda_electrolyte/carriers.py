@@ -1267,11 +1267,13 @@ def n_universes_of(universes):
 def _selected(group, selection, label):
     """``group.select_atoms(selection)``, or ValueError naming ``label`` and the selection (a
     typo raised MDAnalysis' SelectionError "Unknown selection token: 'None'", naming neither)."""
-    from MDAnalysis.exceptions import SelectionError
+    from MDAnalysis.exceptions import NoDataError, SelectionError
 
     try:
         return group.select_atoms(selection)
-    except SelectionError as exc:
+    except (SelectionError, NoDataError) as exc:
+        # NoDataError: a keyword the topology has no attribute for ("resid" of a Universe
+        # without residue ids): "This Universe does not contain resid information"
         raise ValueError(f"{label} = {selection!r} is not a valid MDAnalysis selection "
                          f"({exc})") from None
 

@@ -39,7 +39,9 @@ ANALYSES = {
 
 
 @pytest.mark.parametrize("analysis", list(ANALYSES))
-@pytest.mark.parametrize("selection", ["name Li and (", "resname (", "nmae Li", "name Li or"])
+@pytest.mark.parametrize(
+    "selection", ["name Li and (", "resname (", "nmae Li", "name Li or", "name Li and resid 0:1"]
+)
 def test_selection_typos_named(universe, analysis, selection):
     ions = {"Li": selection, "AN": "resname AN"}
     with pytest.raises(ValueError, match=r"ions\['Li'\] = .* is not a valid MDAnalysis selection"):
