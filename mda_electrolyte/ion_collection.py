@@ -1646,16 +1646,21 @@ def collect(universes, ions, **kwargs):
     ions : dict
     **kwargs
         For :class:`IonCollector`; ``run_kwargs`` (dict) goes to its ``run()``.
+
+    Every collector is set up (and its arguments checked) before the first pass.
     """
     from .carriers import _as_universes
 
     run_kwargs = kwargs.pop("run_kwargs", {})
+    if not isinstance(run_kwargs, dict):
+        raise TypeError(f"run_kwargs must be a dict of run() arguments (e.g. {{'start': 100}}), "
+                        f"not {run_kwargs!r}")
     us = _as_universes(universes)
-    out = []
-    for k, u in enumerate(us):
-        col = IonCollector(u, ions, n_universes=len(us), label=f"Universe {k}", **kwargs)
-        out.append(col.run(**run_kwargs).collection)
-    return out
+    # every collector first: a Universe refused by its set-up (no velocities, a selection that
+    # selects nothing) was refused only after the passes over the ones before it
+    collectors = [IonCollector(u, ions, n_universes=len(us), label=f"Universe {k}", **kwargs)
+                  for k, u in enumerate(us)]
+    return [col.run(**run_kwargs).collection for col in collectors]
 
 
 def check_time_spacing(times, frames, label, *, what="analysed frames", item="frame"):
