@@ -575,19 +575,19 @@ class Electrostatics(ParametersContract, _AseCalculator):
         0.13 bar (Ewald) and 1.8 bar (PME) off at 10⁻⁶, and 226-363 bar off at 10⁻⁴, so an NPT
         run or an equation of state with explicit electrostatics wants 10⁻⁶.
     cutoff : float or "auto"
-        Real-space cutoff in Å for Ewald/PME; the Gaussian smearing follows from it and
-        ``tolerance``. ``"auto"`` (default): 8 Å for Ewald; for PME the cutoff among 8, 10, 12
-        and 14 Å whose step costs least (mesh points + spline stencil points + real-space
-        pairs, each mesh measured). The PME mesh is a power of two per axis: at 10⁻⁶ a fixed
-        8 Å needed 128³ points from ~1700 atoms of a liquid on, and its step took 2.7-3 × that
-        of the automatic 10 Å at 1728 atoms, 1.6-2.9 × that of 12 Å at 2744. The cutoff
-        chosen is in :meth:`lattice_parameters`. The real-space pairs are switched off
-        smoothly (a C² step) from the cutoff to 0.5 Å beyond it and the Ewald k-vectors from
-        1.1 to 1.25 × the bound's k-space cutoff, so that the energy, forces and stress are
-        continuous in the positions and the cell (a pair or k-vector crossing a sharp cutoff
-        made the energy jump: 5.4e-5 eV at 10⁻⁶, 8 ions in an 8 Å box strained through the 8 Å
-        cutoff); the PME mesh chosen for a cell is kept, scaled, while the parameters are.
-        They are chosen anew once the cell is strained 5 % from the one they were chosen
+        Real-space cutoff in Å for Ewald/PME, above 0.1 Å (the closest distance accepted); the
+        Gaussian smearing follows from it and ``tolerance``. ``"auto"`` (default): 8 Å for
+        Ewald; for PME the cutoff among 8, 10, 12 and 14 Å whose step costs least (mesh points +
+        spline stencil points + real-space pairs, each mesh measured). The PME mesh is a power
+        of two per axis: at 10⁻⁶ a fixed 8 Å needed 128³ points from ~1700 atoms of a liquid on,
+        and its step took 2.7-3 × that of the automatic 10 Å at 1728 atoms, 1.6-2.9 × that of
+        12 Å at 2744. The cutoff chosen is in :meth:`lattice_parameters`. The real-space pairs
+        are switched off smoothly (a C² step) from the cutoff to 0.5 Å beyond it and the Ewald
+        k-vectors from 1.1 to 1.25 × the bound's k-space cutoff, so that the energy, forces and
+        stress are continuous in the positions and the cell (a pair or k-vector crossing a sharp
+        cutoff made the energy jump: 5.4e-5 eV at 10⁻⁶, 8 ions in an 8 Å box strained through
+        the 8 Å cutoff); the PME mesh chosen for a cell is kept, scaled, while the parameters
+        are. They are chosen anew once the cell is strained 5 % from the one they were chosen
         for; the energy then moves by the difference of two sums' errors (64 random charges,
         Ewald: 1.4e-6 eV at 10⁻⁶, 6.3e-4 eV at 10⁻⁴, 0.002-0.007 × ``tolerance`` ×
         :data:`COULOMB` per charge).
@@ -712,7 +712,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 "RMS force error in units of the force between two unit charges 1 Å apart, and "
                 "the float64 lattice sums round off at about 1e-15 of that")
         if not (isinstance(p["cutoff"], str) and p["cutoff"] == "auto"):
-            p["cutoff"] = check_number("cutoff (Å) or 'auto'", p["cutoff"], above=0)
+            # above the closest distance accepted (0.1 Å), as D3's cutoffs: a real-space sum
+            # within it holds no pair, and 5e-324 Å divided by zero in the tuning
+            p["cutoff"] = check_number("cutoff (Å) or 'auto'", p["cutoff"], above=_MIN_DISTANCE)
         p["total_charge"] = check_number("total_charge (e)", p["total_charge"], allow_none=True)
         p["charge_scale"] = check_number("charge_scale (net charge of the term's charges over "
                                          "the declared one)", p["charge_scale"], above=0)
