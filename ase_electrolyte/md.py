@@ -64,6 +64,7 @@ from .termination import Terminated, _raise_if_terminated, terminate_as_interrup
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from .trajectory import (
     H5MDWriter,
+    _check_objects,
     _NotOurs,
     foreign_h5md,
     h5md_info,
@@ -1756,6 +1757,10 @@ def _read_for_reuse(path):
         )
     try:
         info = h5md_info(path)
+        # every object, also those no reader opens (an observable, a per-step series): a
+        # header damaged there failed the resume with h5py's bare KeyError after this check
+        with open_h5md(path) as f:
+            _check_objects(f, path)
         first = None
         if info["n_frames"]:
             first = start_state(path)

@@ -340,7 +340,8 @@ def _check_objects(f, path):
     passed the reuse checks, and the resume then failed with h5py's bare ``KeyError`` (bad
     object header version number) when the writer truncated it; ``electrolyte simulate``'s
     early check (:func:`~ase_electrolyte.md.stage_file_problem`) passed it before the model
-    loaded.
+    loaded. Called where a file is reused or resumed (no writer at work on it), not by the
+    readers, which may read a trajectory while its writer adds datasets.
     """
 
     def touch(name):
@@ -1573,9 +1574,6 @@ def h5md_info(path):
     with _reading(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
-        # every object, not only those read here: a run that reuses or resumes the file
-        # learns of damage before its model runs
-        _check_objects(f, path)
         group, meta = f[particle_group(f)], f[_META]
         n = int(meta.attrs["n_frames"])
         return {

@@ -90,12 +90,18 @@ def _damage(sound, path, name, *, complete=True):
 
 
 @pytest.mark.parametrize("name", OBJECTS)
-def test_summary_names_any_damaged_object(sound, tmp_path, name):
+def test_reuse_check_names_any_damaged_object(sound, tmp_path, name):
     path = _damage(sound, tmp_path / "d.h5md", name)
-    with pytest.raises(ValueError, match=r"d\.h5md is damaged: HDF5 cannot"):
-        tr.h5md_info(path)
     problem = md.stage_file_problem(path)
-    assert problem is not None and "is damaged" in problem, problem
+    assert problem is not None and "d.h5md is damaged: HDF5 cannot" in problem, problem
+    # a complete file is not reused either: refused before the model, file unchanged
+    before = path.read_bytes()
+    atoms = _atoms()
+    atoms.calc = _Counting()
+    _Counting.calls = 0
+    with pytest.raises(ValueError, match="is damaged"):
+        md.run_md(atoms, trajectory=path, **RUN)
+    assert _Counting.calls == 0 and path.read_bytes() == before
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
