@@ -342,11 +342,20 @@ class RigidVolumeScan(FrameAnalysis):
             Naming the frame, the scale factor and the atoms.
         TypeError
             ``frames`` that are not frame indices or a boolean mask.
+        ValueError
+            ``frames`` outside the trajectory (an index past its end, a mask of another
+            length), as :meth:`run` refuses them.
         """
         # the frames as run() takes them (a tuple or range too)
         frames = _frame_selection(type(self).__name__, frames)
         with kept_frame(self._trajectory) as trajectory:
-            selected = trajectory[start:stop:step] if frames is None else trajectory[frames]
+            try:
+                selected = trajectory[start:stop:step] if frames is None else trajectory[frames]
+            except IndexError as err:
+                # a mask of another length, an index past the end: numpy's bare IndexError
+                # where run() names the selection
+                raise ValueError(f"{type(self).__name__}: the frame selection is outside the "
+                                 f"trajectory ({trajectory.n_frames} frames): {err}") from None
             for k, ts in enumerate(selected):
                 self._check_frame(ts)
                 if k == 0:

@@ -17,7 +17,12 @@ import pytest
 from ase.build import molecule
 
 import mda_electrolyte.volume_scan as volume_scan
-from mda_electrolyte.volume_scan import MAX_SCALE, rigid_scaled_atoms, scan_estimates
+from mda_electrolyte.volume_scan import (
+    MAX_SCALE,
+    RigidVolumeScan,
+    rigid_scaled_atoms,
+    scan_estimates,
+)
 
 VALUES = np.array([[-3.0, -1.0], [-5.0, -1.0], [-4.0, -1.2], [-3.5, -0.9], [-4.5, -1.1]])
 
@@ -109,3 +114,16 @@ def test_the_documented_bound_is_listed_and_a_typo_is_named():
     assert volume_scan.MIN_SCAN_DISTANCE > 0
     with pytest.raises(AttributeError, match="has no attribute 'MIN_SCAN_DISTANC'"):
         volume_scan.MIN_SCAN_DISTANC  # noqa: B018
+
+
+@pytest.mark.parametrize("frames", [np.array([True]), np.array([True, False, True]), [7], [0, 5]])
+def test_check_frames_names_a_selection_outside_the_trajectory(frames):
+    # check_frames gave numpy's or MDAnalysis' bare IndexError where run() names it
+    from ase.calculators.lj import LennardJones
+
+    scan = RigidVolumeScan(
+        [_two_waters(), _two_waters()], LennardJones(sigma=2.0, rc=3.9), scales=[1.0, 1.5]
+    )
+    for call in (scan.check_frames, scan.run):
+        with pytest.raises(ValueError, match=r"frame selection is outside the trajectory \(2"):
+            call(frames=frames)
