@@ -25,6 +25,7 @@ Constants are CODATA values from :mod:`scipy.constants`.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -432,6 +433,11 @@ class GreenKuboConductivity(CarrierAnalysis):
         universes, ions, files, observed = _universes_of_files(universes, ions)
         if observables not in (True, False):
             # H5MD files recording the currents of the trajectories given as Universes
+            given = observables if isinstance(observables, (list, tuple)) else [observables]
+            if not given or not all(isinstance(f, (str, os.PathLike)) for f in given):
+                # 3 raised "expected str, bytes or os.PathLike object, not int" from Path()
+                raise TypeError(f"observables must be True, False, or the path(s) of the H5MD "
+                                f"file(s) recording the currents, not {observables!r:.80}")
             files = [Path(f) for f in (
                 observables if isinstance(observables, (list, tuple)) else [observables]
             )]

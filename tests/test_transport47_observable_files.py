@@ -124,3 +124,33 @@ def test_our_file_still_read(run_file):
     assert current_species_of_file(run_file) == ["A", "B"]
     assert read_observable(run_file, "nope") is None
     assert read_charge_current(run_file)["current"].shape == (40, 2, 3)
+
+
+@pytest.mark.parametrize("observables", [3, 2.5, None, [], [3], b"x", {"a": "run.h5md"}])
+def test_observables_of_another_type_named(run_file, observables):
+    from mda_electrolyte import from_ase
+
+    u = from_ase(run_file)
+    with pytest.raises(TypeError, match=r"observables must be True, False, or the path\(s\)"):
+        GreenKuboConductivity(u, {"A": "resname A", "B": "resname B"}, 600, observables=observables)
+
+
+@pytest.mark.parametrize("wrap", [str, lambda p: p, lambda p: [p], lambda p: (str(p),)])
+def test_observables_paths_accepted(run_file, wrap):
+    import warnings
+
+    from mda_electrolyte import from_ase
+
+    u = from_ase(run_file)
+    gk = GreenKuboConductivity(
+        u,
+        {"A": "resname A", "B": "resname B"},
+        600,
+        max_lag=0.005,
+        n_blocks=2,
+        observables=wrap(run_file),
+        check_sampling=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert gk.run().results.source == "charge_current observable"
