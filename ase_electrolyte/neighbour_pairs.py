@@ -42,6 +42,24 @@ _PEAK_FACTOR = 3
 MAX_PAIRS = PAIR_MEMORY_BUDGET // (_PEAK_FACTOR * sum(_QUANTITY_BYTES[q] for q in "PSd"))
 
 
+def _coordinates(value, what):
+    """``value`` as a float64 array; ValueError unless it holds real numbers (Å).
+
+    ``np.asarray(value, float)`` read text (``"5"``) and bools (``True`` as 1 Å) as lengths.
+    """
+    raw = np.asarray(value)
+    # a bool in a list of numbers: numpy makes the list int or float, the bool is seen in it
+    mixed = (
+        isinstance(value, (list, tuple))
+        and raw.dtype.kind in "iuf"
+        and any(isinstance(v, (bool, np.bool_)) for v in np.asarray(value, dtype=object).ravel())
+    )
+    if raw.dtype.kind not in "iuf" or mixed:
+        kind = "bool" if mixed else raw.dtype
+        raise ValueError(f"{what} must hold real numbers (Å), not {kind} values")
+    return np.asarray(raw, dtype=np.float64)
+
+
 def _checked(positions, cell, cutoff):
     """``positions``, ``cell`` as float64 arrays and ``cutoff`` as a float, or ValueError naming
     what is wrong.
@@ -51,8 +69,8 @@ def _checked(positions, cell, cutoff):
     """
     from .atoms_checks import MAX_COORDINATE, check_number
 
-    positions = np.asarray(positions, dtype=np.float64)
-    cell = np.asarray(cell, dtype=np.float64)
+    positions = _coordinates(positions, "positions")
+    cell = _coordinates(cell, "the cell")
     if positions.ndim != 2 or positions.shape[1] != 3:
         raise ValueError(f"positions must have shape (n, 3), not {positions.shape}")
     if cell.shape != (3, 3):
@@ -183,7 +201,7 @@ def face_distances(cell):
         :data:`~ase_electrolyte.atoms_checks.MAX_COORDINATE` or a zero-area face (a zero or a
         NaN distance before).
     """
-    cell = np.asarray(cell, dtype=np.float64)
+    cell = _coordinates(cell, "the cell")
     from .atoms_checks import MAX_COORDINATE
 
     if cell.shape != (3, 3) or not np.isfinite(cell).all():
