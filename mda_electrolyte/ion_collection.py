@@ -150,8 +150,9 @@ class IonCollection:
         − 3 as the file states it, else as given, else 3N − 3); ``covers_all_atoms`` says
         whether they are the whole system.
     temperature_series : array_like, shape (T,), optional
-        The temperature of every sample in K, whose mean ``kinetic_temperature`` is; reported
-        with its error by :meth:`temperature_estimate`.
+        The temperature of every sample in K, whose mean ``kinetic_temperature`` is (taken as
+        it where that is not given; refused where that differs from it beyond 1e-4
+        relative); reported with its error by :meth:`temperature_estimate`.
     temperature_count : mda_electrolyte.conductivity.TemperatureCount, optional
         How the samples' degrees of freedom were counted: said in the method of
         :meth:`temperature_estimate`, whose verdict is its ``doubt`` (a count assumed where
@@ -288,6 +289,19 @@ class IonCollection:
         )
         if self.temperature_series is not None and np.any(self.temperature_series < 0):
             raise ValueError("temperature_series (K) holds negative temperatures")
+        if self.temperature_series is not None and self.temperature_series.size:
+            # the series is the samples whose mean the temperature is: a series alone left the
+            # temperature unknown (a viscosity then asked for temperature=), and a temperature
+            # of 300 K beside a series of mean 350 K was used while temperature_estimate()
+            # reported 350 K (within 1e-4: a float32 series' mean)
+            mean = float(np.mean(self.temperature_series, dtype=np.float64))
+            if self.kinetic_temperature is None:
+                self.kinetic_temperature = mean
+            elif not np.isclose(self.kinetic_temperature, mean, rtol=1e-4, atol=1e-6):
+                raise ValueError(
+                    f"the temperature {self.kinetic_temperature:g} K is not the mean of "
+                    f"temperature_series ({mean:g} K): give one of them, or the series' "
+                    "own mean")
         self.temperature_count = temperature_count
         self.covers_all_atoms = bool(covers_all_atoms)
         self.source = source
@@ -530,7 +544,8 @@ class IonCollection:
             viscosity then needs no ``temperature=``.
         temperature_series : array_like, optional
             The temperatures (K) whose mean ``temperature`` is, for
-            :meth:`temperature_estimate`.
+            :meth:`temperature_estimate`; without ``temperature`` its mean is the temperature,
+            with one that differs from its mean (beyond 1e-4 relative) it is refused.
         label : str
         volume_notes : sequence of str, optional
             "not equilibrated" notes of a drifting volume

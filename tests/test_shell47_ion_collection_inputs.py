@@ -176,3 +176,41 @@ def test_from_charge_current_charges_missing_or_malformed_are_named(charges, fra
 def test_from_charge_current_species_as_a_string_is_refused():
     with pytest.raises(TypeError, match="not the string 'Li'"):
         IonCollection.from_charge_current(np.zeros((T, 1, 3)), "Li", dt=DT, volume=1e3)
+
+
+def _tensor():
+    p = np.random.default_rng(0).normal(0.0, 300.0, (200, 3, 3))
+    return (p + p.transpose(0, 2, 1)) / 2
+
+
+def test_a_temperature_that_is_not_its_series_mean_is_refused():
+    # before: 300 K used by the viscosity while temperature_estimate() reported 350 K
+    with pytest.raises(
+        ValueError,
+        match=r"the temperature 300 K is not the mean of "
+        r"temperature_series \(350 K\)",
+    ):
+        IonCollection.from_pressure_tensor(
+            _tensor(), dt=DT, volume=1e4, temperature=300, temperature_series=np.full(200, 350.0)
+        )
+    with pytest.raises(ValueError, match="not the mean of temperature_series"):
+        IonCollection(["Li"], [1], DT, kinetic_temperature=300.0, temperature_series=[340.0, 360.0])
+
+
+def test_a_series_alone_gives_the_temperature_and_a_float32_mean_is_its_mean():
+    # before: a series without temperature= left kinetic_temperature None
+    col = IonCollection.from_pressure_tensor(
+        _tensor(), dt=DT, volume=1e4, temperature_series=[340.0, 360.0] * 100
+    )
+    assert col.kinetic_temperature == pytest.approx(350.0)
+    assert col.temperature_estimate().value == pytest.approx(350.0)
+    # the mean a float32 series gives (as an H5MD file's temperature observable) is taken
+    series = (300.0 + np.random.default_rng(1).normal(0.0, 5.0, 100_000)).astype(np.float32)
+    col = IonCollection.from_pressure_tensor(
+        _tensor(),
+        dt=DT,
+        volume=1e4,
+        temperature=float(np.mean(series)),
+        temperature_series=series.astype(float),
+    )
+    assert col.kinetic_temperature == pytest.approx(300.0, abs=0.1)
