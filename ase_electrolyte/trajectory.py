@@ -156,6 +156,7 @@ __all__ = [
     "GCM3_TO_AMU_PER_A3",
     "series_chunk_rows",
     "PARTICLE_CHUNK_ROWS",
+    "PARTICLE_DATA",
 ]
 
 # the conversion factors live in ase_electrolyte.units; re-exported for existing imports
@@ -187,7 +188,10 @@ _SERIES = "parameters/ase_electrolyte/series"
 #: The integrator's own variables stored with each frame (run_md's thermostat and barostat
 #: chains): what a resume from that frame needs besides positions, velocities and cell.
 _INTEGRATOR = "parameters/ase_electrolyte/integrator"
-_PARTICLE_DATA = ("position", "velocity", "force")
+#: The per-atom vectors of a frame :class:`H5MDWriter` stores, each a float64 (or the writer's
+#: dtype) array of shape (atoms, 3) per frame: velocity and force where asked for, all three in
+#: the files :func:`~ase_electrolyte.md.run_md` and :func:`~ase_electrolyte.md.relax` write.
+PARTICLE_DATA = ("position", "velocity", "force")
 #: Observable name → unit. Extend it to record more (any fixed shape per name).
 OBSERVABLE_UNITS = {
     "potential_energy": "eV",
@@ -798,7 +802,7 @@ class H5MDWriter:
         """
         n = int(self._file[_META].attrs["n_frames"])
         group = self._file[self._group_path]
-        frame_groups = [group[name] for name in _PARTICLE_DATA if name in group]
+        frame_groups = [group[name] for name in PARTICLE_DATA if name in group]
         if "edges" in group["box"]:
             frame_groups.append(group["box/edges"])
         frame_groups += list(self._file["observables"].values())

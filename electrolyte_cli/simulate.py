@@ -748,9 +748,6 @@ def _expected_composition(args):
 # read from its owners, not copied: the chunk rule (trajectory.series_chunk_rows,
 # PARTICLE_CHUNK_ROWS) and what each frame and sample holds (md.recorded_shapes).
 
-#: Bytes the H5MD writer stores per atom and written frame: positions, velocities and forces,
-#: three float64 each (measured: 72.1 B per atom and frame between runs of 32 and 256 atoms).
-TRAJECTORY_BYTES_PER_ATOM_FRAME = 3 * 3 * 8
 # a chunked dataset's header, attributes and the root node of its chunk index (a v1 B-tree node
 # of 2096 to 3136 B for 64 chunks), allocated when it is created: measured 2.9 to 3.2 kB per
 # dataset with the file's own part below (54 to 96 datasets a file)
@@ -860,14 +857,16 @@ def trajectory_bytes(counts, args, *, force_spread=False):
     Raises
     ------
     TypeError, ValueError
-        ``counts`` is no mapping, names an unknown species or holds no whole number.
+        ``counts`` is no mapping, names an unknown species or holds no whole number;
+        ``args.ensemble`` names no ensemble (as :func:`~ase_electrolyte.md.run_md` reads it).
     """
-    from ase_electrolyte.md import recorded_shapes
-    from ase_electrolyte.trajectory import PARTICLE_CHUNK_ROWS
+    from ase_electrolyte.md import ensemble_name, recorded_shapes
+    from ase_electrolyte.trajectory import PARTICLE_CHUNK_ROWS, PARTICLE_DATA
 
     n_atoms, charged, per_atom = _box_layout(counts)
     plan = _stage_plan(args)
-    ensemble = str(getattr(args, "ensemble", "npt")).strip().lower()
+    # one reading of the name with run_md's: a misspelt ensemble is refused, never counted as NPT
+    ensemble = ensemble_name(getattr(args, "ensemble", "npt"))
 
     def file_bytes(frames, samples, ensemble):
         # what each frame (and each sample) records, as run_md/relax lay it out: the
@@ -875,9 +874,8 @@ def trajectory_bytes(counts, args, *, force_spread=False):
         observables, integrator = recorded_shapes(ensemble, charged,
                                                   force_spread=force_spread)
         # position, velocity and force: a float64 vector per atom each
-        per_array = (n_atoms, TRAJECTORY_BYTES_PER_ATOM_FRAME // (3 * 8))
         return (_BYTES_PER_FILE + per_atom
-                + 3 * _series_bytes(frames, per_array, PARTICLE_CHUNK_ROWS)
+                + len(PARTICLE_DATA) * _series_bytes(frames, (n_atoms, 3), PARTICLE_CHUNK_ROWS)
                 + _series_bytes(frames, (3, 3))  # the box
                 + sum(_series_bytes(frames, shape) + _series_bytes(samples, shape)
                       for shape in observables.values())
