@@ -8,7 +8,9 @@ frames far less distorted than the training frames (copper rattled by 0.09 Å ag
 lay below the training labels' fit by their structural energy and were refused as "labels of
 another code". Now a reading below the range must explain the factor as correct labels do
 (at most ×1.15), an odd frame's energy differences must also be ×8 the others', and only
-validation frames within the training frames' range of RMS force (×2) are compared. The unit
+validation frames within the training frames' range of RMS force (×1.5) are compared, their
+offset fitted with the sums of squared label and base-model forces (a distorted frame's
+structural energy) beside the per-frame and per-element offsets. The unit
 slips themselves are still refused.
 """
 
@@ -16,6 +18,7 @@ import numpy as np
 import pytest
 from ase.build import bulk
 from ase.calculators.emt import EMT
+from ase.calculators.morse import MorsePotential
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.units import kcal, mol
 
@@ -100,3 +103,54 @@ def test_an_offset_of_alike_structures_is_still_refused(offset):
     )
     with pytest.raises(ValueError, match=r"offset from the training labels by [-+]"):
         finetuning._check_label_offsets(train, None, valid, None)
+
+
+def _drawn_sets(seed):
+    """The training and validation sets of a random draw (as the false refusals were found)."""
+    rng = np.random.default_rng(seed)
+
+    def drawn(n=None):
+        n = int(rng.integers(4, 21)) if n is None else n
+        repeat = 2 if rng.random() < 0.5 else 1
+        return _rattled(rng, repeat=repeat, n=n, amplitude=rng.uniform(0.05, 0.3))
+
+    train = drawn()
+    rng.random()
+    return train, drawn(n=int(rng.integers(2, 8)))
+
+
+def _morse(frames):
+    """Energies and forces of a poor copper base (Morse, r0 2.866 Å where EMT's is 2.55)."""
+    calc = MorsePotential(epsilon=0.3429, r0=2.866, rho0=1.3588 * 2.866)
+    energies, forces = [], []
+    for atoms in frames:
+        copy = atoms.copy()
+        copy.calc = calc
+        energies.append(copy.get_potential_energy())
+        forces.append(copy.get_forces())
+    return energies, forces
+
+
+@pytest.mark.parametrize(
+    ("seed", "with_model"), [(164, False), (212, False), (164, True), (108, True)]
+)
+def test_validation_frames_more_or_less_distorted_pass(seed, with_model):
+    # training rattled by 0.14 Å, validation by 0.22 Å (partly within x1.5 in RMS force):
+    # +0.52 eV/atom "offset" from scratch, +0.16 against the Morse base: structural energy
+    train, valid = _drawn_sets(seed)
+    if not with_model:
+        assert finetuning._check_label_offsets(train, None, valid, None) is None
+        return
+    (e_train, f_train), (e_valid, f_valid) = _morse(train), _morse(valid)
+    finetuning._check_label_offsets(train, e_train, valid, e_valid, f_train, f_valid)
+
+
+@pytest.mark.parametrize("offset", [-0.5, 0.5])
+def test_an_offset_against_a_base_model_is_still_refused(offset):
+    train = _rattled(20, repeat=2, n=10, amplitude=0.15)
+    valid = _relabel(
+        _rattled(21, repeat=2, n=3, amplitude=0.15), energy=lambda e, n: e + offset * n
+    )
+    (e_train, f_train), (e_valid, f_valid) = _morse(train), _morse(valid)
+    with pytest.raises(ValueError, match=r"offset from the training labels by [-+]0\.[45]"):
+        finetuning._check_label_offsets(train, e_train, valid, e_valid, f_train, f_valid)
