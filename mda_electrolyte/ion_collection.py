@@ -639,9 +639,12 @@ class IonCollection:
             )
 
     def checked_volume(self, who, given=None):
-        """The volume an estimator divides by: ``given``, else the mean box volume (checked)."""
+        """The volume an estimator divides by in Å³: ``given`` (a finite volume > 0, as
+        ``volume=`` is checked), else the mean box volume (refused where a frame has no box or
+        the volume varies by more than 5 %)."""
         if given is not None:
-            return float(given)
+            # float() passed -5, NaN, True and "1e3" on to the estimators' divisions
+            return check_volume(given, allow_none=False)
         if self.volume is None:
             raise ValueError(f"{self.label}: some frames have no box (or a flat or "
                              "non-finite one); give the volume with volume=...")

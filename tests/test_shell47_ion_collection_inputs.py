@@ -214,3 +214,12 @@ def test_a_series_alone_gives_the_temperature_and_a_float32_mean_is_its_mean():
         temperature_series=series.astype(float),
     )
     assert col.kinetic_temperature == pytest.approx(300.0, abs=0.1)
+
+
+@pytest.mark.parametrize("given", [-5.0, 0, float("nan"), float("inf"), True, "1e3"])
+def test_checked_volume_refuses_a_given_volume_that_is_none(given):
+    # before: float(given) returned -5.0, 0.0, nan, 1.0 and 1000.0
+    col = IonCollection(["Li"], [1], DT, volume=1e3)
+    with pytest.raises(ValueError, match=r"volume \(Å³\) must be a finite number > 0"):
+        col.checked_volume("GK", given)
+    assert col.checked_volume("GK", np.float32(2e3)) == 2e3
