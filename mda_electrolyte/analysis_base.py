@@ -592,7 +592,8 @@ def check_atomgroup(name, group, *, universe=None):
         raise ValueError(f"{name} is empty (it selects no atoms)")
     if group.isunique is False:
         # e.g. ag + ag[:3]: a repeated atom is paired with itself at r = 0 and counted twice
-        repeated = group.ix[np.flatnonzero(np.bincount(group.ix) > 1)]
+        # bincount's positions are the atom indices themselves
+        repeated = np.flatnonzero(np.bincount(group.ix) > 1)
         raise ValueError(f"{name} holds {repeated.size} atom(s) more than once (e.g. index "
                          f"{repeated[0]}): each would be counted twice; pass the group's .unique")
     if universe is not None and group.universe is not universe:
@@ -661,6 +662,19 @@ def _frame_selection(name, frames):
         raise TypeError(f"{name}: frames must be whole frame indices (or booleans), not "
                         f"{selection.dtype} values such as {selection[0]!r}")
     return selection if selection.dtype.kind == "b" else selection.astype(np.intp)
+
+
+def _frames_text(frames):
+    """``frames`` of :meth:`FrameAnalysis.run` as a message shows it: its length alone read
+    as an index (``frames=0`` for an empty list)."""
+    if frames is None:
+        return "None"
+    selection = np.asarray(frames)
+    if selection.dtype.kind == "b":
+        return f"a mask selecting {int(selection.sum())} of {selection.size}"
+    shown = ", ".join(str(int(i)) for i in selection[:6])
+    more = ", ..." if selection.size > 6 else ""
+    return f"[{shown}{more}] ({selection.size} given)"
 
 
 #: MDAnalysis selections whose atoms depend on the coordinates of the frame they are evaluated
@@ -927,7 +941,7 @@ class FrameAnalysis(AnalysisBase):
             raise ValueError(
                 f"{name}: {'no frames analysed' if self.n_frames == 0 else 'too few frames'}: "
                 f"the frame selection (start={start}, stop={stop}, step={step}, "
-                f"frames={'None' if frames is None else len(frames)}) gives {self.n_frames} of "
+                f"frames={_frames_text(frames)}) gives {self.n_frames} of "
                 f"the trajectory's {trajectory.n_frames} frames; it needs at least "
                 f"{self._min_frames} frame{'s' if self._min_frames > 1 else ''}{backward}"
             )
