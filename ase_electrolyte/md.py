@@ -4540,13 +4540,15 @@ def check_protocol_arguments(
         wrong unit: a temperature outside 50–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
         time steps beyond Verlet's stability for the lightest atom of ``atoms`` (without it,
         hydrogen: :func:`~ase_electrolyte.units.plausible_timestep_fs`, 5 fs, and 8.6 fs for
-        the pre-equilibration's ``hydrogen_mass = 3``); a stage length, frame or sampling interval
-        more than 1 % from a whole number of its stage's time steps (it is rounded to one,
-        e.g. 15 fs samples with a 2 fs step are taken every 8 steps, 16 fs; the warning names
-        the whole steps either side); an interval shorter than the step is every step, the
-        nearest there is, without a warning, except a frame interval shorter than half the
-        step: every step is then more than twice the interval asked, and the largest file
-        the run can write (the warning asks whether it is in ps); a production length more
+        the pre-equilibration's ``hydrogen_mass = 3``); a stage length more than 1 % from a
+        whole number of its stage's time steps, and a frame or sampling interval that its
+        stage's time step does not divide, however little (each is rounded to whole steps,
+        an interval to at least one: 15 fs samples with a 2 fs step are taken every 8 steps,
+        16 fs, and 0.75 fs frames with a 1 fs step every step, 1 fs; the warning says what
+        is run and names the whole steps either side); a frame interval shorter than half
+        the step is said with a unit doubt (every step is then more than twice the interval
+        asked, and the largest file the run can write: the warning asks whether it is in
+        ps); a production length more
         than 1 % from a whole number of frame intervals (it is rounded to one: see
         :func:`production_steps`).
         Each once: :func:`run_protocol` called next with the same arguments does not repeat
@@ -4632,16 +4634,14 @@ def check_protocol_arguments(
             checks.append(("observe_interval_fs", observe_interval_fs, "sampling interval"))
         for arg, fs, what in checks:
             n = max(1, _n_steps(fs, dt_fs))
-            if what != "length" and fs < dt_fs:
-                # an interval shorter than the step is every step, the nearest there is; but a
-                # frame interval under half a step (as a stage length under half a step, which
-                # is refused) is more than twice that asked, and every step's frame is the
-                # largest file the run can write: 0.1 (ps meant, in fs) wrote every step
-                # without a word, 100 times the frames of 100 fs. A sampling interval costs
-                # no file (the production samples every step whatever it is)
-                if what == "frame interval" and fs < 0.5 * dt_fs:
-                    doubts.setdefault((arg, dt_fs), (fs, n, what, []))[3].append(name)
-            elif abs(n * dt_fs - fs) > 0.01 * fs:
+            # an interval is said whenever the stage's step does not divide it (to rounding):
+            # 0.75 fs frames with a 1 fs step were written every 1 fs, and 100.5 fs every
+            # 100 fs, without a word (a 1 % tolerance and "shorter than a step is every step,
+            # the nearest there is" kept them silent). Said, not refused: one interval serves
+            # stages of different steps (1 fs frames with the 2 fs pre-equilibration), which
+            # a refusal would leave no way to ask for. A length keeps its 1 % tolerance
+            tolerance = 0.01 if what == "length" else 1e-9
+            if abs(n * dt_fs - fs) > tolerance * fs:
                 doubts.setdefault((arg, dt_fs), (fs, n, what, []))[3].append(name)
     import warnings
 
@@ -4699,7 +4699,9 @@ def protocol_steps(*, preequilibration_ps=1000.0, equilibration_ps=200.0, produc
     The one place where stage lengths and intervals become steps: :func:`run_protocol` runs
     these, and the ``electrolyte simulate`` command compares a folder's stage files with them
     before it resumes. Each length and interval is rounded to the nearest whole number of its
-    stage's time steps (an interval to at least one step); the production is rounded to whole
+    stage's time steps (an interval to at least one step; :func:`check_protocol_arguments`,
+    which :func:`run_protocol` and the command call first, warns of each interval a step
+    does not divide, saying what is run); the production is rounded to whole
     frame intervals (:func:`production_steps`) and records its observables at every step
     (Green–Kubo conductivity and viscosity need the charge current and the pressure tensor
     at every step; frames every 100 fs cannot resolve them).

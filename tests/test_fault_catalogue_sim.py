@@ -469,12 +469,12 @@ def test_intervals_off_the_step_grid_warn_with_what_is_run(kw, expected):
 @pytest.mark.parametrize("kw", [
     {},  # Ju et al. 2025: 2 fs and 1 fs steps, frames every 100 fs, samples every 10 fs
     {"timestep_fs": 0.5, "observe_interval_fs": 5.0, "preequilibration_timestep_fs": 2.5},
-    # 100 fs = 133 steps of 0.75 fs (0.25 % off), 9.75 fs = 13 steps; no 2 fs stage
-    {"timestep_fs": 0.75, "observe_interval_fs": 9.75, "preequilibration_ps": 0.0},
-    # intervals shorter than the step: every step, the closest there is
-    {"observe_interval_fs": 0.5, "write_interval_fs": 1.0},
+    # 100 fs = 125 steps of 0.8 fs, 9.6 fs = 12 steps; no 2 fs stage (an interval a step
+    # does not divide, however little or below the step, is said: test_cli48_interval_rounding)
+    {"timestep_fs": 0.8, "observe_interval_fs": 9.6, "preequilibration_ps": 0.0},
+    {"observe_interval_fs": 2.0, "write_interval_fs": 2.0},
 ])
-def test_intervals_on_or_near_the_step_grid_do_not_warn(kw):
+def test_intervals_on_the_step_grid_do_not_warn(kw):
     import warnings
 
     with warnings.catch_warnings():

@@ -55,13 +55,13 @@ def test_a_frame_interval_under_half_a_step_is_said_with_its_unit_doubt(value, d
 
 
 @pytest.mark.parametrize("kw", [
-    # half a step and more: every step is the nearest interval there is
-    {"write_interval_fs": 0.5}, {"write_interval_fs": 0.75},
+    # a 2 fs step of a stage not run; the production samples every step whatever the
+    # sampling interval (an interval below the step of a stage that runs is said, as every
+    # interval its step does not divide: test_cli48_interval_rounding)
     {"write_interval_fs": 1.0, "preequilibration_timestep_fs": 2.0},
-    # a sampling interval is never said below the step (the production samples every step)
-    {"observe_interval_fs": 0.1},
+    {"observe_interval_fs": 0.1, "equilibration_ps": 0.0},
 ])
-def test_an_interval_of_half_a_step_or_a_sampling_interval_below_the_step_is_not_said(kw):
+def test_an_interval_of_a_stage_not_run_or_the_production_sampling_is_not_said(kw):
     kw.setdefault("preequilibration_ps", 0.0)
     assert _said(**kw) == []
 
