@@ -32,10 +32,23 @@ __all__ = ["Device", "device_spelling", "parse_device", "resolve_device", "reuse
 # ASCII digits only: ``\d`` also matches other scripts' digits ("cuda:١"), which no backend reads
 _PATTERN = re.compile(r"(cpu|cuda)(?::(\d+))?", re.ASCII)
 
+# The largest GPU index: torch keeps a device index in 8 signed bits, so torch.device("cuda:128")
+# is cuda:-128 and "cuda:1000" cuda:-24 (torch 2.x, measured) - another device than asked for -
+# and an index of 10^21 was accepted here and refused only at the GPU check, after the parse
+# the command line runs before loading anything was meant to catch it.
+_MAX_DEVICE_INDEX = 127
+
 
 @dataclass(frozen=True)
 class Device:
-    """A compute device: ``kind`` is ``"cpu"`` or ``"cuda"``, ``index`` the GPU number."""
+    """A compute device: ``kind`` is ``"cpu"`` or ``"cuda"``, ``index`` the GPU number
+    (0 to 127, the largest torch keeps).
+
+    Raises
+    ------
+    ValueError
+        Another kind, an index that is not an integer in [0, 127], or a CPU index other than 0.
+    """
 
     kind: str
     index: int = 0
@@ -47,6 +60,10 @@ class Device:
         if isinstance(self.index, bool) or not isinstance(self.index, numbers.Integral) \
                 or self.index < 0:
             raise ValueError(f"device index must be an integer >= 0, not {self.index!r}")
+        if self.index > _MAX_DEVICE_INDEX:
+            raise ValueError(
+                f"device index must be at most {_MAX_DEVICE_INDEX} (torch keeps a GPU index in 8 "
+                f"signed bits and would wrap a larger one onto another device), not {self.index!r}")
         object.__setattr__(self, "index", int(self.index))
         if self.kind == "cpu" and self.index != 0:
             raise ValueError("the CPU device has no index")
@@ -107,7 +124,7 @@ def parse_device(device, *, allow_auto=True):
         return "auto"
     m = _PATTERN.fullmatch(text or "")
     # torch's "cpu:0" names the one CPU device; another index names nothing
-    if m is None or (m.group(1) == "cpu" and m.group(2) is not None and int(m.group(2)) != 0):
+    if m is None or (m.group(1) == "cpu" and m.group(2) is not None and m.group(2).strip("0")):
         accepted = "'cpu', 'cuda' or 'cuda:N'"
         if allow_auto:
             accepted = "'auto', " + accepted
@@ -127,7 +144,13 @@ def parse_device(device, *, allow_auto=True):
             if close == "auto" or (meant and (meant.group(1) == "cuda" or index in ("", "0"))):
                 hint = f" (did you mean {close + colon + index!r}?)"
         raise ValueError(f"device must be {accepted}, not {device!r}{hint}")
-    return Device(m.group(1), int(m.group(2) or 0) if m.group(1) == "cuda" else 0)
+    digits = (m.group(2) or "0").lstrip("0") or "0"
+    if len(digits) > len(str(_MAX_DEVICE_INDEX)):
+        # read as a number, 5000 digits end in Python's own "Exceeds the limit (4300 digits)"
+        raise ValueError(
+            f"device index must be at most {_MAX_DEVICE_INDEX} (torch keeps a GPU index in 8 "
+            f"signed bits), not a {len(digits)}-digit number in {device!r}")
+    return Device(m.group(1), int(digits) if m.group(1) == "cuda" else 0)
 
 
 def device_spelling(device):

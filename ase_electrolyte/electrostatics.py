@@ -390,6 +390,9 @@ def _ewald_terms(atoms, lr_wavelength):
 
 def _symbol_key(key):
     """Element symbol of a dict key given as a symbol or an atomic number."""
+    if isinstance(key, (bool, np.bool_)):
+        # True is an int: it was read as atomic number 1, hydrogen
+        raise ValueError(f"QRd parameters are keyed by element, not by the flag {key!r}")
     if isinstance(key, (int, np.integer)):
         if not 0 < int(key) < len(chemical_symbols):
             raise ValueError(f"no element with atomic number {key}")
@@ -419,8 +422,12 @@ def _normalise_qrd(qrd):
             value = (value.get("b"), value.get("s"))
         if isinstance(value, (str, bytes)) or np.ndim(value) != 1 or len(value) != 2:
             raise ValueError(f"the QRd parameters of {key} must be a pair (b, s), got {value!r}")
+        symbol = _symbol_key(key)
+        if symbol in out:
+            # {"Li": (0, 1), 3: (1, 1)} kept the last pair without a word
+            raise ValueError(f"the QRd parameters name {symbol} twice ({key!r} is {symbol})")
         # s of 1e308 overflowed the sum of weights: the charges no longer summed to the total
-        out[_symbol_key(key)] = (
+        out[symbol] = (
             check_number(f"QRd b of {key} (e)", value[0], minimum=-MAX_ATOM_CHARGE,
                          maximum=MAX_ATOM_CHARGE),
             check_number(f"QRd s of {key}", value[1], minimum=-_MAX_QRD_WEIGHT,
@@ -711,6 +718,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 f"tolerance must be at least {_MIN_TOLERANCE:g}, got {p['tolerance']!r}: it is an "
                 "RMS force error in units of the force between two unit charges 1 Å apart, and "
                 "the float64 lattice sums round off at about 1e-15 of that")
+        if isinstance(p["cutoff"], str):
+            # in any case and spacing, as every option word ("AUTO", " Auto "); a number
+            # spelt as a string ("8") is refused by check_number below with its type
+            try:
+                float(p["cutoff"])
+            except ValueError:
+                p["cutoff"] = choice_word("cutoff, a number in Å or the word,",
+                                          p["cutoff"], ("auto",))
         if not (isinstance(p["cutoff"], str) and p["cutoff"] == "auto"):
             # above the closest distance accepted (0.1 Å), as D3's cutoffs: a real-space sum
             # within it holds no pair, and 5e-324 Å divided by zero in the tuning
@@ -1996,10 +2011,11 @@ def fit_qrd(
         No frames, a frame without labels, or labels of the wrong shape; a frame the term
         refuses (partial periodicity, atoms closer than 0.1 Å), named by its index; weights
         that are not three numbers in [0, 1e15] (not all 0), a regularization outside
-        [0, 1e15], weights of 0 for every label type the frames carry, an ``initial`` with
-        every s = 0 or whose s sum to 0 over a frame's atoms (its charges undefined), a
-        reference entry that is no dict or labels that are not finite numbers of the right
-        shape (all before any model call; a reference calculator's labels as it gives them).
+        [0, 1e15], weights of 0 for every label type the frames carry, an ``initial`` naming
+        an element the frames do not hold, an ``initial`` with every s = 0 or whose s sum
+        to 0 over a frame's atoms (its charges undefined), a reference entry that is no
+        dict or labels that are not finite numbers of the right shape (all before any model
+        call; a reference calculator's labels as it gives them).
     """
     from scipy.optimize import least_squares
 
@@ -2044,6 +2060,14 @@ def fit_qrd(
                       key=lambda s: atomic_numbers[s])
     k = len(elements)
     init = _normalise_qrd(initial) if initial else {}
+    # an element the frames do not hold starts nothing: {"Na": (1, 1)} on Li/F frames (a
+    # misnamed element, or the wrong frames) was dropped without a word and the fit ran
+    # from the default start
+    foreign = [e for e in init if e not in elements]
+    if foreign:
+        raise ValueError(
+            f"fit_qrd initial names {', '.join(foreign)}, which the frames do not hold (their "
+            f"elements: {', '.join(elements)}); give starts for those elements only")
     if not any(init.get(e, (0.0, 1.0))[1] != 0.0 for e in elements):
         raise ValueError("fit_qrd initial: every s of the frames' elements is 0, which fixes "
                          "no charge; give nonzero s (default 1)")

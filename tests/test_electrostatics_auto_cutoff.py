@@ -84,6 +84,6 @@ def test_auto_is_an_option_like_the_others():
     assert calc.parameters["cutoff"] == 9.0
     calc.set(cutoff="auto")
     assert calc.parameters["cutoff"] == "auto"
-    for bad in ("far", "AUTO", True, -1.0):
+    for bad in ("far", "AUTOO", True, -1.0):
         with pytest.raises(InputError, match="cutoff"):
             Electrostatics(qrd={"Na": (1.0, 1.0)}, cutoff=bad)
