@@ -7,6 +7,7 @@ import json
 import os
 import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +172,57 @@ def start_local_cluster(n_workers, *, gpu=False):
         for key, value in before.items():
             if os.environ.get(key) != value:
                 os.environ[key] = value
+
+
+class _CallerWarnings:
+    """Worker plugin: a worker shows its warnings as the process that started it formats them,
+    each text once.
+
+    The workers of the cluster :func:`run_screen` starts print to the caller's terminal; their
+    warnings came in Python's default two-line form (``file:line: UserWarning: ...`` and the
+    source line), beside the ``electrolyte screen: warning: ...`` lines of the command, and a
+    text once per worker and place in the code (sevenn's "No tensor product accelerator" once
+    per task). Picklable: ``formatwarning`` is a module's function or a closure over them,
+    which dask sends by value.
+    """
+
+    name = "electrolyte-caller-warnings"
+    idempotent = True
+
+    def __init__(self, formatwarning):
+        self.formatwarning = formatwarning
+
+    def setup(self, worker=None):
+        import sys
+
+        formatwarning = self.formatwarning
+        shown = set()
+
+        def showwarning(message, category, filename, lineno, file=None, line=None):
+            key = (category, str(message))
+            if key in shown:
+                return
+            shown.add(key)
+            text = formatwarning(message, category, filename, lineno, line)
+            try:
+                (file or sys.stderr).write(text)
+            except (OSError, ValueError, AttributeError):
+                pass  # a closed or missing stream: the warning is lost, as Python's own would be
+
+        warnings.formatwarning = formatwarning
+        warnings.showwarning = showwarning
+
+    def teardown(self, worker=None):
+        pass
+
+
+def _show_warnings_as_caller(client):
+    """Make the workers of ``client`` (this call's own local cluster) show their warnings as
+    this process does (:class:`_CallerWarnings`)."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    plugin = type("CallerWarnings", (_CallerWarnings, WorkerPlugin), {})(warnings.formatwarning)
+    client.register_plugin(plugin)
 
 
 def _claim_outdir(outdir):
@@ -625,6 +677,11 @@ def run_screen(
     ``result.json``, appears exactly once; a task that raises is recorded (``error.json``) and the
     others go on.
 
+    The workers of the local cluster it starts (neither ``client`` nor ``scheduler``) print
+    to this process' terminal: they show their warnings as this process formats them
+    (``warnings.formatwarning``; the ``electrolyte screen`` command's one line), each text once
+    per worker.
+
     Parameters
     ----------
     plan : str, os.PathLike, dict or Plan
@@ -811,6 +868,8 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
                         gpu = n_gpus > 0
                         cluster = start_local_cluster(workers, gpu=gpu)
                         client = own_client = Client(cluster)
+                        # its workers print to this process' terminal: in its form
+                        _show_warnings_as_caller(client)
                     else:
                         status = getattr(client, "status", "running")
                         if status != "running":  # scheduler_info() then raised KeyError 'workers'
