@@ -348,6 +348,11 @@ class IonCollection:
                     f"ion_positions has {ion_positions.shape[0]} rows every {self.ion_stride} "
                     f"frames from frame {self.ion_offset}: its last row would be frame {last}, "
                     f"but the other fields hold {n} frames")
+        # 0 or 1 frames were refused only by an estimator, as "give fewer n_blocks"; the
+        # trajectory reader already needs 2 (_min_frames)
+        if n is not None and n < 2:
+            raise ValueError(f"{label}: {n} frame(s) (or samples): a time series of at least 2 "
+                             "is needed (correlations and displacements are over time)")
         self.n_frames = 0 if n is None else int(n)
 
     # ---------------------------------------------------------------- construction
@@ -374,9 +379,9 @@ class IonCollection:
         dt : float
             Frame spacing in ps.
         velocities : array_like, shape (T, n_ions, 3), optional
-            Centre velocities in Å/ps.
+            Centre velocities in Å/ps; T ≥ 2 frames.
         positions : array_like, shape (T, n_ions, 3), optional
-            Unwrapped centres in Å.
+            Unwrapped centres in Å; T ≥ 2 frames (the same T as ``velocities``).
         charges : dict, optional
             Species -> charge per ion in e (scalar or one per ion).
         masses : dict, optional
@@ -437,9 +442,17 @@ class IonCollection:
             arr = np.array(real_array(arr, key))
             if arr.ndim != 3 or arr.shape[1:] != (n_total, 3):
                 raise ValueError(f"{key} must have shape (T, {n_total}, 3), not {arr.shape}")
+            # 0 or 1 frames were refused only by an estimator, as "give fewer n_blocks"
+            if arr.shape[0] < 2:
+                raise ValueError(f"{key} holds {arr.shape[0]} frame(s): a time series of at "
+                                 "least 2 frames is needed (correlations and displacements "
+                                 "are over time)")
             fields[key] = arr
         if not fields:
             raise ValueError("give velocities and/or positions")
+        if len({a.shape[0] for a in fields.values()}) > 1:
+            raise ValueError(f"velocities hold {fields['velocities'].shape[0]} frames, positions "
+                             f"{fields['positions'].shape[0]}: give the same frames of both")
         out = {}
         if "velocities" in fields:
             v = fields["velocities"]
@@ -614,7 +627,32 @@ class IonCollection:
         return np.concatenate(self.charges)
 
     def charge_record(self, names=None):
-        """Species -> ``{"charge": mean charge per ion in e, "source": ...}`` (known ones)."""
+        """Species -> ``{"charge": mean charge per ion in e, "source": ...}`` (known ones).
+
+        Parameters
+        ----------
+        names : str or sequence of str, optional
+            The species to record, each named whole (``"PF6"`` is one species, not the
+            letters of ``"P"`` and ``"F"``); default all. A name that is no species of the
+            collection raises ValueError naming them.
+        """
+        if names is not None:
+            # a string was read as its letters: "PF6" recorded the species "P" and "F"
+            if isinstance(names, str):
+                names = (names,)
+            try:
+                names = list(names)
+            except TypeError:
+                raise TypeError(f"{self.label}: names must be species names (str), not "
+                                f"{type(names).__name__} {names!r}") from None
+            wrong = [n for n in names if not isinstance(n, str)]
+            if wrong:
+                raise TypeError(f"{self.label}: names must be species names (str), got "
+                                f"{wrong[0]!r} ({type(wrong[0]).__name__})")
+            unknown = [n for n in names if n not in self.species]
+            if unknown:
+                raise ValueError(f"{self.label}: no species {unknown}; the collection holds "
+                                 f"{list(self.species)}")
         out = {}
         for k, s in enumerate(self.species):
             if self.charges[k] is None or (names is not None and s not in names):

@@ -250,7 +250,8 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     g : array_like, shape (nbins,)
         g(r) (any normalisation proportional to the pair density per shell volume).
     counts : array_like, shape (nbins,), optional
-        Pair counts of the histogram, for the significance and sample-size checks.
+        Pair counts of the histogram (summed over the frames), for the significance and
+        sample-size checks.
     smoothing : float
         Smallest Gaussian width σ in Å; the width used is ``max(smoothing, bin width)``.
     min_depth : float
@@ -262,8 +263,9 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         counting noise (a single cation, a few frames) and no cutoff is returned.
     below : float or array_like, optional
         For a range that starts after 0 Å: the pairs counted closer than ``edges[0]`` (with
-        ``counts``), either one number (all of them, from 0 Å) or the counts of bins of the
-        first bin's width directly below ``edges[0]`` (the last one adjacent to it, the lowest
+        ``counts``; whole numbers where ``counts`` are), either one number (all of them,
+        from 0 Å) or the counts of bins of the first bin's width directly below ``edges[0]``
+        (the last one adjacent to it, the lowest
         cut at 0 Å). A range that starts after the first peak (in the first minimum, or on the
         rising edge of the second shell) holds more pairs below it than a g(r) that rises to
         its value at the start allows: then no cutoff is returned. Without ``below`` such a
@@ -282,9 +284,11 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     ------
     ValueError
         Mismatched shapes, non-finite ``g``, ``counts`` or ``below``, ``g`` below zero (h(r) =
-        g − 1), negative counts, counts all zero under a non-zero ``g`` or not proportional to
-        ``g`` times the shell volumes (another histogram's, within a relative 1e-5),
-        ``below`` without ``counts``, edges that are not
+        g − 1), negative counts, a ``below`` that is no whole number beside whole
+        ``counts`` (a coordination number given for the pairs counted), counts all zero
+        under a non-zero ``g`` or not proportional to ``g`` times the shell volumes
+        (another histogram's, within a relative 1e-5), ``below`` without ``counts``, edges
+        that are not
         increasing finite distances >= 0, or a
         parameter that is not a finite number in its range.
 
@@ -685,6 +689,16 @@ def _check_proportional(edges, g, counts):
             "bins)")
 
 
+def _whole_mask(values):
+    """Which of ``values`` (finite, >= 0) are whole numbers, within the round-off of a count
+    summed in floating point."""
+    return np.abs(values - np.round(values)) <= 1e-6 * np.maximum(1.0, values)
+
+
+def _is_whole(values):
+    return bool(np.all(_whole_mask(values)))
+
+
 def _below_bins(edges, below, counts):
     """``below`` as (counts, shell volumes in Å³) of its bins, or ``None`` (checked)."""
     if below is None:
@@ -694,6 +708,14 @@ def _below_bins(edges, below, counts):
     below = np.atleast_1d(real_array(below, "below"))
     if below.ndim != 1 or below.size < 1 or not np.all(np.isfinite(below) & (below >= 0)):
         raise ValueError("below must be finite pair counts >= 0 (a number or one per bin)")
+    # a coordination number (results.cn_below, pairs per cation and frame) given for the
+    # pairs counted was accepted: off by the frames times the cations
+    if _is_whole(counts) and not _is_whole(below):
+        i = int(np.flatnonzero(~_whole_mask(below))[0])
+        raise ValueError(
+            f"below must be whole pair counts like counts (the pairs counted closer than "
+            f"{edges[0]:g} Å over all frames, not a coordination number per ion or an "
+            f"average), got {float(below[i]):g}" + (f" at bin {i}" if below.size > 1 else ""))
     if below.size == 1:
         lower = np.array([0.0, edges[0]])
     else:

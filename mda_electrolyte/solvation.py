@@ -46,7 +46,7 @@ from MDAnalysis.lib.distances import minimize_vectors
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from ase_electrolyte.estimate import mark_not_valid
-from ase_electrolyte.option_words import choice_word
+from ase_electrolyte.option_words import choice_word, close_option
 from mda_electrolyte import rdf as _rdf
 from mda_electrolyte import shell_composition as _shell_composition
 from mda_electrolyte.analysis_base import (
@@ -1802,6 +1802,7 @@ class SolvationShells(FrameAnalysis):
         ----------
         labels : list of str, optional
             Shell labels to show (default: the ``n_labels`` most common); a list, not a string.
+            A label this run did not find raises ValueError naming the labels it found.
         n_labels : int
             A whole number >= 0. A panel with nothing to draw (no carbonyl or ether oxygens in
             the shells) says so.
@@ -1934,10 +1935,26 @@ def _plot_by_type(results, labels=None, n_labels=3):
     n_labels = count_argument("n_labels", n_labels, minimum=0)
     if isinstance(labels, str):
         raise TypeError(f"labels must be a list of shell labels, not the string {labels!r}")
-    names = list(results.by_type)[:n_labels] if labels is None else list(labels)
+    if labels is None:
+        names = list(results.by_type)[:n_labels]
+    else:
+        try:
+            names = list(labels)
+        except TypeError:
+            raise TypeError(f"labels must be a list of shell labels (str), not "
+                            f"{type(labels).__name__} {labels!r}") from None
+        wrong = [n for n in names if not isinstance(n, str)]
+        if wrong:
+            raise TypeError(f"labels must be shell labels (str), got {wrong[0]!r} "
+                            f"({type(wrong[0]).__name__})")
+    # a KeyError (an unknown label is a bad argument, not a missing entry of a mapping)
     unknown = [n for n in names if n not in results.by_type]
     if unknown:
-        raise KeyError(f"unknown shell labels {unknown}; known: {list(results.by_type)}")
+        known = list(results.by_type)
+        close = close_option(unknown[0], known, cutoff=0.6)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ValueError(f"unknown shell labels {unknown}{hint}; the labels of this run: "
+                         f"{known if known else 'none (no shells)'}")
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     r = results.by_type_bins
     angle_bins = results.angles["Oc-M-Oc"]["bins"]
