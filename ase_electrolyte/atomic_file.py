@@ -100,9 +100,12 @@ def check_output_path(path, what, *, folder=False):
 
     Raises
     ------
+    TypeError
+        ``path`` is no path (None, a number, a flag, ...), named by ``what``.
     ValueError
-        Naming ``what``, ``path`` and the problem; also a symbolic link that loops, or a link
-        to a folder that does not exist (a link to a missing *file* is written through).
+        Naming ``what``, ``path`` and the problem; also an empty path (``""``: the current
+        folder by accident), a symbolic link that loops, or a link to a folder that does not
+        exist (a link to a missing *file* is written through).
 
     Examples
     --------
@@ -115,7 +118,18 @@ def check_output_path(path, what, *, folder=False):
     ...
     ValueError: trajectory .../notes/run.h5md: .../notes is a file, not a folder
     """
-    path = Path(os.fspath(path))
+    # os.fspath's "expected str, bytes or os.PathLike object, not NoneType" named no argument
+    if not isinstance(path, str | bytes | os.PathLike):
+        raise TypeError(f"{what} must be a path (str or os.PathLike), not "
+                        f"{type(path).__name__} {path!r}")
+    path = os.fsdecode(os.fspath(path))
+    # Path("") is ".": an empty name wrote into (or over) the current folder
+    if not path.strip():
+        raise ValueError(f"{what} path is empty ({path!r}); give a file or folder name")
+    if "\0" in path:
+        raise ValueError(f"{what} path {path!r} holds a NUL character, which no file name "
+                         "can hold")
+    path = Path(path)
     # a link whose target is missing, or that loops: mkdir and open failed with
     # FileExistsError or ELOOP, naming neither the link nor its target
     problem = broken_link(path)
@@ -315,16 +329,40 @@ def write_text_atomic(path, text, encoding="utf-8"):
     path : str or os.PathLike
     text : str
     encoding : str
+        A codec name Python knows (``"utf-8"``, ``"ascii"``, ``"latin-1"``, ...).
 
     Returns
     -------
     pathlib.Path
         The file written (the target of ``path`` if it is a symlink).
+
+    Raises
+    ------
+    TypeError
+        ``text`` or ``encoding`` is not a str.
+    ValueError
+        An encoding Python does not know, or ``text`` holds a character ``encoding`` cannot
+        write (named with its position); the text is encoded before any file is touched.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
+    if not isinstance(encoding, str):
+        raise TypeError(f"encoding must be a codec name (str), not {type(encoding).__name__}")
+    # encoded first: a UnicodeEncodeError from inside write_text named neither the file nor
+    # the argument
+    try:
+        data = text.encode(encoding)
+    except LookupError:
+        raise ValueError(f"{os.fspath(path)}: unknown encoding {encoding!r}; give a codec "
+                         "name such as 'utf-8'; the file is unchanged") from None
+    except UnicodeEncodeError as err:
+        raise ValueError(
+            f"{os.fspath(path)}: the text cannot be written as {encoding}: "
+            f"{err.object[err.start:err.end]!r} at character {err.start} ({err.reason}); "
+            "give encoding='utf-8' or leave the character out; the file is unchanged"
+        ) from None
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding=encoding)
+        tmp.write_bytes(data)
     return _target(path)
 
 
@@ -501,11 +539,23 @@ def save_figure(figure, path, **savefig_options):
     ------
     ValueError
         ``path`` has no suffix, or one matplotlib writes no figure as, and no ``format`` is
-        given: nothing is written.
+        given; or a ``dpi`` that is neither a finite number > 0 nor ``"figure"``: nothing is
+        written.
     """
     try:
         if savefig_options.get("format") is None:
             _check_figure_suffix(figure, path)
+        dpi = savefig_options.get("dpi")
+        if dpi is not None and not (isinstance(dpi, str) and dpi == "figure"):
+            from .atoms_checks import check_number
+
+            # NaN reached matplotlib as "cannot convert float NaN to integer", 0 or less an
+            # image of no pixels, naming neither the option nor the file
+            try:
+                savefig_options["dpi"] = check_number("dpi", dpi, above=0)
+            except ValueError as err:
+                raise ValueError(f"{os.fspath(path)}: {err} (or 'figure'); nothing "
+                                 "was written") from None
         with atomic_path(path) as tmp:
             figure.savefig(tmp, **savefig_options)
     finally:

@@ -39,6 +39,7 @@ from .atomic_file import (
     write_text_atomic,
 )
 from .atoms_checks import check_atoms, check_flag, check_number
+from .option_words import choice_word
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "label_errors",
            "label_error_estimates", "check_finetune_options", "earlier_members", "MAX_EPOCHS",
@@ -2643,6 +2644,17 @@ def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight
     check_output_path(out, "output folder", folder=True)
 
 
+def _loss_word(loss):
+    """``loss`` as ``"huber"`` or ``"mse"`` in any case and spacing (``"MSE"``, ``"Huber"``),
+    as the other option words are read (:func:`~ase_electrolyte.option_words.choice_word`):
+    ``"MSE"`` was refused as "not 'huber' or 'mse'"."""
+    try:
+        return choice_word("loss", loss, ("huber", "mse"))
+    except ValueError:
+        raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r} (in any case: 'MSE' "
+                         "reads as 'mse')") from None
+
+
 def check_finetune_options(*, epochs, ensemble, loss, check_units, plot, lr, batch_size, seed,
                            force_weight, stress_weight, pressure_shift_bar, out):
     """The checks :func:`finetune` makes of its options before it reads any frame.
@@ -2664,8 +2676,7 @@ def check_finetune_options(*, epochs, ensemble, loss, check_units, plot, lr, bat
     epochs = check_number("epochs", epochs, integer=True, minimum=1, maximum=MAX_EPOCHS)
     ensemble = check_number("ensemble", ensemble, integer=True, minimum=1,
                             maximum=MAX_ENSEMBLE)
-    if loss not in ("huber", "mse"):
-        raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r}")
+    _loss_word(loss)
     check_flag("check_units", check_units)
     check_flag("plot", plot)
     _check_training_options(lr=lr, batch_size=batch_size, seed=seed, force_weight=force_weight,
@@ -3041,7 +3052,7 @@ def earlier_members(out, base, train, **options):
     epochs, ensemble = check_finetune_options(**{
         k: o[k] for k in inspect.signature(check_finetune_options).parameters})
     valid, check_units, seed = o["valid"], o["check_units"], o["seed"]
-    lr, batch_size, loss = o["lr"], o["batch_size"], o["loss"]
+    lr, batch_size, loss = o["lr"], o["batch_size"], _loss_word(o["loss"])
     force_weight, stress_weight = o["force_weight"], o["stress_weight"]
     pressure_shift_bar = o["pressure_shift_bar"]
     out = Path(out)
@@ -3147,6 +3158,7 @@ def finetune(
         Loss weights relative to the energy term (sevenn's fine-tuning preset: 1 and 0.01),
         each 0 to 1e6.
     loss : {"huber", "mse"}
+        In any case (``"MSE"``, ``"Huber"``), as the other option words.
     pressure_shift_bar : float
         ΔP (bar) added to the pressure of every stress label (density alignment, see
         :func:`ase_electrolyte.density_alignment.align_density`):
@@ -3254,6 +3266,8 @@ def finetune(
         batch_size=batch_size, seed=seed, force_weight=force_weight,
         stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar, out=out,
     )
+    # one spelling in the run's record: "MSE" and "mse" reuse each other's members
+    loss = _loss_word(loss)
     from .models import resolve_device
 
     device = resolve_device(device)

@@ -765,7 +765,10 @@ def velocity_temperature(masses, velocities, dof, com_removed=True):
         :data:`~ase_electrolyte.units.VELOCITY_TO_ANGSTROM_PER_PS`, as MDAnalysis reads them);
         one temperature per leading index.
     dof : int
-        N_dof of :func:`temperature_dof` (or :func:`atoms_temperature_dof`); 0 gives 0 K.
+        N_dof of :func:`temperature_dof` (or :func:`atoms_temperature_dof`); 0 gives 0 K
+        for velocities without motion that counts (none, or only the centre of mass' with
+        ``com_removed``), and is refused for any other: no degree of freedom holds their
+        kinetic energy, so they have no temperature.
     com_removed : bool
         Whether N_dof leaves out the centre of mass (default True).
 
@@ -778,7 +781,7 @@ def velocity_temperature(masses, velocities, dof, com_removed=True):
     ------
     ValueError
         Shapes that do not match, masses or velocities not finite, negative masses, a ``dof``
-        that is no whole number ≥ 0.
+        that is no whole number ≥ 0, ``dof`` = 0 with kinetic energy to count.
 
     Examples
     --------
@@ -790,8 +793,12 @@ def velocity_temperature(masses, velocities, dof, com_removed=True):
     """
     dof = check_number("dof (degrees of freedom)", dof, integer=True, minimum=0)
     check_flag("com_removed", com_removed)
-    masses = np.asarray(masses, dtype=np.float64)
-    v = np.asarray(velocities, dtype=np.float64)
+    from mda_electrolyte.uncertainty import real_array
+
+    # np.asarray(dtype=float) read flags as 1.0, number strings as numbers and failed on
+    # complex values naming nothing
+    masses = real_array(masses, "masses (amu)")
+    v = real_array(velocities, "velocities")
     if masses.ndim != 1 or v.ndim < 2 or v.shape[-2:] != (masses.size, 3):
         raise ValueError(
             f"velocities must have the shape (..., N, 3) of masses' N = {masses.size}, got "
@@ -805,6 +812,17 @@ def velocity_temperature(masses, velocities, dof, com_removed=True):
         where = np.argwhere(~np.isfinite(v))[0]
         raise ValueError(f"velocities must be finite, got {float(v[tuple(where)])} at index "
                          f"{tuple(int(x) for x in where)}")
+    if dof == 0:
+        # 2K over no degrees of freedom: 0 K was returned for a moving atom
+        moving = _temperature_of(masses, v, 1, com_removed) > 0
+        if np.any(moving):
+            where = "" if v.ndim == 2 else (
+                f" (frame {tuple(int(x) for x in np.argwhere(moving)[0])})")
+            counted = "relative to their centre of mass" if com_removed else "in all"
+            raise ValueError(
+                f"dof (degrees of freedom) = 0, but the velocities carry kinetic energy "
+                f"{counted}{where}: no temperature without degrees of freedom to hold it; "
+                "give N_dof of temperature_dof(N) or atoms_temperature_dof(atoms)")
     t = _temperature_of(masses, v, dof, com_removed)
     return float(t) if v.ndim == 2 else t
 
@@ -2524,7 +2542,8 @@ def run_md(
     progress : bool
         Show a tqdm progress bar.
     description : str, optional
-        Label of the progress bar.
+        Label of the progress bar (default the ensemble's name); anything but text is
+        refused.
     max_temperature_factor : float or None
         Stop when the instantaneous temperature exceeds this multiple of ``temperature_K`` (of
         the starting temperature in NVE without ``temperature_K``; no limit when that is 0 K) or
@@ -2623,6 +2642,10 @@ def run_md(
         _warn_unit_slips(ensemble, temperature_K, pressure_bar)
     check_flag("progress", progress)
     check_flag("overwrite", overwrite)
+    # a number or a flag was shown as the progress bar's label
+    if description is not None and not isinstance(description, str):
+        raise TypeError(f"description (the progress bar's label) must be text (str) or None, "
+                        f"not {type(description).__name__} {description!r}")
     _check_start(atoms, trajectory, overwrite)
     trajectory = _absolute(trajectory)
     _check_constraints(atoms, ensemble)

@@ -382,7 +382,10 @@ class H5MDWriter:
     run_info : dict, optional
         JSON-serialisable description of the run (ensemble, time step, calculator, ...), stored
         as the ``run_info`` attribute; in append mode it must equal the stored one (a file
-        that stores none is not appended to with one).
+        that stores none is not appended to with one). NumPy numbers and arrays, paths and
+        tuples are stored as JSON holds them (numbers, lists, text); a NaN or infinite number
+        (no JSON: other readers fail on the bare ``NaN`` token) or a value JSON cannot hold is
+        refused before the file is touched.
     masses : array_like, optional
         The particles' physical masses (amu), stored as ``particles/trajectory/mass``, where
         H5MD readers take masses from; default ``atoms``' masses. Where ``atoms`` carries other
@@ -449,6 +452,9 @@ class H5MDWriter:
                              "it is appended to")
         from .atoms_checks import check_number
 
+        # checked before the lock and the file: json.dumps wrote a NaN as the bare token NaN,
+        # which strict JSON readers (jq, JavaScript, h5web) refuse
+        run_info = _plain_run_info(run_info, path)
         # NaN failed in int() ("cannot convert float NaN to integer"), naming no argument
         self.buffer_samples = check_number("buffer_samples", buffer_samples, integer=True,
                                            minimum=1)
@@ -1440,6 +1446,39 @@ def _refuse_unless_room(path, size, need, where):
             errno.ENOSPC,
             f"no space left for {path} ({free} bytes free, ~{need} needed); {where}",
         )
+
+
+def _plain_run_info(run_info, path):
+    """``run_info`` as plain JSON types (None stays None), or an error naming the key.
+
+    Raises
+    ------
+    TypeError
+        ``run_info`` is no dict, or holds a value JSON cannot hold.
+    ValueError
+        It holds a NaN or infinite number.
+    """
+    if run_info is None:
+        return None
+    if not isinstance(run_info, dict):
+        raise TypeError(f"run_info must be a dict (JSON object) of the run's settings, not "
+                        f"{type(run_info).__name__}")
+    from .atomic_file import _first_non_finite, _json_ready
+
+    where = f"run_info of {os.fspath(path)}"
+    try:
+        plain = _json_ready(run_info, "", None, where, set())
+    except TypeError as err:
+        # default= is write_json_atomic's, not the writer's
+        raise TypeError(str(err).replace(" (or pass default=)", "")) from None
+    try:
+        json.dumps(plain, allow_nan=False)
+    except ValueError:
+        raise ValueError(
+            f"{where}: run_info.{_first_non_finite(plain)} is a NaN or infinite number, "
+            "which JSON cannot hold (readers fail on the bare token NaN): give a finite "
+            "number or None; nothing was written") from None
+    return plain
 
 
 def _skeleton_bytes(atoms, run_info):
