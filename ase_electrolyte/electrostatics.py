@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -2016,6 +2016,10 @@ def fit_qrd(
         to 0 over a frame's atoms (its charges undefined), a reference entry that is no
         dict or labels that are not finite numbers of the right shape (all before any model
         call; a reference calculator's labels as it gives them).
+    TypeError
+        ``frames`` that are one Atoms or hold something else, a ``reference`` that is no
+        sequence of dicts (one dict of labels: pass ``[labels]`` for one frame), an
+        ``initial`` that is no dict.
     """
     from scipy.optimize import least_squares
 
@@ -2054,11 +2058,23 @@ def fit_qrd(
             "fitted qrd); its options are those of the lattice sums (method, tolerance, cutoff, "
             "short_range, ...), and the start is initial=")
     if reference is not None and not isinstance(reference, _AseCalculator):
+        # one dict of labels for all frames ended in KeyError: 0 (or a count of its keys as
+        # "entries"), a number or a string in "object of type 'int' has no len()"
+        if isinstance(reference, (Mapping, str, bytes)) or not isinstance(reference, Iterable):
+            raise TypeError(
+                f"fit_qrd reference must be None, an ASE calculator or a sequence of dicts (one "
+                f"per frame), not a {type(reference).__name__}"
+                + ("; for one frame pass [labels]" if isinstance(reference, Mapping) else ""))
+        reference = list(reference)
         if len(reference) != len(frames):
             raise ValueError(f"{len(reference)} reference entries for {len(frames)} frames")
     elements = sorted({s for f in frames for s in f.get_chemical_symbols()},
                       key=lambda s: atomic_numbers[s])
     k = len(elements)
+    if initial is not None and not isinstance(initial, Mapping):
+        # [] and 0 were taken for "no start", a list of pairs was told scheme='qrd' needs a dict
+        raise TypeError(f"fit_qrd initial must be None or a dict {{element: (b, s)}}, not "
+                        f"{initial!r}")
     init = _normalise_qrd(initial) if initial else {}
     # an element the frames do not hold starts nothing: {"Na": (1, 1)} on Li/F frames (a
     # misnamed element, or the wrong frames) was dropped without a word and the fit ran
