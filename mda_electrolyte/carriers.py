@@ -43,6 +43,8 @@ from .molecules import _identified_numbers, check_masses, molecule_ids
 __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajectory",
            "given_volume_notes",
            "find_wrapping_jump", "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO",
+           "run_temperature", "recorded_temperature", "TEMPERATURE_MISMATCH",
+           "TEMPERATURE_MISMATCH_SIGMAS", "MIN_THERMAL_DOF",
            "few_ions_notes"]
 
 
@@ -1030,8 +1032,20 @@ class CarrierAnalysis:
         # segments (NernstEinstein pairs σ's with the D's by them)
         self._read_frames = [(c.collection, TrajectoryFrames(u.trajectory, c.frames, c.times))
                              for c, u in zip(self._collectors, self._universes, strict=True)]
+        # the run_md files' own temperature over the analysed span: what a temperature given
+        # is judged by (run_temperature)
+        self._recorded_temperatures = [
+            (c.collection, recorded_temperature(u, (float(c.times[0]), float(c.times[-1]))))
+            for c, u in zip(self._collectors, self._universes, strict=True)]
         self._estimate(self.collections)
         return self
+
+    def _temperature_notes(self, collections, temperature):
+        """:func:`temperature_notes` of ``collections``, each judged by its file's recorded
+        ``temperature`` observable where this analysis read it from an H5MD file of run_md."""
+        known = getattr(self, "_recorded_temperatures", None) or []
+        recorded = [next((t for c, t in known if c is col), None) for col in collections]
+        return temperature_notes(collections, temperature, recorded)
 
     def _segment_runs_of(self, collections):
         """The runs the blocks of ``collections`` are of, for
@@ -1355,13 +1369,95 @@ def _selection_text(start, stop, step, frames):
     return f"start={start}, stop={stop}, step={step}"
 
 
-def temperature_notes(collections, temperature):
-    """Verdict notes when the velocities' kinetic temperature contradicts ``temperature``.
+#: Relative margin between a temperature given to a transport analysis and the run's measured
+#: mean temperature (:func:`run_temperature`) beyond which (and beyond
+#: :data:`TEMPERATURE_MISMATCH_SIGMAS` standard errors of that mean) the numbers divided by
+#: k_B T are not valid: 100 K given for a run at 600 K made a Green–Kubo σ six times too
+#: large, marked valid, where only a ratio beyond :data:`MAX_TEMPERATURE_RATIO` was caught. A
+#: thermostatted run's mean is within 1–2 % of its target; 5 % of σ is well inside a
+#: transport coefficient's usual error bar.
+TEMPERATURE_MISMATCH = 0.05
+#: Standard errors of the run's mean temperature a given temperature may differ by.
+TEMPERATURE_MISMATCH_SIGMAS = 3.0
+#: Fewest degrees of freedom of a velocities' kinetic temperature that is taken as the run's
+#: temperature (about 35 atoms): a few ions of a synthetic trajectory, or a handful of atoms
+#: whose velocities were drawn without a temperature, have a "kinetic temperature" that
+#: measures nothing.
+MIN_THERMAL_DOF = 100
+
+
+def run_temperature(collection, recorded=None):
+    """The run's measured mean temperature, as a transport analysis judges a temperature given
+    to it by (:func:`temperature_notes`), or ``None`` where the run records none it trusts.
+
+    In this order:
+
+    1. ``recorded``: the ``temperature`` observable of the H5MD file of
+       :func:`ase_electrolyte.md.run_md` the trajectory is (every step's temperature of the
+       whole system, counted as the thermostat counts it);
+    2. a collection whose ``temperature_series`` was recorded without a count of the
+       velocities' degrees of freedom: the ``temperature`` observable of the file a pressure
+       tensor (viscosity) or a charge current (Green–Kubo of H5MD paths) came from, or a
+       series the caller gave;
+    3. the kinetic temperature of the velocities the collection read, only where it covers
+       every atom of its Universe, its count of degrees of freedom is not doubted
+       (:func:`~mda_electrolyte.conductivity.rigid_bonds`) and has at least
+       :data:`MIN_THERMAL_DOF` of them, or is the count an H5MD file of run_md states (then
+       the file's recorded temperature of the same frames). The velocities of a few ions
+       alone (the solvent left out), or of a small synthetic system whose velocities were not
+       drawn at a temperature, are not the run's temperature: only the
+       :data:`MAX_TEMPERATURE_RATIO` check judges them.
+
+    Parameters
+    ----------
+    collection : IonCollection
+    recorded : array_like, optional
+        Temperatures (K) of the run's ``temperature`` observable over the analysed span.
+
+    Returns
+    -------
+    (Estimate, str) or None
+        The mean temperature (K) with its standard error (statistical inefficiency of the
+        series), and a text naming where it comes from.
+    """
+    from ase_electrolyte.md import series_estimate
+
+    where = f" of {collection.label}" if getattr(collection, "label", None) else ""
+    if recorded is not None:
+        series = np.asarray(recorded, dtype=np.float64).ravel()
+        if series.size >= 2 and np.all(np.isfinite(series)):
+            est = series_estimate(series, "K", where=f"the temperature{where}",
+                                  detect=False)[0]
+            return est, f"the run's recorded temperature{where}"
+    series = getattr(collection, "temperature_series", None)
+    if series is None or np.size(series) < 2:
+        return None
+    count = getattr(collection, "temperature_count", None)
+    if count is None:
+        return collection.temperature_estimate(), f"the recorded temperature{where}"
+    if (not getattr(collection, "covers_all_atoms", False) or count.doubt is not None
+            or (count.dof < MIN_THERMAL_DOF and not getattr(count, "stated", False))):
+        return None
+    return (collection.temperature_estimate(),
+            f"the kinetic temperature of the velocities{where} ({count.dof} degrees of "
+            "freedom)")
+
+
+def temperature_notes(collections, temperature, recorded=None):
+    """Verdict notes when the run's temperature contradicts ``temperature``.
 
     Transport coefficients are divided by :math:`k_B T` of the temperature given, while the
     correlations they integrate scale with the temperature the velocities (or displacements)
-    have: the two must agree. A ratio beyond :data:`MAX_TEMPERATURE_RATIO` either way means
-    velocities in another unit than Å/ps or a temperature in another unit than K.
+    have: the two must agree. Two rules:
+
+    * a kinetic temperature of the velocities (any collection that recorded one) beyond
+      :data:`MAX_TEMPERATURE_RATIO` times above or below ``temperature``: velocities in another
+      unit than Å/ps or a temperature in another unit than K ("not a result: ...");
+    * the run's measured mean temperature (:func:`run_temperature`: its recorded
+      ``temperature`` observable, or the kinetic temperature of all its atoms) differing from
+      ``temperature`` by more than :data:`TEMPERATURE_MISMATCH` of it and more than
+      :data:`TEMPERATURE_MISMATCH_SIGMAS` standard errors of that mean ("not at the run's
+      temperature: ...", naming both temperatures).
 
     Parameters
     ----------
@@ -1370,23 +1466,57 @@ def temperature_notes(collections, temperature):
         judged.
     temperature : float
         The temperature the analysis uses, K.
+    recorded : list, optional
+        Per collection, the ``temperature`` observable (K, array) of the H5MD file it was
+        read from over the analysed span, or ``None`` (:func:`recorded_temperature`).
 
     Returns
     -------
     list of str
-        Empty when every recorded kinetic temperature is within the ratio.
+        Empty when every run's temperature agrees with ``temperature``.
     """
     notes = []
-    for col in collections:
+    recorded = [None] * len(collections) if recorded is None else list(recorded)
+    for col, rec in zip(collections, recorded, strict=True):
+        where = f" of {col.label}" if col.label else ""
         kinetic = col.kinetic_temperature
-        if kinetic is None or not np.isfinite(kinetic):
+        if kinetic is not None and np.isfinite(kinetic):
+            ratio = kinetic / temperature
+            if not 1 / MAX_TEMPERATURE_RATIO <= ratio <= MAX_TEMPERATURE_RATIO:
+                notes.append(
+                    f"not a result: the velocities{where} read as Å/ps have a kinetic "
+                    f"temperature of {kinetic:.4g} K, {ratio:.3g} times the {temperature:g} K "
+                    "given (velocities in another unit, or the temperature)"
+                )
+                continue
+        measured = run_temperature(col, rec)
+        if measured is None:
             continue
-        ratio = kinetic / temperature
-        if not 1 / MAX_TEMPERATURE_RATIO <= ratio <= MAX_TEMPERATURE_RATIO:
-            where = f" of {col.label}" if col.label else ""
+        est, source = measured
+        err = est.stderr if np.isfinite(est.stderr) else 0.0
+        gap = abs(temperature - est.value)
+        if gap > TEMPERATURE_MISMATCH * est.value and gap > TEMPERATURE_MISMATCH_SIGMAS * err:
             notes.append(
-                f"not a result: the velocities{where} read as Å/ps have a kinetic temperature "
-                f"of {kinetic:.4g} K, {ratio:.3g} times the {temperature:g} K given (velocities "
-                "in another unit, or the temperature)"
+                f"not at the run's temperature: {source} is {est.value:.4g} ± {err:.2g} K, "
+                f"the {temperature:g} K given differs by {gap / est.value:.1%} (more than "
+                f"{TEMPERATURE_MISMATCH:.0%} and {TEMPERATURE_MISMATCH_SIGMAS:g} standard "
+                "errors); the coefficient is divided by k_B T of the temperature given: give "
+                f"the run's temperature (temperature={est.value:.4g})"
             )
     return notes
+
+
+def recorded_temperature(universe, times=None):
+    """The ``temperature`` observable (K) of the H5MD file of
+    :func:`ase_electrolyte.md.run_md` a Universe reads, over ``times`` (first, last) in ps
+    when given, or ``None`` (another file, no such observable, or one that cannot be read)."""
+    from .observables import is_h5md_path, read_observable
+
+    name = getattr(universe.trajectory, "filename", None)
+    if not (name and is_h5md_path(name) and os.path.isfile(name)):
+        return None
+    try:
+        obs = read_observable(name, "temperature", window=times)
+    except (OSError, ValueError):
+        return None
+    return None if obs is None else np.asarray(obs["value"], dtype=np.float64).ravel()

@@ -195,7 +195,9 @@ def read_charge_current(path, window=None):
         (species -> charge of each of its molecules, e, as the current has them), ``dt`` (ps),
         ``volume`` (mean, Å³), ``volume_range`` (min, max), ``volume_spread`` (std/mean) and
         ``volume_notes`` (a drifting volume's note, :func:`~mda_electrolyte.carriers.
-        volume_drift_note`).
+        volume_drift_note`) and ``temperature`` (the file's ``temperature`` observable over
+        the same span, K, or ``None``: what a temperature given to Green–Kubo is judged by,
+        :func:`~mda_electrolyte.carriers.temperature_notes`).
     """
     obs = read_observable(path, "charge_current", window=window)
     if obs is None:
@@ -205,13 +207,16 @@ def read_charge_current(path, window=None):
     volume = np.asarray(read_observable(path, "volume", required=True, window=window)["value"],
                         dtype=float)
     mean = float(np.mean(volume))
+    temperature = read_observable(path, "temperature", window=window)
     # the spread goes with the mean: the estimators refuse an NPT volume that varied by more
     # than 5 %, as they do for frames (the observable path divided by its mean unchecked)
     return {"current": obs["value"], "species": species, "ion_charges": ion_charges,
             "dt": obs["dt"], "volume": mean,
             "volume_range": (float(np.min(volume)), float(np.max(volume))),
             "volume_spread": float(np.std(volume) / mean),
-            "volume_notes": tuple(n for n in [volume_drift_note(volume, str(path))] if n)}
+            "volume_notes": tuple(n for n in [volume_drift_note(volume, str(path))] if n),
+            "temperature": (None if temperature is None
+                            else np.asarray(temperature["value"], dtype=float).ravel())}
 
 
 def observed_currents(obs, species, where):
@@ -291,7 +296,15 @@ class GreenKuboConductivity(CarrierAnalysis):
         Solvent is simply not listed. With H5MD paths: species names (``None``: every charged
         species).
     temperature : float
-        Temperature in K.
+        Temperature in K, which σ is divided by (1/(3 V k_B T)). The run's measured temperature
+        judges it (:func:`~mda_electrolyte.carriers.run_temperature`: the ``temperature`` observable
+        of an H5MD file of run_md, or the kinetic temperature of the velocities where they cover
+        every atom with at least :data:`~mda_electrolyte.carriers.MIN_THERMAL_DOF` degrees of
+        freedom or the file's stated count; not a few ions' velocities): one differing from it by
+        more than :data:`~mda_electrolyte.carriers.TEMPERATURE_MISMATCH` (5 %) and 3 standard errors
+        of its mean makes σ not valid ("not at the run's temperature: ...", naming both); any
+        kinetic temperature more than :data:`~mda_electrolyte.carriers.MAX_TEMPERATURE_RATIO` times
+        off does too.
     max_lag : float, optional
         Longest correlation time τ_c in ps (default: half the shortest segment, when replicas
         of different lengths are analysed together).
@@ -480,7 +493,7 @@ class GreenKuboConductivity(CarrierAnalysis):
         names = [s.name for s in self.species]
         record = {s.name: {"charge": float(np.mean(s.charges)), "source": s.charge_source}
                   for s in self.species}
-        return [
+        collections = [
             IonCollection.from_charge_current(
                 observed_currents(obs, self.species, str(f)), names,
                 dt=obs["dt"], volume=obs["volume"], volume_range=obs["volume_range"],
@@ -490,6 +503,10 @@ class GreenKuboConductivity(CarrierAnalysis):
             )
             for obs, f in zip(observed, self._observed_files, strict=True)
         ]
+        # each file's temperature observable: what the temperature given is judged by
+        self._recorded_temperatures = [(c, obs.get("temperature"))
+                                       for c, obs in zip(collections, observed, strict=True)]
+        return collections
 
     def _observed_of_selection(self, start, stop, step, frames):
         """The observables over the time span of the frames a run would analyse: a
@@ -597,6 +614,8 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._segment_runs = tuple(self._segment_runs_of(collections))
         self._conductivity_segments = None
         observed = [getattr(c, "charge_current_observable", None) for c in collections]
+        # the run's temperature is that of its frames' collection or of its file's observables
+        judged = list(collections)
         if getattr(self, "_prefer_observed", False) and all(o is not None for o in observed):
             # the per-step currents of run_md resolve what frames every 100 fs cannot
             collections = observed
@@ -635,7 +654,7 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._sampling_notes = independence_notes(
             [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
             self._n_blocks, "the charge current",
-        ) + temperature_notes(collections, self._temperature) + volume_drift_notes(
+        ) + self._temperature_notes(judged, self._temperature) + volume_drift_notes(
             collections) + given_volume_notes(collections, self._volume) + _few_ions_notes(
             collections, names)
         self._combine(segments, dt, collections[0], names)
@@ -867,7 +886,15 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
     ions, charges, ion_center, compound, volume, verbose
         As for :class:`GreenKuboConductivity`.
     temperature : float
-        Temperature in K.
+        Temperature in K, which σ is divided by (1/(6 V k_B T)). The run's measured temperature
+        judges it (:func:`~mda_electrolyte.carriers.run_temperature`: the ``temperature`` observable
+        of an H5MD file of run_md, or the kinetic temperature of the velocities where they cover
+        every atom with at least :data:`~mda_electrolyte.carriers.MIN_THERMAL_DOF` degrees of
+        freedom or the file's stated count; not a few ions' velocities): one differing from it by
+        more than :data:`~mda_electrolyte.carriers.TEMPERATURE_MISMATCH` (5 %) and 3 standard errors
+        of its mean makes σ not valid ("not at the run's temperature: ...", naming both); any
+        kinetic temperature more than :data:`~mda_electrolyte.carriers.MAX_TEMPERATURE_RATIO` times
+        off does too.
     fit_window : (float, float)
         Fit range as fractions of the segment length (default 10 %–30 %: the dipole MSD at
         longer lags rests on few independent time origins, and over replicas of analytic data
@@ -911,6 +938,13 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         -1.10 over 80 Ornstein–Uhlenbeck salts at a window of 3-9 τ; now -0.32, all -0.25).
     results.slope : float
         Slope of the mean MSD over the window, e² Å² / ps; ``results.r2`` its R².
+    results.transference_numbers : dict
+        Species -> Estimate of t_A = (σ_AA + ½ Σ_B≠A σ_AB) / σ, the definition of Green–Kubo
+        and Onsager (Σ_j z_A z_j L_Aj / Σ_kl z_k z_l L_kl): the slope over the same window of
+        the species' share of the dipole MSD, ⟨ΔM_A·ΔM⟩, over the slope of ⟨|ΔM|²⟩, per
+        segment; the value is the ratio of the mean slopes, the error the segments' scatter,
+        the verdict σ's (a share equal in every segment to rounding has no error and is not
+        valid). They add up to 1 (``results.transference``: the values).
     results.fit_window : tuple of float
         Fit range in ps.
     """
@@ -971,11 +1005,17 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
             col.require("dipole", who=type(self).__name__)
             idx = [col.species.index(n) for n in names]
             volume = col.checked_volume(col.label, self._volume)
-            dipole = col.dipole[:, idx].sum(axis=1)
+            species_dipoles = col.dipole[:, idx]
+            dipole = species_dipoles.sum(axis=1)
             for sl in block_slices(col.n_frames, self._n_blocks, col.label):
-                segments.append(
-                    {"msd": mean_squared_displacement(dipole[sl]), "volume": volume}
-                )
+                total = mean_squared_displacement(dipole[sl])
+                # each species' share of it, ⟨ΔM_A·ΔM⟩ = ½ (⟨|ΔM|²⟩ + ⟨|ΔM_A|²⟩ − ⟨|ΔM − ΔM_A|²⟩):
+                # its own term and half of every cross term (σ_AA + ½ Σ_B≠A σ_AB)
+                shares = [0.5 * (total + mean_squared_displacement(species_dipoles[sl, k])
+                                 - mean_squared_displacement(dipole[sl]
+                                                             - species_dipoles[sl, k]))
+                          for k in range(len(names))]
+                segments.append({"msd": total, "shares": shares, "volume": volume})
         n = min(s["msd"].size for s in segments)
         time = np.arange(n) * dt
         window = fit_window_slice(time, self._fit_window, self._fit_window_ps)
@@ -1008,7 +1048,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
             self._n_blocks, "the charge current (dipole increments)",
             fit_start=float(time[window][0]), dt=dt, fit_stop=float(time[window][-1]),
             relative_error=relative_error(sig))
-        notes += temperature_notes(collections, self._temperature)
+        notes += self._temperature_notes(collections, self._temperature)
         notes += volume_drift_notes(collections)
         notes += given_volume_notes(collections, self._volume)
         notes += _few_ions_notes(collections, names)
@@ -1026,6 +1066,19 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         res.volume = float(np.mean([s["volume"] for s in segments]))
         res.temperature = self._temperature
         res.n_segments = len(segments)
+        # transference numbers as Green–Kubo's and Onsager's: each species' share of the
+        # dipole MSD's slope, per segment, over the total's (ratios: free of V and k_B T)
+        res.transference, res.transference_numbers = {}, {}
+        for k, a in enumerate(names):
+            share = np.array([s["shares"][k][:n] for s in segments])
+            share_slopes, _, _ = fit_line(time[window], share[:, window].T)
+            share_slopes = np.asarray(share_slopes, dtype=np.float64)
+            ratio = share_slopes / slopes
+            res.transference[a] = float(np.mean(share_slopes) / np.mean(slopes)) + 0.0
+            est = transport_estimate(ratio, "1", n_runs=len(collections),
+                                     n_blocks=self._n_blocks, notes=notes)
+            res.transference_numbers[a] = transference_estimate(est, res.transference[a],
+                                                                ratio, a)
 
     @draws_user_text
     def plot(self, ax=None):
@@ -1080,9 +1133,16 @@ class NernstEinstein:
     temperature : float
         Temperature in K. It must be the temperature a conductivity analysis given used (and a
         Diffusion's Yeh–Hummer term): another one is refused, as α_d would be off by their
-        ratio. Where the collections read velocities (:meth:`from_collections`, a Diffusion
-        from collections), a kinetic temperature more than
-        :data:`~mda_electrolyte.carriers.MAX_TEMPERATURE_RATIO` times off makes σ_NE not valid.
+        ratio. Where the D's come from trajectories (:meth:`from_collections`, a run
+        Diffusion): The run's measured temperature judges it
+        (:func:`~mda_electrolyte.carriers.run_temperature`: the ``temperature`` observable of an
+        H5MD file of run_md, or the kinetic temperature of the velocities where they cover every
+        atom with at least :data:`~mda_electrolyte.carriers.MIN_THERMAL_DOF` degrees of freedom
+        or the file's stated count; not a few ions' velocities): one differing from it by more
+        than :data:`~mda_electrolyte.carriers.TEMPERATURE_MISMATCH` (5 %) and 3 standard errors
+        of its mean makes σ_NE not valid ("not at the run's temperature: ...", naming both);
+        any kinetic temperature more than
+        :data:`~mda_electrolyte.carriers.MAX_TEMPERATURE_RATIO` times off does too.
     diffusivities : dict, optional
         Species -> D, an :class:`~ase_electrolyte.estimate.Estimate` or a number in Å²/ps.
     diffusivity_errors : dict, optional
@@ -1536,8 +1596,12 @@ def _input_temperature_notes(diffusion, temperature, volume=None):
     :func:`~mda_electrolyte.carriers.temperature_notes`), or their boxes a volume far from
     ``volume`` (Å³, :func:`~mda_electrolyte.carriers.given_volume_notes`)."""
     collections = getattr(diffusion, "_estimated_from", None) or []
+    # judged by their files' recorded temperature where the Diffusion read one
+    judge = getattr(diffusion, "_temperature_notes", None)
+    notes = (judge(collections, temperature) if callable(judge) and collections
+             else temperature_notes(collections, temperature))
     # and a volume still drifting: σ_NE divides by the mean volume of those runs
-    return (temperature_notes(collections, temperature) + volume_drift_notes(collections)
+    return (notes + volume_drift_notes(collections)
             + given_volume_notes(collections, volume))
 
 
@@ -1658,13 +1722,16 @@ class TemperatureCount(NamedTuple):
     the count comes from (the file's statement, the caller's arguments, or assumed), for the
     method text of a temperature; ``doubt``: ``None``, or why the assumed count is not to be
     trusted (bonds whose lengths stay constant, as constraints keep them), the verdict of a
-    temperature counted so.
+    temperature counted so; ``stated``: whether the count is the one an H5MD file of run_md
+    states (the velocities' temperature is then the run's recorded one, whatever the number
+    of atoms: :func:`~mda_electrolyte.carriers.run_temperature`).
     """
 
     dof: int
     com_removed: bool
     how: str
     doubt: str | None = None
+    stated: bool = False
 
 
 #: Frames spread over a trajectory whose bond lengths :func:`rigid_bonds` compares.
@@ -1937,7 +2004,8 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
                 f"temperatures: N_dof = {dof} ({stated_constraints} constraints, centre of mass "
                 f"{'at rest' if com else 'moving'}); leave out constraints= and com_removed= "
                 "(the file's count is used), or give the file's values")
-        return TemperatureCount(dof, com, f"N_dof = {dof} as {name} states it")
+        return TemperatureCount(dof, com, f"N_dof = {dof} as {name} states it",
+                                stated=True)
     com = (True if com_removed is None else com_removed) and n_atoms > 1
     dof = temperature_dof(n_atoms, constraints or 0, com)
     if dof <= 0:

@@ -190,7 +190,12 @@ class Diffusion(CarrierAnalysis):
         read, and again for the mean box of the frames), and so is a trajectory without a box
         unless ``volume`` gives the cube's volume.
     temperature : float, optional
-        K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature).
+        K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature). One
+        that differs from the run's measured temperature
+        (:func:`~mda_electrolyte.carriers.run_temperature`: the ``temperature`` observable of
+        an H5MD file of run_md, or the kinetic temperature of all atoms) by more than
+        :data:`~mda_electrolyte.carriers.TEMPERATURE_MISMATCH` of it and 3 of its standard
+        errors makes the corrected D not valid ("not at the run's temperature: ...").
     volume : float, optional
         Volume in Å³ for Nernst–Einstein and the Yeh–Hummer correction (default: mean box
         volume, if there is a box); more than
@@ -590,8 +595,11 @@ class Diffusion(CarrierAnalysis):
             for col in collections:
                 check_cubic_box(col.box, col.label or "a trajectory")
             eta = self._viscosity
-            drift = volume_drift_notes(collections) + given_volume_notes(collections,
-                                                                         self._volume)
+            # the correction is k_B T / (6 π η L): a temperature given that is not the run's
+            # (its recorded or all-atom kinetic temperature) makes it as far off
+            drift = (volume_drift_notes(collections)
+                     + given_volume_notes(collections, self._volume)
+                     + self._temperature_notes(collections, self._temperature))
             length = res.volume ** (1.0 / 3.0)
             corr = yeh_hummer_correction(self._temperature, eta.value, length)
             res.yeh_hummer_correction = corr

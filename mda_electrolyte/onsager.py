@@ -44,7 +44,6 @@ from .carriers import (
     given_volume_notes,
     n_universes_of,
     same_system,
-    temperature_notes,
     transference_estimate,
     volume_drift_notes,
 )
@@ -98,7 +97,15 @@ class OnsagerCoefficients(CarrierAnalysis):
         Species name -> selection string or AtomGroup; every molecule is a particle followed by
         its centre of mass. Neutral species (solvent) are allowed: they enter L but not σ.
     temperature : float
-        K.
+        K, which every L_ij is divided by. The run's measured temperature judges it
+        (:func:`~mda_electrolyte.carriers.run_temperature`: the ``temperature`` observable of an
+        H5MD file of run_md, or the kinetic temperature of the velocities where they cover every
+        atom with at least :data:`~mda_electrolyte.carriers.MIN_THERMAL_DOF` degrees of freedom
+        or the file's stated count; not a few ions' velocities): one differing from it by more
+        than :data:`~mda_electrolyte.carriers.TEMPERATURE_MISMATCH` (5 %) and 3 standard errors
+        of its mean makes the coefficients not valid ("not at the run's temperature: ...",
+        naming both); any kinetic temperature more than
+        :data:`~mda_electrolyte.carriers.MAX_TEMPERATURE_RATIO` times off does too.
     method : {"einstein", "green-kubo"}
         Displacement (default; tolerates frames every 100 fs) or velocity form.
     charges, ion_center, compound, volume, n_blocks, unwrap, verbose
@@ -281,9 +288,9 @@ class OnsagerCoefficients(CarrierAnalysis):
         self._sampling_notes = independence_notes(
             current_runs, self._n_blocks,
             "the summed species velocity" + (" (position increments)" if einstein else ""))
-        self._temperature_notes = (temperature_notes(collections, self._temperature)
-                                   + volume_drift_notes(collections)
-                                   + given_volume_notes(collections, self._volume))
+        self._temperature_verdicts = (
+            self._temperature_notes(collections, self._temperature)
+            + volume_drift_notes(collections) + given_volume_notes(collections, self._volume))
         # the species' counts; each coefficient takes those of its two species (one pair's cross
         # term is one ion's with the other), σ and the transference numbers the charged ones'
         self._counts = {n: int(first.n_ions[first.species.index(n)]) for n in names}
@@ -374,7 +381,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             # average are NaN", naming an internal step); said as Green–Kubo says it
             raise ValueError("Onsager coefficients: every correlation of the ions' "
                              "displacements or velocities is zero: nothing moves")
-        notes = list(self._sampling_notes) + list(self._temperature_notes)
+        notes = list(self._sampling_notes) + list(self._temperature_verdicts)
         if self._method == "einstein":
             window = fit_window_slice(time, self._fit_window, None)
             slopes, _, _ = fit_line(time[window], pair.reshape(-1, n)[:, window].T)

@@ -579,7 +579,11 @@ class GreenKuboViscosity(_PressureAnalysis):
         :data:`MAX_ANTISYMMETRY` of its symmetric one (components in the wrong places) makes
         the viscosity not valid ("not symmetric: ...").
     temperature : float, optional
-        K (default: mean of the files' temperature observable).
+        K (default: mean of the files' temperature observable). One given that differs from
+        that mean (or from a ``temperature_series`` of the collection) by more than
+        :data:`~mda_electrolyte.carriers.TEMPERATURE_MISMATCH` (5 %) and 3 standard errors of
+        it makes η not valid ("not at the run's temperature: ...", naming both): η is
+        divided by k_B T (:func:`~mda_electrolyte.carriers.temperature_notes`).
     volume : float, optional
         Å³ (required for arrays; default: mean of the files' volume); more than
         :data:`~mda_electrolyte.carriers.MAX_GIVEN_VOLUME_RATIO` times off a file's volume makes
