@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import re
+import signal
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -136,7 +138,9 @@ def start_local_cluster(n_workers, *, gpu=False):
     GIL from the task's thread (a one-worker cluster ran the same four Lennard-Jones tasks in
     1.06–1.27× their serial time before, 0.95–1.03× after). The nanny's
     ``MALLOC_TRIM_THRESHOLD_=65536`` is not set in the workers: it makes glibc map and unmap
-    every large tensor, and an MLIP's force call took 2.3× as long (page faults).
+    every large tensor, and an MLIP's force call took 2.3× as long (page faults). The workers
+    ignore Ctrl-C (SIGINT), which reaches the whole process group: the calling process takes
+    it and closes the cluster (each worker's event loop died of it with dask's tracebacks).
     """
     import dask
     from distributed import LocalCluster
@@ -155,9 +159,23 @@ def start_local_cluster(n_workers, *, gpu=False):
     # threshold on; the caller's environment is restored afterwards
     before = dict(os.environ)
     os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    # the workers start with Ctrl-C ignored (an ignored signal stays ignored through fork and
+    # exec): a Ctrl-C reaches the whole process group, and each worker's event loop died of it
+    # with dask's tracebacks ("KeyboardInterrupt ... asyncio/runners.py _on_sigint",
+    # CancelledError, CommClosedError) printed over the command's one line. This process
+    # takes the interrupt and closes its cluster, whose nannies stop the workers. Here it is
+    # blocked while they start, so that one pressed meanwhile is held (Linux keeps a blocked
+    # signal pending even while it is ignored), then raised once the handler is back and the
+    # cluster is closed
+    restore = None
+    if threading.current_thread() is threading.main_thread() and hasattr(signal,
+                                                                         "pthread_sigmask"):
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        restore = (mask, signal.signal(signal.SIGINT, signal.SIG_IGN))
+    cluster = None
     try:
         with dask.config.set(quiet):
-            return LocalCluster(
+            cluster = LocalCluster(
                 n_workers=n_workers,
                 threads_per_worker=1,
                 processes=True,
@@ -172,6 +190,18 @@ def start_local_cluster(n_workers, *, gpu=False):
         for key, value in before.items():
             if os.environ.get(key) != value:
                 os.environ[key] = value
+        if restore is not None:
+            mask, handler = restore
+            try:
+                signal.signal(signal.SIGINT, handler)
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            except BaseException:
+                # a Ctrl-C held while the workers started: the cluster is not returned, so it
+                # is closed here
+                if cluster is not None:
+                    cluster.close()
+                raise
+    return cluster
 
 
 class _CallerWarnings:
@@ -183,7 +213,9 @@ class _CallerWarnings:
     source line), beside the ``electrolyte screen: warning: ...`` lines of the command, and a
     text once per worker and place in the code (sevenn's "No tensor product accelerator" once
     per task). Picklable: ``formatwarning`` is a module's function or a closure over them,
-    which dask sends by value.
+    which dask sends by value. A worker given it also ignores Ctrl-C, as
+    :func:`start_local_cluster` starts them (one the nanny restarts did not inherit that): the
+    caller's process takes it and closes the cluster.
     """
 
     name = "electrolyte-caller-warnings"
@@ -211,6 +243,12 @@ class _CallerWarnings:
 
         warnings.formatwarning = formatwarning
         warnings.showwarning = showwarning
+        # a worker the nanny restarts did not inherit start_local_cluster's blocked Ctrl-C: the
+        # caller's process takes it and closes the cluster (see there)
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:
+            pass  # not the worker's main thread: its Ctrl-C stays as it is
 
     def teardown(self, worker=None):
         pass
