@@ -40,6 +40,7 @@ import sys
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .atoms_checks import check_flag
 from .environment import check_thread_variables
 
 __all__ = [
@@ -133,6 +134,10 @@ _NAMED = {
     "chgnet-0.3.0": _Named("chgnet", "0.3.0", "CHGNet 0.3.0 (MPtrj)"),
     "chgnet-0.2.0": _Named("chgnet", "0.2.0", "CHGNet 0.2.0 (MPtrj, older release)"),
 }
+
+
+#: backend options that are switches (True or False): SevenNet's and MACE's GPU kernels
+_FLAG_OPTIONS = frozenset({"enable_cueq", "enable_flash", "enable_oeq"})
 
 
 #: sevenn's own spellings of its pretrained models (``sevenn.util.pretrained_name_to_path``):
@@ -383,6 +388,9 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
 
     device = str(parse_device(device, allow_auto=False))
     spec = _BACKENDS[backend]
+    if isinstance(dtype, str):
+        # an option word, in any case ("Float32"), as Electrostatics' dtype
+        dtype = " ".join(dtype.split()).lower()
     if dtype not in spec.dtypes:
         raise ValueError(
             f"dtype={dtype!r} is not available for the {backend} backend; choose from "
@@ -657,6 +665,16 @@ def _checked_model(model, backend, options):
         raise TypeError(
             f"model must be a registered name or a file path, not {type(model).__name__}"
         )
+    if isinstance(backend, str) and " ".join(backend.split()).lower() in _BACKENDS:
+        # a backend is an option word: any case and blanks ("SevenNet", " mace "), as the
+        # model names; "SEVENNET" was refused as another backend than the name's own
+        backend = " ".join(backend.split()).lower()
+    for flag in sorted(_FLAG_OPTIONS & set(options)):
+        # a backend takes them with ``if enable_cueq:``: "no" or "False" turned the GPU
+        # kernels on, "yes" passed unchecked
+        if options[flag] is not None:
+            check_flag(flag, options[flag])
+            options[flag] = bool(options[flag])
     named = None if name is None else _NAMED[name]
     if named is not None:
         if os.path.lexists(model):
