@@ -375,7 +375,9 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
         with the reason; a SevenNet checkpoint of a newer sevenn than the installed one that
         it cannot build names both versions), options or dtype the backend does not take, a
         multi-fidelity model without ``modal`` or with an unknown one, a ``modal`` for a
-        one-fidelity model, a ``backend`` other than a registered name's own; a model file
+        one-fidelity model, a ``backend`` other than a registered name's own (``backend``
+        and ``dtype`` are read in any case), a switch (``enable_cueq``, ``enable_flash``,
+        ``enable_oeq``) that is not True or False; a model file
         whose weights (any tensor of its torch modules) hold NaN or infinite values, naming
         the tensor.
         A thread count in the environment that numexpr (imported with the backend) cannot
@@ -630,7 +632,8 @@ def check_model(model, *, backend=None, **options):
         Unknown name, missing file, file type not recognised, a file that cannot be a model
         (a directory, a dangling link, empty, not a torch archive or not XML as its backend
         needs, a torch archive cut short or whose records fail their CRC-32); options the
-        backend does not take; a multi-fidelity model (registered, or a SevenNet checkpoint
+        backend does not take, a switch (``enable_cueq``...) that is not True or False;
+        a multi-fidelity model (registered, or a SevenNet checkpoint
         file) without ``modal`` or with one it does not have, naming its fidelities; a
         ``modal`` for a one-fidelity model.
     ImportError
