@@ -4,7 +4,9 @@ Ctrl-C reaches the whole process group: each worker of the local cluster died of
 event loop and printed dask's tracebacks ("KeyboardInterrupt ... asyncio/runners.py
 _on_sigint", CancelledError, CommClosedError) over the command's "interrupted; ..." line. The
 workers now start with the signal ignored (a restarted one too, by the worker plugin), and
-the command's process, which takes it, closes the cluster.
+the command's process, which takes it, closes the cluster. A worker's tqdm bars no longer make
+a multiprocessing lock, whose semaphore a stopped worker leaked ("resource_tracker: There
+appear to be 2 leaked semaphore objects" after the command's line).
 """
 
 import os
@@ -58,6 +60,34 @@ def test_a_worker_given_the_plugin_ignores_ctrl_c(cluster_client):
     engine, client = cluster_client
     engine._show_warnings_as_caller(client)
     assert all(client.run(_sigint_handler).values())
+
+
+def _tqdm_semaphores():
+    """Named semaphores a worker's first tqdm bar registers with the resource tracker."""
+    import io
+    from multiprocessing import resource_tracker
+
+    from tqdm import tqdm
+
+    registered = []
+    register = resource_tracker.register
+    resource_tracker.register = lambda name, rtype: registered.append(rtype) or register(
+        name, rtype)
+    try:
+        tqdm(range(2), file=io.StringIO()).close()
+    finally:
+        resource_tracker.register = register
+    return registered
+
+
+def test_a_workers_tqdm_bar_leaves_no_semaphore_to_leak(cluster_client):
+    # a worker stopped by its nanny (after a Ctrl-C) never released tqdm's multiprocessing
+    # lock: "resource_tracker: There appear to be 2 leaked semaphore objects" ended the
+    # command (one per worker; e3nn's code generation draws a bar in SevenNet's first call)
+    pytest.importorskip("tqdm")
+    engine, client = cluster_client
+    engine._show_warnings_as_caller(client)
+    assert list(client.run(_tqdm_semaphores).values()) == [[]]
 
 
 PLAN = f"""

@@ -215,7 +215,8 @@ class _CallerWarnings:
     per task). Picklable: ``formatwarning`` is a module's function or a closure over them,
     which dask sends by value. A worker given it also ignores Ctrl-C, as
     :func:`start_local_cluster` starts them (one the nanny restarts did not inherit that): the
-    caller's process takes it and closes the cluster.
+    caller's process takes it and closes the cluster; and its tqdm bars take no
+    multiprocessing lock (a semaphore a stopped worker leaks).
     """
 
     name = "electrolyte-caller-warnings"
@@ -249,6 +250,18 @@ class _CallerWarnings:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         except ValueError:
             pass  # not the worker's main thread: its Ctrl-C stays as it is
+        # tqdm's first bar in a process makes a multiprocessing lock, a named semaphore the
+        # resource tracker records: a worker stopped by its nanny never releases it, and after
+        # a Ctrl-C the command ended with "resource_tracker: There appear to be 2 leaked
+        # semaphore objects" (one per worker: e3nn's code generation draws a bar in the first
+        # SevenNet evaluation). A worker's bars share no lock with another process; its threads
+        # keep tqdm's thread lock
+        try:
+            from tqdm.std import TqdmDefaultWriteLock
+        except ImportError:
+            return
+        if not hasattr(TqdmDefaultWriteLock, "mp_lock"):
+            TqdmDefaultWriteLock.mp_lock = None
 
     def teardown(self, worker=None):
         pass
