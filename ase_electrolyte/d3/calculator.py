@@ -962,7 +962,8 @@ class D3(ParametersContract, Calculator):
 
     @staticmethod
     def known_functionals(damping=None):
-        """Functionals with tabulated D3 parameters (for one damping if given)."""
+        """Functionals with tabulated D3 parameters (for one damping if given, in any of the
+        spellings ``damping=`` takes; an unknown one raises ValueError)."""
         return known_functionals(damping)
 
     @staticmethod

@@ -203,7 +203,8 @@ def damping_fractions(damping: str, values: dict, r=None) -> dict:
     Parameters
     ----------
     damping : str
-        One of :func:`known_dampings`.
+        One of :func:`known_dampings`, in any spelling ``D3(damping=...)`` takes (``"BJ"``
+        was read as zero damping and ended in ``KeyError: 'rs6'``).
     values : dict
         Parameters as :func:`resolve_parameters` returns them (a2, a4 in bohr).
     r : numpy.ndarray, optional
@@ -215,6 +216,7 @@ def damping_fractions(damping: str, values: dict, r=None) -> dict:
         ``{6: f6, 8: f8}`` arrays over the element pairs H..Pu (CSO: ``{6: f6}``, its radius
         part, without the sigmoid's scale), each in [0, 1], whatever the scale factors.
     """
+    damping = damping_name(damping)
     tables = reference_tables()
     r = covalent_lengths() if r is None else np.asarray(r, dtype=float)
     q = tables["r4r2"][1:]
@@ -312,10 +314,21 @@ def known_dampings() -> list:
 
 
 def known_functionals(damping: str | None = None) -> list:
-    """Functionals with tabulated parameters (for one damping if given), sorted."""
+    """Functionals with tabulated parameters (for one damping if given), sorted.
+
+    ``damping`` is read as ``D3(damping=...)`` reads it (:func:`damping_name`: any case,
+    simple-dftd3's aliases such as ``"d3bj"`` or ``"rational"``).
+
+    Raises
+    ------
+    ValueError
+        An unknown damping, naming the known ones (``"BJ"``, ``"d3bj"`` and a misspelling
+        all gave an empty list).
+    """
     funcs = _database()["functionals"]
     if damping is None:
         return sorted(funcs)
+    damping = damping_name(damping)
     return sorted(name for name, entry in funcs.items() if damping in entry)
 
 
