@@ -118,18 +118,7 @@ def check_output_path(path, what, *, folder=False):
     ...
     ValueError: trajectory .../notes/run.h5md: .../notes is a file, not a folder
     """
-    # os.fspath's "expected str, bytes or os.PathLike object, not NoneType" named no argument
-    if not isinstance(path, str | bytes | os.PathLike):
-        raise TypeError(f"{what} must be a path (str or os.PathLike), not "
-                        f"{type(path).__name__} {path!r}")
-    path = os.fsdecode(os.fspath(path))
-    # Path("") is ".": an empty name wrote into (or over) the current folder
-    if not path.strip():
-        raise ValueError(f"{what} path is empty ({path!r}); give a file or folder name")
-    if "\0" in path:
-        raise ValueError(f"{what} path {path!r} holds a NUL character, which no file name "
-                         "can hold")
-    path = Path(path)
+    path = _path_given(path, what)
     # a link whose target is missing, or that loops: mkdir and open failed with
     # FileExistsError or ELOOP, naming neither the link nor its target
     problem = broken_link(path)
@@ -161,9 +150,26 @@ def check_output_path(path, what, *, folder=False):
     return path
 
 
+def _path_given(path, what):
+    """``path`` as a :class:`~pathlib.Path`, or TypeError / ValueError naming ``what``: no
+    path (None, a number, a flag), an empty one, or one with a NUL character."""
+    # os.fspath's "expected str, bytes or os.PathLike object, not NoneType" named no argument
+    if not isinstance(path, str | bytes | os.PathLike):
+        raise TypeError(f"{what} must be a path (str or os.PathLike), not "
+                        f"{type(path).__name__} {path!r:.60}")
+    text = os.fsdecode(os.fspath(path))
+    # Path("") is ".": an empty name wrote into (or over) the current folder
+    if not text.strip():
+        raise ValueError(f"{what} path is empty ({text!r}); give a file or folder name")
+    if "\0" in text:
+        raise ValueError(f"{what} path {text!r} holds a NUL character, which no file name "
+                         "can hold")
+    return Path(text)
+
+
 def _target(path):
     """The file to replace: a symlink is written through (its target is replaced, not the link)."""
-    path = Path(os.fspath(path))
+    path = Path(os.fsdecode(os.fspath(path)))
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     if path.is_dir():
@@ -198,6 +204,10 @@ def atomic_path(path):
 
     Raises
     ------
+    TypeError
+        ``path`` is no path (None, a number, a flag).
+    ValueError
+        ``path`` is empty or holds a NUL character.
     IsADirectoryError
         ``path`` is a folder (raised before the block runs).
     FileNotFoundError
@@ -220,7 +230,7 @@ def atomic_path(path):
     >>> target.read_text()
     'a,b\\n1,2\\n'
     """
-    path = _target(path)
+    path = _target(_path_given(path, "the output file"))
     if is_read_only(path):
         # the rename needs only the folder's permission: a file its owner made read-only (a
         # finished run's summary, a trajectory) was replaced where a plain open is refused

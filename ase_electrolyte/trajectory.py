@@ -134,6 +134,7 @@ import h5py
 import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
+from ase.data import chemical_symbols
 
 from . import __version__
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology, set_topology
@@ -275,9 +276,21 @@ def open_h5md(path, mode="r"):
     A reader of a running trajectory then neither fails on the writer's lock nor blocks a
     resume; the writer flushes whole frames (see the module notes).
     """
+    # os' "expected str, bytes or os.PathLike object, not NoneType" named no argument
+    if not isinstance(path, str | bytes | os.PathLike):
+        raise TypeError(f"an H5MD file path (str or os.PathLike) is needed, not "
+                        f"{type(path).__name__} {path!r:.60}")
     try:
         return h5py.File(path, mode, locking=False)
     except OSError as err:
+        # HDF5's "Unable to synchronously open file (unable to open file: name = ..., errno =
+        # 2, ..., o_flags = 0)" for a file that is not there, or a folder
+        if err.errno == errno.ENOENT and mode == "r":
+            raise FileNotFoundError(errno.ENOENT, "no such H5MD file (check the path and "
+                                    "the working folder)", os.fspath(path)) from None
+        if err.errno == errno.EISDIR or os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, "a folder, not an H5MD file: give the "
+                                    "*.h5md file in it", os.fspath(path)) from None
         if "signature not found" in str(err):
             # HDF5's message names no file: a run's output folder holds several
             raise OSError(f"{os.fspath(path)} is not an HDF5 (H5MD) file ({err})") from None
@@ -472,6 +485,8 @@ class H5MDWriter:
         # incomplete topology arrays would fail half-way through creating the file
         get_topology(atoms)
         self.n_atoms = len(atoms)
+        # every frame's elements, in order (append mode checks the file's against these)
+        self._numbers = atoms.numbers.copy()
         self._dtype = _float_dtype(dtype)
         self._integration_masses = atoms.get_masses().copy()
         self._masses = self._integration_masses if masses is None else _physical_masses(
@@ -785,6 +800,20 @@ class H5MDWriter:
             itemsize, rows = handles[0].dtype.itemsize, handles[0].chunks[0]
         return _new_chunk_bytes(stored, added, rows, int(np.prod(shape)) * itemsize)
 
+    def _check_frame_atoms(self, atoms):
+        """Refuse a frame of other atoms: another count, or the same count of other elements
+        or order (a frame of reordered atoms was written under the file's species, every
+        position given to another atom)."""
+        if len(atoms) != self.n_atoms:
+            raise ValueError(f"frame has {len(atoms)} atoms, the file {self.n_atoms}")
+        numbers = atoms.numbers
+        if not np.array_equal(numbers, self._numbers):
+            i = int(np.flatnonzero(numbers != self._numbers)[0])
+            raise ValueError(
+                f"frame's atom {i} is {chemical_symbols[numbers[i]]}, the file's "
+                f"{chemical_symbols[self._numbers[i]]} in {self.path}: the atoms are other "
+                "elements or in another order than the file's; nothing is written")
+
     def _check_same_particles(self, atoms):
         group = self._file[self._group_path]
         numbers = group["species"][()]
@@ -890,8 +919,7 @@ class H5MDWriter:
             The write itself failed (the file holds the frames before this one).
         """
         self._check_open()
-        if len(atoms) != self.n_atoms:
-            raise ValueError(f"frame has {len(atoms)} atoms, the file {self.n_atoms}")
+        self._check_frame_atoms(atoms)
         step = _as_step(step)
         time = _as_time(time)
         if step <= self.last_step():
@@ -1002,6 +1030,7 @@ class H5MDWriter:
             dropped (a resume recomputes them) and the file is unchanged.
         """
         self._check_open()
+        self._check_frame_atoms(atoms)
         step, time = _as_step(step), _as_time(time)
         obs = self._observables(atoms, observables, step, time)
         self._check_sample_names(sorted(obs), step)

@@ -185,16 +185,34 @@ def check_smoothable(edges, smoothing=0.2, step=0.01):
     edges : array_like
         Bin edges, Å.
     smoothing : float
-        The smallest smoothing width, Å.
+        The smallest smoothing width, Å (finite, >= 0).
+    step : float
+        The grid spacing, Å (finite, > 0).
+
+    Returns
+    -------
+    int
+        The number of grid points.
 
     Raises
     ------
     ValueError
-        Naming the bins, the range and the number of weights.
+        Naming the bins, the range and the number of weights; also edges that are not at
+        least 2 increasing finite numbers, or a ``smoothing`` or ``step`` out of its range.
     """
-    edges = np.asarray(edges, dtype=np.float64)
+    # a NaN smoothing failed in int() ("cannot convert float NaN to integer"), step=0 with an
+    # OverflowError, reversed edges in a negative bin count: none named
+    smoothing = check_number("smoothing (Å)", smoothing, minimum=0)
+    step = check_number("step (Å)", step, above=0)
+    edges = real_array(edges, "edges (Å)")
     widths = np.diff(edges)
-    sigma = max(float(smoothing), float(widths.max()))
+    if edges.ndim != 1 or edges.size < 2 or not np.all(np.isfinite(edges)) or np.any(
+            widths <= 0):
+        raise ValueError(f"edges (Å) must be at least 2 increasing finite bin edges, got "
+                         f"shape {edges.shape}" + (
+                             f" from {edges[0]:g} to {edges[-1]:g}" if edges.ndim == 1
+                             and edges.size else ""))
+    sigma = max(smoothing, float(widths.max()))
     n_x = int(math.floor((edges[-1] - edges[0]) / step + 0.5)) + 1
     per_x = min(widths.size, int(2 * _KERNEL_SIGMAS * sigma / widths.min()) + 2)
     if n_x * per_x > MAX_SMOOTHING_WEIGHTS:

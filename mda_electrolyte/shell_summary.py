@@ -182,7 +182,14 @@ def _check_angle_edges(angle_edges):
     Edges that did not (0–90°) put every wider angle into the last bin (a density of 109°
     angles at 85°), reversed or NaN edges binned them at random, a single edge was numpy's
     "'list' argument must have no negative elements"."""
-    edges = np.asarray(angle_edges, dtype=np.float64)
+    from mda_electrolyte.uncertainty import real_array
+
+    # np.asarray(dtype=float) failed on text naming nothing ("could not convert string to
+    # float"), showed None as "1 edges, some not finite" and read flags as 0 and 1
+    if angle_edges is None:
+        raise TypeError("angle_edges must be bin edges in degrees from 0 to 180 (e.g. "
+                        "numpy.linspace(0, 180, 91)), not None")
+    edges = real_array(angle_edges, "angle_edges (degrees)")
     if edges.ndim != 1 or edges.size < 2 or not np.all(np.isfinite(edges)) or np.any(
             np.diff(edges) <= 0) or edges[0] > 0 or edges[-1] < 180:
         shown = (f"{edges.size} edges" if edges.ndim != 1 or edges.size < 2
@@ -300,7 +307,7 @@ class ShellSummaryBuilder:
 
     def __init__(self, layout, angle_edges, rdf_edges, n_frames=None):
         self.layout = layout
-        self.angle_edges = np.asarray(angle_edges, dtype=np.float64)
+        self.angle_edges = _check_angle_edges(angle_edges)
         self.rdf_edges = np.asarray(rdf_edges, dtype=np.float64)
         n_cat = layout.n_cations
         # network sizes are at most the number of cations: a byte each for up to 255

@@ -37,10 +37,11 @@ def shells():
 @pytest.mark.parametrize("labels", [["nope"], ["EC", "nope"], ("x", "y")])
 def test_plot_by_type_unknown_labels(shells, labels):
     known = list(shells.results.by_type)
+    open_before = plt.get_fignums()
     with pytest.raises(ValueError, match="unknown shell labels") as err:
         shells.plot_by_type(labels=labels)
     assert all(k in str(err.value) for k in known)
-    assert not plt.get_fignums()
+    assert plt.get_fignums() == open_before   # refused before a figure is made
 
 
 def test_plot_by_type_close_label_suggested(shells):

@@ -102,3 +102,35 @@ def test_loss_spelling_is_one_setting():
 def test_loss_unknown_refused(tmp_path, loss):
     with pytest.raises(ValueError, match="loss must be 'huber' or 'mse', not"):
         check_finetune_options(loss=loss, out=tmp_path / "ft", **_OPTIONS)
+
+
+@pytest.mark.parametrize("write", ["text", "json", "figure"])
+@pytest.mark.parametrize("path, error, match", [
+    (None, TypeError, "the output file must be a path .*not NoneType"),
+    (7, TypeError, "not int 7"),
+    ("", ValueError, "the output file path is empty"),
+])
+def test_atomic_writers_name_a_bad_path(tmp_path, monkeypatch, write, path, error, match):
+    # atomic_path, under every writer: os.fspath's "expected str, bytes or os.PathLike
+    # object, not NoneType", and "" read as the current folder (". is a folder")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ase_electrolyte.atomic_file import save_figure, write_json_atomic, write_text_atomic
+
+    monkeypatch.chdir(tmp_path)
+    call = {"text": lambda: write_text_atomic(path, "x"),
+            "json": lambda: write_json_atomic(path, {"a": 1}),
+            "figure": lambda: save_figure(plt.figure(), path, format="png")}[write]
+    with pytest.raises(error, match=match):
+        call()
+    assert os.listdir(tmp_path) == []
+
+
+def test_atomic_writers_take_bytes_paths(tmp_path):
+    from ase_electrolyte.atomic_file import write_json_atomic, write_text_atomic
+
+    assert write_text_atomic(os.fsencode(tmp_path / "a.txt"), "x").read_text() == "x"
+    assert write_json_atomic(os.fsencode(tmp_path / "a.json"), {"a": 1}).is_file()
