@@ -1477,6 +1477,9 @@ def temperature_notes(collections, temperature, recorded=None):
     """
     notes = []
     recorded = [None] * len(collections) if recorded is None else list(recorded)
+    if len(recorded) != len(collections):
+        raise ValueError(f"recorded holds {len(recorded)} temperature series for "
+                         f"{len(collections)} collections: give one (or None) per collection")
     for col, rec in zip(collections, recorded, strict=True):
         where = f" of {col.label}" if col.label else ""
         kinetic = col.kinetic_temperature

@@ -137,3 +137,12 @@ def test_a_recorded_series_without_a_count_is_judged():
         + rng.standard_normal(400))
     assert temperature_notes([col], 300.0)[0].startswith(NOTE)
     assert temperature_notes([col], 351.0) == []
+
+
+def test_recorded_series_one_per_collection():
+    col = _collection(40, True, 300.0, np.random.default_rng(5))
+    with pytest.raises(ValueError, match="recorded holds 2 temperature series for 1"):
+        temperature_notes([col], 300.0, [None, None])
+    # a recorded series judges a collection whose own velocities are not trusted
+    partial = _collection(500, False, 300.0, np.random.default_rng(6))
+    assert temperature_notes([partial], 300.0, [np.full(20, 600.0)])[0].startswith(NOTE)
