@@ -92,7 +92,10 @@ def _holds_bool(values, arr):
     """Whether a sequence that numpy read as numbers held a bool (``[True, 1]`` is int64)."""
     if arr.dtype.kind == "b":
         return True
-    if isinstance(values, np.ndarray) or arr.dtype.kind not in "iuf" or arr.size > 10**6:
+    # only a list or tuple can mix flags into numbers; other array-likes (an ASE Cell, a
+    # tensor) hold one dtype, and an ASE Cell cannot even be read as objects
+    if not isinstance(values, (list, tuple)) or arr.dtype.kind not in "iuf" \
+            or arr.size > 10**6:
         return False
     return any(isinstance(v, (bool, np.bool_)) for v in np.asarray(values, dtype=object).ravel())
 

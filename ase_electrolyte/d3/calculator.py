@@ -22,7 +22,7 @@ from ..atoms_checks import (
 )
 from ..atoms_checks import _check_thin_cell as _check_cell_thickness
 from ..atoms_checks import check_elements as _check_elements
-from ..calculator_charges import atomic_number_values
+from ..calculator_charges import _holds_bool, atomic_number_values
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
 from ..device import parse_device
@@ -594,6 +594,27 @@ def _tail_correction(numbers, cn, measure, method_parameters, cutoff, width=0.0,
         energies += part
         virial += part.sum() * (1.0 if width > 0.0 else n / dim)
     return energies, virial
+
+
+def _tensor_cell(cell):
+    """compute_tensor's ``cell`` as a (3, 3) float array in Å, read as ASE reads
+    ``Atoms(cell=...)``: a (3, 3) matrix, three lengths or six cell parameters (lengths in Å,
+    angles in degrees). Three lengths ended in numpy's "1-dimensional array given. Array must
+    be at least two-dimensional"; flags were read as 1 Å."""
+    from ase.cell import Cell
+
+    arr = np.asarray(cell)
+    flags = _holds_bool(cell, arr)
+    if arr.dtype.kind not in "iuf" or flags:
+        kind = "bool" if flags else arr.dtype
+        raise ValueError(f"cell must be numbers (Å), not {kind} values: {cell!r}")
+    if arr.shape not in ((3, 3), (3,), (6,)):
+        raise ValueError(f"cell must be a (3, 3) matrix, three lengths or six cell parameters "
+                         f"(Å, degrees), not an array of shape {arr.shape}")
+    arr = arr.astype(float)
+    if not np.isfinite(arr).all():
+        raise ValueError("the cell has non-finite entries")
+    return np.array(Cell.new(arr).array, dtype=float)
 
 
 def _tail_frame(cell, pbc):
@@ -1263,7 +1284,8 @@ class D3(ParametersContract, Calculator):
             Default (with ``cell`` and ``pbc``): the system of this calculator's last call,
             ``compute_tensor``'s or an ASE calculation's (``calc.atoms``).
         cell : array_like, optional
-            Cell (3, 3) in Å (numpy, ASE ``Cell`` or a tensor on any device). When ``numbers``
+            Cell (3, 3) in Å (numpy, ASE ``Cell`` or a tensor on any device), or, as ASE's
+            ``Atoms(cell=...)`` reads it, three lengths or six cell parameters. When ``numbers``
             is given: default a zero cell. Otherwise: replaces the last call's cell (NPT).
         pbc : bool or sequence of 3 bool, optional
             Periodicity (bools only: a string or 0/1 is refused). When ``numbers`` is
@@ -1424,7 +1446,7 @@ class D3(ParametersContract, Calculator):
         numbers = _tensor_numbers(numbers)
         if isinstance(cell, torch.Tensor):
             cell = cell.detach().cpu().numpy()
-        cell = np.zeros((3, 3)) if cell is None else np.asarray(cell, dtype=float)
+        cell = np.zeros((3, 3)) if cell is None else _tensor_cell(cell)
         pbc = _tensor_pbc(pbc)
         if positions.ndim != 2 or positions.shape[1] != 3:
             raise ValueError(f"positions must have shape (N, 3), not {tuple(positions.shape)}")
