@@ -236,6 +236,17 @@ class _CallerWarnings:
             if key in shown:
                 return
             shown.add(key)
+            if worker is not None and file is None:
+                # to the caller, which shows each text once over all workers and its own (the
+                # plan's interval warning was said by the command, then again by each task)
+                try:
+                    worker.log_event(_WARNING_TOPIC, {
+                        "message": str(message), "filename": str(filename),
+                        "lineno": int(lineno), "category": (category.__module__,
+                                                            category.__qualname__)})
+                    return
+                except Exception:  # noqa: BLE001 - a worker closing: shown here instead
+                    pass
             text = formatwarning(message, category, filename, lineno, line)
             try:
                 (file or sys.stderr).write(text)
@@ -267,13 +278,65 @@ class _CallerWarnings:
         pass
 
 
+#: The dask event topic on which the workers of :func:`run_screen`'s own cluster send their
+#: warnings to the calling process.
+_WARNING_TOPIC = "electrolyte-warning"
+
+
 def _show_warnings_as_caller(client):
-    """Make the workers of ``client`` (this call's own local cluster) show their warnings as
-    this process does (:class:`_CallerWarnings`)."""
+    """Make the workers of ``client`` (this call's own local cluster) send their warnings to
+    this process, which shows them as its own (:class:`_CallerWarnings`).
+
+    Returns
+    -------
+    callable
+        Shows the warnings sent and not yet shown (call it before closing the client: an event
+        on its way is otherwise lost).
+    """
+    import threading as _threading
+
     from distributed.diagnostics.plugin import WorkerPlugin
 
+    seen = set()
+    lock = _threading.Lock()
+
+    def show(event):
+        stamp, msg = event
+        try:
+            key = (stamp, msg["message"], msg["filename"], msg["lineno"])
+            module, name = msg["category"]
+        except (KeyError, TypeError, ValueError):
+            return
+        with lock:
+            if key in seen:
+                return
+            seen.add(key)
+        category = UserWarning
+        try:
+            import importlib
+
+            found = importlib.import_module(module)
+            for part in name.split("."):
+                found = getattr(found, part)
+            if isinstance(found, type) and issubclass(found, Warning):
+                category = found
+        except Exception:  # noqa: BLE001 - a category this process cannot import
+            pass
+        warnings.showwarning(category(msg["message"]), category, msg["filename"],
+                             msg["lineno"])
+
+    def flush():
+        try:
+            events = client.get_events(_WARNING_TOPIC)
+        except Exception:  # noqa: BLE001 - a scheduler already gone: nothing more to show
+            return
+        for event in events:
+            show(event)
+
+    client.subscribe_topic(_WARNING_TOPIC, show)
     plugin = type("CallerWarnings", (_CallerWarnings, WorkerPlugin), {})(warnings.formatwarning)
     client.register_plugin(plugin)
+    return flush
 
 
 def _claim_outdir(outdir):
@@ -728,10 +791,10 @@ def run_screen(
     ``result.json``, appears exactly once; a task that raises is recorded (``error.json``) and the
     others go on.
 
-    The workers of the local cluster it starts (neither ``client`` nor ``scheduler``) print
-    to this process' terminal: they show their warnings as this process formats them
-    (``warnings.formatwarning``; the ``electrolyte screen`` command's one line), each text once
-    per worker.
+    The workers of the local cluster it starts (neither ``client`` nor ``scheduler``) send
+    their warnings to this process, which shows them as its own (``warnings.showwarning``, with
+    their category; the ``electrolyte screen`` command's one line, each text once over the
+    command and all workers); those of a running scheduler print where they run.
 
     Parameters
     ----------
@@ -904,7 +967,7 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
     cluster = None
     try:
         if todo:
-            cluster = own_client = None
+            cluster = own_client = flush_warnings = None
             threads = None
             gpu = False
             per_host = None
@@ -919,8 +982,8 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
                         gpu = n_gpus > 0
                         cluster = start_local_cluster(workers, gpu=gpu)
                         client = own_client = Client(cluster)
-                        # its workers print to this process' terminal: in its form
-                        _show_warnings_as_caller(client)
+                        # its workers' warnings are shown here, in this process' form
+                        flush_warnings = _show_warnings_as_caller(client)
                     else:
                         status = getattr(client, "status", "running")
                         if status != "running":  # scheduler_info() then raised KeyError 'workers'
@@ -949,10 +1012,14 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
                 )
                 result.timing["tasks"] = time.perf_counter() - tick
             finally:
-                if own_client is not None:
-                    own_client.close()
-                if cluster is not None:
-                    cluster.close()
+                try:
+                    if flush_warnings is not None:
+                        flush_warnings()  # those still on their way
+                finally:
+                    if own_client is not None:
+                        own_client.close()
+                    if cluster is not None:
+                        cluster.close()
     except KeyboardInterrupt as err:  # Terminated (SIGTERM) is one
         if cluster is not None:
             # this call's own workers are closed with it: their open attempts were stopped by
