@@ -491,9 +491,9 @@ MODULES = [
 
 # numeric parameters not tried above, with the reason
 NOT_HERE = {
-    "IonCollection.volume_spread": "an internal record IonCollector fills from the frames",
-    "IonCollection.ion_stride": "an internal record IonCollector fills from the frames",
-    "IonCollection.ion_offset": "an internal record IonCollector fills from the frames",
+    "IonCollection.volume_spread": "tried in test_shell47_ion_collection_inputs",
+    "IonCollection.ion_stride": "tried in test_shell47_ion_collection_inputs",
+    "IonCollection.ion_offset": "tried in test_shell47_ion_collection_inputs",
     "StoredMoleculeLabels.tol": "needs labelled isolated molecules; its geometry match is tried "
                                 "in test_intra_inter_errors",
     "electrolyte_box.concentration": "tried through composition_counts, which it calls first",
