@@ -1069,7 +1069,17 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         # transference numbers as Green–Kubo's and Onsager's: each species' share of the
         # dipole MSD's slope, per segment, over the total's (ratios: free of V and k_B T)
         res.transference, res.transference_numbers = {}, {}
+        still = int(np.count_nonzero(~(np.asarray(slopes, dtype=np.float64) != 0)))
         for k, a in enumerate(names):
+            if still:
+                # a dipole MSD that does not grow (frozen ions) has no shares to divide: σ is
+                # 0, not valid, and the ratios do not exist (they were 0/0 = NaN, refused)
+                res.transference[a] = float("nan")
+                res.transference_numbers[a] = Estimate.invalid(
+                    float("nan"), float("nan"), "1", "share of the dipole MSD's slope",
+                    f"not measured: the dipole MSD does not grow in {still} of the "
+                    f"{len(segments)} segments (nothing moves), so no share of it exists")
+                continue
             share = np.array([s["shares"][k][:n] for s in segments])
             share_slopes, _, _ = fit_line(time[window], share[:, window].T)
             share_slopes = np.asarray(share_slopes, dtype=np.float64)

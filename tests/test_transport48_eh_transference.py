@@ -69,3 +69,14 @@ def test_frozen_anions_carry_no_current_and_have_no_error():
     assert str(t["AN"].value) == "0.0"
     for est in t.values():
         assert not est.valid and np.isnan(est.stderr) and "no scatter" in est.verdict
+
+
+def test_ions_that_do_not_move_have_no_transference_numbers():
+    # σ is 0, not valid, as before; the shares were 0/0 and refused the whole result
+    u = salt_universe(np.zeros((600, 8, 3)), np.zeros((600, 8, 3)), n_cations=4, dt=DT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eh = EinsteinHelfandConductivity(u, IONS, 300).run()
+    assert not eh.results.conductivity.valid and eh.results.conductivity.value == 0
+    for est in eh.results.transference_numbers.values():
+        assert not est.valid and "not measured: the dipole MSD does not grow" in est.verdict
