@@ -205,14 +205,14 @@ def start_local_cluster(n_workers, *, gpu=False):
 
 
 class _CallerWarnings:
-    """Worker plugin: a worker shows its warnings as the process that started it formats them,
-    each text once.
+    """Worker plugin: a worker sends each text of its warnings once to the process that started
+    it (event topic ``_WARNING_TOPIC``, shown there by :func:`_show_warnings_as_caller`).
 
-    The workers of the cluster :func:`run_screen` starts print to the caller's terminal; their
-    warnings came in Python's default two-line form (``file:line: UserWarning: ...`` and the
-    source line), beside the ``electrolyte screen: warning: ...`` lines of the command, and a
-    text once per worker and place in the code (sevenn's "No tensor product accelerator" once
-    per task). Picklable: ``formatwarning`` is a module's function or a closure over them,
+    The workers of the cluster :func:`run_screen` starts printed to the caller's terminal in
+    Python's default two-line form (``file:line: UserWarning: ...`` and the source line),
+    beside the ``electrolyte screen: warning: ...`` lines of the command, a text once per
+    worker and place in the code. A warning that cannot be sent (a worker closing) is written
+    here with ``formatwarning``, the caller's: a module's function or a closure over them,
     which dask sends by value. A worker given it also ignores Ctrl-C, as
     :func:`start_local_cluster` starts them (one the nanny restarts did not inherit that): the
     caller's process takes it and closes the cluster; and its tqdm bars take no
