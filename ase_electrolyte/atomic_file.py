@@ -566,6 +566,7 @@ def save_figure(figure, path, **savefig_options):
             except ValueError as err:
                 raise ValueError(f"{os.fspath(path)}: {err} (or 'figure'); nothing "
                                  "was written") from None
+            _check_raster_size(figure, path, savefig_options)
         with atomic_path(path) as tmp:
             figure.savefig(tmp, **savefig_options)
     finally:
@@ -573,6 +574,29 @@ def save_figure(figure, path, **savefig_options):
 
         plt.close(figure)
     return _target(path)
+
+
+#: Bytes of the RGBA canvas a raster figure may take (2 GiB): dpi=1e6 on a 1-inch figure
+#: asked Agg for 4 TB and failed with MemoryError "std::bad_alloc", naming nothing.
+_MAX_RASTER_BYTES = 2 * 1024**3
+
+_VECTOR_FORMATS = ("pdf", "svg", "svgz", "eps", "ps", "pgf")
+
+
+def _check_raster_size(figure, path, options):
+    """Refuse a raster figure whose canvas at ``options["dpi"]`` exceeds
+    ``_MAX_RASTER_BYTES``, before matplotlib allocates it."""
+    fmt = options.get("format") or Path(os.fspath(path)).suffix.lower().removeprefix(".")
+    size = getattr(figure, "get_size_inches", None)
+    if str(fmt).lower() in _VECTOR_FORMATS or size is None:
+        return
+    width, height = (float(x) * options["dpi"] for x in size())
+    if 4.0 * width * height > _MAX_RASTER_BYTES:
+        raise ValueError(
+            f"{os.fspath(path)}: dpi={options['dpi']:g} makes a {width:.3g} x {height:.3g} "
+            f"pixel image ({4.0 * width * height / 1024**3:.3g} GiB of memory, at most "
+            f"{_MAX_RASTER_BYTES / 1024**3:g}): give a dpi of a few hundred (dots per inch), "
+            "or a vector format (.pdf, .svg); nothing was written")
 
 
 def _check_figure_suffix(figure, path):

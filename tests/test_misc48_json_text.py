@@ -121,3 +121,18 @@ def test_save_figure_bad_dpi_named(tmp_path, dpi):
 def test_save_figure_good_dpi(tmp_path, dpi):
     fig = plt.figure(figsize=(1, 1))
     assert save_figure(fig, tmp_path / "f.png", dpi=dpi).stat().st_size > 0
+
+
+@pytest.mark.parametrize("dpi, name, fmt", [(1e6, "f.png", None), (3e4, "f.png", None),
+                                            (1e6, "f.out", "jpg")])
+def test_save_figure_canvas_too_large(tmp_path, dpi, name, fmt):
+    # dpi=1e6 asked Agg for terabytes: MemoryError "std::bad_alloc", naming nothing
+    fig = plt.figure(figsize=(6, 4))
+    with pytest.raises(ValueError, match=r"pixel image .* GiB of memory"):
+        save_figure(fig, tmp_path / name, dpi=dpi, format=fmt)
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_figure_high_dpi_vector_and_print_raster(tmp_path):
+    assert save_figure(plt.figure(figsize=(2, 2)), tmp_path / "f.pdf", dpi=1e5).is_file()
+    assert save_figure(plt.figure(figsize=(2, 2)), tmp_path / "f.png", dpi=600).is_file()
