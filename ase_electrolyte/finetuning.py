@@ -959,8 +959,19 @@ def read_frames_file(path, what):
         Naming ``what`` and the file: a folder, an empty file, a format ase.io does not know, a
         malformed or truncated file, a ``.db`` that is not an ASE database. ase's own errors
         (``UnknownFileTypeError``, ``XYZError``, sqlite's ``DatabaseError``) named neither,
-        and ``ase.db.connect`` wrote its tables into an empty or foreign ``.db`` file.
+        and ``ase.db.connect`` wrote its tables into an empty or foreign ``.db`` file; also an
+        empty path (``""`` was read as the working folder).
+    TypeError
+        ``path`` is no path (None, a number).
     """
+    # Path(None) raised os' "expected str, bytes or os.PathLike object, not NoneType" and
+    # Path("") the working folder ("x: . is a folder"), neither naming the data set
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{what}: a file path (str or os.PathLike) is needed, not "
+                        f"{type(path).__name__} {path!r:.60}")
+    if not os.fspath(path).strip():
+        raise ValueError(f"{what}: the file path is empty ({os.fspath(path)!r}); name a file "
+                         "of frames")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{what}: no file {path}")
