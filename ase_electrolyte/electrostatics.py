@@ -435,6 +435,15 @@ def _normalise_qrd(qrd):
     return out
 
 
+def _require_atoms(atoms):
+    """TypeError unless ``atoms`` is an ase.Atoms: evaluate([atoms], q), get_charges([atoms])
+    and check_input(None) ended in "'list' object has no attribute 'positions'" and the like."""
+    from ase import Atoms
+
+    if not isinstance(atoms, Atoms):
+        raise TypeError(f"atoms must be an ase.Atoms, not a {type(atoms).__name__}")
+
+
 def qrd_charges(numbers, qrd, total_charge=0.0):
     r"""Charge-redistribution (QRd) charges of a composition.
 
@@ -771,6 +780,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
     @applies_direct_edits
     def total_charge(self, atoms):
         """:math:`Q_\\mathrm{total}` (e) used for ``atoms`` by the QRd scheme."""
+        _require_atoms(atoms)
         if self.parameters["total_charge"] is not None:
             return float(self.parameters["total_charge"])
         # a NaN here would make every charge NaN, and torch-pme's tuning would then ask for
@@ -803,6 +813,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         if atoms is None:
             # 'NoneType' object has no attribute 'numbers'
             raise ValueError("no structure evaluated yet: pass the atoms, get_charges(atoms)")
+        _require_atoms(atoms)
         p = self.parameters
         if p["scheme"] == "qrd":
             return qrd_charges(atoms.numbers, p["qrd"], self.total_charge(atoms))
@@ -846,6 +857,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
     @applies_direct_edits
     def check_elements(self, atoms):
         """Raise :class:`ValueError` naming the elements without QRd parameters."""
+        _require_atoms(atoms)
         if self.parameters["scheme"] == "qrd":
             qrd = self.parameters["qrd"]
             missing = sorted({s for s in atoms.get_chemical_symbols() if s not in qrd})
@@ -900,6 +912,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
 
     def _check_structure(self, atoms, overlaps):
         """:meth:`_check` but the elements (charges given by the caller need no parameters)."""
+        _require_atoms(atoms)
         if len(atoms) == 0:
             raise ValueError("Electrostatics needs at least one atom")
         # a term pickled on a GPU machine and unpickled on one without (a dask worker) kept
