@@ -54,6 +54,7 @@ from .carriers import (
     given_volume_notes,
     n_universes_of,
     net_charge,
+    run_temperature,
     same_system,
     temperature_notes,
     transference_estimate,
@@ -619,6 +620,9 @@ class GreenKuboConductivity(CarrierAnalysis):
         if getattr(self, "_prefer_observed", False) and all(o is not None for o in observed):
             # the per-step currents of run_md resolve what frames every 100 fs cannot
             collections = observed
+            # an observable collection carrying its file's temperature judges that run
+            judged = [o if run_temperature(o) is not None else c
+                      for c, o in zip(judged, observed, strict=True)]
         names = carrier_names(collections[0], self._species_names, type(self).__name__)
         if getattr(collections[0], "ion_counts_known", True):
             # species currents given without their ion counts cannot be weighed (a 2:1 salt's
