@@ -1317,7 +1317,21 @@ models.list_models`) enters with what identifies its weights (``weights``): the 
         options = _constructor_attributes(calc)
         if options:
             out["attributes"] = options
-    return json.loads(json.dumps(out, default=_json_value, sort_keys=True))
+    return _finite_json(json.loads(json.dumps(out, default=_json_value, sort_keys=True)))
+
+
+def _finite_json(value):
+    """``value`` (plain JSON types) with every NaN or infinite float as its text (``"inf"``,
+    ``"-inf"``, ``"nan"``): a calculator parameter of ``rc=inf`` made json write the bare token
+    Infinity, which is no JSON (strict readers fail on it) and which the trajectory writer
+    refuses in ``run_info``; the text still changes whenever the value does."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_json(v) for v in value]
+    return value
 
 
 #: Attributes of a calculator that choose where or how it runs, not what it computes.
