@@ -989,7 +989,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
     def check_state(self, atoms, tol=1e-15):
         """ASE's changes, plus ``"charges"`` when an input of the charges or of the removed
         pairs changed (:meth:`untracked_changes`): a changed ``atoms.info["charge"]`` must not
-        return the previous energy."""
+        return the previous energy. ``atoms`` that is no ase.Atoms raises TypeError (ASE's
+        comparison failed with "'list' object has no attribute 'cell'")."""
+        _require_atoms(atoms)
         changes = super().check_state(atoms, tol)
         if self.untracked_changes(self.atoms, atoms):
             changes = [*changes, "charges"]
@@ -1036,8 +1038,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
     def get_properties(self, properties, atoms):
         """Dict of the requested properties for ``atoms`` (one evaluation for all of them).
 
-        ``"stress"`` is skipped for structures without a periodic 3D cell.
+        ``properties`` is a list of names (one name as a string is that one); ``"stress"``
+        is skipped for structures without a periodic 3D cell. A name the term does not
+        implement raises ``PropertyNotImplementedError`` (``"energy"`` was read letter by
+        letter and ``"forcez"`` skipped: both gave an empty dict).
         """
+        from .d3.calculator import property_names
+
+        properties = property_names(properties, self.implemented_properties, "Electrostatics")
         self.get_property("energy", atoms)
         return {name: self.results[name] for name in properties if name in self.results}
 

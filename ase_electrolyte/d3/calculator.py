@@ -596,6 +596,29 @@ def _tail_correction(numbers, cn, measure, method_parameters, cutoff, width=0.0,
     return energies, virial
 
 
+def _require_atoms(atoms):
+    """TypeError unless ``atoms`` is an ase.Atoms (before ASE's calculate stores it)."""
+    from ase import Atoms
+
+    if not isinstance(atoms, Atoms):
+        raise TypeError(f"atoms must be an ase.Atoms, not a {type(atoms).__name__}")
+
+
+def property_names(properties, implemented, who):
+    """``properties`` of a ``get_properties`` call as a list of names: one name given as a
+    string is that name (it was iterated letter by letter), and a name not in
+    ``implemented`` raises ``PropertyNotImplementedError`` naming it (it was skipped)."""
+    if isinstance(properties, str):
+        properties = [properties]
+    properties = list(properties)
+    unknown = [name for name in properties if name not in implemented]
+    if unknown:
+        raise PropertyNotImplementedError(
+            f"{who} implements the properties {', '.join(implemented)}, not "
+            f"{', '.join(map(repr, unknown))}")
+    return properties
+
+
 def _tensor_cell(cell):
     """compute_tensor's ``cell`` as a (3, 3) float array in Å, read as ASE reads
     ``Atoms(cell=...)``: a (3, 3) matrix, three lengths or six cell parameters (lengths in Å,
@@ -1031,10 +1054,21 @@ class D3(ParametersContract, Calculator):
     def get_properties(self, properties, atoms):
         """Dict of the requested properties for ``atoms`` (one kernel call for all of them).
 
-        ``"stress"`` is skipped for structures without a periodic 3D cell.
+        ``properties`` is a list of names (one name as a string is that one); ``"stress"``
+        is skipped for structures without a periodic 3D cell. A name the calculator does not
+        implement raises ``PropertyNotImplementedError`` (``"energy"`` was read letter by
+        letter and ``"forcez"`` skipped: both gave an empty dict).
         """
+        properties = property_names(properties, self.implemented_properties, "D3")
         self.get_property("energy", atoms)
         return {name: self.results[name] for name in properties if name in self.results}
+
+    def check_state(self, atoms, tol=1e-15):
+        """ASE's changes since the last calculation, after checking that ``atoms`` is an
+        ``ase.Atoms`` (a list was stored as the calculated structure and every later call
+        failed with "'list' object has no attribute 'cell'")."""
+        _require_atoms(atoms)
+        return super().check_state(atoms, tol)
 
     # ------------------------------------------------------------------------------------
     def _frame(self, atoms, translations=False):
@@ -1187,6 +1221,8 @@ class D3(ParametersContract, Calculator):
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         """Evaluate every property in one kernel call (later requests reuse the results)."""
+        if atoms is not None:
+            _require_atoms(atoms)
         super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
         if "stress" in properties and not (atoms.pbc.any() and atoms.cell.rank == 3):
