@@ -1043,9 +1043,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         implement raises ``PropertyNotImplementedError`` (``"energy"`` was read letter by
         letter and ``"forcez"`` skipped: both gave an empty dict).
         """
-        from .d3.calculator import property_names
+        from .d3.calculator import _property_names
 
-        properties = property_names(properties, self.implemented_properties, "Electrostatics")
+        properties = _property_names(properties, self.implemented_properties, "Electrostatics")
         self.get_property("energy", atoms)
         return {name: self.results[name] for name in properties if name in self.results}
 

@@ -604,7 +604,7 @@ def _require_atoms(atoms):
         raise TypeError(f"atoms must be an ase.Atoms, not a {type(atoms).__name__}")
 
 
-def property_names(properties, implemented, who):
+def _property_names(properties, implemented, who):
     """``properties`` of a ``get_properties`` call as a list of names: one name given as a
     string is that name (it was iterated letter by letter), and a name not in
     ``implemented`` raises ``PropertyNotImplementedError`` naming it (it was skipped)."""
@@ -1059,7 +1059,7 @@ class D3(ParametersContract, Calculator):
         implement raises ``PropertyNotImplementedError`` (``"energy"`` was read letter by
         letter and ``"forcez"`` skipped: both gave an empty dict).
         """
-        properties = property_names(properties, self.implemented_properties, "D3")
+        properties = _property_names(properties, self.implemented_properties, "D3")
         self.get_property("energy", atoms)
         return {name: self.results[name] for name in properties if name in self.results}
 
