@@ -472,7 +472,8 @@ class IonCollection:
     @classmethod
     def from_charge_current(cls, current, species, *, dt, volume, charges=None,
                             charge_sources=None, label="observable", volume_range=None,
-                            volume_spread=0.0, n_ions=None, volume_notes=()):
+                            volume_spread=0.0, n_ions=None, volume_notes=(),
+                            temperature_series=None):
         """A collection holding only per-species charge currents (H5MD ``charge_current``).
 
         Parameters
@@ -496,6 +497,11 @@ class IonCollection:
         volume_notes : sequence of str, optional
             "not equilibrated" notes of a drifting volume
             (:func:`~mda_electrolyte.carriers.volume_drift_note`), carried into the verdicts.
+        temperature_series : array_like, optional
+            The run's temperature (K) over the same samples (the file's ``temperature``
+            observable): what a temperature given to the conductivity is judged by
+            (:func:`~mda_electrolyte.carriers.run_temperature`); its mean is the collection's
+            ``kinetic_temperature``.
         """
         # a copy: not the caller's array
         current = np.array(real_array(current, "the charge current"))
@@ -529,7 +535,7 @@ class IonCollection:
         col = cls(species, counts, dt, charges=q, charge_sources=charge_sources or src,
                   volume=volume, volume_range=volume_range, volume_spread=volume_spread,
                   current=current, source="charge_current observable", label=label,
-                  volume_notes=volume_notes)
+                  volume_notes=volume_notes, temperature_series=temperature_series)
         col.ion_counts_known = n_ions is not None
         return col
 
@@ -1565,6 +1571,9 @@ class IonCollector(FrameAnalysis):
             volume_spread=obs["volume_spread"], charges=record, label=str(path),
             n_ions={s.name: s.n_ions for s in self.species if s.name in names},
             volume_notes=obs["volume_notes"],
+            # the run's temperature: the ions' own velocities are not it (the solvent's left
+            # out), and a temperature given to Green–Kubo went unjudged on this path
+            temperature_series=obs["temperature"],
         )
 
     def _joined_positions(self, r, boxes, n_frames):

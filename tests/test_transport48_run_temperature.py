@@ -149,24 +149,20 @@ def test_recorded_series_one_per_collection():
 
 
 def test_an_observable_collection_carrying_its_files_temperature_judges_the_run(run):
-    # IonCollector's charge_current_observable carries no temperature yet (ion_collection.py);
-    # one that does (the file's, as read_charge_current returns it) judges Green–Kubo's run
+    # IonCollector's charge_current_observable carries the file's temperature observable (as
+    # read_charge_current returns it): it judges Green–Kubo's run, though the ions' own
+    # velocities are not the run's temperature
     from mda_electrolyte.conductivity import read_charge_current
 
     path, recorded = run
     u = from_ase(str(path))
-    # the ions without one pair: their own velocities are not the run's temperature
-    col = _quiet(lambda: IonCollector(u, {"A": "resname A and not index 0",
-                                          "B": "resname B and not index 1"}).run().collection)
-    assert run_temperature(col) is None
-    obs = IonCollection.from_charge_current(
-        col.current, col.species, dt=col.dt, volume=col.volume,
-        charges={s: {"charge": q, "source": "formal"} for s, q in (("A", 1.0), ("B", -1.0))},
-        n_ions=dict(zip(col.species, col.n_ions, strict=True)))
+    col = _quiet(lambda: IonCollector(u, IONS).run().collection)
+    obs = col.charge_current_observable
+    assert obs is not None
     series = read_charge_current(path)["temperature"]
     assert series.mean() == pytest.approx(recorded)
-    obs.temperature_series, obs.kinetic_temperature = series, float(series.mean())
-    col.charge_current_observable = obs
+    np.testing.assert_array_equal(obs.temperature_series, series)
+    assert obs.kinetic_temperature == pytest.approx(recorded)
     gk = _quiet(lambda: GreenKuboConductivity.from_collections(col, temperature=100.0,
                                                                 n_blocks=2))
     assert _notes(gk.results.conductivity), gk.results.conductivity.verdict
