@@ -945,7 +945,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
     results.transference_numbers : dict
         Species -> Estimate of t_A = (σ_AA + ½ Σ_B≠A σ_AB) / σ, the definition of Green–Kubo
         and Onsager (Σ_j z_A z_j L_Aj / Σ_kl z_k z_l L_kl): the slope over the same window of
-        the species' share of the dipole MSD, ⟨ΔM_A·ΔM⟩, over the slope of ⟨|ΔM|²⟩, per
+        the species' share of the dipole MSD, ⟨ΔM_A·ΔM⟩, over the slope of ``⟨|ΔM|²⟩``, per
         segment; the value is the ratio of the mean slopes, the error the segments' scatter,
         the verdict σ's (a share equal in every segment to rounding has no error and is not
         valid). They add up to 1 (``results.transference``: the values).
