@@ -114,11 +114,13 @@ class IonCollection:
     Parameters
     ----------
     species : sequence of str
-        Species names, in the order of every per-species axis.
+        Species names, in the order of every per-species axis: non-empty strings without
+        surrounding whitespace.
     n_ions : sequence of int
         Ions per species.
     dt : float
-        Spacing of the frames in ps.
+        Spacing of the frames in ps (a float16/float32 value taken as the decimal it stands
+        for: ``np.float32(0.01)`` as 0.01).
     charges : sequence of (array or None), optional
         Charge of every ion of each species in e (``None``: unknown).
     charge_sources : sequence of str, optional
@@ -200,7 +202,7 @@ class IonCollection:
         if isinstance(species, (str, bytes)):
             raise TypeError(f"species must be a sequence of species names, not the string "
                             f"{species!r}")
-        self.species = [str(s) for s in species]
+        self.species = _species_names(species)
         twice = sorted({s for s in self.species if self.species.count(s) > 1})
         if twice:
             # species_slices() kept the last one's ions only, the first's were lost
@@ -216,7 +218,7 @@ class IonCollection:
         self.n_ions = np.array(
             [check_number(f"n_ions[{s!r}] (number of ions)", n, integer=True, minimum=1)
              for s, n in zip(self.species, n_ions, strict=True)], dtype=np.intp)
-        self.dt = check_frame_spacing(dt)
+        self.dt = check_frame_spacing(_decimal_spacing(dt))
         self.charges = [None] * len(self.species)
         if charges is not None:
             charges = _per_species("charges", charges, self.species)
@@ -377,7 +379,8 @@ class IonCollection:
             Species name -> number of ions; ions are laid out species after species along the
             second axis of ``velocities`` / ``positions``.
         dt : float
-            Frame spacing in ps.
+            Frame spacing in ps. A float16/float32 value is taken as the decimal it stands
+            for (``np.float32(0.01)`` as 0.01, not 0.009999999776).
         velocities : array_like, shape (T, n_ions, 3), optional
             Centre velocities in Å/ps; T ≥ 2 frames.
         positions : array_like, shape (T, n_ions, 3), optional
@@ -397,6 +400,8 @@ class IonCollection:
             # {} ended in numpy's "need at least one array to concatenate"
             raise ValueError(f"species must be a non-empty dict {{name: number of ions}}, not "
                              f"{species!r}")
+        # checked before any array work: '' and '  ' were kept as species names
+        _species_names(species)
         names = list(species)
         # int() made 2.7 ions 2 and True one ion, without a word
         counts = np.array([check_number(f"species[{s!r}] (number of ions)", species[s],
@@ -508,7 +513,7 @@ class IonCollection:
         if isinstance(species, (str, bytes)):
             raise TypeError(f"species must be a sequence of species names, not the string "
                             f"{species!r}")
-        species = [str(s) for s in species]
+        species = _species_names(species)
         if n_ions is None:
             counts = [1] * len(species)
         else:
@@ -709,6 +714,42 @@ class IonCollection:
         ions = ", ".join(f"{s}: {n}" for s, n in zip(self.species, self.n_ions, strict=True))
         return (f"<IonCollection {self.label or ''} ({ions}), {self.n_frames} frames every "
                 f"{self.dt:g} ps, from {self.source}>")
+
+
+def _species_names(species):
+    """``species`` as a list of names, or an error naming the bad one.
+
+    A name is a non-empty ``str`` without surrounding whitespace: ``''`` and ``'  '`` were kept
+    as species names (a table column without a header), ``'Li '`` differed from the ``'Li'`` of
+    a charges dict, and ``None`` or ``1`` became the names ``'None'`` and ``'1'``.
+    """
+    names = list(species)
+    for s in names:
+        if not isinstance(s, str):
+            raise TypeError(f"species names must be strings, not {type(s).__name__} {s!r} "
+                            f"(in {names!r})")
+        if not s.strip():
+            raise ValueError(f"species names must not be empty or blank: {s!r} in {names!r}")
+        if s != s.strip():
+            raise ValueError(f"species name {s!r} has leading or trailing whitespace; give "
+                             f"{s.strip()!r}")
+    return [str(s) for s in names]
+
+
+def _decimal_spacing(dt):
+    """``dt`` with a float16/float32 value read as its shortest decimal form.
+
+    ``np.float32(0.01)`` is 0.009999999776 as a float64: frame ``k`` then lay at
+    ``k * 0.009999999776`` ps, off the 0.01 ps grid of the trajectory it came from (1e-5
+    relative: times compared with the frames' own times no longer matched). The decimal that
+    the float32 value stands for (``str(np.float32(0.01))`` is ``'0.01'``) is taken instead;
+    float64 and Python numbers are kept as they are.
+    """
+    if isinstance(dt, (np.floating, np.ndarray)) and np.ndim(dt) == 0:
+        value = np.asarray(dt)[()]
+        if isinstance(value, np.floating) and value.dtype.itemsize < 8 and np.isfinite(value):
+            return float(str(value))
+    return dt
 
 
 def _per_species(name, values, species):

@@ -1081,9 +1081,20 @@ def bond_indices(universe):
     topology's list of bonds: ``universe.bonds`` builds a group of bond objects first (about
     0.02-0.05 s for a 7000-atom electrolyte, ten times this). Call it once per analysis and
     pass the array on.
+
+    Raises
+    ------
+    TypeError
+        ``universe`` not an MDAnalysis Universe (``None`` or an AtomGroup gave ``[]``, "no
+        bonds", without a word).
     """
+    from MDAnalysis import Universe
     from MDAnalysis.exceptions import NoDataError
 
+    if not isinstance(universe, Universe):
+        hint = " (give its .universe)" if hasattr(universe, "universe") else ""
+        raise TypeError(f"bond_indices needs an MDAnalysis Universe, not "
+                        f"{type(universe).__name__}{hint}")
     values = getattr(getattr(getattr(universe, "_topology", None), "bonds", None), "values", None)
     # the list MDAnalysis keeps, each bond as (i, j) with i < j; a bond listed twice (which the
     # group would merge) takes the public path
