@@ -265,6 +265,15 @@ class _OpenHere(OSError):
     """The file to write is open for reading in this process; HDF5 refuses to write it."""
 
 
+class _MissingSeries(ValueError, KeyError):
+    """An observable that the file does not record, named with those it does.
+
+    A ValueError (a name the file cannot answer), and a KeyError as it was before (callers
+    that catch that keep working); printed as its message, not as KeyError's quoted repr."""
+
+    __str__ = BaseException.__str__
+
+
 class _NotOurs(ValueError):
     """A sound HDF5 file that is not a trajectory this version writes (another program's, or
     an early version's): named as such, never as damaged."""
@@ -1702,6 +1711,14 @@ def h5md_series(path, name):
     value : numpy.ndarray
         Shape ``(n_samples, *shape)``, units of :data:`OBSERVABLE_UNITS`; only samples up to
         the last complete frame.
+
+    Raises
+    ------
+    ValueError
+        The file records no ``name`` series (it names those it has, and the closest one); a
+        subclass of KeyError too, which this raised before.
+    TypeError
+        ``name`` not a string.
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be an observable's name (str, a key of OBSERVABLE_UNITS), "
@@ -1720,11 +1737,15 @@ def h5md_series(path, name):
     if listed is not None:
         if not n:
             # a series is created with the first frame: an empty file lists none
-            raise KeyError(
+            raise _MissingSeries(
                 f"{path} holds no frame yet, so no {name!r} sample (a run that is starting, "
                 "or that was stopped before its first frame: calling it again runs it)"
             )
-        raise KeyError(f"{path} has no observable {name!r}; it has {listed}")
+        from .option_words import close_option
+
+        near = close_option(name, listed)
+        hint = f" (did you mean {near!r}?)" if near is not None and near != name else ""
+        raise _MissingSeries(f"{path} has no observable {name!r}{hint}; it has {listed}")
     keep = int(np.searchsorted(step, last + 1))
     return step[:keep], time[:keep], value[:keep]
 
