@@ -294,6 +294,8 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     -------
     ShellCutoff
         ``cutoff`` is ``None`` (and ``note`` says why) when there is no acceptable minimum.
+        Edges ending below 1.5 Å (in nm?) are named: in the note where there is no cutoff,
+        as a warning (not valid) where there is one.
         With ``counts``, a minimum after which g(r) does not rise again by
         3 Poisson sigmas (a lone shell falling to a flat plateau, whose lowest noise dip is
         no minimum) carries a warning: its estimate is not valid.
@@ -371,33 +373,33 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         # a histogram of one or two bins is a legitimate count within r_max, but holds no
         # peak followed by a minimum
         result.note = f"{g.size} bin(s): a first peak and minimum need at least 3"
-        return result
+        return _unit_hint(result, edges)
     if not np.any(g > 0):
         result.note = "the RDF is zero everywhere in its range (no pairs)"
-        return result
+        return _unit_hint(result, edges)
     x, s = _smoothed(edges, g, sigma)
     peaks, _ = find_peaks(s, prominence=prominence * s.max())
     if peaks.size == 0:
         result.note = "the smoothed RDF has no peak in its range"
-        return result
+        return _unit_hint(result, edges)
     p1 = int(peaks[0])
     inside = _starts_inside_shell(edges, g, counts, sigma, x, s, p1, min_depth, prominence)
     if not inside and below is not None:
         inside = _shell_before_range(edges, counts, sigma, *below)
     if inside:
         result.note = inside
-        return result
+        return _unit_hint(result, edges)
     end = int(peaks[1]) if peaks.size > 1 else s.size - 1
     m = p1 + int(np.argmin(s[p1 : end + 1]))
     result.peak, result.g_peak, result.g_min = float(x[p1]), float(s[p1]), float(s[m])
     result.depth = float((s[p1] - s[m]) / s[p1])
     if m >= s.size - 1 or s[m:].max() <= s[m] * (1 + 1e-9):
         result.note = f"g(r) does not rise again after its first peak at {x[p1]:.2f} Å"
-        return result
+        return _unit_hint(result, edges)
     if result.depth < min_depth:
         result.note = (f"the first minimum is too shallow (relative depth {result.depth:.2f} < "
                        f"{min_depth})")
-        return result
+        return _unit_hint(result, edges)
     cutoff, result.cutoff_err, peak, result.peak_err, *spread = _corrected_positions(
         edges, g, counts, sigma, x, p1, end, m)
     result.cutoff_spread = spread[0] if spread else result.cutoff_err
@@ -473,7 +475,7 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
                            f"significant against counting noise (z = {result.significance:.1f} < "
                            f"{min_significance}; {result.n_pairs:.0f} pairs in the shell)")
             result.cutoff = None
-            return result
+            return _unit_hint(result, edges)
         # g must rise again after the minimum beyond its noise: after a lone shell g(r) falls
         # to a flat plateau, whose lowest noise dip is no minimum (over 100 replicas each of
         # one shell at 2 Å over a uniform background, 40-480 frames, 3-6 % gave a valid cutoff
@@ -497,6 +499,29 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
                 f"(the lesser of {result.n_pairs:.0f} within the cutoff and twice the "
                 f"{up_to_peak:.0f} up to the first peak at {result.peak:.2f} Å; at least "
                 f"{_SMALL_SAMPLE})")
+    return _unit_hint(result, edges)
+
+
+#: Edges ending below this many Å look like nm (a first shell lies at 1.8-3.5 Å, an RDF runs
+#: to 6-15 Å; in nm they end at 0.6-1.5).
+_NM_LOOKING_END = 1.5
+
+
+def _unit_hint(result, edges):
+    """``result`` naming the unit where the edges end below :data:`_NM_LOOKING_END` Å: in its
+    note where no cutoff was found (edges in nm gave only "no peak", σ = 0.2 Å then spanning a
+    quarter of the range), as a warning (not valid) where one was (a smoothing scaled to nm
+    found a "cutoff" of 0.25 Å, valid)."""
+    end = float(edges[-1])
+    if end >= _NM_LOOKING_END:
+        return result
+    hint = (f"the edges end at {end:g} Å, shorter than any solvation shell: edges are in Å "
+            f"(edges in nm are 10 times too small: multiply them by 10)")
+    if result.cutoff is None:
+        result.note = f"{result.note}; {hint}"
+    else:
+        # found with a smoothing scaled down to nm edges: a "cutoff" of 0.25 Å, valid
+        result.warnings.append(hint)
     return result
 
 
