@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 
 def register(sub):
     """Add the subcommand's parser to ``sub``."""
@@ -69,7 +72,7 @@ def run(args):
     from mda_electrolyte.plotting import user_text_literally
 
     # the plan's labels are drawn in its figures as typed, a "$" in one included
-    with user_text_literally():
+    with user_text_literally(), _quiet_interrupted_sync():
         result = run_screen(
             args.plan,
             args.output,
@@ -81,6 +84,54 @@ def run(args):
         )
     _check_no_failures(result)
     return result
+
+
+class _SyncCancelFilter(logging.Filter):
+    """Drops the one error that a Ctrl-C inside a dask client call makes distributed log.
+
+    ``distributed.utils.sync`` (distributed 2026.8.0) answers a KeyboardInterrupt by
+    scheduling its ``cancel`` callback on the event loop, which reads ``future`` before the
+    coroutine has set it: tornado then logs ``Exception in callback
+    functools.partial(<function sync.<locals>.cancel ...>)`` with ``NameError: cannot access
+    free variable 'future'`` and its traceback on ``tornado.application``, over the command's
+    one "interrupted" line. Only that record is dropped (a NameError naming ``future``, from
+    the callback ``sync.<locals>.cancel``); every other record passes.
+    """
+
+    def filter(self, record):
+        exc = record.exc_info[1] if isinstance(record.exc_info, tuple) else None
+        if not isinstance(exc, NameError) or "'future'" not in str(exc):
+            return True
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record that cannot be formatted is not this one
+            return True
+        return "sync.<locals>.cancel" not in text
+
+
+#: The logger tornado reports exceptions of event-loop callbacks on.
+_LOOP_LOGGER = "tornado.application"
+_SYNC_CANCEL_FILTER = _SyncCancelFilter()
+
+
+@contextlib.contextmanager
+def _quiet_interrupted_sync():
+    """:class:`_SyncCancelFilter` on tornado's callback logger while the screen runs.
+
+    After an interrupt it stays there: the event-loop thread logs the error when it runs the
+    callback, which may be after the interrupt has left the call (the command is then
+    printing its "interrupted" line and exiting). Otherwise it is removed.
+    """
+    logger = logging.getLogger(_LOOP_LOGGER)
+    logger.addFilter(_SYNC_CANCEL_FILTER)
+    try:
+        yield
+    except KeyboardInterrupt:  # Terminated (SIGTERM) is one
+        raise
+    except BaseException:
+        logger.removeFilter(_SYNC_CANCEL_FILTER)
+        raise
+    logger.removeFilter(_SYNC_CANCEL_FILTER)
 
 
 def _check_no_failures(result):
