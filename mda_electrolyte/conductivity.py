@@ -126,6 +126,51 @@ def _check_segments(n_universes, n_blocks):
     return checked_blocks(n_universes, n_blocks)
 
 
+def _refuse_still_segments(totals, labels, n_blocks, who, what):
+    """Refuse segments in which the ions' charge transport is exactly zero: nothing moves.
+
+    Green–Kubo, Einstein–Helfand and the Onsager coefficients divide each segment's species
+    shares by its total (the transference numbers): a segment of ions that do not move (frozen
+    atoms, a stretch or a replica without written positions or velocities) has σ exactly 0
+    there and shares of 0/0. All three refuse it alike, naming the runs and segments.
+
+    Parameters
+    ----------
+    totals : array_like, shape (n_segments,)
+        Each segment's total (σ's running-integral plateau, the dipole MSD's slope), in
+        segment order: ``n_blocks`` segments per run.
+    labels : sequence of str
+        The runs' names, one per run.
+    n_blocks : int
+        Segments per run.
+    who : str
+        The analysis, for the message.
+    what : str
+        What is zero in a still segment, e.g. ``"the charge current"``.
+
+    Raises
+    ------
+    ValueError
+        If any segment's total is exactly zero.
+    """
+    totals = np.asarray(totals, dtype=np.float64)
+    still = np.flatnonzero(totals == 0)
+    if still.size == 0:
+        return
+    where = []
+    for run in dict.fromkeys(int(k) // n_blocks for k in still):
+        own = [int(k) % n_blocks + 1 for k in still if int(k) // n_blocks == run]
+        label = labels[run] if run < len(labels) and labels[run] else f"run {run}"
+        where.append(f"{label}: segment{'s' if len(own) > 1 else ''} "
+                     f"{', '.join(map(str, own))} of {n_blocks}")
+    raise ValueError(
+        f"{who}: nothing moves in {still.size} of the {totals.size} segments ("
+        f"{'; '.join(where[:5])}{'; ...' if len(where) > 5 else ''}): {what} is exactly zero "
+        "there, so σ is 0 and no transference number (its share) exists; analyse frames "
+        "and runs in which the ions move (start=/stop=, or leave that run out), or check that "
+        "the ions' positions and velocities were written")
+
+
 def auto_plateau(curve, err, min_fraction=0.2):
     r"""Start of the converged part of a running integral.
 
@@ -654,6 +699,7 @@ class GreenKuboConductivity(CarrierAnalysis):
                     parts = self._current_parts(col.current[sl][:, idx], names, dt)
                 segments.append({"parts": parts, "volume": volume})
         self._n_runs = len(collections)
+        self._run_labels = [c.label for c in collections]
         # the total current of the carriers, per run: is it long against its own correlation?
         self._sampling_notes = independence_notes(
             [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
@@ -741,6 +787,10 @@ class GreenKuboConductivity(CarrierAnalysis):
         int_parts = {k: np.array([running(s, k) for s in segments]) for k in keys}
         acf_total = sum(acf_parts.values())
         int_total = sum(int_parts.values())
+        # a segment without current: σ = 0 there and its shares 0/0 (NaN refused as "estimates
+        # to average are NaN"), said as Einstein–Helfand and Onsager say it
+        _refuse_still_segments(acf_total[:, 0], self._run_labels, self._n_blocks,
+                              type(self).__name__, "the charge current")
         res.acf, res.acf_err, _ = mean_error(acf_total)
         res.running_integral, res.running_integral_err, res.dof = mean_error(int_total)
         res.sampling = check_sampling(
@@ -951,6 +1001,13 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         valid). They add up to 1 (``results.transference``: the values).
     results.fit_window : tuple of float
         Fit range in ps.
+
+    Raises
+    ------
+    ValueError
+        After the pass, where the charge dipole does not change in some segment (ions that do
+        not move: σ would be 0 there and the transference numbers 0/0), naming the segments,
+        as Green–Kubo and the Onsager coefficients refuse it.
     """
 
     _needs = ("positions",)
@@ -1025,6 +1082,12 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         window = fit_window_slice(time, self._fit_window, self._fit_window_ps)
         msd = np.array([s["msd"][:n] for s in segments])
         slopes, _, _ = fit_line(time[window], msd[:, window].T)
+        # frozen ions: σ was 0 ± 0 "not valid" where Green–Kubo and Onsager refuse, and a
+        # still segment among moving ones left every transference number NaN
+        _refuse_still_segments(
+            np.where(np.any(msd[:, window] != 0, axis=1), slopes, 0.0),
+            [c.label for c in collections], self._n_blocks, type(self).__name__,
+            "the dipole MSD")
         sig = np.array(
             [
                 _conductivity_prefactor(s["volume"], self._temperature, 6) * k
@@ -2341,6 +2404,8 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
     save_figure(ax.figure, outdir / "einstein_helfand_conductivity.png", dpi=120)
     return {
         "conductivity": _doubted(r.conductivity, temperature),
+        # as Green–Kubo's: ratios of the dipole MSD's slopes, free of the temperature
+        "transference_numbers": r.transference_numbers,
         temperature[1]: temperature[0],
         "settings": {"fit_window_ps": list(r.fit_window), "charges": r.charges,
                      "n_segments": r.n_segments},

@@ -47,7 +47,12 @@ from .carriers import (
     transference_estimate,
     volume_drift_notes,
 )
-from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
+from .conductivity import (
+    _check_segments,
+    _check_temperature,
+    _conductivity_prefactor,
+    _refuse_still_segments,
+)
 from .correlation import (
     check_sampling,
     check_segment_lags,
@@ -285,6 +290,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         # does it see a window in the bend of the MSD (EinsteinHelfandConductivity's rule)
         # (the window's bend is judged by _combine, against the coefficients' errors)
         self._current_runs = current_runs
+        self._run_labels = [c.label for c in collections]
         self._sampling_notes = independence_notes(
             current_runs, self._n_blocks,
             "the summed species velocity" + (" (position increments)" if einstein else ""))
@@ -482,6 +488,11 @@ class OnsagerCoefficients(CarrierAnalysis):
             for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
         }
         sig_seg = np.einsum("sij,i,j->s", l_seg, z, z)
+        if np.any(z):
+            # a segment of ions that do not move among moving ones: σ = 0 there and the
+            # transference numbers 0/0 ("5 of the estimates to average are NaN")
+            _refuse_still_segments(sig_seg, self._run_labels, self._n_blocks,
+                                  "Onsager coefficients", "the charge current's correlation")
         res.conductivity = (est(sig_seg, "S/m", "dipole", counts=charged, positive=True)
                             if np.any(z) else None)
         res.sigma, res.sigma_err = (

@@ -72,11 +72,10 @@ def test_frozen_anions_carry_no_current_and_have_no_error():
 
 
 def test_ions_that_do_not_move_have_no_transference_numbers():
-    # σ is 0, not valid, as before; the shares were 0/0 and refused the whole result
+    # σ was 0 ± 0, not valid; refused now as Green–Kubo and Onsager refuse it
+    # (tests/test_transport49_still_ions.py)
     u = salt_universe(np.zeros((600, 8, 3)), np.zeros((600, 8, 3)), n_cations=4, dt=DT)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        eh = EinsteinHelfandConductivity(u, IONS, 300).run()
-    assert not eh.results.conductivity.valid and eh.results.conductivity.value == 0
-    for est in eh.results.transference_numbers.values():
-        assert not est.valid and "not measured: the dipole MSD does not grow" in est.verdict
+        with pytest.raises(ValueError, match="nothing moves in 10 of the 10 segments"):
+            EinsteinHelfandConductivity(u, IONS, 300).run()
