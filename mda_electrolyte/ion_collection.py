@@ -1001,6 +1001,9 @@ class IonCollector(FrameAnalysis):
         self._positions = bool(positions)
         self._label = label
         super().__init__(check_universe(label, universe).trajectory, verbose=verbose)
+        if isinstance(ions, dict):
+            # the collection refuses them: checked here, not after the pass over the frames
+            _species_names(ions)
         self.species = resolve_species(
             universe, ions, charges=charges, ion_center=ion_center, compound=compound,
             require_charges=require_charges, n_universes=n_universes,

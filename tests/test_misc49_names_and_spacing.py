@@ -90,3 +90,17 @@ def test_bond_indices_of_atomgroup_says_universe():
         bond_indices(u.atoms)
     assert bond_indices(u).tolist() == [[0, 1]]
     assert bond_indices(mda.Universe.empty(2, trajectory=True)).shape == (0, 2)
+
+
+@pytest.mark.parametrize("bad, error", [
+    ("", ValueError), ("  ", ValueError), ("Li ", ValueError), (1, TypeError), (None, TypeError),
+])
+def test_ion_collector_refuses_bad_names_before_the_pass(bad, error, monkeypatch):
+    from transport_data import salt_universe
+
+    from mda_electrolyte.ion_collection import IonCollector
+
+    rng = np.random.default_rng(3)
+    u = salt_universe(rng.normal(size=(5, 4, 3)), n_cations=2, dt=0.01)
+    with pytest.raises(error, match="species name"):
+        IonCollector(u, {bad: "name Li", "AN": "resname AN"})
