@@ -2304,6 +2304,14 @@ def _analysis_temperature(universe, collection):
     else:
         est = kinetic_temperature(universe, constraints=settings.constraints,
                                   com_removed=settings.com_removed)
+    if not est.value > 0:
+        # all velocities zero (not written, or nothing moves): refused as a temperature the
+        # user gave, "got 0.0; is it in °C?", where none was given
+        raise ValueError(
+            f"the kinetic temperature of the frames' velocities is {est.value:.6g} K: their "
+            "velocities are all zero (not written, or the atoms do not move), so they give no "
+            "temperature to divide by; give the run's temperature (electrolyte analyze "
+            "--temperature, run_analyses(temperature=))")
     doubt = next((n for n in est.notes if n.startswith("temperature count assumed")), None)
     return est, _KINETIC_KEY, doubt
 
