@@ -43,7 +43,8 @@ def get_topology(atoms):
     ------
     ValueError
         If only some of the arrays are present, an index or charge is not a whole number
-        within ±2**53, or a molecule index is negative.
+        within ±2**53, a molecule index is negative, or a species name is not a non-empty
+        string without surrounding whitespace.
     """
     from ase import Atoms
 
@@ -61,9 +62,42 @@ def get_topology(atoms):
         raise ValueError("negative molecule_index in Atoms.arrays")
     return {
         MOLECULE_INDEX: mol,
-        SPECIES: np.asarray(atoms.arrays[SPECIES]).astype(str),
+        SPECIES: _species_names(atoms.arrays[SPECIES]),
         FORMAL_CHARGE: _whole_numbers(atoms.arrays[FORMAL_CHARGE], FORMAL_CHARGE),
     }
+
+
+def _species_names(values):
+    """The species names as a str array, or ValueError naming the first bad one.
+
+    A name is a non-empty string without surrounding whitespace (bytes are decoded): ``None``,
+    numbers and ``''`` were kept as the names ``'None'``, ``'1'`` and ``''`` (an analysis
+    refused them only after a whole MD run).
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind == "S":
+        arr = np.char.decode(arr, "utf-8")
+    elif arr.dtype.kind == "O":
+        bad = [v for v in arr.ravel() if not isinstance(v, (str, bytes))]
+        if bad:
+            raise ValueError(f"{SPECIES} must hold species names (strings), got "
+                             f"{type(bad[0]).__name__} {bad[0]!r:.40}")
+        arr = np.array([v.decode("utf-8") if isinstance(v, bytes) else v for v in arr.ravel()],
+                       dtype=str).reshape(arr.shape)
+    elif arr.dtype.kind != "U" and arr.size:
+        raise ValueError(f"{SPECIES} must hold species names (strings), got {arr.dtype} values "
+                         f"such as {arr.ravel()[:4].tolist()}")
+    arr = arr.astype(str)
+    if not arr.size:
+        return arr
+    names, where = np.unique(arr, return_index=True)
+    for name, i in zip(names.tolist(), where, strict=True):
+        if not name.strip() or name != name.strip():
+            raise ValueError(f"{SPECIES} holds {name!r} (atom {int(i)}): a species name is a "
+                             "non-empty string without surrounding whitespace")
+    # a molecule of several names is refused where the molecules are read against the atoms
+    # (mda_electrolyte.molecules.check_stored_molecules), naming the frame and the file
+    return arr
 
 
 #: The largest magnitude of a molecule index or formal charge kept: whole numbers beyond it are
@@ -108,15 +142,24 @@ def set_topology(atoms, molecule_index, species, formal_charge):
     ----------
     atoms : ase.Atoms
     molecule_index, species, formal_charge : array_like, shape (n_atoms,)
-        Molecule indices and formal charges (e) are whole numbers, indices not negative.
+        Molecule indices and formal charges (e) are whole numbers, indices not negative;
+        species names are non-empty strings without surrounding whitespace (bytes are
+        decoded).
 
     Raises
     ------
     ValueError
         An array of another length, a fractional or NaN index or charge (a cast made 0.5
-        molecule 0, merging two molecules), one beyond ±2**53, or a negative index;
+        molecule 0, merging two molecules), one beyond ±2**53, a negative index, a species
+        name that is none (``None``, a number, ``''``, ``' EC'``);
         ``atoms`` is then left as it was (all three are checked before any is set).
+    TypeError
+        ``atoms`` not an ase.Atoms.
     """
+    from ase import Atoms
+
+    if not isinstance(atoms, Atoms):
+        raise TypeError(f"set_topology needs an ase.Atoms, not {atoms!r:.80}")
     n = len(atoms)
     arrays = {}
     for name, value in (
@@ -128,7 +171,7 @@ def set_topology(atoms, molecule_index, species, formal_charge):
         if arr.shape != (n,):
             raise ValueError(f"{name} has shape {arr.shape}, expected ({n},)")
         if name == SPECIES:
-            arrays[name] = arr.astype(str)
+            arrays[name] = arr  # checked below, with the molecule indices
             continue
         if arr.dtype.kind == "b" or (arr.size and arr.dtype.kind not in "iuf"):
             raise ValueError(
@@ -138,6 +181,7 @@ def set_topology(atoms, molecule_index, species, formal_charge):
         arrays[name] = _whole_numbers(arr if arr.size else arr.astype(np.int64), name)
     if arrays[MOLECULE_INDEX].size and arrays[MOLECULE_INDEX].min() < 0:
         raise ValueError(f"negative {MOLECULE_INDEX} ({int(arrays[MOLECULE_INDEX].min())})")
+    arrays[SPECIES] = _species_names(arrays[SPECIES])
     for name, arr in arrays.items():
         if name in atoms.arrays:
             del atoms.arrays[name]
