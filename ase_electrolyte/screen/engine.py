@@ -105,11 +105,20 @@ def local_cluster_size(device="auto", n_workers=None):
     on machines of up to 4 cores and one worker per 4 cores above (torch's intra-op threads
     scale poorly past a few cores on electrolyte boxes of ~1000 atoms).
 
+    Parameters
+    ----------
+    device : str
+        The plan's model device (``"cpu"``: no GPU is used).
+    n_workers : int, optional
+        Workers asked for, checked as :func:`check_workers` checks them (``2.5`` and ``-1``
+        were returned as the worker count, ``1.0`` made the threads per task a float).
+
     Returns
     -------
     tuple
-        ``(n_workers, threads_per_task, n_gpus)``.
+        ``(n_workers, threads_per_task, n_gpus)``, whole numbers.
     """
+    n_workers = check_workers(n_workers)
     n_gpus = 0
     if device != "cpu":
         import torch
@@ -856,7 +865,8 @@ def run_screen(
     >>> result.summary[["composition", "property", "mean", "sem", "verdict"]]  # doctest: +SKIP
     """
     start = time.perf_counter()
-    _check_arguments(client, scheduler, n_workers, poll_s, progress, plots)
+    # as an int: 1.0 passed the check and reached LocalCluster, and the threads per task, a float
+    n_workers = _check_arguments(client, scheduler, n_workers, poll_s, progress, plots)
     plan = _load_plan(plan, before_compositions=_other_plan_check(outdir))
     outdir = Path(outdir).resolve()
     if experimental is not None:
@@ -897,7 +907,7 @@ def _check_arguments(client, scheduler, n_workers, poll_s, progress, plots):
     check_flag("progress", progress)
     check_flag("plots", plots)
     check_number("poll_s", poll_s, above=0)
-    check_workers(n_workers, client is not None or scheduler is not None)
+    return check_workers(n_workers, client is not None or scheduler is not None)
 
 
 def check_workers(n_workers, connected=False, name="n_workers"):
@@ -913,6 +923,11 @@ def check_workers(n_workers, connected=False, name="n_workers"):
     name : str
         The argument as the message names it (``--workers`` on the command line).
 
+    Returns
+    -------
+    int or None
+        ``n_workers`` as an int (``2.0`` and ``np.int64(2)`` as ``2``), or ``None``.
+
     Raises
     ------
     ValueError
@@ -922,15 +937,16 @@ def check_workers(n_workers, connected=False, name="n_workers"):
     from ..atoms_checks import check_number
 
     if n_workers is None:
-        return
+        return None
     if connected:
         raise ValueError(f"{name} sizes the local cluster; with a client or a scheduler the "
                          "running cluster's workers are used: leave one of them out")
     cores = _usable_cpus()
     # each worker is a process running MD: more than the cores only share them, and a typo
     # (100000 of them were started on a 16-core machine) starts that many processes
-    check_number(f"{name} (worker processes, at most the {cores} cores this process may use)",
-                 n_workers, integer=True, minimum=1, maximum=cores or 1)
+    return int(check_number(
+        f"{name} (worker processes, at most the {cores} cores this process may use)",
+        n_workers, integer=True, minimum=1, maximum=cores or 1))
 
 
 def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progress, poll_s,
