@@ -32,15 +32,17 @@ def _scaled(atoms, factor):
 
 
 def _counting(calc, monkeypatch):
-    """Count the choices of lattice-sum parameters that ``calc`` makes."""
+    """Count the choices of lattice-sum parameters that ``calc`` makes (the unchecked
+    ``_lattice_parameters`` its cache calls; the public ``lattice_parameters`` checks its
+    input first, then calls it too)."""
     made = []
-    choose = calc.lattice_parameters
+    choose = calc._lattice_parameters
 
     def counted(atoms, charges):
         made.append(np.array(atoms.cell.array))
         return choose(atoms, charges)
 
-    monkeypatch.setattr(calc, "lattice_parameters", counted)
+    monkeypatch.setattr(calc, "_lattice_parameters", counted)
     return made
 
 
