@@ -1635,7 +1635,11 @@ def python_only(text, options=None):
     for name in sorted(analysis_keywords() - set(options), key=len, reverse=True):
         key = re.escape(name)
         # once: a text marked already (a verdict quoted in a refusal) is not marked again
-        patterns = [rf"(?<![\w.'\"-])({key}=[^\s,;)]*)(?!\s*{marked})"]
+        # the value whole, never a part of it: a dict, tuple or list written after "=" holds
+        # spaces and commas ("cutoffs={name: value}" was marked inside its braces), and a
+        # value marked already was marked again after its "=" ("n_blocks= (Python only)4")
+        value = rf"(?:{_BRACKETED}|(?![{{(\[])[^\s,;)]*(?![^\s,;)]))"
+        patterns = [rf"(?<![\w.'\"-])({key}={value})(?!\s*{marked})"]
         if "_" in name:
             patterns.append(rf"(?<![\w./'\"-])({key})(?![\w=./-])(?!\s*{marked})")
         for pattern in patterns:
@@ -1643,6 +1647,9 @@ def python_only(text, options=None):
             found = found or count > 0
     return text, found
 
+
+# a value in brackets after a keyword's "=", one level deep: {...}, (...) or [...]
+_BRACKETED = r"\{[^{}]*\}|\([^()]*\)|\[[^\[\]]*\]"
 
 #: A word that :func:`python_only` could mark: ``name=`` or a name with an underscore, not
 #: inside a path or an option, nor right after a quote (a value the message quotes: the user's
