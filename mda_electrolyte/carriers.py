@@ -559,7 +559,8 @@ def transference_estimate(est, value, samples, name):
     species exactly 1: "0 ± 0 (valid)" and, from ``(L z) z / σ`` with a negative charge,
     "-0 ± 0". The sign of zero is dropped, and a share that is the same in every segment to
     rounding has no scatter to give an error: NaN, not valid, saying why (besides any other
-    reason it is not valid).
+    reason it is not valid): ions that do not move for a share of 0 or 1, the system itself
+    (momenta that cancel) for any other.
 
     Parameters
     ----------
@@ -583,11 +584,17 @@ def transference_estimate(est, value, samples, name):
     out = replace(est, value=value)
     if samples.size >= 2 and np.all(np.isfinite(samples)) and (
             np.ptp(samples) <= 1e-9 * max(1.0, float(np.max(np.abs(samples))))):
+        # frozen ions give a share of exactly 0 or 1; any other constant share is fixed by the
+        # system (two species whose momenta cancel: equal masses, opposite charges, no solvent
+        # give t = 0.5 in every segment), and blaming frozen atoms misled
+        why = ("a species carrying exactly none of the current has ions that do not move "
+               "(frozen atoms, or velocities/positions not written for them?)"
+               if min(abs(value), abs(value - 1.0)) <= 1e-9 else
+               "a share the same in every segment is fixed by the system itself (e.g. the "
+               "momenta of two ion species cancel: no solvent, or ions alone in the analysis)")
         out = out.with_notes(
             f"no scatter: the transference number of {name} is {value:.6g} in every segment to "
-            "rounding, so it has no error; a species carrying exactly none of the current has "
-            "ions that do not move (frozen atoms, or velocities/positions not written for "
-            "them?)", converged=False)
+            f"rounding, so it has no error; {why}", converged=False)
         out = replace(out, stderr=float("nan"))
     return out
 
