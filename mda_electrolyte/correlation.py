@@ -615,7 +615,18 @@ MAX_TIME_PS = 1.0e12
 
 def check_frame_spacing(dt, what="dt (ps)"):
     """``dt`` (ps) as a float, or a ValueError naming ``what``: a positive finite number from
-    :data:`MIN_FRAME_SPACING_PS` to :data:`MAX_TIME_PS`."""
+    :data:`MIN_FRAME_SPACING_PS` to :data:`MAX_TIME_PS`.
+
+    A float16/float32 value (MDAnalysis' dtype) is taken as the decimal it stands for:
+    ``np.float32(0.01)`` is 0.009999999776 as a float64, and frame ``k`` then lay at
+    ``k * 0.009999999776`` ps, off the 0.01 ps grid of the trajectory it came from (1e-5
+    relative: times compared with the frames' own no longer matched). ``str(np.float32(0.01))``
+    is ``'0.01'``; float64 and Python numbers are kept as they are.
+    """
+    if isinstance(dt, (np.floating, np.ndarray)) and np.ndim(dt) == 0:
+        value = np.asarray(dt)[()]
+        if isinstance(value, np.floating) and value.dtype.itemsize < 8 and np.isfinite(value):
+            dt = float(str(value))
     dt = check_number(what, dt, above=0, maximum=MAX_TIME_PS)
     if dt < MIN_FRAME_SPACING_PS:
         raise ValueError(

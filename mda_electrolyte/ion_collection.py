@@ -218,7 +218,7 @@ class IonCollection:
         self.n_ions = np.array(
             [check_number(f"n_ions[{s!r}] (number of ions)", n, integer=True, minimum=1)
              for s, n in zip(self.species, n_ions, strict=True)], dtype=np.intp)
-        self.dt = check_frame_spacing(_decimal_spacing(dt))
+        self.dt = check_frame_spacing(dt)
         self.charges = [None] * len(self.species)
         if charges is not None:
             charges = _per_species("charges", charges, self.species)
@@ -734,22 +734,6 @@ def _species_names(species):
             raise ValueError(f"species name {s!r} has leading or trailing whitespace; give "
                              f"{s.strip()!r}")
     return [str(s) for s in names]
-
-
-def _decimal_spacing(dt):
-    """``dt`` with a float16/float32 value read as its shortest decimal form.
-
-    ``np.float32(0.01)`` is 0.009999999776 as a float64: frame ``k`` then lay at
-    ``k * 0.009999999776`` ps, off the 0.01 ps grid of the trajectory it came from (1e-5
-    relative: times compared with the frames' own times no longer matched). The decimal that
-    the float32 value stands for (``str(np.float32(0.01))`` is ``'0.01'``) is taken instead;
-    float64 and Python numbers are kept as they are.
-    """
-    if isinstance(dt, (np.floating, np.ndarray)) and np.ndim(dt) == 0:
-        value = np.asarray(dt)[()]
-        if isinstance(value, np.floating) and value.dtype.itemsize < 8 and np.isfinite(value):
-            return float(str(value))
-    return dt
 
 
 def _per_species(name, values, species):

@@ -283,9 +283,6 @@ class _CallerWarnings:
         if not hasattr(TqdmDefaultWriteLock, "mp_lock"):
             TqdmDefaultWriteLock.mp_lock = None
 
-    def teardown(self, worker=None):
-        pass
-
 
 #: The dask event topic on which the workers of :func:`run_screen`'s own cluster send their
 #: warnings to the calling process.
