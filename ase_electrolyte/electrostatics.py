@@ -444,6 +444,13 @@ def _require_atoms(atoms):
         raise TypeError(f"atoms must be an ase.Atoms, not a {type(atoms).__name__}")
 
 
+def _qrd_weight_terms(symbols, s):
+    """``"Na: 4 × 1, Cl: 4 × -1"``: the count and weight of each element, for messages."""
+    weights = dict(zip(symbols, s, strict=True))
+    counts = {x: symbols.count(x) for x in weights}
+    return ", ".join(f"{x}: {counts[x]} × {weights[x]:g}" for x in weights)
+
+
 def qrd_charges(numbers, qrd, total_charge=0.0):
     r"""Charge-redistribution (QRd) charges of a composition.
 
@@ -474,8 +481,11 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     ValueError
         If ``numbers`` are not one integer atomic number per atom (no bools, fractions,
         symbols or tables), if an element of ``numbers`` has no parameters (named), if
-        :math:`\sum_j s_{z_j} = 0`, or if a charge exceeds ±:data:`MAX_ATOM_CHARGE` (weights
-        that nearly cancel over the composition).
+        :math:`\sum_j s_{z_j} = 0` with weights of both signs (the charges are then
+        undetermined) or with all weights zero and :math:`\sum_j b_{z_j} \ne Q_\mathrm{total}`,
+        or if a charge exceeds ±:data:`MAX_ATOM_CHARGE` (weights that nearly cancel over the
+        composition). Weights all zero with :math:`\sum_j b_{z_j} = Q_\mathrm{total}` are fixed
+        charges: the charges are the b.
 
     Examples
     --------
@@ -498,9 +508,25 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     b = np.array([qrd[s][0] for s in symbols])
     s = np.array([qrd[s][1] for s in symbols])
     s_sum = s.sum()
+    excess = total_charge - float(b.sum())
     if abs(s_sum) < 1e-12:
-        raise ValueError("the QRd redistribution weights s sum to zero over this composition")
-    q = b + s * (total_charge - b.sum()) / s_sum
+        if not np.any(s) and abs(excess) <= net_charge_tolerance(b):
+            # weights s = 0 are fixed charges b: with nothing to redistribute the charges are
+            # the b (the neutral NaCl of b = ±1, s = 0 was refused as weights summing to zero)
+            return b
+        if not np.any(s):
+            raise ValueError(
+                f"the QRd weights s of this composition are all zero (fixed charges b), so "
+                f"the b summing to {float(b.sum()):.6g} e cannot be brought to the total "
+                f"charge {total_charge:.6g} e; give a weight s != 0 to an element present "
+                "or fix the total charge")
+        # weights of both signs cancelling: any multiple of s added to b keeps the total, so
+        # eq. 8 leaves the charges undetermined (0/0 or a finite excess over 0)
+        raise ValueError(
+            f"the QRd weights s of this composition sum to zero ({_qrd_weight_terms(symbols, s)})"
+            ", so eq. 8 of Chalykh et al. 2025 leaves the charges undetermined; give weights "
+            "that do not cancel over this composition")
+    q = b + s * excess / s_sum
     # weights of both signs that nearly cancel over one composition (s_O = 1, s_H = -0.5 + 1e-9
     # for H2O+) divided by ~1e-9: charges of 5e8 e and energies of 1e18 eV were returned as
     # valid
@@ -509,7 +535,7 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
         raise ValueError(
             f"QRd gives a charge of {largest:.3g} e (limit ±{MAX_ATOM_CHARGE:g} e per atom) for "
             f"this composition: its weights s sum to {s_sum:.3g} (nearly cancelling) while "
-            f"{total_charge - float(b.sum()):.3g} e is to be redistributed; check the (b, s) "
+            f"{excess:.3g} e is to be redistributed; check the (b, s) "
             "parameters or the total charge")
     return q
 
