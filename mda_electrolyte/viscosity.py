@@ -924,13 +924,17 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
     save_figure(ax.figure, f"{outdir}/viscosity.png", dpi=120)
     return {
         "viscosity": r.shear_viscosity,
-        "plateau_ps": list(r.plateau),
         # the temperature of the pressure-tensor samples, mean with its error and verdict, or
         # the one given
         "temperature_K": (col.temperature_estimate() if given is None else Estimate(
             given, 0.0, "K", "given (temperature=, electrolyte analyze --temperature), not "
             "the run's recorded temperature")),
-        "n_segments": r.n_segments,
+        # inputs and fit checks apart from the results, as the conductivity entries keep them:
+        # no bare number beside an Estimate
+        "settings": {"plateau_ps": list(r.plateau), "components": r.components,
+                     "frame_spacing_ps": r.sampling["frame_spacing"],
+                     "n_segments": r.n_segments},
+        "diagnostics": {"acf_first_lag_ratio": r.sampling["first_lag_correlation"]},
         "warnings": [str(w.message) for w in caught],
         "plot": "viscosity.png",
     }
