@@ -11,11 +11,14 @@ Two mechanisms live here because each had copies that disagreed:
   before the work that comes before that import.
 
 ``_thread_budget`` is the default thread count of the package's own compiled kernels (D3's
-``num_threads=None``): the count torch and OpenMP are given, so that one setting governs them.
+``num_threads=None``): the count a screen task was given (:func:`_given_thread_budget`), else the
+count torch and OpenMP are given, so that one setting governs them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import sys
@@ -86,8 +89,7 @@ def check_thread_variables(environ=None):
                          f"count; {cure.format(name='NUMEXPR_NUM_THREADS')}")
     if omp == "":
         return
-    levels = re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", omp) is not None
-    if not levels or not all(int(n) >= 1 for n in omp.split(",")):
+    if _omp_levels(omp) is None:
         raise ValueError(f"the environment's OMP_NUM_THREADS={omp!r} is no thread count "
                          f"(OpenMP ignores it); {cure.format(name='OMP_NUM_THREADS')}")
     if numexpr == "" and not _whole_count(omp):
@@ -98,6 +100,20 @@ def check_thread_variables(environ=None):
                          "imports (for the models and the analyses); set "
                          f"NUMEXPR_NUM_THREADS={first} beside it, or give one number "
                          f"(OMP_NUM_THREADS={first})")
+
+
+def _omp_levels(text):
+    """OpenMP's threads per nesting level of an ``OMP_NUM_THREADS`` value (``"4,2"``: ``(4,
+    2)``), or ``None`` for a value OpenMP ignores (empty, ``abc``, a count below 1, a sign).
+
+    The one reading of the variable: :func:`check_thread_variables` refuses what this refuses,
+    and :func:`_thread_budget` takes the first level of what it reads. ASCII digits only, as
+    OpenMP's ``strtoul`` reads them (``re``'s ``\\d`` matched ``"٤"``, which ``int()`` reads as 4).
+    """
+    if re.fullmatch(r"\s*[0-9]+\s*(,\s*[0-9]+\s*)*", text) is None:
+        return None
+    levels = tuple(int(n) for n in text.split(","))
+    return levels if min(levels) >= 1 else None
 
 
 def _whole_count(text):
@@ -116,12 +132,52 @@ def _usable_cpus():
         return os.cpu_count() or 1
 
 
+#: The thread budget given to the code of this context (:func:`_given_thread_budget`): a thread
+#: started by dask, or by a screen task, has its own context, so that two tasks of one worker
+#: process each keep theirs; ``None``: none given.
+_GIVEN_BUDGET = contextvars.ContextVar("ase_electrolyte_thread_budget", default=None)
+
+
+@contextlib.contextmanager
+def _given_thread_budget(threads):
+    """Within the block, ``threads`` is :func:`_thread_budget` in this thread (this context).
+
+    A screen task's budget was ``OMP_NUM_THREADS``, set in the worker's environment: two tasks
+    of one worker process with 2 and 3 threads each ran D3 on 3 (the one set last). A context
+    variable is seen by the thread that set it alone.
+
+    Parameters
+    ----------
+    threads : int or None
+        Threads, a whole number >= 1; ``None`` gives no budget (the block sees the enclosing
+        one).
+
+    Raises
+    ------
+    ValueError
+        ``threads`` that is no whole number >= 1 (a flag, ``1.5``, ``0``, text).
+    """
+    if threads is None:
+        yield
+        return
+    from .atoms_checks import check_number
+
+    threads = int(check_number("threads (the thread budget)", threads, integer=True,
+                               minimum=1))
+    token = _GIVEN_BUDGET.set(threads)
+    try:
+        yield
+    finally:
+        _GIVEN_BUDGET.reset(token)
+
+
 def _thread_budget(environ=None):
     """Default CPU threads of a compiled kernel of this process: the budget the user or the
     worker gave torch and OpenMP, so that one setting governs a model and the terms summed
     with it.
 
-    torch's intra-op threads when torch is loaded (``torch.get_num_threads()``: it reads
+    The budget given to this thread by :func:`_given_thread_budget` (a screen task's) first;
+    else torch's intra-op threads when torch is loaded (``torch.get_num_threads()``: it reads
     ``OMP_NUM_THREADS`` at import and follows ``torch.set_num_threads``, which the screen
     tasks and the forked analysis workers set); else ``OMP_NUM_THREADS`` (its first nesting
     level; a value OpenMP ignores is ignored); else every usable CPU. Never more than the
@@ -139,15 +195,12 @@ def _thread_budget(environ=None):
     """
     environ = os.environ if environ is None else environ
     cpus = _usable_cpus()
+    budget = _GIVEN_BUDGET.get()
     # a torch still being imported (another thread) has no get_num_threads yet
     threads = getattr(sys.modules.get("torch"), "get_num_threads", None)
-    if threads is not None:
+    if budget is None and threads is not None:
         budget = threads()
-    else:
-        try:
-            budget = int(environ.get("OMP_NUM_THREADS", "").split(",")[0])
-        except ValueError:
-            budget = cpus
-        if budget < 1:
-            budget = cpus
+    elif budget is None:
+        levels = _omp_levels(environ.get("OMP_NUM_THREADS", ""))
+        budget = cpus if levels is None else levels[0]
     return max(1, min(int(budget), cpus))

@@ -150,7 +150,29 @@ def start_local_cluster(n_workers, *, gpu=False):
     every large tensor, and an MLIP's force call took 2.3× as long (page faults). The workers
     ignore Ctrl-C (SIGINT), which reaches the whole process group: the calling process takes
     it and closes the cluster (each worker's event loop died of it with dask's tracebacks).
+
+    Parameters
+    ----------
+    n_workers : int or None
+        Worker processes, a whole number from 1 to the cores this process may use (checked
+        as :func:`check_workers` checks them, before any process starts: ``0`` and ``-1``
+        started a cluster of no worker, on which a screen waits for ever, ``True`` one worker
+        after a "Nanny failed to start" error, ``1.5`` and ``"2"`` were dask's ``TypeError``);
+        ``None``: as many as :func:`local_cluster_size` gives.
+    gpu : bool
+        Whether each worker offers one ``GPU`` resource (a flag: ``"no"`` is refused).
+
+    Returns
+    -------
+    distributed.LocalCluster
     """
+    from ..atoms_checks import check_flag
+
+    check_flag("gpu", gpu)
+    gpu = bool(gpu)
+    n_workers = check_workers(n_workers)
+    if n_workers is None:
+        n_workers = local_cluster_size("auto" if gpu else "cpu")[0]
     import dask
     from distributed import LocalCluster
 

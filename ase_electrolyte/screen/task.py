@@ -1131,36 +1131,43 @@ _BUDGET_LOCK = threading.Lock()
 
 @contextlib.contextmanager
 def _thread_budget_of_tasks(threads):
-    """While a task runs, ``threads`` is the thread budget of this process' numerical code,
+    """While a task runs, ``threads`` is the thread budget of this task's numerical code,
     whether or not torch is loaded.
 
     ``torch.set_num_threads`` alone was the task's budget, set only where the model had loaded
     torch: a plan's ASE calculator on ``device = "cpu"`` with ``dispersion = "d3-bj"`` (torch
     never imported) ran D3's kernel on the ``OMP_NUM_THREADS=1`` dask's nanny starts workers
-    with (:func:`~ase_electrolyte.environment._thread_budget`), one core of the task's share; a
-    calculator importing torch at its first evaluation ran torch on one thread too. The budget
-    is set as ``OMP_NUM_THREADS``, which D3's default count and torch (at its import) read;
-    tasks running at once in one worker process are given the same count
-    (:func:`task_threads`), and the variable is restored when the last of them ends.
+    with, one core of the task's share. D3's default count is the budget given to the task's
+    own thread (:func:`~ase_electrolyte.environment._given_thread_budget`, which
+    :func:`~ase_electrolyte.environment._thread_budget` consults first). It was
+    ``OMP_NUM_THREADS``, the whole process' variable: of two tasks of one worker process with
+    2 and 3 threads, both ran D3 on 3 (the count set last). torch reads ``OMP_NUM_THREADS``
+    for the process, at its import and at its first parallel operation, so a calculator
+    importing torch at its first evaluation would run it on the worker's one thread: the
+    variable is set to the budget as well, for torch alone, and restored when the last task
+    of the process ends. A count that is no whole number >= 1 is refused (``ValueError``).
     """
+    from ..environment import _given_thread_budget
+
     if not threads:
         yield
         return
-    with _BUDGET_LOCK:
-        if _BUDGET["tasks"] == 0:
-            _BUDGET["before"] = os.environ.get("OMP_NUM_THREADS")
-        _BUDGET["tasks"] += 1
-        os.environ["OMP_NUM_THREADS"] = str(int(threads))
-    try:
-        yield
-    finally:
+    with _given_thread_budget(threads):
         with _BUDGET_LOCK:
-            _BUDGET["tasks"] -= 1
             if _BUDGET["tasks"] == 0:
-                if _BUDGET["before"] is None:
-                    os.environ.pop("OMP_NUM_THREADS", None)
-                else:
-                    os.environ["OMP_NUM_THREADS"] = _BUDGET["before"]
+                _BUDGET["before"] = os.environ.get("OMP_NUM_THREADS")
+            _BUDGET["tasks"] += 1
+            os.environ["OMP_NUM_THREADS"] = str(int(threads))
+        try:
+            yield
+        finally:
+            with _BUDGET_LOCK:
+                _BUDGET["tasks"] -= 1
+                if _BUDGET["tasks"] == 0:
+                    if _BUDGET["before"] is None:
+                        os.environ.pop("OMP_NUM_THREADS", None)
+                    else:
+                        os.environ["OMP_NUM_THREADS"] = _BUDGET["before"]
 
 
 def _run_task(spec, folder, timing, threads):
@@ -1179,8 +1186,8 @@ def _run_task(spec, folder, timing, threads):
     _check_model_file(plan["model"])
     calc = make_calculator(plan["model"])
     # only a model that loaded torch needs its threads set: importing torch for a pure-Python
-    # potential costs seconds per worker (one importing it later reads OMP_NUM_THREADS, and
-    # D3 follows either: _thread_budget_of_tasks)
+    # potential costs seconds per worker (one importing it later reads OMP_NUM_THREADS; D3
+    # reads the task's own budget: _thread_budget_of_tasks)
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
         timing["torch_threads"] = threads
