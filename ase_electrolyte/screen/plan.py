@@ -18,6 +18,7 @@ import importlib
 import importlib.util
 import json
 import math
+import numbers
 import os
 import re
 import sys
@@ -482,6 +483,9 @@ def load_plan(plan, *, base_dir=None):
     ----------
     plan : str, os.PathLike, dict or Plan
         A ``.toml``/``.yaml`` file or its content as a dict (a :class:`Plan` is returned as is).
+        In a dict, a tuple or a 1-d NumPy array stands wherever a file has a list
+        (``temperatures``, ``concentration``, ``solvent``, ``composition``, ``analyses``), and
+        NumPy numbers wherever it has numbers.
     base_dir : str or os.PathLike, optional
         Folder for relative paths in the plan (model file, experimental table, calculator file);
         default: the plan file's folder, else the working directory.
@@ -637,8 +641,7 @@ def _checked_plan(data, base, source, before_compositions=None):
             density = check_density(density, allow_none=False)
         except ValueError as err:
             raise PlanError(str(err)) from None
-    temps = data.get("temperatures", [298.0])
-    temps = temps if isinstance(temps, list) else [temps]
+    temps = _listed(data.get("temperatures", [298.0]))
     if not temps:
         raise PlanError("temperatures is empty")
     _check_task_count(len(temps) * replicas, f"{counted(len(temps), 'temperature')} × "
@@ -734,6 +737,26 @@ def _check_task_count(n_tasks, what):
         )
 
 
+def _listed(value):
+    """A plan's list of values (temperatures, concentrations, solvents, compositions,
+    analyses) as a ``list``; a single value as a list of it.
+
+    A plan given as a dict from Python may hold a tuple or a 1-d NumPy array where a file
+    holds a list: ``temperatures = np.array([298, 318])`` was refused as "each must be a
+    finite number > 0, got array([298., 318.])", and a tuple of compositions as "the plan
+    needs at least one [[composition]]". An array's elements become Python numbers (as a
+    file's would be); a 0-d array is one value.
+    """
+    if isinstance(value, list):
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    ndim = getattr(value, "ndim", None)
+    if ndim == 1 and hasattr(value, "tolist"):
+        return value.tolist()
+    return [value]
+
+
 def _integer(value, what, minimum, maximum=None):
     from ..atoms_checks import check_number
 
@@ -769,7 +792,8 @@ def _solvent(value, where):
     elif isinstance(value, dict):
         out = {}
         for name, share in value.items():
-            if isinstance(share, bool) or not isinstance(share, (int, float)):
+            # np.int64 is no int (np.float64 is a float): a share from NumPy was refused
+            if isinstance(share, bool) or not isinstance(share, numbers.Real):
                 raise PlanError(f"{where}: share of {name} must be a number, not {share!r}")
             out[str(name)] = float(share)
     else:
@@ -823,9 +847,8 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
     )
     from ..species import get_salt
 
-    if isinstance(entries, dict):
-        entries = [entries]
-    if not entries or not isinstance(entries, list):
+    entries = [] if entries is None else _listed(entries)
+    if not entries:
         raise PlanError("the plan needs at least one [[composition]] with a solvent")
     tasks_per_composition = len(temperatures) * replicas
     # the grid's size first, from the list lengths alone: each composition is then checked
@@ -834,8 +857,8 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
     for entry in entries:
         if isinstance(entry, dict):
             solvents, concs = entry.get("solvent"), entry.get("concentration")
-            n_concs = len(concs) if isinstance(concs, list) and entry.get("salt") else 1
-            n_compositions += (len(solvents) if isinstance(solvents, list) else 1) * n_concs
+            n_concs = len(_listed(concs)) if entry.get("salt") else 1
+            n_compositions += len(_listed(solvents)) * n_concs
     _check_task_count(
         n_compositions * tasks_per_composition,
         f"{counted(n_compositions, 'composition')} × {_count_text(tasks_per_composition)} "
@@ -873,18 +896,18 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
             except ValueError as err:
                 raise PlanError(f"{where}: {_mixture_refusal(salt) or err}") from None
         solvents = entry["solvent"]
-        solvents = solvents if isinstance(solvents, list) else [solvents]
+        solvents = _listed(solvents)
         if not solvents:  # an empty grid would drop the entry without a word
             raise PlanError(f"{where}: solvent is an empty list")
         concs = entry.get("concentration", None if salt is None else [])
         if salt is None:
-            given = [c for c in (concs if isinstance(concs, list) else [concs]) if c is not None]
+            given = [c for c in _listed(concs) if c is not None]
             # type, not isinstance: False == 0, and a flag is no concentration
             if any(type(c) not in (int, float) or c != 0 for c in given):
                 raise PlanError(f"{where}: a concentration without a salt")
             concs = [0.0]
         else:
-            concs = concs if isinstance(concs, list) else [concs]
+            concs = _listed(concs)
             if not concs:
                 raise PlanError(f"{where}: salt {salt} needs a concentration")
             if any(type(c) in (int, float) and c == 0 for c in concs):
@@ -1671,10 +1694,9 @@ def resolve_function(spec):
 def _analyses(names):
     from mda_electrolyte.report import analysis_names
 
-    if isinstance(names, str):
-        names = [names]
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise PlanError(f"analyses must be a list of names, not {names!r}")
+    given, names = names, _listed(names)
+    if not all(isinstance(n, str) for n in names):
+        raise PlanError(f"analyses must be a list of names, not {given!r}")
     if not names:
         return []
     try:
