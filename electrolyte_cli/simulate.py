@@ -248,6 +248,7 @@ def _check_simulate(args):
         _check_names(counts, "--counts")
         if sum(counts.values()) == 0:
             raise ValueError(f"--counts {args.counts}: no molecule to pack (every count is 0)")
+        _check_count_box(args.counts, counts)
     else:
         if not args.solvent:
             raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
@@ -338,6 +339,45 @@ def _check_names(mapping, flag):
                 raise ValueError(f"{seen[species]} and {name} name the same species "
                                  f"({species}); give each species once")
             seen[species] = name
+
+
+def _check_count_box(text, counts):
+    """The box of ``--counts`` is one :func:`~ase_electrolyte.build.electrolyte_box` packs:
+    at most :data:`~ase_electrolyte.build.MAX_ATOMS` atoms, no net charge.
+
+    ``--counts EC=1e300,Li=1,PF6=1`` was refused by the disk-room check in a line that wrote
+    out the box's 301-digit atom count; ``--counts Li=1`` by the library without the option's
+    name or a cure.
+
+    Parameters
+    ----------
+    text : str
+        ``--counts`` as typed.
+    counts : dict
+        Its counts by name (each a whole number >= 0, each species known and named once).
+
+    Raises
+    ------
+    ValueError
+        More than ``MAX_ATOMS`` atoms (the total in a power of ten when beyond a machine's
+        reach), or a net charge (its value in e and the counts that would cancel it).
+    """
+    from ase_electrolyte.build import MAX_ATOMS
+    from ase_electrolyte.species import get_species
+
+    species = {get_species(name): int(n) for name, n in counts.items()}
+    atoms = sum(sp.n_atoms * n for sp, n in species.items())
+    if atoms > MAX_ATOMS:
+        shown = f"{atoms}" if atoms < 1e15 else f"{float(atoms):.3g}"
+        raise ValueError(f"--counts {text}: the box would hold {shown} atoms, more than the "
+                         f"{MAX_ATOMS} that PACKMOL and a machine-learned potential handle; is "
+                         "a count mistyped?")
+    net = sum(sp.charge * n for sp, n in species.items())
+    if net:
+        ions = ", ".join(f"{sp.name} {sp.charge:+g} e each" for sp in species if sp.charge)
+        raise ValueError(f"--counts {text}: the box has a net charge of {net:+g} e ({ions}); "
+                         "an electrolyte box is neutral: give counts whose ion charges cancel "
+                         "(e.g. Li=3,PF6=3)")
 
 
 #: How far from 1 the shares of ``--solvent`` may sum when each is below 1 (written as
