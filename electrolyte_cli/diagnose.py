@@ -89,8 +89,10 @@ def run(args):
             raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
                              "(extxyz or ASE database) or a model name")
         else:
-            # a pipe with no writer blocked the read forever
-            A.check_input_file(args.reference, flag="--reference")
+            # a pipe with no writer blocked the read forever. A format ase.io cannot read (an
+            # H5MD trajectory, an empty file) was refused in the trajectory's words, "give an
+            # H5MD file of run_md, ...": for production.h5md itself, the file it was
+            check_input_file(args.reference)
     A.check_not_being_written(args.trajectory)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
@@ -116,7 +118,11 @@ def run(args):
         try:
             read_frames(args.reference)
         except ValueError as err:
-            raise ValueError(f"--reference: {err}") from None
+            text = str(err)
+            if "not a trajectory format that can be read" in text:
+                # the reader's cure is a trajectory's ("give an H5MD file of run_md, ...")
+                text = text.rsplit("; give ", 1)[0] + f"; give {_REFERENCE_HINT}"
+            raise ValueError(f"--reference: {text}") from None
     A.check_trajectory_contents(traj, args.dump)
     A.check_plotting()
     from mda_electrolyte.bridge import from_ase, read_ase_frames
@@ -223,6 +229,17 @@ def _same_model(model, reference):
     if os.path.exists(model) and os.path.exists(reference):
         return os.path.samefile(model, reference)
     return os.path.abspath(model) == os.path.abspath(reference)
+
+
+def check_input_file(path):
+    """``--reference`` names a file of labelled frames ase.io reads: refused in one line, with
+    what ``--reference`` takes, where it is missing, empty, a pipe or of another format."""
+    A.check_frames_file(path, "--reference", hint=_REFERENCE_HINT)
+
+
+#: What ``--reference`` takes, as its refusals say.
+_REFERENCE_HINT = ("labelled frames (an extxyz file or ASE database with reference energies or "
+                   "forces) or a model name")
 
 
 def _frames_file_name(name):
