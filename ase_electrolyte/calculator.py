@@ -27,7 +27,7 @@ from .calculator_charges import (
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract, _options_snapshot
 from .device import resolve_device, reuse_freed_memory
-from .models import load_model, model_spec
+from .models import load_model, modal_spelling, model_modals, model_spec
 from .option_words import close_option
 
 __all__ = ["Calculator", "parse_dispersion"]
@@ -209,7 +209,8 @@ class Calculator(ParametersContract, _AseCalculator):
     backend : {None, "sevennet", "chgnet", "mace", "nequip", "gap"}
         Force the backend of a model file whose suffix does not tell (``None``: detect).
     **options
-        Backend options: ``modal`` (SevenNet-MF-0, e.g. ``"PBE"``), ``enable_cueq``,
+        Backend options: ``modal`` (SevenNet-MF-0, e.g. ``"PBE"``; a fidelity is read in any
+        case and spacing and recorded as the model spells it), ``enable_cueq``,
         ``enable_flash``, ``enable_oeq`` (SevenNet GPU accelerations); ``head``, ``enable_cueq``
         (MACE); ``chemical_species_to_atom_type_map``, ``neighborlist_backend``,
         ``neighborlist_backend_kwargs`` (NequIP/Allegro); ``args_str``, ``calc_args`` (GAP).
@@ -380,6 +381,10 @@ class Calculator(ParametersContract, _AseCalculator):
                 del p[key]
             if "backend" not in given:
                 p["backend"] = None
+        if isinstance(p.get("modal"), str):
+            # a fidelity is an option word (modal="pbe" is "PBE"), recorded as the model spells
+            # it: set(modal="PBE") after modal="pbe" is then no change and loads nothing
+            p["modal"] = modal_spelling(p["modal"], model_modals(p["model"]))
         device, terms, reload = self._device_terms_reload(p, old, given)
         if reload:
             loaded = self._load(p, device)

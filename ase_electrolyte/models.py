@@ -48,6 +48,7 @@ __all__ = [
     "load_model",
     "check_model",
     "model_modals",
+    "modal_spelling",
     "ModelInfo",
     "ModelFileTrustWarning",
     "resolve_device",
@@ -374,7 +375,8 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
         short or with a record that fails its CRC-32, a file its backend cannot read; named
         with the reason; a SevenNet checkpoint of a newer sevenn than the installed one that
         it cannot build names both versions), options or dtype the backend does not take, a
-        multi-fidelity model without ``modal`` or with an unknown one, a ``modal`` for a
+        multi-fidelity model without ``modal`` or with an unknown one (a fidelity is read in
+        any case and spacing, :func:`modal_spelling`), a ``modal`` for a
         one-fidelity model, a ``backend`` other than a registered name's own (``backend``
         and ``dtype`` are read in any case), a switch (``enable_cueq``, ``enable_flash``,
         ``enable_oeq``) that is not True or False; a model file
@@ -965,12 +967,44 @@ def _check_modal(model, named, options):
             "modal= is for multi-fidelity models such as 'sevennet-mf-0'"
         )
     if named.modals and modal not in named.modals:
-        # sevenn's fidelity names are case-sensitive: 'pbe' is refused, and the fix named
-        same = [m for m in named.modals if str(modal).strip().lower() == m.lower()]
-        hint = f" (did you mean {same[0]!r}? fidelity names are case-sensitive)" if same else ""
+        spelled = modal_spelling(modal, named.modals)
+        if spelled in named.modals:
+            # sevenn's own names are case-sensitive; the options passed on carry its spelling
+            options["modal"] = spelled
+            return
+        from .option_words import close_option
+
+        close = close_option(modal, named.modals, cutoff=0.6) if isinstance(modal, str) else None
+        hint = f" (did you mean {close!r}?)" if close else ""
         raise ValueError(
             f"unknown modal {modal!r} for {model!r}{hint}; choose one of {list(named.modals)}"
         )
+
+
+def modal_spelling(modal, modals):
+    """``modal`` as ``modals`` spell it, read as an option word (any case and spacing, ``-``,
+    ``_`` and blanks alike: ``"pbe"`` is ``"PBE"``), or ``modal`` unchanged where it names
+    none of them.
+
+    The fidelities of SevenNet-MF-0 (Kim et al. 2024) are the functionals whose labels it
+    was trained on, names whose case carries no meaning; sevenn compares them exactly.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.models import modal_spelling
+    >>> modal_spelling(" r2scan ", ("PBE", "R2SCAN"))
+    'R2SCAN'
+    >>> modal_spelling("B3LYP", ("PBE", "R2SCAN"))
+    'B3LYP'
+    """
+    if not isinstance(modal, str) or not modals:
+        return modal
+    from .option_words import choice_word
+
+    try:
+        return choice_word("modal", modal, tuple(modals))
+    except ValueError:
+        return modal
 
 
 def _load_sevennet(source, device, dtype, options):

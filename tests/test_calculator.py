@@ -248,7 +248,7 @@ def no_loading(monkeypatch):
 
 @pytest.mark.parametrize(("model", "modal", "reason"), [
     ("sevennet-mf-0", "XYZ", r"unknown modal 'XYZ' for 'sevennet-mf-0'; choose one of \['PBE'"),
-    ("sevennet-mf-0", "pbe", r"unknown modal 'pbe'"),
+    ("sevennet-mf-0", "PBE0", r"unknown modal .PBE0. for .sevennet-mf-0. \(did you mean .PBE.\?\)"),
     ("sevennet-mf-0", None, r"multi-fidelity: pass modal=\.\.\., one of \['PBE', 'R2SCAN'\]"),
     ("sevennet-0", "PBE", r"'sevennet-0' has one fidelity and takes no modal \(got modal='PBE'\)"),
     ("sevennet-l3i5", "R2SCAN", r"'sevennet-l3i5' has one fidelity and takes no modal"),
