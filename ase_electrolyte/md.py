@@ -1775,7 +1775,8 @@ def _read_for_reuse(path):
     """``(h5md_info, start_state)`` of an existing trajectory (``start_state`` ``None`` without
     frames), ``None`` for no file or an empty one; a ValueError naming a damaged file.
 
-    Reads what a reuse or resume reads: the summary, the start and the last complete frame.
+    Reads what a reuse or resume reads: the summary, the start, the last complete frame, its
+    integrator state and the conserved-energy series.
     """
     # an empty file (e.g. a NamedTemporaryFile's name) holds nothing to keep or resume
     if not path.exists() or path.stat().st_size == 0:
@@ -1797,6 +1798,13 @@ def _read_for_reuse(path):
         if info["n_frames"]:
             first = start_state(path)
             read_h5md(path, -1)
+            # the thermostat and barostat variables a resume restores: a NaN there ran the
+            # model and was then blamed on the time step
+            integrator_state(path, -1)
+            if "conserved_energy" in info["series"]:
+                # the series the run's energy_drift reads at its end: damaged, a resume ran
+                # to the end before it was refused
+                h5md_series(path, "conserved_energy")
     except _NotOurs as err:
         # an early version's file, one whose units another tool rewrote: sound, and the
         # reader's message says what it is; "truncated or damaged" sent users hunting a fault
@@ -1815,8 +1823,9 @@ def stage_file_problem(path):
     """Why an existing stage file cannot be reused or resumed, or ``None`` when it can.
 
     Reads what :func:`run_protocol` reads before it reuses or resumes ``<stage>.h5md`` (the
-    file's summary, its start and its last complete frame), without a model: a caller can
-    refuse a damaged or foreign file before loading one (``electrolyte simulate`` does).
+    file's summary, its start, its last complete frame and that frame's integrator state),
+    without a model: a caller can refuse a damaged or foreign file before loading one
+    (``electrolyte simulate`` does).
 
     Parameters
     ----------

@@ -1716,7 +1716,8 @@ def h5md_series(path, name):
     ------
     ValueError
         The file records no ``name`` series (it names those it has, and the closest one); a
-        subclass of KeyError too, which this raised before.
+        subclass of KeyError too, which this raised before. Or a damaged file, also a sample
+        or time that is NaN or inf (which the writer refuses; the step is named).
     TypeError
         ``name`` not a string.
     """
@@ -1747,13 +1748,47 @@ def h5md_series(path, name):
         hint = f" (did you mean {near!r}?)" if near is not None and near != name else ""
         raise _MissingSeries(f"{path} has no observable {name!r}{hint}; it has {listed}")
     keep = int(np.searchsorted(step, last + 1))
-    return step[:keep], time[:keep], value[:keep]
+    step, time, value = step[:keep], time[:keep], value[:keep]
+    # a NaN sample made every mean, Green-Kubo integral and drift of the series NaN
+    for what, x in (("time", time), ("value", value)):
+        bad = ~np.isfinite(x) if x.dtype.kind in "fc" else None
+        if bad is not None and bad.any():
+            k = int(np.nonzero(bad)[0][0])
+            raise damaged_h5md(path, f"its {name!r} series holds a non-finite {what} at step "
+                                     f"{int(step[k])} (sample {k}), which no run_md writes")
+    return step, time, value
 
 
 def damaged_h5md(path, what):
     """The ValueError naming a damaged H5MD file of run_md and what is wrong with it."""
     return ValueError(f"{path} is damaged: {what}; it cannot be read as a trajectory of run_md "
                       "(rewrite it, or resume the run into a new file)")
+
+
+def _finite_read(path, what, value, rows="atoms"):
+    """``value``, read from ``path``, or :func:`damaged_h5md` where it is not finite.
+
+    :class:`H5MDWriter` refuses NaN and inf (positions, cell, velocities, forces, observables,
+    integrator variables), so one read back is damage (a hand edit, another tool's rewrite, a
+    disk fault). Read as they were, they came back silently: a finished run whose last frame
+    held a NaN position was reused and its NaN returned, and a resume from it ran the model
+    and then blamed the time step ("the simulation exploded").
+
+    ``what`` names the data and where it sits (``"frame 3 (step 30): position"``); ``rows``
+    what the first axis counts, for the message (``None``: name no rows).
+    """
+    value = np.asarray(value)
+    if value.dtype.kind in "fc":
+        bad = ~np.isfinite(value)
+        if bad.any():
+            where = ""
+            if rows is not None and value.ndim:
+                first = np.unique(np.nonzero(bad)[0])
+                where = f" ({rows} {first[:10].tolist()}{' ...' if first.size > 10 else ''})"
+            shown = value[bad].ravel()[0]
+            raise damaged_h5md(path, f"{what} holds non-finite values{where}, e.g. {shown}, "
+                                     "which no run_md writes")
+    return value
 
 
 def check_h5md_layout(f, path):
@@ -1970,6 +2005,10 @@ def read_h5md(path, index=-1):
         ``index`` is not an integer (a flag, a float, a string: ``True`` read frame 1).
     IndexError
         No complete frame, or ``index`` out of range.
+    ValueError
+        A damaged file (:func:`damaged_h5md`), also a frame whose positions, cell,
+        velocities, forces or potential energy hold NaN or inf, which the writer refuses:
+        the message names the frame, its step, the data and the first atoms.
     """
     if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
         # ase.io.read's ":" or a slice asks for many frames: say how they are read
@@ -1996,16 +2035,23 @@ def read_h5md(path, index=-1):
         if not -n <= index < n:
             raise IndexError(f"frame {index} out of range for {path} with {n} complete frames")
         index %= n
-        cell = group["box/edges/value"][index] if "edges" in group["box"] else meta["cell"][()]
+        step = int(group["position/step"][index])
+        frame = f"frame {index} (step {step})"
+        cell = _finite_read(
+            path, f"{frame}: box edges",
+            group["box/edges/value"][index] if "edges" in group["box"] else meta["cell"][()],
+            rows="rows")
         atoms = Atoms(
             numbers=group["species"][()],
-            positions=group["position/value"][index],
+            positions=_finite_read(path, f"{frame}: position", group["position/value"][index]),
             cell=cell,
             pbc=meta["pbc"][()],
         )
         atoms.set_masses(group["mass"][()])
         if "velocity" in group:
-            atoms.set_velocities(group["velocity/value"][index] / VELOCITY_TO_ANGSTROM_PER_PS)
+            atoms.set_velocities(_finite_read(path, f"{frame}: velocity",
+                                              group["velocity/value"][index])
+                                 / VELOCITY_TO_ANGSTROM_PER_PS)
         if MOLECULE_INDEX in meta:
             set_topology(
                 atoms,
@@ -2013,13 +2059,17 @@ def read_h5md(path, index=-1):
                 meta["species_name"].asstr()[()],
                 group["charge"][()],
             )
-        atoms.info["step"] = int(group["position/step"][index])
+        atoms.info["step"] = step
         atoms.info["time_ps"] = float(group["position/time"][index])
         results = {}
         if "force" in group:
-            results["forces"] = group["force/value"][index] / FORCE_TO_KJ_PER_MOL_ANGSTROM
+            results["forces"] = (_finite_read(path, f"{frame}: force",
+                                              group["force/value"][index])
+                                 / FORCE_TO_KJ_PER_MOL_ANGSTROM)
         if "potential_energy" in f["observables"]:
-            results["energy"] = float(f["observables/potential_energy/value"][index])
+            results["energy"] = float(_finite_read(
+                path, f"{frame}: observable potential_energy",
+                f["observables/potential_energy/value"][index], rows=None))
         if results:
             atoms.calc = SinglePointCalculator(atoms, **results)
     return atoms
@@ -2052,6 +2102,8 @@ def integrator_state(path, index=-1):
     ------
     TypeError, IndexError
         As :func:`read_h5md`.
+    ValueError
+        A damaged file, also a stored variable that is NaN or inf (named with the frame).
     """
     if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
         raise TypeError(f"index must be an integer frame index, got {type(index).__name__} "
@@ -2070,7 +2122,10 @@ def integrator_state(path, index=-1):
             row = int(np.searchsorted(steps, step))
             if row >= steps.shape[0] or steps[row] != step or g["value"].shape[0] <= row:
                 continue  # not stored with this frame (another version's integrator)
-            state[name] = g["value"][row]
+            # a NaN chain momentum restored by a resume ran the model, then blamed the time step
+            state[name] = _finite_read(path, f"frame {int(index) % n} (step {step}): "
+                                             f"integrator state {name}", g["value"][row],
+                                       rows=None)
         return state or None
 
 
@@ -2091,6 +2146,11 @@ def start_state(path):
         run that integrated with the particles' masses, or a file of an earlier version, whose
         ``mass`` held the integration masses) and ``topology``: ``None`` or the formal
         charges, molecule indices and species names.
+
+    Raises
+    ------
+    ValueError
+        A damaged file, also start positions or a cell holding NaN or inf.
     """
     with _reading(path) as f:
         _check_ours(f, path)
@@ -2106,8 +2166,9 @@ def start_state(path):
                 SPECIES: meta["species_name"].asstr()[()],
             }
         return {
-            "positions": meta["start_positions"][()],
-            "cell": meta["cell"][()],
+            "positions": _finite_read(path, "the start's positions",
+                                      meta["start_positions"][()]),
+            "cell": _finite_read(path, "the start's cell", meta["cell"][()], rows="rows"),
             "pbc": meta["pbc"][()],
             "numbers": group["species"][()],
             "masses": meta["integration_mass"][()] if separate else stored,
