@@ -160,7 +160,13 @@ class OnsagerCoefficients(CarrierAnalysis):
         marks the coefficients of that species, or σ and the transference numbers, not
         diffusive, as :class:`~mda_electrolyte.EinsteinHelfandConductivity` does.
     results.verdict : str
-        ``"valid"`` or every reason why not (e.g. Green–Kubo not converged, not diffusive).
+        ``"valid"`` or every reason why not (e.g. Green–Kubo not converged, not diffusive) of
+        any estimate. Each estimate's own verdict counts the independent samples of the
+        currents it integrates: :math:`L_{ij}` those of species *i* and *j*, σ and the
+        transference numbers the charge current's, as
+        :class:`~mda_electrolyte.EinsteinHelfandConductivity` and
+        :class:`~mda_electrolyte.GreenKuboConductivity` judge σ (the same data, the same σ and
+        verdict).
     """
 
     _blocks_kept_frames = True
@@ -280,20 +286,16 @@ class OnsagerCoefficients(CarrierAnalysis):
                         block_slices(per_ion.shape[0], self._n_blocks, col.label, "kept frames"))
             # Einstein: the summed positions' increments are the frame-averaged velocities
             flux = np.diff(totals, axis=0) if einstein else totals
-            current_runs.append(flux.reshape(flux.shape[0], -1))
+            current_runs.append(flux)
             for ts_, is_ in zip(t_slices, i_slices, strict=True):
                 segments.append(self._segment(
                     totals[ts_], per_ion[is_], bounds, dt, dt * stride, volume,
                     None if reference is None else reference[is_]))
         self._n_runs = len(collections)
-        # the Einstein fits too: their diffusive check does not count independent samples, nor
-        # does it see a window in the bend of the MSD (EinsteinHelfandConductivity's rule)
-        # (the window's bend is judged by _combine, against the coefficients' errors)
+        # the species' summed velocities (Einstein: their position increments), (T, species,
+        # 3) per run: each estimate is judged by the currents it integrates (_sampling_notes)
         self._current_runs = current_runs
         self._run_labels = [c.label for c in collections]
-        self._sampling_notes = independence_notes(
-            current_runs, self._n_blocks,
-            "the summed species velocity" + (" (position increments)" if einstein else ""))
         self._temperature_verdicts = (
             self._temperature_notes(collections, self._temperature)
             + volume_drift_notes(collections) + given_volume_notes(collections, self._volume))
@@ -321,6 +323,39 @@ class OnsagerCoefficients(CarrierAnalysis):
             masses.append(m[0])
         masses = np.array(masses)
         return np.einsum("tsk,s->tk", totals, masses) / np.sum(masses * col.n_ions[idx])
+
+    def _sampling_notes(self, weights, what, samples, fit_window=None, dt=None):
+        r"""Whether the current an estimate integrates is long enough, as verdict notes.
+
+        Each estimate is judged by its own series, as :class:`GreenKuboConductivity` and
+        :class:`EinsteinHelfandConductivity` judge σ by the charge current: σ and the
+        transference numbers by :math:`\mathbf J = \sum_i z_i \mathbf V_i`, a coefficient
+        :math:`L_{ij}` by the summed velocities of *i* and *j*. Judged all by every species'
+        velocity, σ of a salt whose ions move in pairs (a slow common mode that cancels in
+        **J**) was "not diffusive" or "too short" here and valid by Einstein–Helfand, the very
+        same number.
+
+        Parameters
+        ----------
+        weights : numpy.ndarray, shape (n_species,) or (k, n_species)
+            One row per series: the series is ``Σ_i w_i V_i`` (three Cartesian columns each).
+        what : str
+            The series, for the notes.
+        samples : list of numpy.ndarray
+            Per-segment values of the estimates judged (their smallest relative error is the
+            error the bend of an Einstein window is held against).
+        fit_window, dt : optional
+            The Einstein fit window (ps) and the frame spacing (ps).
+        """
+        weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+        runs = [np.concatenate([np.einsum("tsk,s->tk", flux, w) for w in weights], axis=1)
+                for flux in self._current_runs]
+        what += " (position increments)" if self._method == "einstein" else ""
+        if fit_window is None:
+            return independence_notes(runs, self._n_blocks, what)
+        return independence_notes(runs, self._n_blocks, what, fit_start=fit_window[0], dt=dt,
+                                  fit_stop=fit_window[1],
+                                  relative_error=min(relative_error(v) for v in samples))
 
     def _segment(self, totals, per_ion, bounds, dt, dt_ion, volume, reference=None):
         """Pair and self parts of one segment; ``reference`` (Einstein only) is the drift
@@ -387,7 +422,8 @@ class OnsagerCoefficients(CarrierAnalysis):
             # average are NaN", naming an internal step); said as Green–Kubo says it
             raise ValueError("Onsager coefficients: every correlation of the ions' "
                              "displacements or velocities is zero: nothing moves")
-        notes = list(self._sampling_notes) + list(self._temperature_verdicts)
+        notes = list(self._temperature_verdicts)
+        fit_window = None
         if self._method == "einstein":
             window = fit_window_slice(time, self._fit_window, None)
             slopes, _, _ = fit_line(time[window], pair.reshape(-1, n)[:, window].T)
@@ -421,16 +457,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             res.slope_exponent = {k: v[2] for k, v in straight.items()}
             res.slope_exponent_err = {k: v[3] for k, v in straight.items()}
             regime = {k: v[4] for k, v in straight.items()}
-            # the bend of the window, against the most precise positive coefficient's error
-            positive = [l_seg[:, i, i] for i in range(n_sp)]
-            if np.any(z):
-                positive.append(np.einsum("sij,i,j->s", l_seg, z, z))
-            notes += independence_notes(
-                self._current_runs, self._n_blocks,
-                "the summed species velocity (position increments)",
-                fit_start=res.fit_window[0], dt=dt, fit_stop=res.fit_window[1],
-                relative_error=min(relative_error(v) for v in positive))
-            notes = list(dict.fromkeys(notes))
+            fit_window = res.fit_window
         else:
             pref = _conductivity_prefactor(vols, self._temperature, 3)
             running = cumulative_trapezoid(pair, dx=dt, axis=-1, initial=0.0)
@@ -474,31 +501,49 @@ class OnsagerCoefficients(CarrierAnalysis):
         neutral = [s for s, q in zip(names, z, strict=True) if q == 0]
         charged = {s: self._counts[s] for s in names if s not in neutral}
 
-        def est(samples, unit, *curves, counts, positive=False):
-            extra = [n for c in dict.fromkeys(curves) for n in regime.get(c, [])]
+        # the sampling of the currents each estimate integrates: a coefficient's bend is held
+        # against its diagonal ones' errors (a cross term's own error may dwarf any bias)
+        eye = np.eye(n_sp)
+        sampling = {}
+        for i, a in enumerate(names):
+            for j, b in enumerate(names[: i + 1]):
+                pair = a if i == j else f"{b} and {a}"
+                sampling[f"{a}-{b}"] = self._sampling_notes(
+                    eye[sorted({i, j})], f"the summed velocity of {pair}",
+                    [l_seg[:, i, i], l_seg[:, j, j]], fit_window, dt)
+        sig_seg = np.einsum("sij,i,j->s", l_seg, z, z)
+        if np.any(z):
+            # σ's, as Green–Kubo and Einstein–Helfand judge it: the charge current's
+            sampling["dipole"] = self._sampling_notes(z, "the charge current", [sig_seg],
+                                                      fit_window, dt)
+
+        def est(samples, unit, sampled, *curves, counts, positive=False):
+            extra = list(sampling.get(sampled, []))
+            extra += [n for c in dict.fromkeys(curves) for n in regime.get(c, [])]
             extra += few_ions_notes(counts, neutral=neutral, n_runs=self._n_runs)
             return transport_estimate(samples, unit, n_runs=self._n_runs,
-                                      n_blocks=self._n_blocks, notes=notes + extra,
+                                      n_blocks=self._n_blocks,
+                                      notes=list(dict.fromkeys(notes + extra)),
                                       positive=positive)
 
         res.coefficients = {
             # a diagonal L_aa is the autocorrelation integral of a's current: positive
-            f"{a}-{b}": est(l_seg[:, i, j], "S/m", f"{a}-{a}", f"{b}-{b}",
+            f"{a}-{b}": est(l_seg[:, i, j], "S/m", f"{a}-{b}", f"{a}-{a}", f"{b}-{b}",
                             counts={s: self._counts[s] for s in (b, a)}, positive=i == j)
             for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
         }
-        sig_seg = np.einsum("sij,i,j->s", l_seg, z, z)
         if np.any(z):
             # a segment of ions that do not move among moving ones: σ = 0 there and the
             # transference numbers 0/0 ("5 of the estimates to average are NaN")
             _refuse_still_segments(sig_seg, self._run_labels, self._n_blocks,
                                   "Onsager coefficients", "the charge current's correlation")
-        res.conductivity = (est(sig_seg, "S/m", "dipole", counts=charged, positive=True)
+        res.conductivity = (est(sig_seg, "S/m", "dipole", "dipole", counts=charged, positive=True)
                             if np.any(z) else None)
         res.sigma, res.sigma_err = (
             (res.conductivity.value, res.conductivity.stderr) if np.any(z) else (0.0, 0.0)
         )
-        every = notes + [n for v in regime.values() for n in v]
+        every = notes + [n for v in (*sampling.values(), *regime.values()) for n in v]
+        every = list(dict.fromkeys(every))
         every += few_ions_notes(self._counts, neutral=neutral, n_runs=self._n_runs)
         # a diagonal coefficient or σ whose mean is not positive (transport_estimate) is no
         # result, and neither is the whole
@@ -527,7 +572,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             t_mean = (res.L @ z) * z / res.sigma
             for k, name in enumerate(names):
                 if z[k] != 0:
-                    e = est(t_seg[:, k], "1", "dipole", counts=charged)
+                    e = est(t_seg[:, k], "1", "dipole", "dipole", counts=charged)
                     if fixed is not None:
                         e = e.with_notes(fixed, converged=False)
                     # shares the masses fix are the same in every segment: "not measured"

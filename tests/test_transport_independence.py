@@ -45,7 +45,7 @@ def test_einstein_estimates_of_few_independent_samples_are_too_short(seed):
                                          fit_window=(0.4, 0.9)).run().results
         ons = OnsagerCoefficients(us, IONS, 300.0, n_blocks=3, fit_window=(0.4, 0.9)).run()
     for verdict, what in ((eh.verdict, "the charge current (dipole increments)"),
-                          (ons.results.verdict, "the summed species velocity (position "
+                          (ons.results.verdict, "the summed velocity of Li (position "
                                                 "increments)")):
         short = [n for n in _notes(verdict) if n.startswith("too short")]
         assert short and short[0].startswith(f"too short: {what} holds "), verdict
