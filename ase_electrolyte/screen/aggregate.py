@@ -868,7 +868,8 @@ def summary_estimate(row):
         A row (``pandas.Series`` or dict) with ``mean``, ``sem``, ``unit``, ``valid`` and
         ``verdict``; ``dof``, ``method`` and ``n_replicas`` where the table has them (a
         table of an earlier version has no ``dof``: its ``sem`` over ``n_replicas`` has
-        ``n_replicas - 1``).
+        ``n_replicas - 1``). A row of ``summary.csv`` read with :mod:`csv` (every cell text,
+        NaN an empty cell, ``valid`` ``"True"`` or ``"False"``) reads as the table's own.
 
     Returns
     -------
@@ -879,7 +880,7 @@ def summary_estimate(row):
     Raises
     ------
     ValueError
-        A row that lacks one of the needed columns (named).
+        A row that lacks one of the needed columns (named), or whose ``valid`` is no flag.
     """
     from ..estimate import METHODS, Estimate
 
@@ -887,8 +888,11 @@ def summary_estimate(row):
     if missing:
         raise ValueError(f"a summary row needs {', '.join(missing)}: not a row of the "
                          "screening table")
+    # a row of summary.csv read as text (csv.DictReader): its numbers are text
+    row = {k: _csv_number(row[k]) if k in ("mean", "sem", "dof", "n_replicas") else row[k]
+           for k in row.keys()}
     dof = _row_dof(row)
-    valid = bool(row["valid"])
+    valid = _row_valid(row["valid"])
     mean, sem = float(row["mean"]), float(row["sem"])
     n = _dof(row.get("n_replicas"))  # a count >= 1, or NaN
     n = 0 if math.isnan(n) else int(n)
@@ -898,6 +902,37 @@ def summary_estimate(row):
     method = method if isinstance(method, str) and method else METHODS["replicas"].format(n=n)
     return Estimate(mean, sem, str(row["unit"]), method, n_samples=n, converged=converged,
                     notes=notes, dof=None if math.isnan(dof) else dof)
+
+
+def _csv_number(value):
+    """A number of a summary row as the table wrote it: text (a row of ``summary.csv`` read
+    with :mod:`csv`, where NaN is an empty cell) read as a float (NaN where it is none: a
+    ``sem`` of ``""`` was "could not convert string to float"), anything else as it is."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return math.nan
+    return value
+
+
+def _row_valid(value):
+    """A summary row's ``valid`` as a bool, or a ``ValueError`` naming it.
+
+    ``bool(value)`` took the text ``"False"`` of a row of ``summary.csv`` read with
+    :mod:`csv` for true, as it did NaN (an empty cell read with pandas): a row the table marks
+    not valid became a converged Estimate without its verdict.
+    """
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, numbers.Integral) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"a summary row's valid must be True or False (as the table writes it), "
+                     f"not {value!r}")
 
 
 def _remove_comparison(outdir):
