@@ -15,10 +15,11 @@ frame.
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
+import inspect
 import itertools
 import os
+import pickle
 import sys
 
 import numpy as np
@@ -741,6 +742,114 @@ def _one_torch_thread_unless(run_pid):
         torch.set_num_threads(threads)
 
 
+class _Part:
+    """What a part of a run gives back (:meth:`FrameAnalysis._compute`): its frames, times
+    and results, the attributes :meth:`AnalysisBase.run` reads of each part."""
+
+    __slots__ = ("frames", "times", "results")
+
+    def __init__(self, frames, times, results):
+        self.frames, self.times, self.results = frames, times, results
+
+
+def _mda_object(obj):
+    """Whether ``obj`` is one of MDAnalysis' own objects, which it makes picklable (a
+    Universe is sent to a worker as its files and frame): left out of the check of what else
+    an analysis holds."""
+    from MDAnalysis.coordinates.base import ProtoReader
+    from MDAnalysis.coordinates.timestep import Timestep
+    from MDAnalysis.core.groups import GroupBase
+
+    return isinstance(obj, (Universe, GroupBase, ProtoReader, Timestep))
+
+
+class _SendCheck:
+    """A pickler of an analysis to nowhere, without MDAnalysis' own objects (see
+    :func:`_check_sendable`)."""
+
+    def __init__(self, pickler_type):
+        class Pickler(pickler_type):
+            def persistent_id(self, obj):
+                return id(obj) if _mda_object(obj) else None
+
+        self._pickler = Pickler
+
+    def fails(self, obj):
+        """The exception pickling ``obj`` raises, or ``None``."""
+        class Sink:
+            def write(self, data):  # the pickle's bytes (or buffers) go nowhere
+                pass
+
+        try:
+            self._pickler(Sink(), pickle.HIGHEST_PROTOCOL).dump(obj)
+        except Exception as err:  # noqa: BLE001 - any failure to pickle is what is looked for
+            return err
+        return None
+
+
+def _members(obj):
+    """``(name, value)`` of what ``obj`` holds: attributes, mapping items, sequence items."""
+    if isinstance(obj, dict):
+        return [(f"[{k!r}]", v) for k, v in obj.items()]
+    if isinstance(obj, (list, tuple)):
+        return [(f"[{k}]", v) for k, v in enumerate(obj)]
+    members = dict(getattr(obj, "__dict__", {}))
+    for name in getattr(type(obj), "__slots__", ()):
+        if hasattr(obj, name):
+            members[name] = getattr(obj, name)
+    return [(f".{k}", v) for k, v in members.items()]
+
+
+def _check_sendable(analysis, executor):
+    """Refuse, before any frame is read, a parallel run whose analysis cannot be sent to
+    the worker processes.
+
+    A ``"multiprocessing"`` pool pickles the analysis for each part; an object it holds that
+    cannot be pickled (a calculator of ASE's EMT once it has computed: a lambda) failed the
+    run with pickle's own message ("Can't pickle local object 'EMT.initialize.<locals>
+    .<lambda>'"), after every frame had been checked. ``"dask"`` sends with cloudpickle,
+    which takes such objects: it is checked with that. A serial run and a backend object of
+    the caller's are not checked.
+
+    Raises
+    ------
+    TypeError
+        Naming the object (its place in the analysis and its type) and pickle's reason.
+    """
+    from MDAnalysis.analysis.backends import BackendDask, BackendMultiprocessing
+
+    if isinstance(executor, BackendMultiprocessing):
+        from multiprocessing.reduction import ForkingPickler
+
+        # the pool's own pickler, with the reducers it registers
+        check, backend, cure = _SendCheck(ForkingPickler), "multiprocessing", (
+            "backend='dask' (which sends with cloudpickle), backend='serial', or an object "
+            "that can be pickled (e.g. a calculator not yet used)")
+    elif isinstance(executor, BackendDask):
+        import cloudpickle
+
+        check, backend, cure = _SendCheck(cloudpickle.Pickler), "dask", (
+            "backend='serial', or an object that can be pickled")
+    else:
+        return
+    err = check.fails(analysis)
+    if err is None:
+        return
+    # the innermost member that fails, within a few levels (a calculator inside an evaluator)
+    path, culprit = "", analysis
+    for _ in range(6):
+        found = next(((name, value) for name, value in _members(culprit)
+                      if not _mda_object(value) and check.fails(value)), None)
+        if found is None or inspect.isroutine(found[1]):
+            # a method or lambda of the object: the object is what the user knows and gave
+            break
+        path, culprit = path + found[0], found[1]
+    what = f"its {path.lstrip('.')} ({type(culprit).__name__})" if path else "it"
+    raise TypeError(
+        f"{type(analysis).__name__}: backend={backend!r} sends the analysis to worker "
+        f"processes, but {what} cannot be pickled ({type(err).__name__}: {err}); use {cure}")
+
+
 class FrameAnalysis(AnalysisBase):
     """AnalysisBase that checks its frame selection first, restores the current frame and
     leaves no results of an earlier run when a run fails.
@@ -812,8 +921,10 @@ class FrameAnalysis(AnalysisBase):
             # AnalysisBase would split the frames with n_workers=2.5 as with 2
             n_workers = check_number(f"{type(self).__name__}: n_workers", n_workers,
                                      integer=True, minimum=1)
-        return super()._configure_backend(backend, n_workers,
-                                          unsupported_backend=unsupported_backend)
+        executor = super()._configure_backend(backend, n_workers,
+                                              unsupported_backend=unsupported_backend)
+        _check_sendable(self, executor)
+        return executor
 
     def _setup_frames(self, trajectory, start=None, stop=None, step=None, frames=None):
         """Check the frame selection, then set it up (:meth:`AnalysisBase._setup_frames`).
@@ -863,9 +974,13 @@ class FrameAnalysis(AnalysisBase):
         of a serial run with ``n_parts > 1``, and the parts a multiprocessing worker receives in
         one chunk (``n_parts`` above about 4 ``n_workers``) — are then one object holding the
         last part's frames and results: the others were lost and the last counted in their
-        place, silently. The part returned keeps this part's ``frames``, ``times`` and
-        ``results``; ``self`` goes on with empty ``results`` (each ``_prepare`` and
-        ``_prepare_sliced_trajectory`` makes new arrays).
+        place, silently. The part returned holds this part's ``frames``, ``times`` and
+        ``results`` alone, all that ``run`` reads of it; ``self`` goes on with empty
+        ``results`` (each ``_prepare`` and ``_prepare_sliced_trajectory`` makes new arrays).
+        A worker sends back that part, not the analysis: a calculator that cannot be pickled
+        once it has computed (ASE's EMT, after its first call) failed every multiprocessing
+        run of IntraInterErrors and RigidVolumeScan after all the frames had been evaluated
+        ("Error sending result").
 
         ``self`` also gets back the run's ``n_frames`` (and sliced trajectory): AnalysisBase
         sets them to each part's while computing it, and in a serial run with ``n_parts > 1``
@@ -898,7 +1013,7 @@ class FrameAnalysis(AnalysisBase):
         # a batch job's log (run() hands an empty dict for None)
         progressbar_kwargs = {**progress_bar_options(), **(progressbar_kwargs or {})}
         super()._compute(indexed_frames, verbose=verbose, progressbar_kwargs=progressbar_kwargs)
-        part = copy.copy(self)
+        part = _Part(self.frames, self.times, self.results)
         self.n_frames, self._sliced_trajectory = whole
         self.results = Results()
         return part
