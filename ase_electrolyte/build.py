@@ -1424,7 +1424,8 @@ def electrolyte_box(
         conformers.
     RuntimeError
         If PACKMOL cannot be started, fails or is killed (the signal is named), cannot pack the
-        molecules at this density (the density and tolerance are named), writes fewer
+        molecules at this density (the density and tolerance are named, and a
+        ``packmol_nloop`` given, which may be too few loops), writes fewer
         positions than atoms (its message is included), reports success for a box in which
         atoms of different molecules are closer than half the tolerance, packs a box in which
         atoms of different molecules are within the reach of the covalent bond guess
@@ -2509,6 +2510,10 @@ def _packed_atoms(structures, positions, length):
     return atoms
 
 
+#: PACKMOL's ``nloop`` (optimisation loops per molecule) when none is given.
+_PACKMOL_DEFAULT_NLOOP = 50
+
+
 def _run_packmol(exe, structures, length, tolerance, seed, timeout, nloop=None, radii=None):
     """PACKMOL's positions for ``structures``; ``radii`` (Å per atomic number), when given,
     replace ``tolerance / 2`` as the atoms' radii: atoms of different molecules are kept the
@@ -2574,10 +2579,15 @@ def _run_packmol(exe, structures, length, tolerance, seed, timeout, nloop=None, 
         ):
             # PACKMOL's exit code 173: it wrote its best, overlapping, attempt
             tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
+            # a limited nloop is the likelier cause where it was given: a box PACKMOL packs
+            # with its default 50 loops failed with packmol_nloop=1, advised a lower density
+            loops = ("" if nloop is None else
+                     f", or more optimisation loops (packmol_nloop={int(nloop)} given; "
+                     f"PACKMOL's default is {_PACKMOL_DEFAULT_NLOOP})")
             raise RuntimeError(
                 f"PACKMOL could not pack the molecules into the {length:.4g} Å box ({density}) "
                 f"with {tolerance} Å between molecules; give a lower density or a smaller "
-                f"tolerance:\n{tail}"
+                f"tolerance{loops}:\n{tail}"
             )
         regions = [(sp, tmpl, region) for sp, tmpl, _, region in structures if region]
         if regions and "unable to put the molecules" in proc.stdout:
