@@ -108,7 +108,9 @@ def task_table(outdir):
         it recorded none) and ``measured_temperature_error_K`` (its standard error; NaN where
         none is recorded or the estimate of the mean is not valid: too short), ``cell`` (its
         final box, ``"a b c alpha beta gamma"`` in Å and
-        degrees; ``""`` where it recorded none), ``property``, ``unit``,
+        degrees; ``""`` where it recorded none), ``property``, ``unit`` (one per property: the
+        table's unit of a known property, else the unit of its first replica; a replica's
+        number in another unit is converted to it, where :mod:`ase_electrolyte.units` can),
         ``value``, ``error`` (in-run error of that replica), ``error_dof`` (the degrees of
         freedom of that error where the analysis gave them, e.g. blocks − 1; NaN for a normal
         error), ``valid`` and ``verdict``
@@ -133,6 +135,7 @@ def task_table(outdir):
     # beside the frame (4.6 times the frame's own size at its peak; 10^5 rows of 10^4 tasks)
     rows = {c: [] for c in columns}
     failures = []
+    units = {}  # property -> the unit of its rows (_common_unit)
     for comp, temperature, replica, task_id in _task_ids(plan):
         folder = outdir / TASKS_DIR / task_id
         keys = _keys(comp, temperature)
@@ -157,6 +160,8 @@ def task_table(outdir):
                 rows[key].extend([value] * n)
             for name, p in properties.items():
                 value, error, valid, verdict = _replica(p)
+                unit, value, error = _common_unit(
+                    name, _UNIT_SPELLING.get(p["unit"], p["unit"]), value, error, units)
                 problem = _range_problem(name, value) if valid else None
                 if problem:
                     # a noisy Green–Kubo integral that ends below zero, marked valid by its
@@ -164,7 +169,7 @@ def task_table(outdir):
                     # positive ones); excluded, the row says why and is not valid
                     valid, verdict = False, f"not physical: {problem}"
                 rows["property"].append(name)
-                rows["unit"].append(_UNIT_SPELLING.get(p["unit"], p["unit"]))
+                rows["unit"].append(unit)
                 rows["value"].append(value)
                 rows["error"].append(error)
                 rows["error_dof"].append(_dof(p.get("dof")))
@@ -493,6 +498,28 @@ def _replica(p):
     if not math.isfinite(value):
         valid, verdict = False, verdict if verdict != "valid" else "not finite"
     return value, err, valid, verdict
+
+
+def _common_unit(name, unit, value, error, units):
+    """``(unit, value, error)`` of one replica's property in the unit of its rows: the table's
+    unit of a known property, else the unit its first replica gave (``units``, property ->
+    unit, filled as the replicas are read); a unit that does not convert stays its own.
+
+    The rows of a property were told apart by unit: replicas of one folder written by two
+    versions of an analysis (``nernst_einstein.conductivity`` in S/m and in mS/cm) made two
+    rows of 3 and 2 replicas, each "not valid" for the replicas "with no value".
+    """
+    from ..units import convert
+    from .properties import known_property
+
+    known = known_property(name)
+    target = known[0] if known is not None else units.setdefault(name, unit)
+    if unit == target:
+        return unit, value, error
+    try:
+        return target, float(convert(value, unit, target)), float(convert(error, unit, target))
+    except (ValueError, TypeError, KeyError):  # not a unit of ase_electrolyte.units
+        return unit, value, error
 
 
 def _failure_reasons(errors, total):
