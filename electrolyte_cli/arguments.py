@@ -1572,7 +1572,9 @@ PYTHON_ONLY = "(Python only)"
 
 
 def analysis_keywords():
-    """The keyword arguments of the public classes and functions of the analysis modules.
+    """The keyword arguments of the public functions of the analysis modules and of their
+    public classes' constructors and ``run`` methods (the frame selection ``start``, ``stop``,
+    ``step``, ``frames``).
 
     Their messages advise them (``use fewer n_blocks or longer runs``, ``give cutoffs= or
     analyse more frames``); ``electrolyte analyze`` and ``demo`` run each analysis at its
@@ -1589,12 +1591,17 @@ def analysis_keywords():
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue
-            func = obj.__init__ if inspect.isclass(obj) else obj
-            if not inspect.isfunction(func):
-                continue
-            names.update(p.name for p in inspect.signature(func).parameters.values()
-                         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-                         and p.name != "self")
+            # an analysis class' run() too: its frame selection (start, stop, step, frames) and
+            # parallel options, which a refusal quotes; "stop=None" was left unmarked between
+            # a marked "start=None" and "step=None" (start and step are keywords elsewhere)
+            funcs = ([obj.__init__, getattr(obj, "run", None)] if inspect.isclass(obj)
+                     else [obj])
+            for func in funcs:
+                if not inspect.isfunction(func):
+                    continue
+                names.update(p.name for p in inspect.signature(func).parameters.values()
+                             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                             and p.name != "self")
     _KEYWORDS.append(frozenset(names))
     return _KEYWORDS[0]
 
