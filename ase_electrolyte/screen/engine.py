@@ -764,10 +764,30 @@ def _differences(old, plan):
     return diff
 
 
+def _all_workers(client):
+    """``client.scheduler_info()["workers"]`` of every worker of the cluster.
+
+    distributed 2025.7 to 2026.6 (``scheduler_info(n_workers=5)``, dask/distributed#9045,
+    undone by #9308) gave the first five workers only: a cluster of 16 workers on one 16-core
+    host was counted as 5 workers per host, and each task ran 3 threads (48 on 16 cores);
+    a GPU offered by the sixth worker onwards alone was not seen. All are asked for where the
+    method takes ``n_workers`` (earlier versions gave all, and pass unknown keywords on to the
+    scheduler, which refuses them).
+    """
+    import inspect
+
+    info = client.scheduler_info
+    try:
+        takes = "n_workers" in inspect.signature(info).parameters
+    except (TypeError, ValueError):  # no signature to read (a C callable, a proxy)
+        takes = False
+    return (info(n_workers=-1) if takes else info())["workers"]
+
+
 def _workers_per_host(client):
     """Worker processes per host of a cluster (the engine did not size it)."""
     hosts = {}
-    for address in client.scheduler_info()["workers"]:
+    for address in _all_workers(client):
         host = address.rsplit(":", 1)[0]
         hosts[host] = hosts.get(host, 0) + 1
     return hosts
@@ -1030,7 +1050,7 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
                         # a GPU is asked for only where some worker offers one, else the tasks
                         # would wait forever
                         offered = [w.get("resources", {})
-                                   for w in client.scheduler_info()["workers"].values()]
+                                   for w in _all_workers(client).values()]
                         gpu = (plan.model["device"] != "cpu"
                                and any("GPU" in r for r in offered))
                         per_host = _workers_per_host(client)
