@@ -139,9 +139,12 @@ def fit_check_line(path, last):
     """The terminal line of one fine-tuned model's last epoch: a fit check, not a result.
 
     The learning curve's RMSEs have no error bar and are measured on the frames the model was
-    fitted (or early-stopped) on, so they are labelled as a fit check with their units; a
-    model's error with its uncertainty is what ``electrolyte diagnose`` reports. A quantity
-    without labels (no stress in the data) has no RMSE: shown as n/a, never as nan.
+    fitted on (``train_*``) or early-stopped on (``valid_*``, the ``--valid`` frames), so they
+    are labelled as a fit check with their units; a model's error with its uncertainty is what
+    ``electrolyte diagnose`` reports. A quantity without labels (no stress in the data) has no
+    RMSE: shown as n/a, never as nan. The ``valid_*`` RMSEs are named "validation": "valid
+    energy 0.02 eV/atom" read as a verdict on the number, the word every result's verdict
+    uses, and the line called them RMSEs on the fine-tuning frames.
     """
     import math
 
@@ -152,9 +155,17 @@ def fit_check_line(path, last):
         if not key.endswith("_rmse"):
             continue
         unit = next((u for k, u in RMSE_UNITS.items() if key.endswith(f"{k}_rmse")), "")
-        name = key[: -len("_rmse")].replace("_", " ")
+        split, _, target = key[: -len("_rmse")].partition("_")
+        name = (f"{_SPLIT_NAMES[split]} {target}" if split in _SPLIT_NAMES and target
+                else key[: -len("_rmse")]).replace("_", " ")
         errs.append(f"{name} {value:.4g} {unit}".rstrip() if math.isfinite(value)
                     else f"{name} n/a (no labels)")
-    return (f"{path}: fit check at epoch {last['epoch']} (RMSEs on the fine-tuning frames, no "
-            f"error bar, not a model-error result; see electrolyte diagnose): "
+    frames = ("training and --valid frames" if any(k.startswith("valid_") for k in last)
+              else "training frames")
+    return (f"{path}: fit check at epoch {last['epoch']} (RMSEs on the {frames}, no error "
+            f"bar, not a model-error result; see electrolyte diagnose): "
             f"{', '.join(errs) or 'no RMSE recorded'}")
+
+
+#: How :func:`fit_check_line` names the frames of a learning curve's RMSE (its key's prefix).
+_SPLIT_NAMES = {"train": "training", "valid": "validation"}

@@ -43,9 +43,9 @@ def test_learning_curve_rmses_are_printed_as_a_fit_check_with_units():
             "train_stress_rmse": math.nan, "valid_energy_rmse": 0.02, "lr": 1e-3}
     line = fit_check_line("m/member_0/finetuned.pth", last)
     assert line.startswith("m/member_0/finetuned.pth: fit check at epoch 5")
-    assert "train energy 0.0123 eV/atom" in line and "train force 0.1 eV/Å" in line
-    assert "valid energy 0.02 eV/atom" in line
-    assert "train stress n/a (no labels)" in line and "nan" not in line
+    assert "training energy 0.0123 eV/atom" in line and "training force 0.1 eV/Å" in line
+    assert "validation energy 0.02 eV/atom" in line
+    assert "training stress n/a (no labels)" in line and "nan" not in line
     assert "0.001" not in line  # the learning rate is no RMSE
     assert "no error bar" in line and _is_marked(line)
     assert fit_check_line("x", {"epoch": 1}).endswith("no RMSE recorded")
