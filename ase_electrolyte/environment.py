@@ -124,12 +124,64 @@ def _whole_count(text):
         return False
 
 
+#: Where the CPU quota of this process' control group is read (:func:`_cgroup_cpus`).
+_CGROUP_ROOT = "/sys/fs/cgroup"
+_PROC_CGROUP = "/proc/self/cgroup"
+
+
 def _usable_cpus():
-    """The CPUs this process may run on (its affinity mask where the platform has one)."""
+    """The CPUs this process may use: its affinity mask where the platform has one, at most
+    its control group's CPU quota (:func:`_cgroup_cpus`).
+
+    A container limited to 2 CPUs (``docker --cpus 2``, a Kubernetes limit, a Slurm job's
+    cgroup) on a 64-core host has all 64 in its affinity mask: the screen's local cluster
+    was sized for 64 cores (16 workers of 4 threads) and D3's default ran 64 threads, where
+    dask's own count (``dask.system.cpu_count``) reads the quota.
+    """
     try:
-        return len(os.sched_getaffinity(0))
+        count = len(os.sched_getaffinity(0))
     except AttributeError:
-        return os.cpu_count() or 1
+        count = os.cpu_count() or 1
+    quota = _cgroup_cpus()
+    return max(1, min(count, quota)) if quota else count
+
+
+def _cgroup_cpus():
+    """CPUs of this process' control-group quota, rounded up (``None``: no quota, or none
+    readable).
+
+    cgroup v2: ``cpu.max`` (``"200000 100000"``: 2 CPUs; ``"max 100000"``: none) of the group
+    ``/proc/self/cgroup`` names, else of the root; cgroup v1: ``cpu.cfs_quota_us`` over
+    ``cpu.cfs_period_us`` (a quota of -1: none) of the ``cpu`` controller's folder.
+    """
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def cpus(quota, period):
+        try:
+            quota, period = int(quota), int(period)
+        except ValueError:  # "max": no limit
+            return None
+        return -(-quota // period) if quota > 0 and period > 0 else None
+
+    group = "/"
+    for line in (read(_PROC_CGROUP) or "").splitlines():
+        if line.startswith("0::"):  # the unified (v2) hierarchy
+            group = line[3:] or "/"
+    for folder in (f"{_CGROUP_ROOT}{group.rstrip('/')}", _CGROUP_ROOT):
+        fields = (read(f"{folder}/cpu.max") or "").split()
+        if len(fields) == 2:
+            return cpus(*fields)
+    for name in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
+        quota = (read(f"{_CGROUP_ROOT}/{name}/cpu.cfs_quota_us") or "").split()
+        period = (read(f"{_CGROUP_ROOT}/{name}/cpu.cfs_period_us") or "").split()
+        if quota and period:
+            return cpus(quota[0], period[0])
+    return None
 
 
 #: The thread budget given to the code of this context (:func:`_given_thread_budget`): a thread
