@@ -205,6 +205,7 @@ class Parser(argparse.ArgumentParser):
                     break
                 before.append(word)
             hint = self._abbreviation_hint(before) + self._misspelling_hint(before)
+            hint += self._in_front_hint(before, unknown, message)
         else:
             words = (message.split(": ", 1)[1].split()
                      if message.startswith("unrecognized arguments: ") else unknown)
@@ -302,6 +303,45 @@ class Parser(argparse.ArgumentParser):
             if near:
                 said.append(f"{name}: did you mean {near}?")
         return "".join(f"; {text}" for text in said)
+
+    def _in_front_hint(self, before, unknown, message):
+        """``"; -q is an option of electrolyte analyze: give it after the subcommand
+        (electrolyte analyze ... -q)"`` for the unknown options typed before the subcommand,
+        or ``""``.
+
+        ``electrolyte -q analyze run.h5md`` said "unrecognized arguments: -q", and
+        ``electrolyte -o out analyze run.h5md`` "invalid choice: 'out'" (the option's value
+        taken for the subcommand), naming neither the subcommand that has the option nor
+        where it goes.
+        """
+        front = [w.split("=", 1)[0] for w in before if w.split("=", 1)[0] in unknown]
+        if not front or message.startswith("the following arguments are required"):
+            return ""  # "electrolyte --verbose": said with the missing subcommand
+        given = getattr(self, "_given", [])
+        command = next((w for w in given if w in self._subcommands()), None)
+        sub = self._subparser(command)
+        if sub is None:
+            return (f"; {', '.join(front)} before the subcommand: give the subcommand first, "
+                    "its options after it (electrolyte SUBCOMMAND --help lists them)")
+        own = [w for w in front if w in sub._option_string_actions]
+        other = [w for w in front if w not in own]
+        hint = ""
+        if own:
+            one = len(own) == 1
+            hint += (f"; {', '.join(own)} {'is an option' if one else 'are options'} of "
+                     f"electrolyte {command}: give {'it' if one else 'them'} after the "
+                     f"subcommand (electrolyte {command} ... {' '.join(own)})")
+        if other:
+            hint += (f"; {', '.join(other)} {'is' if len(other) == 1 else 'are'} no option of "
+                     f"electrolyte {command} either (electrolyte {command} --help lists them)")
+        return hint
+
+    def _subparser(self, command):
+        """The parser of subcommand ``command`` (``None`` for no known subcommand)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action.choices.get(command)
+        return None
 
     def _abbreviation_hint(self, words):
         """``"; options are not abbreviated: give --output, not --out"`` for the abbreviations
