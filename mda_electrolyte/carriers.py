@@ -1326,26 +1326,34 @@ def checked_blocks(n_collections, n_blocks):
 #: cube of ``MAX_COORDINATE`` on a side (1e24 Å³); no ion
 #: of an electrolyte carries 1000 elementary charges.
 MAX_VOLUME = float(MAX_COORDINATE) ** 3
+#: Floors of the same: 1e-300 K made the viscosity's V/(k_B T) infinite ("1010 of the estimates
+#: to average are NaN", after the pass) and Nernst–Einstein raise a bare OverflowError; no run is
+#: colder than a millikelvin (run_md's thermostat tests use 0.001 K), and no volume that holds
+#: an ion is smaller than 1 Å³.
+MIN_TEMPERATURE_K = 1e-3
+MIN_VOLUME = 1.0
 MAX_ION_CHARGE = 1000.0
 #: No simulation holds 10¹² ions (N q² D overflows for a count like 1e308).
 MAX_IONS = 10**12
 
 
-def _physical(name, value, maximum, allow_none):
+def _physical(name, value, maximum, allow_none, minimum):
     # two steps, so that NaN, inf and non-positive values keep check_number's message
     value = check_number(name, value, above=0, allow_none=allow_none)
-    if value is not None and value > maximum:
-        raise ValueError(f"{name} must be a finite number > 0 and <= {maximum:g}, got {value!r}")
+    if value is not None and not minimum <= value <= maximum:
+        raise ValueError(f"{name} must be a finite number >= {minimum:g} and <= {maximum:g}, "
+                         f"got {value!r}")
     return value
 
 
 def check_volume(volume, allow_none=True):
-    """``None`` or a positive volume in Å³, at most ``MAX_VOLUME``."""
-    return _physical("volume (Å³)", volume, MAX_VOLUME, allow_none)
+    """``None`` or a volume in Å³ from :data:`MIN_VOLUME` to :data:`MAX_VOLUME`."""
+    return _physical("volume (Å³)", volume, MAX_VOLUME, allow_none, MIN_VOLUME)
 
 
 def check_temperature(temperature, allow_none=False):
-    """A positive temperature in K, at most ``MAX_TEMPERATURE_K`` (``None`` if allowed).
+    """A temperature in K from :data:`MIN_TEMPERATURE_K` to ``MAX_TEMPERATURE_K`` (``None`` if
+    allowed).
 
     One outside :data:`~ase_electrolyte.units.MIN_PLAUSIBLE_TEMPERATURE_K` to
     :data:`~ase_electrolyte.units.MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K) is
@@ -1354,7 +1362,8 @@ def check_temperature(temperature, allow_none=False):
     conductivity 12 times too large, marked valid, where the velocities record no kinetic
     temperature to contradict it (:func:`temperature_notes`).
     """
-    value = _physical("temperature (K)", temperature, MAX_TEMPERATURE_K, allow_none)
+    value = _physical("temperature (K)", temperature, MAX_TEMPERATURE_K, allow_none,
+                      MIN_TEMPERATURE_K)
     if value is not None:
         warn_implausible(temperature_K=value, stacklevel=4)
     return value

@@ -1317,10 +1317,13 @@ class NernstEinstein:
     @classmethod
     def from_estimates(cls, *, temperature, diffusivities, n_ions, charges, volume,
                        conductivity=None):
-        """Nernst–Einstein from D Estimates (species -> Estimate) and σ (an Estimate or None)."""
-        obj = cls.__new__(cls)
-        obj._compute(temperature, dict(diffusivities), n_ions, charges, volume, conductivity)
-        return obj
+        """Nernst–Einstein from D's (species -> Estimate, or a number in Å²/ps) and σ (as
+        ``conductivity=`` of the constructor, or None), checked as the constructor checks them.
+        """
+        # through the constructor's checks: a D or σ given as a number raised AttributeError
+        # ("'float' object has no attribute 'to'") and the temperature went unchecked
+        return cls(temperature=temperature, diffusivities=diffusivities, n_ions=n_ions,
+                   charges=charges, volume=volume, conductivity=conductivity)
 
     @classmethod
     def _from_collections_estimates(cls, collections, *, temperature, diffusivities, n_ions,

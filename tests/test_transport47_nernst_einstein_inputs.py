@@ -7,6 +7,8 @@ an AttributeError (diffusivities); inputs whose σ_NE is finite but beyond any c
 (1e301 S/m) were valid, and those near the float limit raised a bare OverflowError from σ².
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -71,13 +73,23 @@ def test_from_estimates_charges_of_the_wrong_type_named():
     [
         {"diffusivities": {"Li": 1e300, "PF6": 1e300}},
         {"diffusivities": {"Li": 1e5, "PF6": 0.08}},
-        {"temperature": 1e-300},
-        {"volume": 1e-300},
-        {"volume": 1e-3},
+        # at the floors of the inputs (tests/test_transport50_input_floors.py)
+        {"temperature": 1e-3},
+        {"volume": 1.0},
     ],
 )
 def test_sigma_beyond_any_conductor_refused(changes):
-    with pytest.raises(ValueError, match=r"beyond any ionic conductor.*must be of physical size"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 0.001 K is implausible, and said so
+        with pytest.raises(ValueError,
+                           match=r"beyond any ionic conductor.*must be of physical size"):
+            nernst_einstein(**changes)
+
+
+@pytest.mark.parametrize("changes", [{"temperature": 1e-300}, {"volume": 1e-300},
+                                     {"volume": 1e-3}])
+def test_inputs_below_their_floor_are_refused_first(changes):
+    with pytest.raises(ValueError, match=r"must be a finite number >= (0\.001|1) and"):
         nernst_einstein(**changes)
 
 
