@@ -1590,10 +1590,14 @@ def electrolyte_box(
         _check_cation_regions(plan, templates, length, tolerance)
     rng = np.random.default_rng(seed)
     structures = []  # (species, Atoms template, number, region or None)
-    for sp, n_all in plan.items():
-        # one sub-cube each for all of a species' cations, whatever their conformers
-        regions = (iter(_cation_regions(n_all, length, tolerance, rng))
-                   if sp.charge > 0 and spread_cations and n_all > 1 else None)
+    # one sub-cube each for every cation, whatever its species and conformer: drawn per
+    # species, Li⁺ and Na⁺ of one box shared sub-cubes (4 + 4 cations in 2³ sub-cubes twice
+    # over) and a lone cation of a second species was not kept apart at all
+    n_cations = _spread_cation_count(plan)
+    pool = (iter(_cation_regions(n_cations, length, tolerance, rng))
+            if spread_cations and n_cations > 1 else None)
+    for sp in plan:
+        regions = pool if sp.charge > 0 else None
         done = 0  # molecules of sp placed so far
         for template, n in placed[sp]:
             # half of all of sp's molecules mirrored, whatever their rotamers: per rotamer, the
@@ -2459,6 +2463,12 @@ def _cation_grid(n, length, tolerance):
     return g, side, min(tolerance / 2.0, side / 4.0)
 
 
+def _spread_cation_count(plan):
+    """The cations of ``plan`` (``{Species: count}``), of every species: each gets its own
+    sub-cube of one grid when they are spread."""
+    return sum(n for sp, n in plan.items() if sp.charge > 0)
+
+
 def _check_cation_regions(plan, templates, length, tolerance):
     """Refuse spread cations too large for their sub-cubes, before PACKMOL.
 
@@ -2466,15 +2476,18 @@ def _check_cation_regions(plan, templates, length, tolerance):
     a sub-cube whose diagonal is shorter than the molecule cannot be placed: PACKMOL searched
     its 560 initial cycles per cation and failed with a message about its spatial constraints.
     """
-    for sp, n in plan.items():
-        if sp.charge <= 0 or n < 2:
+    n = _spread_cation_count(plan)
+    for sp, count in plan.items():
+        if sp.charge <= 0 or n < 2 or not count:
             continue
         g, side, margin = _cation_grid(n, length, tolerance)
         room = side - 2.0 * margin
         across = max(_extent(t.positions) for t in _template_list(templates[sp]))
         if across > math.sqrt(3.0) * room:
+            what = (f"{n} {sp.name} cations" if count == n
+                    else f"{n} cations ({count} {sp.name})")
             raise ValueError(
-                f"spread_cations: each of the {n} {sp.name} cations is kept inside its own "
+                f"spread_cations: each of the {what} is kept inside its own "
                 f"{room:.3g} Å sub-cube of the {length:.4g} Å box ({g}³ sub-cubes), whose "
                 f"diagonal is shorter than the molecule ({across:.3g} Å across); pass "
                 "spread_cations=False, or pack fewer cations"
