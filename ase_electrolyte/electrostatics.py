@@ -459,7 +459,8 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
         q_i = b_{z_i} + s_{z_i}\,\frac{Q_\mathrm{total} - \sum_j b_{z_j}}{\sum_j s_{z_j}}
 
     (Chalykh et al. 2025, eq. 8), so that :math:`\sum_i q_i = Q_\mathrm{total}` exactly. The charges
-    depend on the composition only, never on the positions.
+    depend on the composition only, never on the positions, and not on the scale of the weights
+    (s and c·s give the same charges, for any c ≠ 0).
 
     Parameters
     ----------
@@ -509,7 +510,12 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     s = np.array([qrd[s][1] for s in symbols])
     s_sum = s.sum()
     excess = total_charge - float(b.sum())
-    if abs(s_sum) < 1e-12:
+    # eq. 8 is unchanged by s -> c s: weights are judged relative to their largest, so that
+    # s = 1e-13 for every element is s = 1 (it was refused as summing to zero), and 1e-300 is
+    # neither lost to underflow nor divided into inf
+    scale = float(np.abs(s).max())
+    w = s / scale if scale > 0 else s
+    if abs(w.sum()) <= 1e-12 * float(np.abs(w).sum()):
         if not np.any(s) and abs(excess) <= net_charge_tolerance(b):
             # weights s = 0 are fixed charges b: with nothing to redistribute the charges are
             # the b (the neutral NaCl of b = ±1, s = 0 was refused as weights summing to zero)
@@ -526,7 +532,7 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
             f"the QRd weights s of this composition sum to zero ({_qrd_weight_terms(symbols, s)})"
             ", so eq. 8 of Chalykh et al. 2025 leaves the charges undetermined; give weights "
             "that do not cancel over this composition")
-    q = b + s * excess / s_sum
+    q = b + w * (excess / w.sum())
     # weights of both signs that nearly cancel over one composition (s_O = 1, s_H = -0.5 + 1e-9
     # for H2O+) divided by ~1e-9: charges of 5e8 e and energies of 1e18 eV were returned as
     # valid

@@ -60,3 +60,24 @@ def test_zero_weight_of_one_element_with_others_still_redistributes():
     # s_Cl = 0 with s_Na != 0: the excess goes to Na only, Q_total kept
     q = qrd_charges([11, 17, 11, 17], {"Na": (0.5, 1.0), "Cl": (-1.0, 0.0)}, 0.0)
     np.testing.assert_allclose(q, [1.0, -1.0, 1.0, -1.0], atol=1e-15)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e-13, 1e-6, 1.0, 1e5])
+@pytest.mark.parametrize("total", [0.0, 1.0, -2.0])
+def test_charges_do_not_depend_on_the_scale_of_the_weights(scale, total):
+    # eq. 8 is unchanged by s -> c s; weights of 1e-13 were refused as summing to zero, and
+    # 1e-300 ones divided into inf
+    numbers = [3, 15] + [9] * 6 + [6, 8, 8, 1, 1]
+    base = {"Li": (0.9, 0.3), "P": (1.2, 1.0), "F": (-0.35, 0.7), "C": (0.4, 1.1),
+            "O": (-0.5, 0.8), "H": (0.1, 0.2)}
+    scaled = {e: (b, s * scale) for e, (b, s) in base.items()}
+    expected = qrd_charges(numbers, base, total)
+    q = qrd_charges(numbers, scaled, total)
+    np.testing.assert_allclose(q, expected, rtol=1e-12, atol=1e-12)
+    assert q.sum() == pytest.approx(total, abs=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-13, 1.0, 1e5])
+def test_cancelling_weights_are_refused_at_any_scale(scale):
+    with pytest.raises(ValueError, match="sum to zero .* undetermined"):
+        qrd_charges([11, 17, 17], {"Na": (1.0, 2 * scale), "Cl": (-1.0, -scale)}, 0.0)
