@@ -743,8 +743,11 @@ def check_not_another_commands_folder(path, command, flag="-o/--output", writes_
         marker = next(iter(sorted(e for p in patterns for e in fnmatch.filter(entries, p))),
                       None)
         if marker is not None:
-            # a sibling, not a folder inside the other command's output
-            example = (folder.with_name(f"{folder.name}_{command}") if folder.name else
+            # a sibling, not a folder inside the other command's output: "." and ".." by
+            # their real names ("-o .." advised ".._analyze", a folder of that name here, and
+            # "-o ." a folder inside the other command's output)
+            real = folder.resolve() if folder.name in ("", ".", "..") else folder
+            example = (real.with_name(f"{real.name}_{command}") if real.name else
                        Path.cwd() / f"electrolyte_{command}")
             raise ValueError(
                 f"{flag} {path} holds the output of electrolyte {other} ({marker}); "
