@@ -839,6 +839,22 @@ def _label(solvent, ratio, salt, concentration, units):
     return text
 
 
+def _electrolyte_of(c):
+    """What tells two compositions apart, to the 6 significant digits of their labels: the
+    solvents' shares of their total, the ratio, the salt, the concentration and its units."""
+    total = sum(c.solvent.values())
+    shares = tuple(sorted((name, float(f"{share / total:.6g}"))
+                          for name, share in c.solvent.items()))
+    return shares, c.ratio, c.salt, float(f"{c.concentration:.6g}"), c.units
+
+
+def _composition_text(c):
+    """``"EC:3,EMC:7 (mass), LiPF6 1 molal"``: a composition as a message names it."""
+    solvent = ",".join(f"{name}:{share:g}" for name, share in c.solvent.items())
+    salt = f", {c.salt} {c.concentration:g} {c.units}" if c.salt else ""
+    return f"{solvent} ({c.ratio}){salt}"
+
+
 def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, seed=0):
     from ..build import (
         _check_packing_time,
@@ -963,6 +979,18 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
         # the repeat was "ec:3,emc:7" beside "EC:3,EMC:7" or mol/kg beside molal
         label = repeated[0]
         entries = [w for c, _, w in packed if c.label == label]
+        named = {}  # each electrolyte the label is given to -> its first entry
+        for c, _, w in packed:
+            if c.label == label:
+                named.setdefault(_electrolyte_of(c), (w, c))
+        if len(named) > 1:
+            # a label given to two electrolytes was told they were one ("repeats ... one
+            # electrolyte in any spelling"), and to give it once
+            (w1, c1), (w2, c2) = list(named.values())[:2]
+            raise PlanError(
+                f"label {label!r} is given to different compositions: {w1} "
+                f"({_composition_text(c1)}) and {w2} ({_composition_text(c2)}); each task "
+                "folder is named by its label: give each composition its own label")
         places = (f"{entries[0]} lists it {len(entries)} times" if len(set(entries)) == 1
                   else " and ".join(dict.fromkeys(entries)) + " both make it")
         raise PlanError(
