@@ -1475,10 +1475,17 @@ def gave_no_result(summary):
 
 
 def _deeper_estimates(section, depth=0):
-    """The Estimates below the headline levels (two levels down and deeper), in order."""
+    """The Estimates below the headline levels (two levels down and deeper), in order, and
+    those under a :data:`_DETAIL_KEYS` key at any depth.
+
+    The details were left out of the count as well as the lines: the terminal of a Green–Kubo
+    conductivity said nothing of its Onsager parts (``parts``: collective and distinct
+    contributions, each with its verdict) that ``summary.json`` holds.
+    """
     found = []
     for key, value in _entries(section):
-        if key in _DETAIL_KEYS:
+        if key in _DETAIL_KEYS and depth == 0:
+            found += _deeper_estimates(value, 2)
             continue
         if _as_estimate(value) is not None:
             if depth >= 2:
