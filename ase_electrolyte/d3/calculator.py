@@ -55,6 +55,9 @@ MIN_SMOOTH_CUTOFF = 0.1
 # singular cell): above them the kernel would run for hours or exhaust memory
 MAX_TRANSLATIONS = 10_000_000
 MAX_PAIR_IMAGES = 1e11
+# the kernels' guard on a 3D cell, (4/3)π (cutoff + the cell's diameter)³ / volume
+# (MAX_CELL_IMAGES of csrc/d3_abi_exports.h): refused here first, in Å and by name
+KERNEL_MAX_CELL_IMAGES = 1e9
 # triple images the ATM term may visit (its kernel loops over pair images times atoms times
 # images, ~3e7 per second and thread): about 9 h on one thread, half an hour on 16
 MAX_ATM_TRIPLE_IMAGES = 1e12
@@ -137,6 +140,11 @@ def _widest_empty_layer(fractional, cell, miller=None, at_least=0.0):
 
 # projections (atoms x families) one pass of _widest_empty_layer holds: 32 MB of float64
 _LAYER_VALUES = 2**22
+# most histogram bins of one family (the atoms' number when larger): bins of 1 Å across a
+# huge cell were as many as its length in Å, 1.7·10⁸ counts for the ~170 families of a 10⁶ Å
+# box (1.8 s, 330 MB), 33 GiB refused by numpy for 9·10⁷ Å. A family whose bins are wider than
+# 3 Å has a bound of at least 6 Å and is sorted: the widths are exact either way
+_LAYER_BINS = 4096
 
 
 def _widest_layers(fractional, miller, spacing, at_least):
@@ -153,10 +161,11 @@ def _widest_layers(fractional, miller, spacing, at_least):
     p = fractional - np.floor(fractional)
     p = p @ miller.T.astype(float)
     p -= np.floor(p)
-    # a histogram of bins of at most 1 Å bounds each gap by its longest run of empty bins
-    # plus two; only the families whose bound reaches at_least are sorted (the sort of 10^4
-    # coordinates for the ~150 families of a 50 Å cell took 10 x longer than the histogram)
-    bins = np.maximum(np.ceil(spacing).astype(int), 1)
+    # a histogram of bins of at most 1 Å (at most _LAYER_BINS, or one per atom, across a
+    # family) bounds each gap by its longest run of empty bins plus two; only the families
+    # whose bound reaches at_least are sorted (the sort of 10^4 coordinates for the ~150
+    # families of a 50 Å cell took 10 x longer than the histogram)
+    bins = np.clip(np.ceil(spacing), 1, max(_LAYER_BINS, len(p))).astype(int)
     offset = np.concatenate([[0], np.cumsum(bins)[:-1]])
     index = np.minimum((p * bins).astype(int), bins - 1) + offset
     filled = np.bincount(index.ravel(), minlength=int(bins.sum())) > 0
@@ -374,7 +383,15 @@ def _check_work(natoms, cell, pbc, rmax, ntrans=None):
     if pbc.all():
         volume = abs(np.linalg.det(cell))
         diameter = np.linalg.norm(cell.sum(axis=0)) + np.linalg.norm(cell, axis=1).sum()
-        ntrans = 4.0 / 3.0 * np.pi * _cube(rmax + diameter) / volume
+        # the images of one pair within rmax lie in a slab 2 rmax thick across each family of
+        # cell planes, so at most prod(2 rmax / h_k + 1) of them (h_k the heights): the
+        # sphere of rmax + diameter alone counted (4/3)π L² / h² for a needle L long, 1.5·10⁷
+        # for a 12 x 12 x 8000 Å cell whose pairs have ~90 images each
+        heights = volume / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
+        sphere = 4.0 / 3.0 * np.pi * _cube(rmax + diameter) / volume
+        ntrans = min(sphere, float(np.prod(2.0 * rmax / heights + 1.0)))
+        if sphere > KERNEL_MAX_CELL_IMAGES:
+            ntrans = sphere  # the kernels' own guard refuses it (in bohr, less clearly)
         pair_images = 0.5 * natoms**2 * (4.0 / 3.0 * np.pi * _cube(rmax) / volume) + natoms
         what = f"cell volume {volume:.4g} Å³"
     else:
