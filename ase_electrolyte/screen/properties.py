@@ -30,6 +30,7 @@ replicas anyway.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 __all__ = ["task_properties", "is_estimate_dict", "replica_property", "known_property"]
@@ -148,11 +149,55 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
     return out
 
 
+def _is_number(x):
+    """A real number that is no flag (``True`` is no conductivity) and no text."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _is_flag(x):
+    """``True``/``False``, Python's or NumPy's (``"no"`` is text, and ``bool("no")`` true)."""
+    return isinstance(x, bool) or (type(x).__module__ == "numpy"
+                                   and type(x).__name__ in ("bool_", "bool"))
+
+
+def _estimate_problems(est):
+    """Why an Estimate dict's entries are not those of :meth:`.Estimate.to_dict` (``[]``: they
+    are), and the dict with each such entry replaced by what is read in its place.
+
+    An analysis' summary written by other code, or edited by hand: ``converged = "no"`` was
+    read as converged (``bool("no")``), a ``value`` of ``True`` as 1 S/m, ``"1.2"`` as 1.2, a
+    negative ``stderr`` kept as the error of a valid number; ``unit = None`` and
+    ``n_samples = -1`` raised a TypeError and a ValueError that failed the task after its
+    simulation. Each is now a reason the number is not valid.
+    """
+    problems, est = [], dict(est)
+    for key in ("value", "stderr"):
+        x = est.get(key)
+        if x is not None and not _is_number(x):
+            problems.append(f"{key} {x!r} is not a number")
+            est[key] = None
+    if _is_number(est.get("stderr")) and est["stderr"] < 0:
+        problems.append(f"negative stderr {est['stderr']:g}")
+        est["stderr"] = None
+    if not isinstance(est.get("unit", "1"), str) or not est.get("unit", "1").strip():
+        problems.append(f"unit {est.get('unit')!r} is not a unit")
+        est["unit"] = "unknown"
+    if not _is_flag(est.get("converged")):
+        problems.append(f"converged {est.get('converged')!r} is not True or False")
+        est["converged"] = False
+    n = est.get("n_samples")
+    if n is not None and not (_is_number(n) and math.isfinite(n) and n >= 0):
+        problems.append(f"n_samples {n!r} is not a count")
+        est["n_samples"] = 0
+    return problems, est
+
+
 def _from_estimate(est, unit):
     """An Estimate dict as a property in ``unit`` (kept in its own unit if not convertible)."""
     # imported here: units pulls in scipy.constants, seconds of start-up on a busy worker
     from ..units import convert
 
+    problems, est = _estimate_problems(est)
     value, stderr, own = est.get("value"), est.get("stderr"), est.get("unit", "1")
     if unit is not None and own != unit:
         try:
@@ -164,6 +209,9 @@ def _from_estimate(est, unit):
     notes = list(est.get("notes") or [])
     converged = bool(est.get("converged"))
     verdict = "valid" if converged else (est.get("verdict") or "; ".join(notes) or "not valid")
+    if problems:  # before the analysis' own reasons, which they may explain
+        notes = problems + ([] if converged else notes or [verdict])
+        converged, verdict = False, "; ".join(notes)
     return replica_property(value, stderr, own, verdict=verdict,
                             method=est.get("method") or "analysis", n_samples=est.get("n_samples"),
                             notes=notes if not converged or notes else (), dof=est.get("dof"),
