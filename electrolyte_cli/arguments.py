@@ -1153,8 +1153,24 @@ def check_device(device, flag="--device"):
         try:
             resolve_device(device)
         except (ValueError, RuntimeError) as err:
-            said = _option_in_front(str(err), {"device": flag}) or str(err)
-            raise ValueError(f"{flag} {device}: {said}") from None
+            raise ValueError(_device_refusal(str(err), device, flag)) from None
+
+
+def _device_refusal(text, device, flag="--device"):
+    """The library's refusal ``text`` of a CUDA device, said of ``flag`` as typed.
+
+    The library names its keyword and the device it read (``device='cuda:0' was asked for
+    ...``): prefixed with the option it read "--device cuda: --device 'cuda:0' was asked for",
+    the option twice. Now "--device cuda was asked for but torch sees no CUDA GPU; ..." and
+    "--device cuda:3: torch sees 1 CUDA device(s), ...".
+    """
+    import re
+
+    named = re.match(r"device='[^']*'(:?)\s*", text)
+    if named is None:
+        said = _option_in_front(text, {"device": flag}) or text
+        return f"{flag} {device}: {said}"
+    return f"{flag} {device}{':' if named.group(1) else ''} {text[named.end():]}"
 
 
 def check_input_file(path, dump=None, flag="the trajectory"):
