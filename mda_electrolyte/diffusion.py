@@ -241,8 +241,12 @@ class Diffusion(CarrierAnalysis):
     results.diffusion_coefficient_yeh_hummer : dict or None
         Species -> Estimate of D_∞ in Å²/ps with the error of D and of the correction (only
         with ``viscosity``; aliases ``D_yeh_hummer``, ``D_yeh_hummer_err``), its interval on
-        the log scale when positive, as D's; ``results.yeh_hummer_correction`` is the added
-        term.
+        the log scale when positive, as D's.
+    results.finite_size_correction : Estimate or None
+        The added term ξ k_B T / (6 π η L) in Å²/ps (only with ``viscosity``), with the
+        relative error of η and a verdict that is η's and the box's (a volume still drifting,
+        a temperature not the run's); ``results.yeh_hummer_correction`` and
+        ``results.yeh_hummer_correction_err`` are its float aliases.
     results.charge_sources : dict
         Species -> where the ion charge came from (``"given"``, ``"formal"``, ``"partial"``).
     results.fit_window : tuple of float
@@ -586,7 +590,7 @@ class Diffusion(CarrierAnalysis):
         res.volume = None if any(v is None for v in volumes) else float(np.mean(volumes))
         res.n_segments = len(segments)
         res.frame_spacing = float(dt)
-        res.diffusion_coefficient_yeh_hummer = None
+        res.diffusion_coefficient_yeh_hummer = res.finite_size_correction = None
         if self._viscosity is not None:
             if res.volume is None:
                 raise ValueError(self._volume_refusal
@@ -602,12 +606,20 @@ class Diffusion(CarrierAnalysis):
                      + self._temperature_notes(collections, self._temperature))
             length = res.volume ** (1.0 / 3.0)
             corr = yeh_hummer_correction(self._temperature, eta.value, length)
+            eta_notes = tuple(f"η: {n}" for n in eta.notes if not eta.valid)
+            # the term with its error and verdict: as a bare float it dropped η's error (10 %
+            # of the term for η = 0.50 ± 0.05 mPa·s) and its verdict, which D_∞ carries
+            res.finite_size_correction = Estimate(
+                corr, corr * eta.stderr / eta.value, "Å^2/ps",
+                "ξ k_B T / (6 π η L) (Yeh & Hummer), the relative error of η",
+                eta.n_samples, converged=eta.valid and not drift,
+                notes=eta_notes + tuple(drift), dof=eta.dof, interval_scale="log")
             res.yeh_hummer_correction = corr
+            res.yeh_hummer_correction_err = res.finite_size_correction.stderr
             res.diffusion_coefficient_yeh_hummer = {}
             for k, e in res.diffusion_coefficient.items():
                 # L of a box still drifting depends on where the run stopped, as σ's V does
-                notes = (e.notes + tuple(f"η: {n}" for n in eta.notes if not eta.valid)
-                         + tuple(n for n in drift if n not in e.notes))
+                notes = (e.notes + eta_notes + tuple(n for n in drift if n not in e.notes))
                 # the correction scales as 1/η, so its relative error is that of η
                 terms = [(e.stderr, e.dof), (corr * eta.stderr / eta.value, eta.dof)]
                 value = e.value + corr
