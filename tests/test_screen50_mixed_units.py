@@ -61,3 +61,25 @@ def test_replicas_in_other_units_make_one_row(tmp_path, name, unit, units, facto
     assert row["n_replicas"] == 5 and row["n_invalid"] == 0
     np.testing.assert_allclose([row["mean"], row["sem"]], [mean, sem], rtol=1e-9)
     assert row["valid"], row["verdict"]
+
+
+def test_a_replica_in_no_known_unit_sets_no_unit_for_the_others(tmp_path):
+    """The first replica's unit is "unknown" (its summary had none): the other four, in S/m
+    and mS/cm, still make one row in S/m."""
+    plan = load_plan(PLAN)
+    out = tmp_path / "out"
+    _prepare_outdir(plan, out)
+    units = ["unknown", "S/m", "mS/cm", "S/m", "mS/cm"]
+    factors = [1, 1, 10, 1, 10]
+    for r, t in enumerate(plan.tasks()):
+        folder = out / "tasks" / t.id
+        folder.mkdir(parents=True)
+        value = VALUES[r] * factors[r]
+        write_json(folder / "result.json", {
+            "task": t.id, "status": "done", "seed": t.seed, "properties": {
+                "x.sigma": {"value": value, "stderr": 0.05 * value, "unit": units[r],
+                            "converged": r > 0, "verdict": "valid" if r else "no unit"}}})
+    summary = aggregate(out, plots=False)
+    row = summary[(summary["property"] == "x.sigma") & (summary["unit"] == "S/m")].iloc[0]
+    assert row["n_replicas"] == 4
+    np.testing.assert_allclose(row["mean"], np.mean(VALUES[1:]), rtol=1e-12)

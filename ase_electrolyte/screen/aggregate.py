@@ -502,18 +502,28 @@ def _replica(p):
 
 def _common_unit(name, unit, value, error, units):
     """``(unit, value, error)`` of one replica's property in the unit of its rows: the table's
-    unit of a known property, else the unit its first replica gave (``units``, property ->
-    unit, filled as the replicas are read); a unit that does not convert stays its own.
+    unit of a known property, else the first unit of :mod:`ase_electrolyte.units` its
+    replicas gave (``units``, property -> unit, filled as the replicas are read); a unit that
+    does not convert stays its own.
 
     The rows of a property were told apart by unit: replicas of one folder written by two
     versions of an analysis (``nernst_einstein.conductivity`` in S/m and in mS/cm) made two
     rows of 3 and 2 replicas, each "not valid" for the replicas "with no value".
     """
-    from ..units import convert
+    from ..units import convert, dimension
     from .properties import known_property
 
     known = known_property(name)
-    target = known[0] if known is not None else units.setdefault(name, unit)
+    if known is not None:
+        target = known[0]
+    elif name in units:
+        target = units[name]
+    else:
+        try:  # a unit units does not know (a replica's "unknown") sets no unit for the rest
+            dimension(unit)
+        except (ValueError, TypeError):
+            return unit, value, error
+        target = units[name] = unit
     if unit == target:
         return unit, value, error
     try:
