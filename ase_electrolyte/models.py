@@ -828,6 +828,12 @@ def _check_file_path(path):
         if other is not None:
             raise ValueError(f"model file {path!r} does not exist; {other!r} does (file names "
                              "are case-sensitive here: give it as spelled on disk)")
+        expanded = os.path.expandvars(os.path.expanduser(path))
+        if expanded != path and os.path.exists(expanded):
+            # a shell expands "~" and "$HOME"; Python's open, and so a model path, does not
+            raise ValueError(f"model file {path!r} does not exist; {expanded!r} does ('~' and "
+                             "$VARIABLES are not expanded in a path given from Python: give "
+                             "os.path.expanduser(path) or the full path)")
         raise ValueError(f"model file {path!r} does not exist")
     if not os.path.isfile(path):
         raise ValueError(f"model {path!r} is not a file")
