@@ -74,7 +74,9 @@ def test_a_composition_whose_tasks_all_failed_keeps_its_rows_with_the_reason(tmp
         assert (row["n_replicas"], row["n_failed"]) == (0, 2)
         assert row["verdict"] == ("no valid replica; 2 replica(s) failed: RuntimeError: PACKMOL "
                                   "found no packing (2/2 replicas)")
-    assert table.loc[(4.0, "D_Li"), "unit"] == "Å^2/ps"
+    # the table's unit of D (the finished replicas stored Å^2/ps; aggregate converts them)
+    assert table.loc[(4.0, "D_Li"), "unit"] == table.loc[(3.0, "D_Li"), "unit"] == "m^2/s"
+    assert table.loc[(3.0, "D_Li"), "mean"] == pytest.approx(0.6e-8)
     assert table.loc[(3.0, "density"), "mean"] == pytest.approx(1.205)
     # the CSV: the missing number is an empty field, never a "nan" read as a number
     text = (tmp_path / "summary.csv").read_text()
