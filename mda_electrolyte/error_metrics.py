@@ -326,27 +326,48 @@ def _squares_inefficiency(values):
 def _inefficiency_of_lag(n, m, var, lag):
     """:func:`_squares_inefficiency` from the sums of ``m`` values over ``n`` frames about
     their means: ``var`` of their squares, ``lag`` of the products of consecutive frames."""
-    if var == 0:
+    rho = _lag1_of_sums(n, m, var, lag)
+    if rho <= 0:
         return 1.0
+    rho2 = min(rho * rho, 0.999)
+    return (1 + rho2) / (1 - rho2)
+
+
+def _lag1_of_sums(n, m, var, lag):
+    """The lag-1 correlation over frames of ``m`` values over ``n`` frames, from the sums
+    about their means (``var`` of their squares, ``lag`` of the products of consecutive
+    frames), corrected for the bias of the mean over few frames; 0 where it does not stand
+    :data:`_LAG1_Z` standard errors clear of independence."""
+    if var == 0:
+        return 0.0
     rho = lag / var
     if n < _MIN_FRAMES_FOR_BIAS:
         # the mean over 4-9 frames pulls the estimate far below ρ (0.9 over 5 frames reads
         # 0.17, which the first-order correction below leaves a correlation of 0.3): it is
         # judged against its exact expectation, and ρ read back from it
         if rho - _expected_lag1(0.0, n) <= _LAG1_Z / math.sqrt(m * (n - 1)):
-            return 1.0
-        rho = _lag1_of_expected(rho, n)
-    elif rho <= _LAG1_Z / math.sqrt(m * (n - 1)):
-        return 1.0  # no correlation distinguishable from the scatter of the estimate
-    else:
-        # the mean over few frames pulls the estimate down by (1 + 3ρ)/n (Kendall 1954), which
-        # left a correlation of 0.5 over 20 frames unseen; over fewer frames the first-order
-        # correction is no longer one (4 independent frames became g = 3.3)
-        rho = (n * rho + 1.0) / (n - 3.0)
-    if rho <= 0:
-        return 1.0
-    rho2 = min(rho * rho, 0.999)
-    return (1 + rho2) / (1 - rho2)
+            return 0.0
+        return _lag1_of_expected(rho, n)
+    if rho <= _LAG1_Z / math.sqrt(m * (n - 1)):
+        return 0.0  # no correlation distinguishable from the scatter of the estimate
+    # the mean over few frames pulls the estimate down by (1 + 3ρ)/n (Kendall 1954), which
+    # left a correlation of 0.5 over 20 frames unseen; over fewer frames the first-order
+    # correction is no longer one (4 independent frames became g = 3.3)
+    return max(0.0, (n * rho + 1.0) / (n - 3.0))
+
+
+def _proxy_inefficiency(values):
+    """Statistical inefficiency of the mean of a quantity over frames whose correlation is
+    that of ``values`` ``(n, m)`` over consecutive frames (:func:`frame_blocks`'s
+    ``proxies``): ``(1 + ρ)/(1 − ρ)`` of their lag-1 correlation ``ρ``
+    (:func:`_lag1_of_sums`), that of the mean of an AR(1) series; 1 where ``ρ`` is not
+    resolved."""
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[0]
+    d = values.reshape(n, -1) - values.reshape(n, -1).mean(axis=0)
+    rho = min(_lag1_of_sums(n, d[0].size, float(np.sum(d * d)),
+                            float(np.sum(d[:-1] * d[1:]))), 0.999)
+    return (1 + rho) / (1 - rho)
 
 
 def _expected_lag1(rho, n):
@@ -404,7 +425,7 @@ def _unresolved_note(n_frames, values):
             f"{_MIN_FRAMES_FOR_BIAS} frames, or more values per frame); analyse more frames")
 
 
-def frame_blocks(*series, values=()):
+def frame_blocks(*series, values=(), proxies=()):
     """Blocks of consecutive frames independent of each other, and the statistical inefficiency.
 
     Parameters
@@ -417,6 +438,13 @@ def frame_blocks(*series, values=()):
         the frames: consecutive frames of a trajectory show it in the correlation of every
         force component, which thousands of components measure where the few per-frame
         sums cannot.
+    proxies : sequence of array_like, shape (n_frames, m)
+        Per-frame values whose correlation over frames stands for that of the ``series``
+        themselves, a mean over frames (not a sum of squares): e.g. the orientations of a
+        volume scan's molecules for its energies, thousands of values where one energy per
+        frame and scale cannot measure the correlation of 20 frames. Each gives
+        ``(1 + ρ)/(1 − ρ)`` of its lag-1 correlation ``ρ`` (resolved and corrected as for
+        ``values``).
 
     Returns
     -------
@@ -426,8 +454,8 @@ def frame_blocks(*series, values=()):
     g : float
         The statistical inefficiency: the largest of ``(1 + ρ²)/(1 − ρ²)`` of ``values``
         (lag-1 correlation ``ρ`` corrected for the bias of the mean over few frames, where it
-        exceeds 4 standard errors) and, for a series whose lag-1 autocorrelation ``r1``
-        exceeds ``4/sqrt(n − 1)``, pymbar's two estimates
+        exceeds 4 standard errors), ``(1 + ρ)/(1 − ρ)`` of ``proxies`` and, for a series
+        whose lag-1 autocorrelation ``r1`` exceeds ``4/sqrt(n − 1)``, pymbar's two estimates
         (:func:`mda_electrolyte.uncertainty.timeseries_mean`) and ``(1 + r1)/(1 − r1)``; 1
         below 1.5.
     """
@@ -438,6 +466,8 @@ def frame_blocks(*series, values=()):
         for v in values:
             g = max(g, v.inefficiency() if isinstance(v, _MomentValues) else
                     _squares_inefficiency(np.asarray(v, dtype=np.float64).reshape(n, -1)))
+        for v in proxies:
+            g = max(g, _proxy_inefficiency(v))
         for x in series:
             x = np.asarray(x, dtype=np.float64)
             if np.ptp(x) == 0:

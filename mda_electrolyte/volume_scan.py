@@ -224,6 +224,14 @@ class RigidVolumeScan(FrameAnalysis):
         ``inter_error`` and ``total_error``, model minus reference): the mean over the scanned
         frames in meV/atom with its t-scaled standard error over frames
         (:func:`scan_estimates`); not valid for a single frame.
+    results.orientations : numpy.ndarray of float32, shape (n_frames, m)
+        Offsets ``ξ_i`` (Å) of up to :data:`CORRELATION_ATOMS` atoms of the molecules of two
+        or more atoms in each frame: the molecules' orientations, whose correlation over
+        consecutive frames the errors over frames are judged by (the ``frame_values`` of
+        :func:`scan_estimates` and :func:`scan_minimum`). Consecutive frames whose
+        orientations are correlated are averaged in blocks; where the frames are too few for
+        so many values to show a correlation, the estimates are not valid ("too few frames
+        to measure correlation"; 5 frames take 56 values, 6 frames 32, 10 frames 10).
     results.minimum : dict
         The rigid-molecule equation of state of the model about its energy minimum
         (:func:`scan_minimum`): ``"scale"`` (s₀ of the lowest total energy) and
@@ -525,6 +533,9 @@ class RigidVolumeScan(FrameAnalysis):
                 scaled.info["labels"] = labels
                 record["atoms"].append(scaled)
         record["n_atoms"] = n
+        whole = make_whole(atoms.positions, ids, atoms.cell.array)
+        record["orientations"] = _orientation_values(
+            rigid_decomposition(whole, atoms.get_masses(), ids)[1], ids)
         if self._frames_path is not None:
             # one analysed frame's scan in memory at a time
             self._write_part(record["frame"], record["atoms"])
@@ -565,13 +576,18 @@ class RigidVolumeScan(FrameAnalysis):
         if "reference_" in self._sides:
             rows["inter_error"] = self.results.inter - self.results.reference_inter
             rows["total_error"] = self.results.total - self.results.reference_total
+        # the molecules' orientations measure the correlation of the frames, where the
+        # energies of under 60 frames cannot
+        orientations = np.array([r["orientations"] for r in records])
+        self.results.orientations = orientations
         self.results.estimates = {
-            key: scan_estimates(values, self.scales) for key, values in rows.items()
+            key: scan_estimates(values, self.scales, frame_values=orientations)
+            for key, values in rows.items()
         }
         for prefix in self._sides:
             self.results[prefix + "minimum"] = scan_minimum(
                 self.scales, self.results.volumes, self.results[prefix + "total"],
-                self._source.n_atoms)
+                self._source.n_atoms, frame_values=orientations)
         if self._frames_path is not None:
             from ase_electrolyte.atomic_file import atomic_path
 
@@ -760,6 +776,75 @@ def _same_frames_note(values):
             "scan frames spread over a run")
 
 
+#: Atoms of a frame whose orientation offsets (:func:`_orientation_values`) are kept to measure
+#: the correlation of the scanned frames: 3000 values resolve a lag-1 correlation of 0.1 over
+#: 10 frames.
+CORRELATION_ATOMS = 1000
+
+
+def _orientation_values(offsets, ids):
+    """The offsets ``ξ_i`` (Å, float32, flat) of up to :data:`CORRELATION_ATOMS` atoms of
+    molecules of two or more atoms, evenly spaced: the molecules' orientations (and
+    vibrations), which follow the frames' correlation in thousands of values where the one
+    energy per frame and scale cannot (lone ions have none)."""
+    ids = np.asarray(ids)
+    _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+    atoms = np.flatnonzero(counts[inverse.ravel()] > 1)
+    if atoms.size > CORRELATION_ATOMS:
+        atoms = atoms[np.linspace(0, atoms.size - 1, CORRELATION_ATOMS).round().astype(np.intp)]
+    return np.asarray(offsets, dtype=np.float64)[atoms].astype(np.float32).ravel()
+
+
+def _scan_blocks(values, frame_values):
+    """``(blocks, note)`` of the scanned frames, rows of ``values`` in frame order: blocks of
+    consecutive correlated frames (``None`` where the frames are independent) and why an
+    error over them is not valid (correlated frames, or too few to tell; ``None`` where it
+    is).
+
+    The statistical inefficiency is that of :func:`~mda_electrolyte.error_metrics
+    .frame_blocks` of the energies' columns, and of ``frame_values`` (one row of values per
+    frame whose correlation stands for the energies', the molecules' orientations) as its
+    ``proxies``. With ``frame_values``, where no correlation is found it must be one the
+    values could have shown: a correlation that makes the error bars sqrt(2) too narrow
+    standing 4 standard errors clear of none (the columns of a scan count as one series:
+    their frames' energies at neighbouring scales move together, and one series does so
+    only from 60 frames on). Without them (a table given to :func:`scan_estimates` alone),
+    the rows are taken as independent where their columns show no correlation.
+    """
+    from .error_metrics import (
+        _LAG1_Z,
+        _RESOLVED_LAG1,
+        _correlated_note,
+        _expected_lag1,
+        frame_blocks,
+    )
+
+    n = values.shape[0]
+    if n < 2 or not np.all(np.isfinite(values)):
+        return None, None
+    proxies, m = [], 1
+    if frame_values is not None:
+        # values that never change (lone ions' zero offsets) tell nothing
+        moving = np.ptp(frame_values, axis=0) > 0
+        if moving.any():
+            proxies, m = [frame_values[:, moving]], int(moving.sum())
+    found, g = frame_blocks(*values.T, proxies=proxies)
+    if g > 1.0:
+        return found, _correlated_note(n, g)
+    # beyond 200 frames one series resolves it (4/sqrt(199) = 0.28 against 0.57)
+    # under 5 frames the error is not valid for its few degrees of freedom already
+    if frame_values is not None and 5 <= n < 200 and \
+            _expected_lag1(_RESOLVED_LAG1, n) - _expected_lag1(0.0, n) < \
+            _LAG1_Z / math.sqrt(m * (n - 1)):
+        source = (f"{m} orientation value(s)" if proxies else
+                  "one energy series (the scale factors' energies move together; the "
+                  "molecules' orientations do not change)")
+        return None, (f"too few frames to measure correlation: {n} scanned frames of {source} "
+                      "cannot tell frames correlated with their neighbours from independent "
+                      "ones; scan more frames, or more molecules")
+    return None, None
+
+
 def _file_identity(path):
     """``(device, inode, size, mtime in ns)`` of ``path``, or None where it does not exist."""
     try:
@@ -792,7 +877,7 @@ def _keyed_scales(scales, maximum=None):
     return scales
 
 
-def scan_estimates(values, scales, unit="meV/atom"):
+def scan_estimates(values, scales, unit="meV/atom", *, frame_values=None):
     """Mean over scanned frames of an energy at every scale, as Estimates.
 
     Parameters
@@ -803,31 +888,40 @@ def scan_estimates(values, scales, unit="meV/atom"):
         The scale factors, finite and > 0 (the keys of the result, as ``f"{s:g}"``: each
         key once, i.e. factors distinct to 6 significant digits).
     unit : str
+    frame_values : array_like, shape (n_frames, m), optional
+        Values of each frame, in the rows' order, whose correlation over consecutive frames
+        stands for the energies' (:class:`RigidVolumeScan` gives its molecules' orientation
+        offsets, Å): thousands of them measure a correlation that the energies themselves
+        resolve only from 60 frames on. Default: none; the rows are then taken as
+        independent unless their columns show a correlation.
 
     Raises
     ------
     ValueError
-        ``values`` or ``scales`` that are not real numbers (flags, text), scale factors that
-        are not finite and > 0 or that share a key, or a table that is not one row of the
-        scale factors per frame.
+        ``values``, ``scales`` or ``frame_values`` that are not real numbers (flags, text),
+        scale factors that are not finite and > 0 or that share a key, a table that is not one
+        row of the scale factors per frame, or ``frame_values`` of another number of frames.
 
     Returns
     -------
     dict
         ``{f"{s:g}": Estimate}``: the mean over frames with its t-scaled standard error over
-        frames (the scanned frames, spread over the run, taken as independent samples); a
-        single frame is marked not valid (no error over frames), and so are fewer than five
-        (:func:`~mda_electrolyte.uncertainty.few_dof_note`: too few degrees of freedom for a
-        calibrated error). Rows in frame order that are correlated with their neighbours
-        (:func:`~mda_electrolyte.error_metrics.frame_blocks` of the columns: a lag-1
-        correlation beyond 4 standard errors: frames of lag-1 correlation 0.9 are seen in
-        none of 200 replicas of 20 frames, half of 25, all of 40; weaker correlation takes
-        more) are averaged in blocks of consecutive frames first, and marked not valid when
-        fewer than :data:`~mda_electrolyte.error_metrics.MIN_CORRELATED_FRAMES` independent
-        frames remain. Fewer consecutive frames of a finely written run are taken as
-        independent: scan frames spread over the run. Frames that give the same energies at
-        every scale to rounding (one frame given several times) have no error over them: not
-        valid, "no scatter".
+        frames; a single frame is marked not valid (no error over frames), and so are fewer
+        than five (:func:`~mda_electrolyte.uncertainty.few_dof_note`: too few degrees of
+        freedom for a calibrated error). Rows in frame order that are correlated with their
+        neighbours (:func:`~mda_electrolyte.error_metrics.frame_blocks` of the columns and
+        of ``frame_values``: a lag-1 correlation beyond 4 standard errors) are averaged in
+        blocks of consecutive frames first, and marked not valid when fewer than
+        :data:`~mda_electrolyte.error_metrics.MIN_CORRELATED_FRAMES` independent frames
+        remain. The columns alone show little: frames of lag-1 correlation 0.9 were seen
+        correlated in none of 200 replicas of 20 frames and half of 25, and without
+        ``frame_values`` rows whose columns show none are taken as independent samples
+        (scans of independent replicas, or of frames spread over a run). With
+        ``frame_values`` (:class:`RigidVolumeScan` always), where no correlation is found
+        but the values could not have shown one that makes the error bars sqrt(2) too narrow
+        (:func:`_scan_blocks`), the estimates are not valid, "too few frames to measure
+        correlation". Frames that give the same energies at every scale to rounding (one
+        frame given several times) have no error over them: not valid, "no scatter".
 
     Examples
     --------
@@ -859,15 +953,11 @@ def scan_estimates(values, scales, unit="meV/atom"):
         return {f"{s:g}": Estimate.invalid(float(values[0, k]), float("nan"), unit,
                                            "no uncertainty available", same, n)
                 for k, s in enumerate(scales)}
-    if n >= 2 and np.all(np.isfinite(values)):
-        from .error_metrics import _correlated_note, frame_blocks
-
-        # consecutive frames of a trajectory (run(stop=40) of a 1 fs MD) are no independent
-        # samples: taken as such, AR(1) frames of lag-1 correlation 0.9 over 40 frames gave
-        # errors 3-4 times too small, marked valid; the rows follow the frames' order
-        found, g = frame_blocks(*values.T)
-        if g > 1.0:
-            blocks, note = found, _correlated_note(n, g)
+    frame_values = _checked_frame_values(frame_values, n)
+    # consecutive frames of a trajectory (run(stop=40) of a 1 fs MD) are no independent
+    # samples: taken as such, AR(1) frames of lag-1 correlation 0.9 over 40 frames gave
+    # errors 3-4 times too small, marked valid; the rows follow the frames' order
+    blocks, note = _scan_blocks(values, frame_values)
     out = {}
     for k, s in enumerate(scales):
         column = values[:, k]
@@ -893,8 +983,23 @@ def scan_estimates(values, scales, unit="meV/atom"):
         else:
             out[f"{s:g}"] = segment_estimate(
                 column, unit, n_runs=1, n_blocks=n, what="scanned frames",
+                notes=() if note is None else (note,),
                 method=f"t-scaled standard error over {n} scanned frames")
     return out
+
+
+def _checked_frame_values(frame_values, n_frames):
+    """``frame_values`` as a float array of ``n_frames`` rows, or ``None``."""
+    from .uncertainty import real_array
+
+    if frame_values is None:
+        return None
+    frame_values = real_array(frame_values, "frame_values")
+    if frame_values.ndim == 0 or frame_values.shape[0] != n_frames \
+            or not np.all(np.isfinite(frame_values)):
+        raise ValueError(f"frame_values of shape {frame_values.shape} must hold one row of "
+                         f"finite values for each of the {n_frames} frames")
+    return frame_values.reshape(n_frames, -1)
 
 
 #: Scale factors a fit of the minimum takes: the lowest point of the mean curve and up to three
@@ -929,15 +1034,17 @@ def _cubic_minimum(scales, energies):
     return s0, float(np.polyval(d2, s0)), misfit
 
 
-def scan_minimum(scales, volumes, total, n_atoms):
+def scan_minimum(scales, volumes, total, n_atoms, *, frame_values=None):
     r"""Scale factor and bulk modulus of the minimum of a rigid-molecule scan, as Estimates.
 
     The mean over frames of ``E_total(s)`` is fitted with a cubic in ``s`` over its lowest point
     and up to three scale factors on each side; ``s0`` is the cubic's minimum and the bulk
     modulus ``B0 = V d²E/dV² = E''(s0) / (9 s0 V1)`` (``V = s³ V1``, ``V1`` the frames' mean
     volume at ``s = 1``, energies of the whole frame). Errors: the jackknife over frames (each
-    frame left out of the mean curve in turn, refitted), t-scaled; not valid for fewer than
-    five frames, as every error over frames.
+    frame left out of the mean curve in turn, refitted), t-scaled, over blocks of consecutive
+    frames where the frames are correlated; not valid for fewer than five frames, and where
+    the frames are correlated or too few to tell, as every error over frames
+    (:func:`scan_estimates`).
 
     Parameters
     ----------
@@ -950,6 +1057,8 @@ def scan_minimum(scales, volumes, total, n_atoms):
         Total energies in meV/atom.
     n_atoms : int
         Atoms per frame.
+    frame_values : array_like, shape (n_frames, m), optional
+        As for :func:`scan_estimates`.
 
     Returns
     -------
@@ -1032,6 +1141,9 @@ def scan_minimum(scales, volumes, total, n_atoms):
         bulk = convert(curvature * to_ev / (9.0 * s0 * v1), "eV/Å^3", "GPa")
         return s0, bulk, misfit
 
+    # the frames' correlation, as for the mean curve's estimates (an error over 40
+    # consecutive frames of a 1 fs run was the jackknife over 40 independent ones)
+    blocks, note = _scan_blocks(total, _checked_frame_values(frame_values, n_frames))
     s0, bulk, misfit = fit(np.ones(n_frames, dtype=bool))
     if not math.isfinite(s0):
         return invalid("no minimum: the cubic fitted about the lowest point has none inside "
@@ -1050,10 +1162,13 @@ def scan_minimum(scales, volumes, total, n_atoms):
         elif n_frames < 2:
             item.append(f"too few frames: {n_frames} (an error over frames needs at least 2)")
             err = math.nan
+        elif blocks is not None and len(blocks) < 2:
+            item.append(note)
+            err = math.nan
         else:
-            err = jackknife_error(lambda keep, j=j: fit(keep)[j], n_frames)
-            few = _few_frames(n_frames)
-            item += [few] if few else []
+            err = jackknife_error(lambda keep, j=j: fit(keep)[j], n_frames, blocks=blocks)
+            few = _few_frames(n_frames if blocks is None else len(blocks))
+            item += [x for x in (few, note) if x]
             if not math.isfinite(err):
                 item.append("no minimum without one of the frames")
         out[name] = Estimate(value, err, units[name], method, n_frames, converged=not item,

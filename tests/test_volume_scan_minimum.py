@@ -88,7 +88,8 @@ def test_a_scan_reports_the_minimum_of_its_own_curve():
     scan = RigidVolumeScan(frames, _model(), reference=_model(sigma=2.4)).run()
     r = scan.results
     for prefix in ("", "reference_"):
-        again = scan_minimum(r.scales, r.volumes, r[prefix + "total"], len(frames[0]))
+        again = scan_minimum(r.scales, r.volumes, r[prefix + "total"], len(frames[0]),
+                             frame_values=r.orientations)
         got = r[prefix + "minimum"]
         assert set(got) == {"scale", "bulk_modulus"}
         for key in got:
