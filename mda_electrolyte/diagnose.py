@@ -369,8 +369,11 @@ def _write_outputs(outdir, scan, errors, ref_calc, no_labels):
         else:
             summary["rigid_volume_scan"] = {"skipped": "the frames have no periodic box"}
         if errors is None:
+            # said to both readers: "pass a reference calculator" named no option of
+            # electrolyte diagnose, whose terminal prints this reason
             summary["intra_inter_errors"] = {
-                "skipped": "no reference: pass a reference calculator or labelled frames"
+                "skipped": "no reference: give a reference model or labelled frames "
+                "(reference= in Python, --reference of electrolyte diagnose)"
                 + ("" if no_labels is None else f" ({no_labels})")
             }
         else:
