@@ -137,7 +137,13 @@ class OnsagerCoefficients(CarrierAnalysis):
     results.L, results.L_err : numpy.ndarray, shape (n_species, n_species)
         Symmetric matrix in S/m per e², and its error (Student-t over segments).
     results.L_self, results.L_distinct : numpy.ndarray
-        Diagonal self part and the rest (``L = L_self + L_distinct``), same units.
+        Diagonal self part and the rest (``L = L_self + L_distinct``), same units;
+        ``results.L_self_err`` and ``results.L_distinct_err`` their errors over the segments.
+    results.self_coefficients, results.distinct_coefficients : dict
+        Species ``"i"`` -> Estimate of the self part of :math:`L_{ii}` (the sum of the ions'
+        MSDs or velocity autocorrelations, :math:`N_i D_i` over :math:`3 V k_B T` in S/m per
+        e²), and ``"i-i"`` -> Estimate of its distinct part, each judged as :math:`L_{ii}`;
+        the cross coefficients are distinct whole.
     results.coefficients : dict
         ``"i-j"`` -> Estimate of :math:`L_{ij}` in S/m per e² (the matrices above hold the same).
     results.conductivity : Estimate or None
@@ -497,6 +503,9 @@ class OnsagerCoefficients(CarrierAnalysis):
         res.L_self = np.diag(l_self)
         res.L_self_err = np.diag(l_self_err)
         res.L_distinct = res.L - res.L_self
+        # the distinct part per segment, for its error: L_distinct had none (a bare matrix)
+        distinct_seg = l_seg - self_seg[:, :, None] * np.eye(n_sp)[None]
+        res.L_distinct_err = mean_error(distinct_seg)[1]
 
         neutral = [s for s, q in zip(names, z, strict=True) if q == 0]
         charged = {s: self._counts[s] for s in names if s not in neutral}
@@ -531,6 +540,18 @@ class OnsagerCoefficients(CarrierAnalysis):
             f"{a}-{b}": est(l_seg[:, i, j], "S/m", f"{a}-{b}", f"{a}-{a}", f"{b}-{b}",
                             counts={s: self._counts[s] for s in (b, a)}, positive=i == j)
             for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
+        }
+        # the parts of L_aa (self: Σ of the ions' MSDs, N_a D_a; distinct: the rest), judged
+        # as L_aa is; the cross coefficients are distinct whole
+        res.self_coefficients = {
+            a: est(self_seg[:, i], "S/m", f"{a}-{a}", f"{a}-{a}",
+                   counts={a: self._counts[a]}, positive=True)
+            for i, a in enumerate(names)
+        }
+        res.distinct_coefficients = {
+            f"{a}-{a}": est(l_seg[:, i, i] - self_seg[:, i], "S/m", f"{a}-{a}", f"{a}-{a}",
+                            counts={a: self._counts[a]})
+            for i, a in enumerate(names)
         }
         if np.any(z):
             # a segment of ions that do not move among moving ones: σ = 0 there and the
