@@ -334,11 +334,36 @@ def _check_names(mapping, flag):
     seen = {}
     with A.about(flag):
         for name in mapping:
+            _check_not_a_salt(name, mapping[name], flag)
             species = get_species(name).name
             if species in seen:
                 raise ValueError(f"{seen[species]} and {name} name the same species "
                                  f"({species}); give each species once")
             seen[species] = name
+
+
+def _check_not_a_salt(name, value, flag):
+    """A salt's name in ``--counts`` or ``--solvent`` is refused with the options that give it.
+
+    The library's refusal named its Python keywords ("LiPF6 is a salt: give it as salt=, its
+    ions as species ... for anything else pass Species(name, smiles)"), options the command does
+    not have. Now ``--counts LiPF6=2`` is told its ions (``Li=2,PF6=2``), and ``--solvent
+    EC:3,LiPF6:1`` the ``--salt`` and ``--concentration`` that add a salt to a solvent.
+    """
+    from ase_electrolyte.species import get_salt
+
+    try:
+        salt = get_salt(name)
+    except (ValueError, TypeError):
+        return  # no salt: the species check names it
+    if flag == "--counts":
+        # a count is a whole number here (checked before the names)
+        ions = ",".join(f"{ion.name}={int(value) * k}" for ion, k in
+                        zip((salt.cation, salt.anion), salt.stoichiometry, strict=True))
+        raise ValueError(f"{salt.name} is a salt, and --counts counts molecules and ions: give "
+                         f"its ions ({ions} for {name}={int(value)})")
+    raise ValueError(f"{salt.name} is a salt, not a solvent; give it as --salt {salt.name} "
+                     "with its --concentration, beside the solvents of --solvent")
 
 
 def _check_count_box(text, counts):
