@@ -574,7 +574,23 @@ def about(flag):
     try:
         yield
     except ValueError as err:
-        raise ValueError(f"{flag}: {err}") from None
+        text = str(err)
+        for python, command in _PYTHON_ADVICE.items():
+            text = text.replace(python, command)
+        raise ValueError(f"{flag}: {text}") from None
+
+
+#: The library's advice for what only Python can give (a species or salt of one's own), as a
+#: command's refusal says it: "for anything else pass Species(name, smiles)" read as something
+#: to type on the command line, which takes the names of the library's species alone.
+_PYTHON_ADVICE = {
+    "for anything else pass Species(name, smiles)":
+        "the command packs these only; a species of your own is built from Python "
+        "(ase_electrolyte.species.Species(name, smiles))",
+    "for anything else pass Salt(name, cation=Species(...), anion=Species(...))":
+        "the command packs these only; a salt of your own is built from Python "
+        "(ase_electrolyte.species.Salt(name, cation=..., anion=...))",
+}
 
 
 def check_not_empty(value, flag, what="a file name"):

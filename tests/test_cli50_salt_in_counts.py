@@ -23,7 +23,7 @@ def _error(argv, capsys, monkeypatch, tmp_path):
     assert main(_ARGS + argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
-    assert "salt=" not in err and "Species(" not in err, err
+    assert "salt=," not in err and "pass Species(" not in err, err
     assert not (tmp_path / "run").exists()
     return err
 
@@ -51,11 +51,19 @@ def test_a_salt_in_solvent_is_told_the_salt_option(solvent, salt, capsys, monkey
                    "--solvent\n"), err
 
 
-def test_an_unknown_name_is_still_named_as_a_species(capsys, monkeypatch, tmp_path):
-    import ase_electrolyte.build
-    from electrolyte_cli import main
-
-    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", lambda *a, **k: 1 / 0)
-    monkeypatch.chdir(tmp_path)
-    assert main(_ARGS + ["--counts", "EC=3,XYZ=1"]) == 2
-    assert "--counts: unknown species 'XYZ'" in capsys.readouterr().err
+@pytest.mark.parametrize("argv, flag, what", [
+    (["--counts", "EC=3,XYZ=1"], "--counts", "unknown species 'XYZ'"),
+    (["--solvent", "XYZ:1"], "--solvent", "unknown species 'XYZ'"),
+    (["--solvent", "EC", "--salt", "NaCl", "--concentration", "1"], "--salt",
+     "unknown salt 'NaCl'"),
+])
+def test_an_unknown_name_is_told_that_python_builds_others(argv, flag, what, capsys,
+                                                           monkeypatch, tmp_path):
+    """"for anything else pass Species(name, smiles)" read as something to type: the command
+    takes the library's names only, and says where one's own species is built."""
+    err = _error(argv, capsys, monkeypatch, tmp_path)
+    assert err.startswith(f"electrolyte simulate: error: {flag}: {what}"), err
+    assert "for anything else pass" not in err
+    kind = "salt" if flag == "--salt" else "species"
+    assert f"; the command packs these only; a {kind} of your own is built from Python " \
+           "(ase_electrolyte.species." in err, err
