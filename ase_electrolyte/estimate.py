@@ -549,8 +549,18 @@ def json_number(x):
     """``float(x)`` when it is a finite number, else ``None`` (JSON's ``null``; JSON has no NaN).
 
     For the plain numbers written beside Estimates (whose :meth:`Estimate.to_dict` does the
-    same): a number that is not one is written as absent, never as a bare ``NaN`` token.
+    same): a number that is not one is written as absent, never as a bare ``NaN`` token. A
+    flag (``True``, ``numpy.bool_``) or text (``"1.2"``) is no number either: ``float()``
+    reads them as 1.0 and 1.2, which made a flag read back from a file a measured value.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.estimate import json_number
+    >>> json_number(1.5), json_number(float("nan")), json_number(True), json_number("1.2")
+    (1.5, None, None, None)
     """
+    if isinstance(x, (bool, str, bytes)) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
+        return None
     try:
         x = float(x)
     except (TypeError, ValueError):

@@ -1096,7 +1096,17 @@ class FrameAnalysis(AnalysisBase):
             raise ValueError(
                 f"{name}: frames must be in increasing order for a time series (step > 0, "
                 f"frames sorted), got start={start}, stop={stop}, step={step}, frames="
-                f"{'None' if frames is None else list(indices[:5])}")
+                f"{'None' if frames is None else _first_frames(indices)}")
+
+
+def _first_frames(indices, shown=5):
+    """The first frame indices as a user wrote them: plain integers, not NumPy scalars
+    (``[np.int64(1499), ...]`` under NumPy 2), and how many there are in all."""
+    indices = np.asarray(indices)
+    text = ", ".join(str(k) for k in indices[:shown].tolist())
+    if len(indices) > shown:
+        text += f", ... ({len(indices)} frames)"
+    return f"[{text}]"
 
 
 #: Exception types whose messages are the user's: the analysis' checks and refusals
