@@ -509,6 +509,19 @@ def _descriptor_array(descriptors):
     return d / peak if peak > 0 else d
 
 
+#: Rows whose descriptors differ by at most this (largest magnitude 1, any feature) are
+#: copies: SevenNet's features are float32, and one frame with its atoms in another order or
+#: shifted by a lattice vector differs in its per-element means by float32 rounding (1e-7
+#: relative), where a frame rattled by 0.01 Å differs by 1e-3.
+_COPY_TOLERANCE = 1e-5
+
+
+def _copies_of(d, j):
+    """Mask of the rows of ``d`` (from :func:`_descriptor_array`) that are copies of row ``j``
+    (:data:`_COPY_TOLERANCE`)."""
+    return np.max(np.abs(d - d[j]), axis=1) <= _COPY_TOLERANCE
+
+
 def _standardised(descriptors, n):
     """Descriptors as z-scores per column (constant columns dropped); checks ``n``."""
     d = _descriptor_array(descriptors)
@@ -564,8 +577,9 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     Returns
     -------
     list of int
-        The picks, in order; never a frame whose descriptors equal a picked one's (fewer than
-        ``n``, with a warning, when the frames hold fewer distinct descriptors).
+        The picks, in order; never a frame whose descriptors equal a picked one's within
+        :data:`_COPY_TOLERANCE` of the largest magnitude (float32 rounding; fewer than ``n``,
+        with a warning, when the frames hold fewer distinct descriptors).
     float
         :math:`\log\det(\lambda I + K_{SS}) - n\log\lambda` of the picked set, i.e.
         :math:`\log\det A_S - \log\det \lambda I`.
@@ -624,8 +638,8 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
         chol[:, m] = column / np.sqrt(pivot)
         residual = residual - chol[:, m] ** 2
         residual[picked + [j]] = -np.inf
-        # exact copies of the pick teach the model nothing more
-        residual[np.all(d == d[j], axis=1)] = -np.inf
+        # copies of the pick (to float32 rounding) teach the model nothing more
+        residual[_copies_of(d, j)] = -np.inf
         picked.append(j)
         logdet += float(np.log(pivot / ridge))
     return picked, logdet
@@ -648,8 +662,9 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     Returns
     -------
     list of int
-        Never a frame twice, and no frame whose descriptors equal a picked one's: fewer than
-        ``n`` when the frames hold fewer distinct descriptors.
+        Never a frame twice, and no frame whose descriptors equal a picked one's (within
+        :data:`_COPY_TOLERANCE` of the largest magnitude: float32 rounding): fewer than ``n``
+        when the frames hold fewer distinct descriptors.
 
     Warns
     -----
@@ -663,12 +678,15 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     >>> farthest_point_sampling([[0.0], [0.1], [5.0], [2.4]], 3)
     [0, 2, 3]
     """
-    z = _standardised(descriptors, n)
+    d = _descriptor_array(descriptors)
+    z = _standardised(d, n)
     n = int(n)
     first = check_number(f"first (a frame index, 0 to {len(z) - 1})", first, integer=True,
                          minimum=0, maximum=len(z) - 1)
     picked = [first]
     dist = np.linalg.norm(z - z[first], axis=1)
+    # copies to float32 rounding, which the per-column z-scores may blow up
+    dist[_copies_of(d, first)] = 0.0
     while len(picked) < n:
         nxt = int(np.argmax(dist))
         if not dist[nxt] > 0:
@@ -681,6 +699,7 @@ def farthest_point_sampling(descriptors, n, *, first=0):
             break
         picked.append(nxt)
         dist = np.minimum(dist, np.linalg.norm(z - z[nxt], axis=1))
+        dist[_copies_of(d, nxt)] = 0.0
     return picked
 
 
