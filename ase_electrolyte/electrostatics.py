@@ -195,6 +195,10 @@ _MAX_TOLERANCE = 1e-3
 #: tightest tolerance accepted: the round-off of float64 sums (a smaller one, 5e-324, divided
 #: by zero in the tuning)
 _MIN_TOLERANCE = 1e-15
+#: tightest tolerance accepted in float32: its round-off is ~1e-7 of the unit force (rattled
+#: NaCl, 64-216 ions: force errors 1.2-1.5 × a tolerance of 1e-7, 10 × at 1e-8, 1000 × at
+#: 1e-10; PME 2.1 × at 3e-7; at 1e-6 0.4-1.08 ×, as float64)
+_MIN_TOLERANCE_FLOAT32 = 1e-6
 # what Electrostatics.save writes and load reads
 _FILE_VERSION = 1
 _FILE_UNITS = {"b": "e", "s": "1", "charges": "e", "lengths": "angstrom"}
@@ -655,7 +659,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (a GPU when torch sees one);
         ``parameters["device"]`` holds the device used (``"cpu"`` or ``"cuda:N"``).
     dtype : {"float64", "float32"}
-        torch precision.
+        torch precision. float32 takes a ``tolerance`` of 10⁻⁶ or looser (its round-off, about
+        10⁻⁷ of the unit force, gave force errors 10 × a tolerance of 10⁻⁸).
 
     Notes
     -----
@@ -676,14 +681,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
     Units are ASE's: eV, eV/Å, eV/Å³ (Voigt xx, yy, zz, yz, xz, xy), with the Coulomb constant
     :data:`COULOMB` = Hartree·Bohr = 14.3996 eV·Å. Per-atom energies ``energies`` are
     :math:`q_i\phi_i/2` plus half of each removed short-range pair. QRd charges depend only on the
-    composition, so the forces have no charge-derivative term. Checks (before any sum): missing
-    QRd parameters (elements named), a charged periodic cell without ``background=True``, a
-    tolerance outside [10⁻¹⁵, 10⁻³], a zero-volume cell, partial periodicity (unsupported), charges
-    that contradict a given ``total_charge``, a ``molecule_index`` that is not whole numbers,
-    a molecule spanning half the periodic cell (``short_range="molecules"``), and a pair list
-    (real-space cutoff, short-range reach, intramolecular pairs, the direct sum of a molecule) of
-    more than 2²⁵ pairs (~6 GiB with the autograd graph: e.g. a 400 Å cutoff in a 6 Å box,
-    ~3·10⁵ atoms of a liquid at 8 Å, or a 9000-atom cluster).
+    composition, so the forces have no charge-derivative term. Checks (before any sum): missing QRd
+    parameters (elements named), a charged periodic cell without ``background=True``, a tolerance
+    outside [10⁻¹⁵, 10⁻³] (float32: [10⁻⁶, 10⁻³]), a zero-volume cell, partial periodicity
+    (unsupported), charges that contradict a given ``total_charge``, a ``molecule_index`` that is
+    not whole numbers, a molecule spanning half the periodic cell (``short_range="molecules"``), and
+    a pair list (real-space cutoff, short-range reach, intramolecular pairs, the direct sum of a
+    molecule) of more than 2²⁵ pairs (~6 GiB with the autograd graph: e.g. a 400 Å cutoff in a 6 Å
+    box, ~3·10⁵ atoms of a liquid at 8 Å, or a 9000-atom cluster).
 
     Examples
     --------
@@ -791,6 +796,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
         p["short_range_length"] = check_number(
             "short_range_length (Å)", p["short_range_length"], above=0, allow_none=True)
         p["dtype"] = choice_word("dtype", p["dtype"], ("float64", "float32"))
+        # 1e-6 spelt in float32 (np.float32(1e-6) is 9.99999997e-07) is 1e-6
+        if p["dtype"] == "float32" and p["tolerance"] < _MIN_TOLERANCE_FLOAT32 * (1 - 1e-6):
+            # the bound was "met" by a tuning that cannot see round-off: force errors 10 ×
+            # the tolerance at 1e-8 and 1000 × at 1e-10 were returned without a word
+            raise ValueError(
+                f"tolerance {p['tolerance']:g} is tighter than float32 lattice sums reach (their "
+                f"round-off gave force errors 10 × a tolerance of 1e-8, 1000 × one of 1e-10); "
+                f"give dtype='float64' or a tolerance of at least {_MIN_TOLERANCE_FLOAT32:g}")
         # the one device vocabulary; "auto" settles on a GPU torch sees, else the CPU
         p["device"] = str(resolve_device(p["device"]))
         self._molecules = None
