@@ -216,7 +216,7 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (["demo", "--n-atoms", "100000000"], "the demo runs up to 20000 atoms"),
         (["select", "TRAJ", "-n", "2", "-o", "OLD.extxyz"], "exists; choose another name"),
         (["diagnose", "JUNK.h5md", "--model", "sevennet-0", "--reference", "TEXT.txt"],
-         "not a trajectory format"),
+         "not a frames file ase.io can read"),
         # finite values no run can mean: they ran (a relaxation of minutes, then an explosion
         # or a run that never ends)
         (_BASE + ["--temperature", "1e300"], "is above 100000 K: a plasma"),
