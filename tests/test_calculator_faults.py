@@ -265,11 +265,12 @@ def test_a_thread_count_that_is_no_count_is_refused(value):
 def test_a_thread_count_beyond_the_cpus_is_a_ceiling(value, monkeypatch):
     """The kernel takes a C int: 2**32 + 1 threads ran on one, 2**31 on all CPUs and 10**6
     spawned a thread per atom, while the calculator recorded the number asked for."""
-    import os
 
     from ase_electrolyte.d3 import backend
+    from ase_electrolyte.environment import _usable_cpus
 
-    cpus = len(os.sched_getaffinity(0))
+    # the package's count (affinity and any cgroup CPU quota), as the kernel's ceiling is
+    cpus = _usable_cpus()
     given = []
     run = backend.run_kernel
     monkeypatch.setattr(backend, "run_kernel", lambda *a: given.append(a[-1]) or run(*a))

@@ -6,7 +6,6 @@ before the plan is read or the output folder made.
 the cluster's; ``poll_s=nan`` was reported as a lost scheduler ("KeyError: Invalid time unit")
 after the tasks had been submitted; ``poll_s=0`` polled the scheduler without a pause."""
 
-import os
 
 import pytest
 
@@ -14,9 +13,11 @@ pytest.importorskip("distributed")
 
 from test_screen_failures import _plan  # noqa: E402
 
+from ase_electrolyte.environment import _usable_cpus  # noqa: E402
 from ase_electrolyte.screen import run_screen  # noqa: E402
 
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+# the package's count: affinity and any cgroup CPU quota (a CI runner's limit)
+CORES = _usable_cpus()
 
 
 @pytest.mark.parametrize("arguments, message", [
