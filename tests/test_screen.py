@@ -785,14 +785,12 @@ def test_an_output_folder_that_is_a_file_or_holds_a_foreign_record_is_refused(tm
 
 
 def test_torch_threads_are_the_cores_per_task_at_once(client):
-
+    from ase_electrolyte.environment import _usable_cpus
     from ase_electrolyte.screen.engine import _workers_per_host
     from ase_electrolyte.screen.task import task_threads
 
     per_host = _workers_per_host(client)
     assert sum(per_host.values()) == 2  # the fixture's two single-threaded workers, one host
-    from ase_electrolyte.environment import _usable_cpus
-
     cores = _usable_cpus()  # affinity and any cgroup CPU quota, as the worker counts them
     on_worker = client.submit(task_threads, {"workers_per_host": per_host}, pure=False).result()
     assert on_worker == max(1, cores // 2)
