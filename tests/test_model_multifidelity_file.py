@@ -44,7 +44,7 @@ def no_build(monkeypatch):
 
 @pytest.mark.parametrize(("path", "options", "message"), [
     (MF_FILE, {}, r"is multi-fidelity: pass modal=\.\.\., one of \['R2SCAN', 'PBE'\]"),
-    (MF_FILE, {"modal": "pbe"}, r"unknown modal 'pbe' .* one of \['R2SCAN', 'PBE'\]"),
+    (MF_FILE, {"modal": "pbe54"}, r"unknown modal 'pbe54' .* one of \['R2SCAN', 'PBE'\]"),
     (ONE_FILE, {"modal": "PBE"}, r"has one fidelity and takes no modal"),
 ])
 def test_modal_judged_before_the_network_is_built(no_build, path, options, message):
@@ -66,3 +66,13 @@ def test_a_valid_modal_reaches_sevenn(no_build, path, options):
         warnings.simplefilter("ignore")
         Calculator(path, device="cpu", **options)
     assert no_build == [options]
+
+
+@pytest.mark.parametrize(("typed", "spelled"), [("pbe", "PBE"), (" r2scan", "R2SCAN")])
+def test_a_fidelity_in_another_case_reaches_sevenn_as_the_file_spells_it(no_build, typed,
+                                                                         spelled):
+    # a fidelity is an option word (calc50); sevenn compares it exactly
+    with warnings.catch_warnings(), pytest.raises(_Reached):
+        warnings.simplefilter("ignore")
+        Calculator(MF_FILE, device="cpu", modal=typed)
+    assert no_build == [{"modal": spelled}]
