@@ -856,8 +856,18 @@ def bend_bias(fit_start, fit_stop, tau):
     return float(np.sum(w * weight * np.exp(-t / tau)))
 
 
+def inefficiencies_of_columns(cols):
+    """Statistical inefficiency (samples) of each column of ``cols`` (shape (T, m)) that
+    :func:`independence_notes` judges, in column order: columns of at least 4 samples that
+    vary (:func:`mda_electrolyte.uncertainty.timeseries_mean`)."""
+    from .uncertainty import timeseries_mean
+
+    return [timeseries_mean(cols[:, k])[2] for k in range(cols.shape[1])
+            if cols.shape[0] >= 4 and np.ptp(cols[:, k]) > 0]
+
+
 def independence_notes(runs, n_blocks, what, *, fit_start=None, dt=None,
-                       fit_stop=None, relative_error=None):
+                       fit_stop=None, relative_error=None, column_inefficiencies=None):
     """Why correlated input is too short for a Green–Kubo or Einstein estimate, as verdict notes.
 
     An integral over segments shorter than the input's correlation time comes out too small, and
@@ -898,6 +908,10 @@ def independence_notes(runs, n_blocks, what, *, fit_start=None, dt=None,
         errors, instead of by the fixed :data:`MIN_FIT_START_CORRELATION_TIMES`: the bias
         is what matters, and the fixed rule, applied to a correlation time estimated from the
         same data, picked the low estimates as valid.
+    column_inefficiencies : list of list of float, optional
+        Per run, :func:`inefficiencies_of_columns` of its columns, computed once by a caller
+        that judges the same columns in several series (the Onsager pairs share each
+        species' columns); computed here when not given.
 
     Returns
     -------
@@ -905,7 +919,7 @@ def independence_notes(runs, n_blocks, what, *, fit_start=None, dt=None,
         ``"too short: ..."`` (and ``"not diffusive: ..."``) notes; empty when the input is long
         enough.
     """
-    from .uncertainty import MIN_INDEPENDENT_SAMPLES, _pooled_inefficiency, timeseries_mean
+    from .uncertainty import MIN_INDEPENDENT_SAMPLES, _pooled_inefficiency
 
     n_blocks = check_number("n_blocks", n_blocks, integer=True, minimum=1)
     checked = []
@@ -921,11 +935,14 @@ def independence_notes(runs, n_blocks, what, *, fit_start=None, dt=None,
     if not checked:
         raise ValueError(f"no series of {what} given")
     runs = checked
+    if column_inefficiencies is not None and len(column_inefficiencies) != len(runs):
+        raise ValueError(f"column_inefficiencies holds {len(column_inefficiencies)} runs, "
+                         f"runs {len(runs)}")
     n_independent, worst = 0.0, 1.0
-    for cols in runs:
+    for k, cols in enumerate(runs):
         # the mean over the columns: the largest of several noisy estimates is biased high
-        gs = [timeseries_mean(cols[:, k])[2] for k in range(cols.shape[1])
-              if cols.shape[0] >= 4 and np.ptp(cols[:, k]) > 0]
+        gs = (inefficiencies_of_columns(cols) if column_inefficiencies is None
+              else list(column_inefficiencies[k]))
         g = float(np.mean(gs)) if gs else 1.0
         worst = max(worst, g)
         n_independent += cols.shape[0] / g

@@ -59,6 +59,7 @@ from .correlation import (
     fit_line,
     fit_window_slice,
     independence_notes,
+    inefficiencies_of_columns,
     max_lag_count,
     mean_squared_displacement,
     particle_msd,
@@ -301,6 +302,8 @@ class OnsagerCoefficients(CarrierAnalysis):
         # the species' summed velocities (Einstein: their position increments), (T, species,
         # 3) per run: each estimate is judged by the currents it integrates (_sampling_notes)
         self._current_runs = current_runs
+        # per run and series weights, filled by _sampling_notes (new for every estimate)
+        self._column_inefficiency = {}
         self._run_labels = [c.label for c in collections]
         self._temperature_verdicts = (
             self._temperature_notes(collections, self._temperature)
@@ -354,14 +357,28 @@ class OnsagerCoefficients(CarrierAnalysis):
             The Einstein fit window (ps) and the frame spacing (ps).
         """
         weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-        runs = [np.concatenate([np.einsum("tsk,s->tk", flux, w) for w in weights], axis=1)
-                for flux in self._current_runs]
+        series = [[np.einsum("tsk,s->tk", flux, w) for w in weights]
+                  for flux in self._current_runs]
+        runs = [np.concatenate(parts, axis=1) for parts in series]
+        # each species' columns are judged in every pair it is in (16 series of 5 species):
+        # their inefficiencies are computed once per run and series weights
+        cache = self._column_inefficiency
+        columns = []
+        for k, parts in enumerate(series):
+            gs = []
+            for w, part in zip(weights, parts, strict=True):
+                key = (k, w.tobytes())
+                if key not in cache:
+                    cache[key] = inefficiencies_of_columns(part)
+                gs += cache[key]
+            columns.append(gs)
         what += " (position increments)" if self._method == "einstein" else ""
         if fit_window is None:
-            return independence_notes(runs, self._n_blocks, what)
+            return independence_notes(runs, self._n_blocks, what, column_inefficiencies=columns)
         return independence_notes(runs, self._n_blocks, what, fit_start=fit_window[0], dt=dt,
                                   fit_stop=fit_window[1],
-                                  relative_error=min(relative_error(v) for v in samples))
+                                  relative_error=min(relative_error(v) for v in samples),
+                                  column_inefficiencies=columns)
 
     def _segment(self, totals, per_ion, bounds, dt, dt_ion, volume, reference=None):
         """Pair and self parts of one segment; ``reference`` (Einstein only) is the drift
