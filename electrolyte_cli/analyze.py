@@ -175,6 +175,9 @@ def _analyze_into(args, traj, out, only, atom_style):
             if args.model is not None:  # the more specific reason first
                 _check_model_can_be_used(universe)
             _check_some_analysis_runs(universe, traj, args.model)
+        if args.model is not None and not args.keep_going:
+            # with --keep-going a failing analysis is recorded, the others run
+            _check_model_frames(universe, only)
         calc = (A.make_calculator(args.model, args.dispersion, args.device, args.modal)
                 if args.model else None)
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
@@ -182,6 +185,41 @@ def _analyze_into(args, traj, out, only, atom_style):
                              **_temperature_options(args))
         A.print_summary(summary, out, command="analyze")
     return summary
+
+
+def _check_model_frames(universe, only):
+    """The frames the model-based analyses to run will evaluate, checked before the model loads.
+
+    A molecule that cannot be made whole (a proton transfer, a molecule come apart) in a frame
+    the rigid volume scan scans (:func:`mda_electrolyte.volume_scan.report_frames`) or in any
+    frame of the intra/intermolecular errors was refused only once the model had been loaded
+    (17 s for sevennet-0 on a CPU); a scale factor that pushes molecules into each other
+    likewise. These checks need no calculator.
+    """
+    from mda_electrolyte.analysis_base import kept_frame
+    from mda_electrolyte.intra_inter_errors import check_molecules_whole
+    from mda_electrolyte.model_frames import FrameSource
+    from mda_electrolyte.report import registered_analyses, unmet_requirements
+    from mda_electrolyte.volume_scan import check_report_frames
+
+    def whole_in_every_frame(universe):
+        source = FrameSource(universe)
+        with kept_frame(universe.trajectory) as trajectory:
+            check_molecules_whole(source, trajectory, "IntraInterErrors")
+
+    checks = {"rigid_volume_scan": check_report_frames,
+              "intra_inter_errors": whole_in_every_frame}
+    needs = registered_analyses()
+    for name, check in checks.items():
+        # the analyses that will run: those asked for, or those the input supports
+        if name not in needs or (only is not None and name not in only) or (
+                only is None and unmet_requirements(universe, needs[name], object())):
+            continue
+        try:
+            check(universe)
+        except ValueError as err:
+            raise ValueError(f"{name}: {err}; checked before loading the model (--keep-going "
+                             "records it and runs the other analyses)") from None
 
 
 def _check_model_is_used(only):

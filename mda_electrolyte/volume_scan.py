@@ -48,7 +48,8 @@ from .plotting import axes_to_draw_into, draws_user_text
 from .report import mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
-__all__ = ["RigidVolumeScan", "rigid_scaled_atoms", "MAX_SCALE", "scan_minimum"]
+__all__ = ["RigidVolumeScan", "rigid_scaled_atoms", "MAX_SCALE", "scan_minimum", "report_frames",
+           "check_report_frames", "check_scan_frame"]
 
 
 
@@ -370,32 +371,7 @@ class RigidVolumeScan(FrameAnalysis):
                     self._check_calculator_inputs(ts)
 
     def _check_frame(self, ts):
-        from ase_electrolyte.atoms_checks import check_overlaps
-
-        from .intra_inter_errors import check_molecules_whole
-
-        # a molecule that changed its bonding (a proton transfer) named as such
-        check_molecules_whole(self._source, [ts], type(self).__name__)
-        atoms = self._source.atoms(ts)
-        ids = self._source.ids
-        refused = None
-        for s in self.scales:
-            if not _scale_passes(atoms, ids, s):
-                refused = s
-        if refused is None:
-            return
-        # the frame itself too close: the structure is at fault, as check_overlaps says
-        check_overlaps(atoms, _min_scan_distance(), what=f"frame {ts.frame} (unscaled)")
-        s = refused
-        # the structure passes at s = 1: the scale factor pushed its molecules into each other
-        smallest = _smallest_passing_scale(atoms, ids, s) if s < 1.0 else None
-        check_overlaps(rigid_scaled_atoms(atoms, ids, s), _min_scan_distance(),
-                       what=f"frame {ts.frame} scaled by s = {s:g} pushes molecules into each "
-                       "other (the frame itself passes)",
-                       hint=(f"factors from s = {smallest:g} up keep atoms "
-                             f"{_min_scan_distance()} Å "
-                             "apart: drop those below it" if smallest is not None
-                             else "drop this factor"))
+        check_scan_frame(self._source, ts, self.scales, type(self).__name__)
 
     def _check_selected_frames(self):
         # every frame of the run, before the first model call: in the calling process, so that
@@ -742,6 +718,111 @@ class RigidVolumeScan(FrameAnalysis):
         return ax
 
 
+def check_scan_frame(source, ts, scales, label):
+    """Refuse frame ``ts`` of ``source`` if its scan at ``scales`` cannot be run; no model is
+    called.
+
+    Its molecules must be whole (:func:`~mda_electrolyte.intra_inter_errors.check_molecules_whole`,
+    which names a proton transfer), and no scale factor may push atoms closer than
+    :data:`MIN_SCAN_DISTANCE` (the message names the smallest factor that passes).
+
+    Parameters
+    ----------
+    source : mda_electrolyte.model_frames.FrameSource
+    ts : MDAnalysis.coordinates.timestep.Timestep
+        A frame of ``source``'s trajectory.
+    scales : sequence of float
+        Scale factors of the molecular centres of mass (dimensionless).
+    label : str
+        Who refuses, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming ``label``, the frame, the scale factor and the atoms.
+    """
+    from ase_electrolyte.atoms_checks import check_overlaps
+
+    from .intra_inter_errors import check_molecules_whole
+
+    # a molecule that changed its bonding (a proton transfer) named as such
+    check_molecules_whole(source, [ts], label)
+    atoms = source.atoms(ts)
+    ids = source.ids
+    refused = None
+    for s in scales:
+        if not _scale_passes(atoms, ids, s):
+            refused = s
+    if refused is None:
+        return
+    # the frame itself too close: the structure is at fault, as check_overlaps says
+    check_overlaps(atoms, _min_scan_distance(), what=f"frame {ts.frame} (unscaled)")
+    s = refused
+    # the structure passes at s = 1: the scale factor pushed its molecules into each other
+    smallest = _smallest_passing_scale(atoms, ids, s) if s < 1.0 else None
+    check_overlaps(rigid_scaled_atoms(atoms, ids, s), _min_scan_distance(),
+                   what=f"frame {ts.frame} scaled by s = {s:g} pushes molecules into each "
+                   "other (the frame itself passes)",
+                   hint=(f"factors from s = {smallest:g} up keep atoms "
+                         f"{_min_scan_distance()} Å "
+                         "apart: drop those below it" if smallest is not None
+                         else "drop this factor"))
+
+
+def report_frames(n_frames, max_frames=5):
+    """The frames the rigid volume scan of :func:`~mda_electrolyte.report.run_analyses`
+    evaluates: up to ``max_frames`` spread evenly over ``n_frames`` frames, first and last
+    included.
+
+    The one choice, for the report and for the checks made before a model is loaded
+    (``electrolyte analyze``, :func:`check_report_frames`).
+
+    Parameters
+    ----------
+    n_frames : int
+        Frames of the trajectory (>= 1).
+    max_frames : int
+        Most frames scanned (>= 1).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Increasing frame indices.
+
+    Examples
+    --------
+    >>> report_frames(6).tolist()
+    [0, 1, 2, 4, 5]
+    >>> report_frames(2).tolist()
+    [0, 1]
+    """
+    n = check_number("n_frames", n_frames, minimum=1, integer=True)
+    most = check_number("max_frames", max_frames, minimum=1, integer=True)
+    return np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int))
+
+
+def check_report_frames(universe, max_frames=5, scales=DEFAULT_SCALES):
+    """Refuse a trajectory whose :func:`report_frames` the rigid volume scan of
+    :func:`~mda_electrolyte.report.run_analyses` cannot scan (:func:`check_scan_frame`),
+    without a calculator.
+
+    ``electrolyte analyze`` found a molecule broken (a proton transfer) or pushed into another
+    by a factor only once the model had been loaded (seconds to minutes); this is checked
+    before. The checks of the calculators' own inputs (an ion in a cube of vacuum) still come
+    with the scan.
+
+    Raises
+    ------
+    ValueError
+        Naming the frame, the scale factor and the atoms.
+    """
+    source = FrameSource(universe)
+    scales = np.sort(_keyed_scales(scales, maximum=MAX_SCALE))
+    with kept_frame(universe.trajectory) as trajectory:
+        for ts in trajectory[report_frames(trajectory.n_frames, max_frames)]:
+            check_scan_frame(source, ts, scales, "RigidVolumeScan")
+
+
 @register_analysis("rigid_volume_scan", needs=("calculator", "box"))
 def _report(universe, outdir, *, calculator=None, verbose=False, max_frames=5):
     """``electrolyte analyze`` entry: a scan of up to ``max_frames`` frames spread over the run.
@@ -750,8 +831,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False, max_frames=5):
     freedom), and each frame costs a model evaluation per scale.
     """
 
-    n = universe.trajectory.n_frames
-    frames = np.unique(np.linspace(0, n - 1, min(n, max_frames)).round().astype(int))
+    frames = report_frames(universe.trajectory.n_frames, max_frames)
     scan = RigidVolumeScan(universe, calculator, keep_frames=False).run(
         frames=frames, verbose=verbose
     )
