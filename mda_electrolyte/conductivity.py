@@ -1247,6 +1247,9 @@ class NernstEinstein:
     results.transference_numbers : dict
         Species -> Nernst–Einstein (uncorrelated) transference number, an Estimate
         (``results.transference``: the values).
+    results.n_ions, results.charges : dict
+        Species -> N_s and z_s (e) of the species summed; ``results.volume`` (Å³) and
+        ``results.temperature`` (K) are the other inputs.
     results.dissociation : Estimate or None
         α_d = σ / σ_NE (only when ``conductivity`` is given; ``results.alpha_d``,
         ``results.alpha_d_err`` are float aliases), its interval on the log scale when
@@ -1505,6 +1508,9 @@ class NernstEinstein:
             )
         res.temperature = temperature
         res.volume = volume
+        # the inputs σ_NE is made of, kept with it (the summary's settings)
+        res.n_ions = {s: int(n_ions[s]) for s in d}
+        res.charges = {s: float(charges[s]) for s in d}
         res.dissociation = res.collective_conductivity = None
         if conductivity is not None:
             res.collective_conductivity = conductivity
@@ -2452,6 +2458,11 @@ def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False)
         "contributions": _doubted(r.contributions, temperature),
         "transference_numbers": r.transference_numbers,
         temperature[1]: temperature[0],
+        # the inputs of e²/(V k_B T) Σ N_s z_s² D_s beside it, as the conductivities give
+        # theirs (the temperature is the entry above)
+        "settings": {"charges": transport_collection(universe, verbose).charge_record(
+                         list(r.charges)),
+                     "n_ions": r.n_ions, "volume_A3": r.volume},
         "ions": ions,
         "warnings": caught,
     }
