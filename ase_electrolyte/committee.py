@@ -19,7 +19,7 @@ from ase.data import chemical_symbols
 from .atoms_checks import check_elements
 from .calculator import Calculator
 from .calculator_errors import InputError, check_finite, input_errors
-from .models import model_spec
+from .models import modal_spelling, model_modals, model_spec
 
 __all__ = ["Committee", "EnergyOffsetWarning", "RepeatedMemberWarning", "committee_spread",
            "spread_calibration"]
@@ -898,6 +898,13 @@ class Committee(Calculator):
                 del p[key]
             if "backend" not in given:
                 p["backend"] = None
+        if isinstance(p.get("modal"), str):
+            # as Calculator records it (modal="pbe" is "PBE"), so that set(modal="PBE") after
+            # modal="pbe" is no change and reloads no member; members spelling a fidelity
+            # differently keep it as given, for each member to read
+            spelled = {modal_spelling(p["modal"], model_modals(m)) for m in p["model"]}
+            if len(spelled) == 1:
+                p["modal"] = spelled.pop()
         backends = p["backend"]
         if backends is None or isinstance(backends, str):
             backends = [backends] * len(p["model"])

@@ -1143,10 +1143,9 @@ def modal_word(model, modal):
         return None
     if not str(modal).strip():
         raise ValueError("--modal is empty; give a fidelity of the model, or leave it out")
-    from ase_electrolyte.models import model_modals
+    from ase_electrolyte.models import modal_spelling, model_modals
 
-    return {m.lower(): m for m in model_modals(model) or ()}.get(
-        " ".join(modal.split()).lower(), modal)
+    return modal_spelling(modal, model_modals(model))
 
 
 def check_device(device, flag="--device"):
