@@ -27,6 +27,17 @@ energy per frame over 5, 10, 15, 20 frames gave standard deviations 2.13, 1.51, 
 frames 1.27, six or nine over 5 frames 1.32. Where the reference does not vary (one frame's
 energy) the RRMSE is undefined and marked not valid, never NaN with a warning.
 
+The RRMSE of the same values needs no such count, and so one energy per frame over 5-19
+frames can give an RRMSE that is valid beside an RMSE that is not: the verdict of each says
+whether *its* error bar is calibrated, and the RRMSE's is over fewer values. Its jackknife
+error carries the spread of the reference in the denominator as well, which widens it where
+the skewed numerator alone would be too narrow. Measured over 300-400 replicas of one value
+per frame (reference N(0, 1); model errors Gaussian, Student-t of 5 degrees of freedom, an
+offset plus noise, a 20 % scale plus noise): RRMSE z-scores had standard deviations 0.97-1.33
+over 5, 8, 12 and 19 frames, 0.63-0.73 for the scale error (wider bars, never narrower), with
+coverage 0.62-0.91; the RMSEs of the same replicas 1.27-2.70 (coverage 0.50-0.67). Over 20
+and 30 frames of Gaussian errors the two agree (RMSE 1.19 and 1.13, RRMSE 0.97 and 1.00).
+
 Consecutive frames of a trajectory are not independent samples: the forces, and the model's
 errors, of frame *k* and *k* + 1 are correlated, and so are their mean squared errors. Taken as
 independent, AR(1)-correlated synthetic frames (30 atoms, lag-1 correlation φ of every force
@@ -94,7 +105,12 @@ def _paired(reference, model):
     divided by their largest magnitude, and that scale."""
     ref = real_array(reference, "the reference values")
     mod = real_array(model, "the model values")
-    if ref.shape != mod.shape or ref.ndim == 0:
+    if ref.ndim == 0 or mod.ndim == 0:
+        # two single numbers were told 'reference () and model () must have the same shape'
+        raise ValueError(f"reference of shape {ref.shape} and model of shape {mod.shape}: a "
+                         "single number is no values per frame; give arrays with frames "
+                         "first (one energy per frame: shape (n_frames,))")
+    if ref.shape != mod.shape:
         raise ValueError(f"reference {ref.shape} and model {mod.shape} must have the same "
                          "shape with frames first")
     if ref.size == 0:
@@ -158,10 +174,13 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
     """
     ref, mod, scale = _paired(reference, model)
     n_frames = ref.shape[0]
-    if component_axes not in (0, 1, 2) or isinstance(component_axes, bool) \
-            or ref.ndim < 1 + component_axes:
+    # 1.0 passed 'in (0, 1, 2)' and failed in range() ("'float' object cannot be interpreted
+    # as an integer"); numpy integers are whole numbers too
+    if not isinstance(component_axes, (int, np.integer)) or isinstance(component_axes, bool) \
+            or component_axes not in (0, 1, 2) or ref.ndim < 1 + component_axes:
         raise ValueError(f"component_axes must be 0, 1 or 2 and leave the frame axis, not "
                          f"{component_axes!r} for values of shape {ref.shape}")
+    component_axes = int(component_axes)
     sq = ((mod - ref) ** 2).reshape(n_frames, -1)
     if sq.shape[1] == 0:
         raise ValueError("no values to compare (an empty selection of atoms)")

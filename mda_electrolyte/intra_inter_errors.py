@@ -113,9 +113,16 @@ class _NotKept(Mapping):
 #: Components of the energy and stress decomposition.
 ENERGY_COMPONENTS = ("total", "intra", "inter")
 _QUANTITIES = ("energy", "forces", "stress")
-_UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å³"}
-# the same units as spelled for ase_electrolyte.units (the Estimates)
+# spelled as ase_electrolyte.units spells them (its UNITS keys): results.units said 'eV/Å³'
+# beside Estimates in 'eV/Å^3', one diagnose.json with two spellings of one unit
 _ESTIMATE_UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å^3"}
+
+
+#: Said by the method of every per-species intramolecular energy error: what it is taken over.
+_PER_MOLECULE = ("; over every molecule's isolated energy per atom of that molecule, not the "
+                 "frames' summed intramolecular energy per atom (rmse['intra']['energy']), in "
+                 "which the errors of different molecules cancel: independent errors of N "
+                 "molecules are sqrt(N) times smaller there, a shared error the same")
 
 
 def _same(values):
@@ -1087,8 +1094,15 @@ class IntraInterErrors(FrameAnalysis):
     results.rmse_per_element, results.rrmse_per_element : dict
         ``[element][component]["forces"]``.
     results.rmse_per_species, results.rrmse_per_species : dict
-        ``[species][component]["forces"]`` and ``[species]["intra"]["energy"]`` (meV/atom of the
-        isolated molecules).
+        ``[species][component]["forces"]`` and ``[species]["intra"]["energy"]`` (meV/atom): the
+        RMSE over every molecule of the species and frame of the molecule's isolated energy
+        per atom of that molecule, ``sqrt(mean_{k,j} (1000 ΔE_j,k / n_j)²)``. It is not
+        ``results.rmse["intra"]["energy"]`` of the species alone, which is the RMSE over frames
+        of the summed intramolecular energy per atom of the frame, ``sqrt(mean_k (1000
+        Σ_j ΔE_j,k / N)²)``, where the errors of different molecules cancel: of a single
+        species of N molecules the two agree for an error all molecules share and differ by
+        ``sqrt(N)`` for independent ones (each Estimate's ``method`` says which it is). The
+        RRMSE alike, about the spread of the molecules' energies.
     results.estimates : dict
         The Estimates above by name (``"rmse"``, ``"rrmse"``, ``"rmse_per_element"``, ...).
     results.softening : dict
@@ -1112,6 +1126,8 @@ class IntraInterErrors(FrameAnalysis):
         of at most :data:`~mda_electrolyte.intra_inter_errors.PLOT_POINTS` over the frames
         (what :meth:`plot` draws).
     results.units : dict
+        ``{quantity: unit}`` of the errors, spelled as :mod:`ase_electrolyte.units` and the
+        Estimates spell them: ``{"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å^3"}``.
     results.not_compared : dict
         ``{quantity: reason}`` of the quantities left out by default: all-zero labels, and
         labels not found where the reference frames store a value under a name that looks
@@ -1672,6 +1688,10 @@ class IntraInterErrors(FrameAnalysis):
                     rr_entry.setdefault(c, {})["forces"] = rr
                 if kind == "species" and streams["molecules"] is not None:
                     r, rr = streamed(streams["molecules"], label, "meV/atom")
+                    # one species alone gave 220 meV/atom beside rmse["intra"]["energy"]'s
+                    # 218, valid beside 'too few values', with nothing to say that the two
+                    # are different numbers
+                    r, rr = (replace(e, method=e.method + _PER_MOLECULE) for e in (r, rr))
                     r_entry.setdefault("intra", {})["energy"] = r
                     rr_entry.setdefault("intra", {})["energy"] = rr
                 per_rmse[label], per_rrmse[label] = r_entry, rr_entry
@@ -1736,7 +1756,7 @@ class IntraInterErrors(FrameAnalysis):
 
         self.results.softening = softening
         self.results.softening_ols = softening_ols
-        self.results.units = dict(_UNITS)
+        self.results.units = dict(_ESTIMATE_UNITS)
 
     def unique_isolated_molecules(self, start=None, stop=None, step=None):
         """The distinct isolated molecules of the frames, to label with a reference method.
