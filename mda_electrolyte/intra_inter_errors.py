@@ -1676,7 +1676,8 @@ class IntraInterErrors(FrameAnalysis):
         symbols = [chemical_symbols[z] for z in self._source.numbers]
         mol_species = np.asarray(self._source.species)
         labels = {"element": list(dict.fromkeys(symbols)),
-                  "species": list(dict.fromkeys(mol_species[self._source.ids]))}
+                  # plain str keys, not np.str_('H2O') in every repr
+                  "species": list(dict.fromkeys(mol_species[self._source.ids].tolist()))}
         for kind, names in labels.items():
             per_rmse, per_rrmse = {}, {}
             for label in names:
@@ -1701,8 +1702,9 @@ class IntraInterErrors(FrameAnalysis):
         if forces:
             for label in dict.fromkeys(self.atom_types):
                 fits = forces["total"].fits(("type", label), "eV/Å")
-                softening[label] = fits.pop("slope_origin")
-                softening_ols[label] = fits
+                # keyed by plain str: NumPy's str_ showed as np.str_('a') in every repr
+                softening[str(label)] = fits.pop("slope_origin")
+                softening_ols[str(label)] = fits
 
         # labels in kcal/mol (or Hartree, per atom, of the other sign) give errors of the size
         # of the labels: the numbers are then marked, and the user told, rather than reported

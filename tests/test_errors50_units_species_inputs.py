@@ -132,3 +132,19 @@ def test_single_numbers_are_named_as_such(reference, model, function):
     with pytest.raises(ValueError, match=r"a single number is no values per frame; give "
                                          r"arrays with frames first"):
         function(*args)
+
+
+@pytest.mark.parametrize("atom_types", [None, "categories", "numpy str", "integers"])
+def test_labels_of_the_per_group_results_are_plain_str(atom_types):
+    # keys were np.str_('H2O') (every repr showed the NumPy type) for species and atom types
+    frames = _frames(SYSTEMS["water+methanol"], n_frames=3)
+    n = len(frames[0])
+    given = {"numpy str": np.array(["a", "b", "c"])[np.arange(n) % 3],
+             "integers": np.arange(n) % 2}.get(atom_types, atom_types)
+    r = _run(frames, atom_types=given).results
+    for tree in (r.softening, r.softening_ols, r.rmse_per_species, r.rrmse_per_species,
+                 r.rmse_per_element, r.rrmse_per_element):
+        assert tree and all(type(k) is str for k in tree), list(tree)
+    assert set(r.rmse_per_species) == {"H2O", "CH4O"}
+    if atom_types == "integers":
+        assert set(r.softening) == {"0", "1"}
