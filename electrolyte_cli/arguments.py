@@ -1445,6 +1445,7 @@ def print_summary(summary, out, filename="summary.json", command=None):
             if drift is not None and not drift.valid:
                 # the analyses of a run whose conserved energy drifts are of no ensemble
                 print(f"    energy drift of the run: no result ({one_line(drift.verdict)})")
+            _print_temperature_given(value)
         elif no_result_of(value) is not None:
             # the HTML report's reading: a reason beside results is not taken for no result
             kind, reason, _ = no_result_of(value)
@@ -1463,7 +1464,10 @@ def print_summary(summary, out, filename="summary.json", command=None):
             for kind, reason in reasons:
                 print(f"    {'FAILED' if kind == 'failed' else kind}: {said(reason)}")
             for label, est in lines:
-                print(f"    {one_line(label)}: {said(format_estimate(est))}")
+                # a setting given (--temperature) is no result, valid or not: said as one
+                shown = (f"{est.value:g} {est.unit} (a setting given, not a result)"
+                         if is_setting(est) else format_estimate(est))
+                print(f"    {one_line(label)}: {said(shown)}")
             if deeper:
                 # too many to print (an RDF's peaks and minima of every pair), never hidden
                 valid = sum(est.valid for est in deeper)
@@ -1564,6 +1568,31 @@ def _headline_estimates(section):
                 est = _as_estimate(inner)
                 if est is not None:
                     yield f"{key}[{sub}]", est
+
+
+def is_setting(est):
+    """Whether the Estimate ``est`` is a value given without an error, not measured (its method
+    starts with ``given``: the temperature of ``electrolyte analyze --temperature`` the
+    analyses divide by), which has no error to show and no verdict of its own."""
+    return str(est.method).startswith("given") and est.stderr == 0
+
+
+def _print_temperature_given(record):
+    """The settings of an input record (:func:`mda_electrolyte.report.given_temperature_record`):
+    the temperature given, the run's own measured one with its error and verdict, and their
+    comparison."""
+    from ase_electrolyte.html_report import estimate_of
+
+    settings = record.get("settings")
+    if not isinstance(settings, dict) or "temperature_K" not in settings:
+        return
+    print(f"    setting: temperature {settings['temperature_K']:g} K (given, used as it is by "
+          "the analyses that divide by k_B T)")
+    measured = estimate_of(record.get("run_temperature"))
+    if measured is not None:
+        print(f"    run's temperature: {format_estimate(measured)}")
+    if isinstance(record.get("temperature_check"), str):
+        print(f"    {one_line(record['temperature_check'])}")
 
 
 def format_estimate(est):
@@ -1692,7 +1721,8 @@ _KEYWORDS = []
 
 #: The commands that run the analyses at their defaults, with the analysis keywords each does
 #: have an option for (``analyze --dt``).
-ANALYSIS_COMMANDS = {"analyze": {"dt": "--dt"}, "demo": {}}
+ANALYSIS_COMMANDS = {"analyze": {"dt": "--dt", "temperature": "--temperature",
+                                  "constraints": "--constraints"}, "demo": {}}
 
 
 def python_only(text, options=None):

@@ -576,6 +576,9 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         K, used as given by the analyses that divide by k_B T (conductivities, viscosity;
         their summaries say ``"temperature_K (given)"``); default: the velocities' kinetic
         temperature (``"temperature_K (kinetic)"``, its method saying how it was counted).
+        Given to such an analysis, the summary's :data:`INPUT_KEY` record holds it as a
+        setting beside the run's measured temperature and their comparison
+        (:func:`given_temperature_record`).
     constraints : int, optional
         Holonomic constraints of the run that wrote the trajectory (3 per rigid water, 1 per
         constrained bond), which the kinetic temperature's N_dof = 3N − N_constraints − 3
@@ -644,6 +647,82 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
                             keep_going, source, settings)
 
 
+def given_temperature_record(universe, temperature):
+    """The input record of a temperature given to :func:`run_analyses`: the setting, the run's
+    own measured temperature where it has one, and whether they agree.
+
+    Returns
+    -------
+    dict
+        ``"settings"``: ``{"temperature_K": temperature}`` (K, as given: no error, no verdict,
+        not a result); ``"run_temperature"``: an :class:`~ase_electrolyte.estimate.Estimate`
+        (K) of the run's ``temperature`` observable (an H5MD file of run_md), else of the
+        velocities' kinetic temperature, absent where the frames hold neither;
+        ``"temperature_check"``: a sentence comparing the two by the transport analyses'
+        bounds (:data:`~mda_electrolyte.carriers.TEMPERATURE_MISMATCH` and
+        :data:`~mda_electrolyte.carriers.TEMPERATURE_MISMATCH_SIGMAS`).
+
+    Examples
+    --------
+    >>> import MDAnalysis as mda
+    >>> given_temperature_record(mda.Universe.empty(3, trajectory=True), 300)
+    {'settings': {'temperature_K': 300.0}}
+    """
+    import math
+
+    from ase_electrolyte.atoms_checks import check_number
+
+    from .carriers import TEMPERATURE_MISMATCH, TEMPERATURE_MISMATCH_SIGMAS, recorded_temperature
+
+    temperature = check_number("temperature (K)", temperature, above=0.0)
+    record = {"settings": {"temperature_K": temperature}}
+    measured = _measured_temperature(universe, recorded_temperature(universe))
+    if measured is None:
+        return record
+    record["run_temperature"] = measured
+    if not (math.isfinite(measured.value) and measured.value > 0):
+        record["temperature_check"] = (f"the {temperature:g} K given could not be compared: "
+                                       f"the run's temperature is {measured.value:g} K")
+        return record
+    err = measured.stderr if math.isfinite(measured.stderr) else 0.0
+    gap = temperature - measured.value
+    off = (abs(gap) > TEMPERATURE_MISMATCH * measured.value
+           and abs(gap) > TEMPERATURE_MISMATCH_SIGMAS * err)
+    record["temperature_check"] = (
+        f"the {temperature:g} K given is {abs(gap) / measured.value:.1%} "
+        f"{'above' if gap > 0 else 'below'} the run's {measured.value:.4g} ± {err:.2g} K: "
+        + ("more than {:.0%} and {:g} standard errors, so the numbers divided by k_B T are of "
+           "another temperature than the run's".format(TEMPERATURE_MISMATCH,
+                                                      TEMPERATURE_MISMATCH_SIGMAS)
+           if off else "they agree (within {:.0%} or {:g} standard errors)".format(
+               TEMPERATURE_MISMATCH, TEMPERATURE_MISMATCH_SIGMAS))
+        # the transport analyses compare with it all the same (carriers.temperature_notes)
+        + ("" if measured.valid else f" (the run's temperature itself is not valid: "
+           f"{measured.verdict})"))
+    return record
+
+
+def _measured_temperature(universe, recorded):
+    """The run's temperature (an Estimate, K): the mean of its ``recorded`` temperature
+    observable, else the velocities' kinetic temperature, else ``None``."""
+    import numpy as np
+
+    from ase_electrolyte.md import series_estimate
+
+    if recorded is not None and np.size(recorded) >= 2 and np.all(np.isfinite(recorded)):
+        return series_estimate(np.asarray(recorded, dtype=np.float64), "K",
+                               where="the run's recorded temperature", detect=False)[0]
+    if not hasattr(universe.trajectory.ts, "velocities"):
+        return None
+    from .conductivity import kinetic_temperature
+
+    try:
+        return kinetic_temperature(universe)
+    except ValueError:
+        # velocities all zero (not written): no temperature to show beside the setting
+        return None
+
+
 def _run_claimed(universe, outdir, names, available, calculator, verbose, keep_going, source,
                  settings):
     """:func:`run_analyses` once its arguments are checked and ``outdir`` is claimed."""
@@ -659,6 +738,11 @@ def _run_claimed(universe, outdir, names, available, calculator, verbose, keep_g
             _run(universe, staging, names, summary, calculator, verbose, keep_going)
         finally:
             _SHARED.reset(token)
+        if settings.temperature is not None and set(names) & set(TEMPERATURE_ANALYSES):
+            # a setting, beside what was analysed: shown as a result ("300 ± 0 K (valid)"),
+            # it read as a measured temperature, and the run's own was not shown beside it
+            summary.setdefault(INPUT_KEY, {}).update(
+                given_temperature_record(universe, settings.temperature))
         # a summary that holds itself failed with RecursionError in the serialiser: named
         check_report_tree(summary, "summary")
         # one serialised form, returned and written alike: JSON-ready, Estimates as their dicts
