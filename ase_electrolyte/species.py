@@ -505,7 +505,8 @@ def parse_shares(text, what="solvent", default=None):
     Raises
     ------
     ValueError
-        An item that does not parse, a name given twice (its earlier number would be lost), an
+        An item that does not parse, a number that is negative, NaN or infinite (also one
+        that overflows, ``"EC:1e400"``), a name given twice (its earlier number would be lost), an
         empty item between commas, no item at all, or items without a number beside items with
         one (``"EC:3,EMC"``: a share forgotten).
 
@@ -514,6 +515,10 @@ def parse_shares(text, what="solvent", default=None):
     >>> parse_shares("EC:3, EMC:7")
     {'EC': 3.0, 'EMC': 7.0}
     """
+    # the example of the right notation, of the kind of mapping given: molecule counts are
+    # no solvent shares
+    counts = str(what).lstrip("-").startswith("count")
+    example = "EC=30,Li=3,PF6=3" if counts else "EC:3,EMC:7"
     out = {}
     items = [t.strip() for t in str(text).split(",")]
     # "EC:3,,EMC:7" or "EC:3," is a list with a hole: the missing item may be a lost species
@@ -531,10 +536,21 @@ def parse_shares(text, what="solvent", default=None):
             out[name] = float(value) if has_value else float(default)
         except ValueError:
             raise ValueError(
-                f"bad {what} entry {item!r} in {text!r}; expected NAME:NUMBER, e.g. EC:3,EMC:7"
+                f"bad {what} entry {item!r} in {text!r}; expected NAME:NUMBER, e.g. {example}"
             ) from None
         if not name:
             raise ValueError(f"bad {what} entry {item!r} in {text!r}: no name")
+        # "EC:1e400" read as inf, "EC:nan" as nan and "EC:-1" as -1.0 were returned, and
+        # refused later as "got inf" (not the 1e400 written) or not at all
+        if not (math.isfinite(out[name]) and out[name] >= 0):
+            overflow = (" (it overflows a float)" if math.isinf(out[name])
+                        and "inf" not in value.lower() else "")
+            # a count may be 0 (none of that species); a share of 0 is refused by its user
+            raise ValueError(
+                f"{what} {'count' if counts else 'share'} of {name} must be a finite number "
+                f"{'>= 0' if counts else '> 0'}, not {value.strip()}{overflow}, in {item!r} of "
+                f"{text!r}; e.g. {example}")
+        out[name] += 0.0  # "EC:-0" is a share of 0, not -0.0
     if not out:
         raise ValueError(f"empty {what}")
     bare = [t for t in filter(None, items) if ":" not in t and "=" not in t]
