@@ -839,8 +839,11 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         done = {k - 1 for k, _ in _shared_frames(labelled, frames)}
         if len(done) == len(frames):
             raise ValueError(
-                f"every one of the {len(frames)} candidate frame(s) is a frame of exclude "
-                "(labelled already): there is nothing new to select"
+                # "a frame of exclude" named the Python keyword, and the command line shows
+                # this message too: the frames are named by what they are
+                f"every one of the {len(frames)} candidate frame(s) is one of the frames "
+                "labelled already (those to exclude): there is nothing new to select; give "
+                "candidates collected since they were labelled"
             )
         index = [k for k in index if k not in done]
         frames = [frames[k] for k in index]

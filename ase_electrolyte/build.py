@@ -386,9 +386,15 @@ def composition_counts(
             )
         denominator = 1000.0 * density - concentration * salt_obj.mass
         if denominator <= 0:
+            # the bare statement named neither the keyword nor a cure; the salt's mass per
+            # litre is the least density a solution of it can have
             raise ValueError(
-                f"{concentration} mol/L of {salt_obj.name} weighs more than 1 L of solution at "
-                f"{density} g/cm³"
+                f"concentration={concentration} mol/L of {salt_obj.name} weighs "
+                f"{concentration * salt_obj.mass / 1000.0:.4g} kg per litre of solution, not less "
+                f"than the {density:.4g} kg a litre weighs at density={density} g/cm³: no "
+                f"solvent is left; give the "
+                f"solution's measured density (above "
+                f"{concentration * salt_obj.mass / 1000.0:.4g} g/cm³) or a lower concentration"
             )
         per_solvent = concentration * mean_mass / denominator
     n_c, n_a = salt_obj.stoichiometry if salt_obj else (0, 0)
@@ -409,21 +415,26 @@ def composition_counts(
     if np.any(counts < 1) or (salt_obj is not None and n_salt < 1):
         lost = [n for n, c in zip(names, counts, strict=True) if c < 1]
         if salt_obj is not None and n_salt < 1:
-            lost.append(f"{salt_obj.name} (its {exact_salt:.2f} ion pairs (< 1) round to none)")
+            lost.append(f"{salt_obj.name} (its {exact_salt:.2g} ion pairs (< 1) round to none)")
         smallest = _smallest_size(lambda size: (
             drafted(size)[0].min() >= 1 and (salt_obj is None or drafted(size)[1] >= 1)),
             n_atoms)
-        fix = (f"give n_atoms={smallest} or more (the smallest box that keeps one of each)"
-               if smallest is not None else
-               f"no box of at most {MAX_ATOMS} atoms keeps one of each")
+        # the cure of what rounds to none: "no box ... keeps one of each, or a higher
+        # concentration" named none to give, and a higher concentration keeps no solvent
+        other = [f"a larger share of {n}" for n, c in zip(names, counts, strict=True) if c < 1]
+        if salt_obj is not None and n_salt < 1:
+            other.append("a higher concentration")
+        fix = (f"give n_atoms={smallest} or more (the smallest box that keeps one of each), "
+               f"or {' or '.join(other)}" if smallest is not None else
+               f"no box of at most {MAX_ATOMS} atoms keeps one of each; give "
+               f"{' or '.join(other)}")
         what = (f"{concentration} {units} {salt_obj.name} in " if salt_obj is not None
                 else "")
         raise ValueError(
             f"n_atoms={n_atoms} is too small to hold every solvent{' and ion' if what else ''} "
             f"of {what}{dict(solvent)}: rounding to whole molecules leaves none of "
             f"{', '.join(lost)} (counts would be "
-            f"{dict(zip(names, counts.tolist(), strict=True))}); {fix}"
-            + ("" if salt_obj is None else ", or a higher concentration"))
+            f"{dict(zip(names, counts.tolist(), strict=True))}); {fix}")
     # rounded in moles against a total that is no whole number, the fractions were not always
     # the closest of this total count: DMC:EMC 7:1 by mass at 1411 atoms packed 102 + 12
     # (0.880 of DMC) where 101 + 13 (0.871) is closer to 0.875, FEC:EC 1:9 by moles at 2925
