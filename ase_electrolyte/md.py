@@ -318,7 +318,9 @@ def _warn_unit_slips(ensemble, temperature_K, pressure_bar):
     ``pressure_bar=101325`` (1 atm in Pa) compressed it at 10 GPa, without a word. The bounds
     and words are :func:`~ase_electrolyte.units.warn_implausible`'s, as in the protocol's check
     and the analyses (the pressure acts only in NPT)."""
-    warn_implausible(temperature_K=temperature_K,
+    # NVE from rest (temperature_K=0) is no unit slip: its temperature draws velocities only
+    start_from_rest = ensemble == "nve" and temperature_K == 0
+    warn_implausible(temperature_K=None if start_from_rest else temperature_K,
                      pressure_bar=pressure_bar if ensemble == "npt" else None, stacklevel=4)
 
 
@@ -2432,7 +2434,11 @@ def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar
     steps = check_number("steps", steps, integer=True, minimum=1)
     _check_stage_steps(f"steps = {steps}:", steps)
     timestep_fs = _check_timestep("timestep_fs", timestep_fs)
-    if ensemble != "nve" or temperature_K is not None:
+    if ensemble == "nve" and temperature_K is not None:
+        # NVE's temperature only draws the first velocities: 0 K is a start from rest, which
+        # was refused as "is it in °C?"
+        temperature_K = check_number("temperature_K (NVE)", temperature_K, minimum=0)
+    elif ensemble != "nve":
         temperature_K = check_number(f"temperature_K ({ensemble.upper()})", temperature_K, above=0)
     # a NaN pressure is refused in every ensemble: it is never what the caller meant
     pressure_bar = check_number("pressure_bar", pressure_bar)
@@ -2441,6 +2447,16 @@ def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar
                             allow_none=True)
     pdamp_fs = check_number("pdamp_fs", pdamp_fs, above=0, maximum=MAX_DAMPING_FS,
                             allow_none=True)
+    for name, value, coupling, used in (
+            ("tdamp_fs", tdamp_fs, "thermostat", ensemble != "nve"),
+            ("pdamp_fs", pdamp_fs, "barostat", ensemble == "npt")):
+        if value is not None and not used:
+            # a coupling time of an integrator the run does not use was ignored without a
+            # word: pdamp_fs=500 with NVT ran at constant volume
+            raise ValueError(
+                f"{name} = {value:g} fs sets the {coupling}, and {ensemble.upper()} has none: "
+                f"it would have no effect; leave out {name}, or run an ensemble with a "
+                f"{coupling} ({'NVT or ' if coupling == 'thermostat' else ''}NPT)")
     for name, value, fewest, used, advice in (
             ("tdamp_fs", tdamp_fs, MIN_TDAMP_STEPS, ensemble != "nve", 100),
             ("pdamp_fs", pdamp_fs, MIN_PDAMP_STEPS, ensemble == "npt", 1000)):
@@ -2519,7 +2535,9 @@ def run_md(
         :func:`~ase_electrolyte.units.plausible_timestep_fs` of the lightest mass integrated
         (5 fs for hydrogen, 8.6 fs at ``hydrogen_mass = 3``, 31 fs for argon).
     temperature_K : float
-        Target temperature, K (NVT, NPT; initial velocities). The thermostat holds, and every
+        Target temperature, K (NVT, NPT; initial velocities), above 0; in NVE only the
+        temperature of the velocities drawn, 0 (a start from rest) or more, and optional
+        (given velocities, or none drawn). The thermostat holds, and every
         frame records, the temperature of the motion about the centre of mass,
         2 (K − P²/2M) / (N_dof·k_B) with N_dof = 3N − N_constraints − 3 (GROMACS' and LAMMPS'
         convention: the centre of mass starts at rest and stays so); with constraints that
@@ -2531,7 +2549,9 @@ def run_md(
     tdamp_fs, pdamp_fs : float, optional
         Thermostat/barostat time constants, fs; default 100 and 1000 time steps (ASE's advice);
         at least :data:`MIN_TDAMP_STEPS` and :data:`MIN_PDAMP_STEPS` time steps (shorter ones
-        cannot be integrated) and at most :data:`MAX_DAMPING_FS`.
+        cannot be integrated) and at most :data:`MAX_DAMPING_FS`. Only for the ensembles that
+        have the coupling: ``tdamp_fs`` for NVT and NPT, ``pdamp_fs`` for NPT; given to
+        another ensemble, which would ignore it, it is refused.
     hydrogen_mass : float, optional
         Mass (amu) given to H during this run (Ju et al. 2025 use 3 for 2 fs steps); the
         returned Atoms has the real masses back, with H velocities scaled to keep each H's
@@ -4085,8 +4105,11 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
                 timestep_fs=plan[name].timestep_fs,
                 temperature_K=temperature_K,
                 pressure_bar=pressure_bar,
-                tdamp_fs=_PROTOCOL_TDAMP_STEPS * plan[name].timestep_fs,
-                pdamp_fs=_PROTOCOL_PDAMP_STEPS * plan[name].timestep_fs,
+                # only the couplings the ensemble has (run_md refuses the others)
+                tdamp_fs=(_PROTOCOL_TDAMP_STEPS * plan[name].timestep_fs
+                          if ensemble != "nve" else None),
+                pdamp_fs=(_PROTOCOL_PDAMP_STEPS * plan[name].timestep_fs
+                          if ensemble == "npt" else None),
                 hydrogen_mass=h_mass,
                 trajectory=files[name],
                 write_interval=plan[name].write_interval,
