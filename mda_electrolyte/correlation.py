@@ -856,6 +856,23 @@ def bend_bias(fit_start, fit_stop, tau):
     return float(np.sum(w * weight * np.exp(-t / tau)))
 
 
+def refuse_underflow(peak, what, unit):
+    """ValueError when series of largest magnitude ``peak`` (> 0) are so small that their
+    products leave float64's normal range (``peak² < tiny / eps``, about 1e-146): their
+    correlations and mean squared displacements underflow to zero or to a few digits.
+
+    A pressure tensor or velocities scaled by 1e-300 were refused as "nothing moves", and by
+    1e-160 gave a "valid" viscosity of 6e-323 mPa·s, two digits of a subnormal number.
+    ``what`` names the series ("the ion velocities"), ``unit`` their unit.
+    """
+    floor = float(np.sqrt(np.finfo(np.float64).tiny / np.finfo(np.float64).eps))
+    if 0.0 < peak < floor:
+        raise ValueError(
+            f"{what} are at most {peak:.3g} {unit}: their products underflow float64 (below "
+            f"{floor:.3g} {unit}), so their correlation is lost; give them in {unit} (are "
+            "they in the intended unit?)")
+
+
 def inefficiencies_of_columns(cols):
     """Statistical inefficiency (samples) of each column of ``cols`` (shape (T, m)) that
     :func:`independence_notes` judges, in column order: columns of at least 4 samples that

@@ -50,6 +50,7 @@ from .carriers import (
     _MAX_VOLUME_SPREAD,
     FAR_STEP,
     MAX_FAR_STEPS,
+    MIN_VOLUME,
     _box_matrices,
     _box_volumes,
     check_temperature,
@@ -60,7 +61,7 @@ from .carriers import (
     unwrap_trajectory,
     volume_drift_note,
 )
-from .correlation import MIN_FRAME_SPACING_PS, check_frame_spacing
+from .correlation import MIN_FRAME_SPACING_PS, check_frame_spacing, refuse_underflow
 from .molecules import check_masses, make_whole
 from .uncertainty import real_array
 
@@ -452,6 +453,12 @@ class IonCollection:
                 raise ValueError(f"{key} holds {arr.shape[0]} frame(s): a time series of at "
                                  "least 2 frames is needed (correlations and displacements "
                                  "are over time)")
+            # a displacement, not a position, is what correlates (10 Å + 1e-300 is 10 Å)
+            refuse_underflow(float(np.max(np.abs(arr - arr[:1]) if key == "positions"
+                                          else np.abs(arr))),
+                             f"the ion {key}" + (" (displacements)" if key == "positions"
+                                                  else ""),
+                             "Å" if key == "positions" else "Å/ps")
             fields[key] = arr
         if not fields:
             raise ValueError("give velocities and/or positions")
@@ -510,6 +517,8 @@ class IonCollection:
         """
         # a copy: not the caller's array
         current = np.array(real_array(current, "the charge current"))
+        if current.size and np.all(np.isfinite(current)):
+            refuse_underflow(float(np.max(np.abs(current))), "the charge currents", "e·Å/ps")
         if isinstance(species, (str, bytes)):
             raise TypeError(f"species must be a sequence of species names, not the string "
                             f"{species!r}")
@@ -832,6 +841,23 @@ def selection_volumes(trajectory, index):
     return _box_volumes(boxes), read.size == index.size
 
 
+def _refuse_tiny_box(universe, label):
+    """ValueError when the current frame's box holds less than
+    :data:`~mda_electrolyte.carriers.MIN_VOLUME` (1 Å³): a box of 1e-7 Å was refused by the
+    molecule check's pair search, as ~1e16 GiB of pairs, not as the box it is."""
+    dims = universe.trajectory.ts.dimensions
+    if dims is None:
+        return
+    dims = np.asarray(dims, dtype=np.float64)
+    volume = _box_volumes(dims[None])[0]
+    if np.isfinite(volume) and volume < MIN_VOLUME:
+        raise ValueError(
+            f"{label}: the box of frame {universe.trajectory.ts.frame} holds {volume:.3g} Å³ "
+            f"({dims[0]:.3g} × {dims[1]:.3g} × {dims[2]:.3g} Å), less than the {MIN_VOLUME:g} "
+            "Å³ any ion needs: a box in other units or a placeholder; give the trajectory its "
+            "box in Å (MDAnalysis.transformations.boxdimensions.set_dimensions)")
+
+
 def block_slices(n, n_blocks, label, what="frames"):
     """Contiguous blocks of ``n`` rows (leftover rows left out, with a warning)."""
     block = n // n_blocks
@@ -988,6 +1014,7 @@ class IonCollector(FrameAnalysis):
         if isinstance(ions, dict):
             # the collection refuses them: checked here, not after the pass over the frames
             _species_names(ions)
+        _refuse_tiny_box(universe, label)
         self.species = resolve_species(
             universe, ions, charges=charges, ion_center=ion_center, compound=compound,
             require_charges=require_charges, n_universes=n_universes,

@@ -62,6 +62,7 @@ from .correlation import (
     max_lag_count,
     mean_squared_displacement,
     plateau_verdict,
+    refuse_underflow,
     relative_error,
     straightness,
     time_correlation,
@@ -458,6 +459,9 @@ class _PressureAnalysis:
         if self._static:
             raise ValueError("the shear components of the pressure tensor do not fluctuate "
                              "(a constant or purely hydrostatic tensor): no viscosity")
+        # products of components this small leave float64's normal range (refuse_underflow)
+        refuse_underflow(max(float(np.max(np.abs(c))) for c, _ in self._segments),
+                         "the shear components of the pressure tensor", "bar")
 
     def _estimate(self, samples, notes):
         return transport_estimate(samples, "mPa·s", n_runs=self._n_runs,
