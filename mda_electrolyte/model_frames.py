@@ -197,6 +197,13 @@ class FrameSource:
     def __init__(self, frames, compound="residues"):
         import MDAnalysis as mda
 
+        from ase_electrolyte.option_words import choice_word
+
+        # the word as choice_word reads it (any case, spaces): compound="Residues" passed
+        # molecule_ids and skipped the whole-residue check below, which compared the raw word,
+        # so that the one atom of a cut CO2 was taken for a molecule of its own; a list of
+        # Atoms took any word (None, "molecules") without a look
+        compound = choice_word("compound", compound, ("residues", "fragments"))
         if isinstance(frames, Atoms):
             frames = [frames]
         if isinstance(frames, mda.Universe):
