@@ -1386,7 +1386,10 @@ def electrolyte_box(
         per-atom ``molecule_index``, ``molecule_species`` and ``formal_charge`` arrays
         (:mod:`ase_electrolyte.topology`), ``info["composition"]`` (molecule counts) and
         ``info["cation_molality"]`` (mol of cations per kg of solvent: the salt molality of
-        the 1:1 salts of the library, as realised by the integer counts); for a composition
+        the 1:1 salts of the library, as realised by the integer counts),
+        ``info["counted_composition"]`` (the molality of each ion, mol per kg of solvent, and
+        the mass fraction of each species, ``"ion_molality_mol_kg"``, ``"mass_fractions"``:
+        exact ratios of the counts, marked ``"exact": True``); for a composition
         (not ``counts``), ``info["packed_composition"]``: the salt concentration in the units
         asked and the solvent shares by the ratio asked, as packed beside as asked, with their
         deviations (``"units"``, ``"concentration_asked"``, ``"concentration_packed"``,
@@ -1679,6 +1682,9 @@ def electrolyte_box(
     n_cations = sum(n for sp, n in plan.items() if sp.charge > 0)
     if solvent_mass > 0:
         atoms.info["cation_molality"] = 1000.0 * n_cations / solvent_mass
+    # the total cation molality alone said nothing of a box of two salts (counts Li=2, Na=2,
+    # PF6=4: 'cation_molality' of both) nor of the mass fractions papers give
+    atoms.info["counted_composition"] = _counted_composition(plan)
     if counts is None:
         # whole molecules miss the asked composition (1 mol/L of LiPF6 in EC:DMC 1:1 at 1000
         # atoms packs 1.043 mol/L): only the molality was recorded, so a molar box or the
@@ -1686,6 +1692,45 @@ def electrolyte_box(
         atoms.info["packed_composition"] = _packed_composition(
             plan, solvent, salt, concentration, units=units, ratio=ratio, density=density)
     return atoms
+
+
+def _counted_composition(plan):
+    """The composition whole molecules make, per ion and per species: exact numbers.
+
+    Parameters
+    ----------
+    plan : dict
+        ``{Species: molecules}`` of a box.
+
+    Returns
+    -------
+    dict
+        ``"ion_molality_mol_kg"``: ``{ion: mol per kg of the neutral species}`` (each ion of
+        a box of several salts, ``{}`` without ions or without solvent); ``"mass_fractions"``:
+        ``{species: g per g of the box}``, summing to 1; ``"exact"``: ``True``, with
+        ``"note"`` saying why: ratios of whole-molecule counts and molar masses, no sampled
+        quantity, so no error bar (what the counts miss of an asked composition is in
+        ``packed_composition``).
+
+    Examples
+    --------
+    >>> from ase_electrolyte.build import _counted_composition
+    >>> from ase_electrolyte.species import get_species
+    >>> c = _counted_composition({get_species(k): n for k, n in
+    ...                           {"EC": 30, "Li": 2, "Na": 1, "PF6": 3}.items()})
+    >>> {k: round(v, 4) for k, v in c["ion_molality_mol_kg"].items()}
+    {'Li': 0.757, 'Na': 0.3785, 'PF6': 1.1356}
+    """
+    solvent_g = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
+    total_g = sum(sp.mass * n for sp, n in plan.items())
+    return {
+        "ion_molality_mol_kg": ({sp.name: 1000.0 * n / solvent_g for sp, n in plan.items()
+                                 if sp.charge != 0 and n} if solvent_g > 0 else {}),
+        "mass_fractions": ({sp.name: sp.mass * n / total_g for sp, n in plan.items() if n}
+                           if total_g > 0 else {}),
+        "exact": True,
+        "note": "exact: ratios of the whole-molecule counts and molar masses (no error bar)",
+    }
 
 
 def _salt_concentration(plan, stoichiometry, units, density):
@@ -2228,7 +2273,7 @@ def replicate_box(atoms, repeats):
     repeated as they are. ``atoms`` is not changed. With the topology arrays the composition
     is that of the molecules the box holds: an ``info["composition"]`` that differs (a box cut
     from a packed one) is replaced, and the records of the packed box (``conformers``,
-    ``packed_composition``, ``cation_molality``) are dropped.
+    ``packed_composition``, ``cation_molality``, ``counted_composition``) are dropped.
 
     Parameters
     ----------
@@ -2307,7 +2352,8 @@ def replicate_box(atoms, repeats):
         held = _topology_composition(atoms, ids, topology)
         if isinstance(composition, dict) and composition != held:
             # what electrolyte_box recorded of the box it packed, not of this one
-            for key in ("conformers", "packed_composition", "cation_molality"):
+            for key in ("conformers", "packed_composition", "cation_molality",
+                        "counted_composition"):
                 out.info.pop(key, None)
         composition = held
     if isinstance(composition, dict):
