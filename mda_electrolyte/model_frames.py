@@ -181,9 +181,10 @@ class FrameSource:
     frames : MDAnalysis.Universe, MDAnalysis.core.groups.AtomGroup, ase.Atoms or list of ase.Atoms
         A list of ``Atoms`` must share one topology (same atoms in the same order).
     compound : {"residues", "fragments"}
-        What a molecule is in a Universe (see :func:`mda_electrolyte.molecules.molecule_ids`);
-        ``Atoms`` use their molecule-index array or bond detection
-        (:func:`mda_electrolyte.molecules.atoms_molecule_ids`).
+        What a molecule is in a Universe (see :func:`mda_electrolyte.molecules.molecule_ids`;
+        in any case, as :func:`ase_electrolyte.option_words.choice_word` reads it, and checked
+        for a list of ``Atoms`` too); ``Atoms`` use their molecule-index array or bond
+        detection (:func:`mda_electrolyte.molecules.atoms_molecule_ids`).
 
     Attributes
     ----------
