@@ -25,6 +25,7 @@ import scipy.sparse
 from MDAnalysis.core.groups import AtomGroup
 from MDAnalysis.core.universe import Universe
 from MDAnalysis.lib.mdamath import triclinic_vectors
+from scipy import constants
 
 from ase_electrolyte.atoms_checks import (
     MAX_COORDINATE,
@@ -45,7 +46,7 @@ __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajecto
            "find_wrapping_jump", "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO",
            "run_temperature", "recorded_temperature", "TEMPERATURE_MISMATCH",
            "TEMPERATURE_MISMATCH_SIGMAS", "MIN_THERMAL_DOF",
-           "few_ions_notes"]
+           "few_ions_notes", "dilution_notes", "MIN_ION_CONCENTRATION"]
 
 
 @dataclass
@@ -639,6 +640,42 @@ def given_volume_notes(collections, volume):
                 f"the box volume{where} ({box:.6g} Å³): a volume in another unit (1 nm³ = "
                 "1000 Å³)? The coefficient goes with it")
     return notes
+
+
+#: Fewest charged ions per litre (mol/L) of a transport estimate's volume that is taken as an
+#: electrolyte: 1 µmol/L, a millionth of a usual 1 mol/L electrolyte. Eight ions in a box of
+#: 1e7 Å (1e-17 mol/L) gave σ = 3e-16 S/m "valid": right for that box, but a box in another
+#: unit or a placeholder cell (a vacuum box written as 1e7) rather than a solution.
+MIN_ION_CONCENTRATION = 1e-6
+
+
+def dilution_notes(n_charged, volume, where=""):
+    """Verdict notes when ``n_charged`` ions in ``volume`` (Å³) are more dilute than
+    :data:`MIN_ION_CONCENTRATION` (mol/L): a conductivity is proportional to the
+    concentration, and one this low is no electrolyte's.
+
+    Parameters
+    ----------
+    n_charged : int
+        Charged ions the estimate counts.
+    volume : float
+        The volume it divides by, Å³.
+    where : str
+        The run, for the note (``" of Universe 1"``).
+
+    Returns
+    -------
+    list of str
+    """
+    if volume is None or not np.isfinite(volume) or volume <= 0 or n_charged <= 0:
+        return []
+    # 1 Å³ = 1e-27 L
+    concentration = n_charged / (volume * 1e-27 * constants.N_A)
+    if concentration >= MIN_ION_CONCENTRATION:
+        return []
+    return [f"dilute beyond an electrolyte: {n_charged} charged ions in {volume:.3g} Å³{where} "
+            f"are {concentration:.3g} mol/L, below {MIN_ION_CONCENTRATION:g} mol/L; a box in "
+            "another unit or a placeholder cell? The conductivity goes with the concentration"]
 
 
 def volume_drift_notes(collections):

@@ -50,6 +50,7 @@ from .carriers import (
     check_temperature,
     check_volume,
     checked_blocks,
+    dilution_notes,
     few_ions_notes,
     given_volume_notes,
     n_universes_of,
@@ -706,7 +707,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             self._n_blocks, "the charge current",
         ) + self._temperature_notes(judged, self._temperature) + volume_drift_notes(
             collections) + given_volume_notes(collections, self._volume) + _few_ions_notes(
-            collections, names)
+            collections, names) + _dilution_notes(collections, names, self._volume)
         self._combine(segments, dt, collections[0], names)
 
     def _lags(self, n_frames, dt):
@@ -1119,6 +1120,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         notes += volume_drift_notes(collections)
         notes += given_volume_notes(collections, self._volume)
         notes += _few_ions_notes(collections, names)
+        notes += _dilution_notes(collections, names, self._volume)
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
                                               n_blocks=self._n_blocks, notes=notes,
                                               positive=True)
@@ -1439,6 +1441,7 @@ class NernstEinstein:
                  if not e.valid}
         notes = few + tuple(f"D of {s}: {v}" for s, v in own_d.items() if v)
         notes += tuple(_negative_diffusivity_notes(d)) + tuple(t_notes)
+        notes += tuple(dilution_notes(sum(n_ions[s] for s in d), volume))
         net = net_charge(list(d), [np.full(n_ions[s], float(charges[s])) for s in d])
         if net is not None:
             # accepted (the counter-ions may be left out on purpose), but σ_NE then lacks their
@@ -1614,6 +1617,24 @@ def _few_ions_notes(collections, names):
         return []
     return few_ions_notes({n: first.n_ions[first.species.index(n)] for n in names},
                           n_runs=len(collections))
+
+
+def _dilution_notes(collections, names, volume=None):
+    """:func:`~mda_electrolyte.carriers.dilution_notes` of the charged carriers ``names`` of
+    each collection in ``volume`` (Å³; default its box's), none where the counts or charges
+    are unknown."""
+    notes = []
+    for col in collections:
+        if not getattr(col, "ion_counts_known", True):
+            continue
+        charged = 0
+        for n in names:
+            q = col.charges[col.species.index(n)]
+            if q is not None:
+                charged += int(np.count_nonzero(q))
+        where = f" of {col.label}" if len(collections) > 1 and col.label else ""
+        notes += dilution_notes(charged, col.volume if volume is None else volume, where)
+    return list(dict.fromkeys(notes))
 
 
 def _verdict_without_few(species, est, n_ions, n_runs):

@@ -51,6 +51,7 @@ from .conductivity import (
     _check_segments,
     _check_temperature,
     _conductivity_prefactor,
+    _dilution_notes,
     _refuse_still_segments,
 )
 from .correlation import (
@@ -307,7 +308,8 @@ class OnsagerCoefficients(CarrierAnalysis):
         self._run_labels = [c.label for c in collections]
         self._temperature_verdicts = (
             self._temperature_notes(collections, self._temperature)
-            + volume_drift_notes(collections) + given_volume_notes(collections, self._volume))
+            + volume_drift_notes(collections) + given_volume_notes(collections, self._volume)
+            + _dilution_notes(collections, names, self._volume))
         # the species' counts; each coefficient takes those of its two species (one pair's cross
         # term is one ion's with the other), σ and the transference numbers the charged ones'
         self._counts = {n: int(first.n_ions[first.species.index(n)]) for n in names}
