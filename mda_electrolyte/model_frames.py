@@ -130,19 +130,37 @@ def _masses(atomgroup, numbers):
 UNITED_ATOM_TOLERANCE = 0.05
 
 
+#: Masses (amu) of the stable or common heavy isotopes that lie within
+#: :data:`UNITED_ATOM_TOLERANCE` of their element's standard mass plus 1 or 2 hydrogens
+#: (¹³C 13.0034 beside CH 13.019, ¹⁵N 15.0001 beside NH 15.015, ¹⁸O 17.9992 beside OH₂ 18.015;
+#: Meija et al. 2016): an isotope-labelled atom, not a united-atom site.
+_LABELLED_ISOTOPES = {6: (13.0033548, 14.0032420), 7: (15.0001089,),
+                      8: (16.9991317, 17.9991596)}
+#: Largest difference (amu) from a mass of :data:`_LABELLED_ISOTOPES` read as that isotope: the
+#: nearest united-atom mass is 0.008 amu away (OH, 17.007, from ¹⁷O).
+_ISOTOPE_TOLERANCE = 0.002
+
+
 def _check_united_atoms(numbers, masses):
     """Refuse heavy atoms whose mass is their element's plus that of 1 to 4 hydrogens.
 
     A united-atom topology (TraPPE, OPLS-UA, GROMOS: CH3 of 15.035 amu with element C) has no
     hydrogens on its carbons; a calculator handed its frames evaluated a molecule without them
-    (dimethyl ether as C2O) and gave energies as if they were the molecule's.
+    (dimethyl ether as C2O) and gave energies as if they were the molecule's. The masses of
+    heavy isotopes near such a mass (:data:`_LABELLED_ISOTOPES`: ¹³C, ¹⁴C, ¹⁵N, ¹⁷O, ¹⁸O, to
+    :data:`_ISOTOPE_TOLERANCE`) are isotope labels, not united atoms.
     """
     from ase.data import atomic_masses, chemical_symbols
 
     heavy = (numbers > 1) & np.isfinite(masses) & (masses > 0)
     extra = (masses - np.asarray(atomic_masses, dtype=np.float64)[numbers]) / atomic_masses[1]
     k = np.rint(extra)
-    united = heavy & (k >= 1) & (k <= 4) & (
+    # a ¹³C- or ¹⁸O-labelled molecule was refused as united-atom CH or OH₂ sites
+    isotope = np.zeros(numbers.shape, dtype=bool)
+    for z, isotopes in _LABELLED_ISOTOPES.items():
+        for m in isotopes:
+            isotope |= (numbers == z) & (np.abs(masses - m) <= _ISOTOPE_TOLERANCE)
+    united = heavy & ~isotope & (k >= 1) & (k <= 4) & (
         np.abs(extra - k) * atomic_masses[1] <= UNITED_ATOM_TOLERANCE)
     if united.any():
         i = int(np.flatnonzero(united)[0])
