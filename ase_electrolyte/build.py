@@ -1340,8 +1340,9 @@ def electrolyte_box(
     ratio : {"mass", "mole", "volume"}
         Meaning of the solvent shares, as in :func:`composition_counts` (other spellings:
         :func:`composition_word`).
-    counts : dict, optional
-        ``{species: number of molecules}`` (names or Species, ions included), instead of a
+    counts : dict or str, optional
+        ``{species: number of molecules}`` (names or Species, ions included), or its text
+        ``"EC=30,Li=3,PF6=3"`` (:func:`~ase_electrolyte.species.parse_shares`), instead of a
         composition; must be neutral. ``n_atoms``, ``units`` and ``ratio`` other than their
         defaults are refused with it (they were ignored).
     density : float, optional
@@ -1364,7 +1365,8 @@ def electrolyte_box(
         (linear carbonates, esters: :attr:`~ase_electrolyte.species.Species.carbonyl_dihedrals`)
         gets a rotamer of :func:`conformer_ensemble` drawn from its Boltzmann weights at
         ``temperature_K`` with ``seed``; every other species, and every species with
-        ``"lowest"``, gets the one conformer of :func:`conformer`.
+        ``"lowest"``, gets the one conformer of :func:`conformer`. In any case
+        (``"Boltzmann"``).
     temperature_K : float
         Temperature of the rotamers' Boltzmann weights, K (the MD's; above 0, at most
         :data:`ase_electrolyte.md.MAX_TEMPERATURE_K`).
@@ -1475,8 +1477,15 @@ def electrolyte_box(
                 "salt, concentration) and would be ignored with counts=, which gives the "
                 f"molecules themselves: leave {'it' if one else 'them'} out, or give a "
                 "composition")
+        if isinstance(counts, str):
+            # the notation of --counts and of solvent= as text ("EC=30,Li=3,PF6=3") was
+            # refused as "counts must be a non-empty dict" here, where solvent= reads it
+            from .species import parse_shares
+
+            counts = parse_shares(counts, "counts")
         if not isinstance(counts, dict) or not counts:
-            raise ValueError("counts must be a non-empty dict {species: number}")
+            raise ValueError("counts must be a non-empty dict {species: number} or its text, "
+                             "e.g. {'EC': 30, 'Li': 3, 'PF6': 3} or 'EC=30,Li=3,PF6=3'")
         resolved = {}
         for k, v in counts.items():
             v = check_number(f"count of {k}", v, integer=True, minimum=0)
@@ -1534,8 +1543,10 @@ def electrolyte_box(
     packmol_nloop = check_number("packmol_nloop", packmol_nloop, integer=True, minimum=1,
                                  maximum=2**31 - 1, allow_none=True)
     check_flag("spread_cations", spread_cations)
-    if not isinstance(conformers, str) or conformers not in CONFORMER_MODES:
-        raise ValueError(f"conformers must be one of {CONFORMER_MODES}, not {conformers!r}")
+    # in any case, as the package's other option words ('Boltzmann' was refused)
+    from .option_words import choice_word
+
+    conformers = choice_word("conformers", conformers, CONFORMER_MODES)
     temperature_K = _check_conformer_temperature(temperature_K)
     rotamer_species = ([sp for sp in plan if sp.carbonyl_dihedrals]
                        if conformers == "boltzmann" else [])
@@ -2426,7 +2437,9 @@ def _fit_advice(mass, templates, length, tolerance):
     return (f"a box edge of {edge:.3g} Å keeps one {name} clear of its own images in any "
             f"orientation: give a density of at most "
             f"{_floor3(mass / edge**3 / GCM3_TO_AMU_PER_A3):g} g/cm³ for these molecules, or "
-            f"{times} times as many molecules (n_atoms) at this density")
+            # n_atoms alone named a setting refused with counts=
+            f"{times} times as many molecules at this density (n_atoms, or every count of "
+            f"counts, {times} times as large)")
 
 
 def _check_molecules_fit(plan, templates, length, tolerance):
