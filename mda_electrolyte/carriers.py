@@ -360,8 +360,9 @@ def resolve_species(
         if unknown:
             raise ValueError(f"{label} names species {unknown} that are not in ions {list(ions)}")
     species = []
-    seen = np.zeros(universe.atoms.n_atoms, dtype=bool)
-    for name, sel in ions.items():
+    # the species that took each atom (-1: none), to name the one an overlap is with
+    seen = np.full(universe.atoms.n_atoms, -1, dtype=np.intp)
+    for position, (name, sel) in enumerate(ions.items()):
         if isinstance(sel, str):
             atoms = _selected(universe, sel, f"ions[{name!r}]")
         elif isinstance(sel, AtomGroup):
@@ -383,9 +384,20 @@ def resolve_species(
             raise ValueError(f"ions[{name!r}] = {sel!r} selects no atoms")
         if np.unique(atoms.ix).size != atoms.n_atoms:
             raise ValueError(f"ions[{name!r}] contains repeated atoms")
-        if seen[atoms.ix].any():
-            raise ValueError(f"species {name!r} shares atoms with another species")
-        seen[atoms.ix] = True
+        owners = seen[atoms.ix]
+        if np.any(owners >= 0):
+            # said with the other species and a cure: an ion counted in two species adds its
+            # current twice
+            names = list(ions)
+            other = names[int(owners[owners >= 0][0])]
+            shared = int(np.count_nonzero(owners >= 0))
+            raise ValueError(
+                f"species {name!r} ({sel!r}) shares atoms with species {other!r} "
+                f"({ions[other]!r}): {shared} of its {atoms.n_atoms} atoms are in both, and "
+                "each atom belongs to one species (its current would count twice); select "
+                "disjoint groups, e.g. 'resname LI' and 'resname PF6', not 'resname LI PF6' "
+                "beside one of them")
+        seen[atoms.ix] = position
         ids = molecule_ids(atoms, compound)
         n_ions = int(ids.max()) + 1
         masses = atomgroup_masses(atoms, ids, f"species {name!r}")
