@@ -175,9 +175,8 @@ def _analyze_into(args, traj, out, only, atom_style):
             if args.model is not None:  # the more specific reason first
                 _check_model_can_be_used(universe)
             _check_some_analysis_runs(universe, traj, args.model)
-        if args.model is not None and not args.keep_going:
-            # with --keep-going a failing analysis is recorded, the others run
-            _check_model_frames(universe, only)
+        if args.model is not None:
+            _check_model_frames(universe, only, args.keep_going)
         calc = (A.make_calculator(args.model, args.dispersion, args.device, args.modal)
                 if args.model else None)
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
@@ -187,39 +186,86 @@ def _analyze_into(args, traj, out, only, atom_style):
     return summary
 
 
-def _check_model_frames(universe, only):
+def _check_model_frames(universe, only, keep_going=False):
     """The frames the model-based analyses to run will evaluate, checked before the model loads.
 
     A molecule that cannot be made whole (a proton transfer, a molecule come apart) in a frame
     the rigid volume scan scans (:func:`mda_electrolyte.volume_scan.report_frames`) or in any
     frame of the intra/intermolecular errors was refused only once the model had been loaded
     (17 s for sevennet-0 on a CPU); a scale factor that pushes molecules into each other
-    likewise. These checks need no calculator.
+    likewise (with ``keep_going`` these are left to the analysis, which records them). Reference
+    forces that are exactly zero in every frame (an exporter's placeholder), which the errors
+    skip, likewise: an ``--only`` naming the errors is refused, and so is a ``--model`` that
+    no other analysis would use. These checks need no calculator.
     """
-    from mda_electrolyte.analysis_base import kept_frame
-    from mda_electrolyte.intra_inter_errors import check_molecules_whole
-    from mda_electrolyte.model_frames import FrameSource
     from mda_electrolyte.report import registered_analyses, unmet_requirements
     from mda_electrolyte.volume_scan import check_report_frames
 
-    def whole_in_every_frame(universe):
-        source = FrameSource(universe)
-        with kept_frame(universe.trajectory) as trajectory:
-            check_molecules_whole(source, trajectory, "IntraInterErrors")
-
     checks = {"rigid_volume_scan": check_report_frames,
-              "intra_inter_errors": whole_in_every_frame}
+              "intra_inter_errors": _check_reference_frames}
     needs = registered_analyses()
-    for name, check in checks.items():
-        # the analyses that will run: those asked for, or those the input supports
-        if name not in needs or (only is not None and name not in only) or (
-                only is None and unmet_requirements(universe, needs[name], object())):
-            continue
+    # the analyses that will evaluate the model: those asked for, or those the input supports
+    running = [name for name, need in needs.items() if "calculator" in need and (
+        name in only if only is not None else not unmet_requirements(universe, need, object()))]
+    skipped = {}
+    for name in running:
         try:
-            check(universe)
+            if name == "intra_inter_errors":
+                skipped[name] = _placeholder_forces(universe)
+                if skipped[name] is not None:
+                    continue
+            if name in checks and not keep_going:
+                checks[name](universe)
         except ValueError as err:
             raise ValueError(f"{name}: {err}; checked before loading the model (--keep-going "
                              "records it and runs the other analyses)") from None
+    skipped = {name: reason for name, reason in skipped.items() if reason is not None}
+    if only is not None and skipped:
+        name, reason = next(iter(skipped.items()))
+        raise ValueError(f"--only {name}: {reason} Nothing to compare the model with: give "
+                         "frames with the reference method's forces (or electrolyte diagnose "
+                         "--reference LABELS)")
+    if skipped and all(name in skipped for name in running):
+        raise ValueError(f"--model: no analysis that evaluates a model can run on this "
+                         f"trajectory ({'; '.join(f'{k}: {v}' for k, v in skipped.items())}); "
+                         "leave out --model, or give a trajectory with what they need")
+
+
+def _check_reference_frames(universe):
+    """Every frame of the intra/intermolecular errors: its molecules whole (a proton transfer
+    named) and its reference forces stored, as the analysis refuses them."""
+    from mda_electrolyte.analysis_base import kept_frame
+    from mda_electrolyte.intra_inter_errors import check_molecules_whole
+    from mda_electrolyte.model_frames import FrameSource
+
+    source = FrameSource(universe)
+    with kept_frame(universe.trajectory) as trajectory:
+        for ts in trajectory:
+            if not ts.has_forces:
+                raise ValueError(f"frame {ts.frame} has no reference forces (the first "
+                                 "frame has): give a trajectory whose every frame holds them")
+        check_molecules_whole(source, trajectory, "IntraInterErrors")
+
+
+def _placeholder_forces(universe):
+    """Why the intra/intermolecular errors would skip the trajectory's reference forces
+    (:func:`mda_electrolyte.model_labels.placeholder_labels`: exactly zero in every frame, an
+    exporter's placeholder), else None."""
+    import numpy as np
+
+    from mda_electrolyte.analysis_base import kept_frame
+    from mda_electrolyte.model_labels import placeholder_labels
+
+    with kept_frame(universe.trajectory) as trajectory:
+        n = 0
+        for ts in trajectory:
+            if not ts.has_forces or np.any(ts.forces):
+                return None
+            n += 1
+        positions = trajectory[0].positions
+    # the library's sentence; its test needs no copy of each frame's zeros
+    label = {"positions": positions, "energy": None, "forces": np.zeros(1), "stress": None}
+    return placeholder_labels([label] * n).get("forces")
 
 
 def _check_model_is_used(only):

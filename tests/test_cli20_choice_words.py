@@ -157,8 +157,9 @@ def test_commands_without_modal_refuse_a_multi_fidelity_model(tmp_path, monkeypa
 def test_the_modal_reaches_the_calculator_spelled_as_the_model_spells_it(tmp_path, monkeypatch,
                                                                         capsys):
     """``--modal r2scan`` is the model's ``R2SCAN``, passed to ``Calculator(modal=...)``."""
-    from ase.build import bulk
-    from ase.calculators.emt import EMT
+    import numpy as np
+    from ase.build import molecule
+    from ase.calculators.singlepoint import SinglePointCalculator
     from ase.io import write
 
     import ase_electrolyte
@@ -173,10 +174,12 @@ def test_the_modal_reaches_the_calculator_spelled_as_the_model_spells_it(tmp_pat
     monkeypatch.chdir(tmp_path)
     frames = []
     for seed in range(3):
-        frame = bulk("Cu", cubic=True)
+        # whole molecules: a periodic Cu crystal is one molecule that cannot be made whole,
+        # which analyze now refuses before the model (test_cli50_model_frames_first)
+        frame = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
+        frame.positions += 2.0
         frame.rattle(0.05, seed=seed)
-        frame.calc = EMT()
-        frame.get_forces()
+        frame.calc = SinglePointCalculator(frame, forces=np.full((3, 3), 0.1 * (seed + 1)))
         frames.append(frame)
     write("lab.extxyz", frames)
     argv = ["analyze", "lab.extxyz", "--only", "intra_inter_errors", "--model",

@@ -103,3 +103,58 @@ def test_report_frames_refuses_what_is_no_count(n, most):
 
     with pytest.raises(ValueError, match="n_frames|max_frames"):
         report_frames(n, most)
+
+
+def _zero_forces(path, box=True, zero_frames=None):
+    """Two waters, 4 frames, reference forces exactly zero in ``zero_frames`` (all without it),
+    0.1 eV/Å elsewhere; periodic 10 Å cube or no cell."""
+    frames = ase.io.read(_two_waters(path, n_frames=4), ":")
+    for k, atoms in enumerate(frames):
+        zero = zero_frames is None or k in zero_frames
+        if not box:
+            atoms.cell, atoms.pbc = None, False
+        atoms.calc = SinglePointCalculator(
+            atoms, forces=np.zeros((6, 3)) if zero else np.full((6, 3), 0.1))
+    ase.io.write(path, frames)
+    return path
+
+
+@pytest.mark.parametrize("only,box,words", [
+    ("intra_inter_errors", True, "--only intra_inter_errors: the reference forces are exactly "
+     "zero in every one of the 4 frames"),
+    ("intra_inter_errors,rigid_volume_scan", True, "--only intra_inter_errors: the reference "
+     "forces are exactly zero"),
+    # no box: the errors are the one analysis that would use the model
+    (None, False, "--model: no analysis that evaluates a model can run on this trajectory "
+     "(intra_inter_errors: the reference forces are exactly zero"),
+])
+def test_placeholder_forces_are_refused_before_the_model(tmp_path, capsys, no_model, only, box,
+                                                         words):
+    """Before: the model was loaded, the errors skipped ('all-zero labels'), and the run ended
+    with exit status 2 (--only) or without any use of the model."""
+    traj = _zero_forces(tmp_path / "z.extxyz", box=box)
+    argv = ["analyze", str(traj), "--model", "sevennet-0", "-o", str(tmp_path / "out")]
+    status = main(argv + (["--only", only] if only else []))
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert "MODEL LOADED" not in err and words in err, err
+    assert err.count("\n") == 1
+
+
+def test_forces_zero_in_some_frames_only_are_labels(tmp_path):
+    """A frame of zero forces among others is a label (the analysis compares it): no refusal."""
+    from electrolyte_cli.analyze import _check_model_frames, _placeholder_forces
+    from mda_electrolyte.bridge import from_ase
+
+    universe = from_ase(_zero_forces(tmp_path / "z.extxyz", zero_frames={1, 2}))
+    assert _placeholder_forces(universe) is None
+    _check_model_frames(universe, ["intra_inter_errors"])
+
+
+def test_keep_going_leaves_a_broken_frame_to_the_analysis(tmp_path, capsys, no_model):
+    """--keep-going records a failing analysis and runs the others: no refusal up front."""
+    traj = _two_waters(tmp_path / "w.extxyz", broken=4)
+    status = main(["analyze", str(traj), "--model", "sevennet-0", "--keep-going",
+                   "--only", "rigid_volume_scan", "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and "MODEL LOADED" in err, err
