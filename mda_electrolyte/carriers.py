@@ -1143,7 +1143,7 @@ class CarrierAnalysis:
 
         self._n_blocks = n_blocks
         self._volume = check_volume(volume)
-        self._species_names = None if species is None else [str(s) for s in species]
+        self._species_names = species_list(species, type(self).__name__)
         self.results = Results()
 
     @classmethod
@@ -1384,6 +1384,33 @@ MIN_VOLUME = 1.0
 MAX_ION_CHARGE = 1000.0
 #: No simulation holds 10¹² ions (N q² D overflows for a count like 1e308).
 MAX_IONS = 10**12
+
+
+def species_list(species, who):
+    """The ``species=`` of an estimator as a list of names (``None``: all collected ones).
+
+    One name given as a string is that species ("Li" was read as its letters, "species 'L' is
+    not collected"); an empty list (Green–Kubo: "'int' object is not subscriptable",
+    Einstein–Helfand: "nothing moves", Onsager and Diffusion: every species, without a word)
+    and a name given twice (its charge counted twice in the net charge) are refused.
+    """
+    if species is None:
+        return None
+    if isinstance(species, (str, bytes)):
+        species = [species]
+    try:
+        names = [s.decode() if isinstance(s, bytes) else str(s) for s in species]
+    except TypeError:
+        raise TypeError(f"{who}: species must be species names (a list of str) or None for "
+                        f"all, not {type(species).__name__} {species!r}") from None
+    if not names:
+        raise ValueError(f"{who}: species is empty; give the names of the species to analyse, "
+                         "or species=None for all collected ones")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{who}: species names {twice} more than once ({names}); give each "
+                         "species once")
+    return names
 
 
 def _physical(name, value, maximum, allow_none, minimum):

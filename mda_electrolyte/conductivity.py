@@ -57,6 +57,7 @@ from .carriers import (
     net_charge,
     run_temperature,
     same_system,
+    species_list,
     temperature_notes,
     transference_estimate,
     volume_drift_note,
@@ -1734,6 +1735,7 @@ def carrier_names(collection, species, who):
     ValueError
         Given species that are not collected or have no charges, or no charged species.
     """
+    species = species_list(species, who)
     if species is not None:
         for s in species:
             if s not in collection.species:
