@@ -217,7 +217,10 @@ def diagnose(
         scanned / compared (defaults 5 and 20: an error over fewer than 5 frames is marked not
         valid, :func:`mda_electrolyte.uncertainty.few_dof_note`, and a model's error over fewer
         than 10 frames where its values cannot show whether the frames are correlated,
-        :mod:`mda_electrolyte.error_metrics`).
+        :mod:`mda_electrolyte.error_metrics`). One energy per frame needs 20 frames for a
+        valid energy RMSE ("too few values" below), where the RRMSE of the same energies,
+        whose error bar carries the reference's spread too, is valid from 5 or 10; the
+        verdict of each number is that of its own error bar.
     vacuum : float, optional
         Vacuum (Å) around isolated molecules for calculators that need a cell.
 
