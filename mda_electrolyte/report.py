@@ -688,17 +688,19 @@ def given_temperature_record(universe, temperature):
     gap = temperature - measured.value
     off = (abs(gap) > TEMPERATURE_MISMATCH * measured.value
            and abs(gap) > TEMPERATURE_MISMATCH_SIGMAS * err)
-    record["temperature_check"] = (
-        f"the {temperature:g} K given is {abs(gap) / measured.value:.1%} "
-        f"{'above' if gap > 0 else 'below'} the run's {measured.value:.4g} ± {err:.2g} K: "
-        + ("more than {:.0%} and {:g} standard errors, so the numbers divided by k_B T are of "
-           "another temperature than the run's".format(TEMPERATURE_MISMATCH,
-                                                      TEMPERATURE_MISMATCH_SIGMAS)
-           if off else "they agree (within {:.0%} or {:g} standard errors)".format(
-               TEMPERATURE_MISMATCH, TEMPERATURE_MISMATCH_SIGMAS))
-        # the transport analyses compare with it all the same (carriers.temperature_notes)
-        + ("" if measured.valid else f" (the run's temperature itself is not valid: "
-           f"{measured.verdict})"))
+    said = (f"the {temperature:g} K given is {abs(gap) / measured.value:.1%} "
+            f"{'above' if gap > 0 else 'below'} the run's {measured.value:.4g} ± {err:.2g} K")
+    bounds = f"{TEMPERATURE_MISMATCH:.0%} and {TEMPERATURE_MISMATCH_SIGMAS:g} standard errors"
+    if not measured.valid:
+        # a measurement that is not valid judges no setting (too few samples, a count in doubt)
+        record["temperature_check"] = (f"{said}, a measurement that is not valid, so no "
+                                       f"verdict on the setting: {measured.verdict}")
+    elif off:
+        record["temperature_check"] = (f"{said}: more than {bounds}, so the numbers divided "
+                                       "by k_B T are of another temperature than the run's")
+    else:
+        record["temperature_check"] = (f"{said}: they agree (within {TEMPERATURE_MISMATCH:.0%} "
+                                       f"or {TEMPERATURE_MISMATCH_SIGMAS:g} standard errors)")
     return record
 
 

@@ -22,10 +22,10 @@ from ase_electrolyte.estimate import Estimate
 from electrolyte_cli.arguments import ANALYSIS_COMMANDS, print_summary, python_only
 
 #: Argon-like atoms: amu, count, frames.
-_MASS, _N, _FRAMES = 39.948, 200, 8
+_MASS, _N, _FRAMES = 39.948, 100, 64
 
 
-def _thermal_universe(temperature, seed=0):
+def _thermal_universe(temperature, seed=0, n_frames=_FRAMES):
     """``_N`` atoms in a 30 Å cube, ``_FRAMES`` frames of Maxwell–Boltzmann velocities at
     ``temperature`` (K), centre-of-mass motion removed; returns the Universe and the exact
     kinetic temperature of its frames (3N − 3 degrees of freedom)."""
@@ -37,9 +37,9 @@ def _thermal_universe(temperature, seed=0):
     u.add_TopologyAttr("resnames", ["Ar"] * _N)
     # Å/ps: sqrt(kB T / m) with kB T in eV and m in amu; 1 eV/amu = 9648.53 Å²/ps²
     sigma = math.sqrt(kB * temperature / _MASS * 9648.5332)
-    velocities = rng.normal(0.0, sigma, size=(_FRAMES, _N, 3))
+    velocities = rng.normal(0.0, sigma, size=(n_frames, _N, 3))
     velocities -= velocities.mean(axis=1, keepdims=True)
-    positions = rng.uniform(0, 30, size=(_FRAMES, _N, 3))
+    positions = rng.uniform(0, 30, size=(n_frames, _N, 3))
     from MDAnalysis.coordinates.memory import MemoryReader
 
     u.load_new(positions.astype(np.float32), format=MemoryReader,
@@ -76,6 +76,19 @@ def test_the_run_temperature_is_measured_and_compared(thermal, given, agrees):
     assert ("another temperature than the run's" in check) is not agrees, check
     assert ("above" if given > exact.mean() else "below") in check, check
     assert u.trajectory.ts.frame == 3
+
+
+def test_a_measurement_that_is_not_valid_judges_no_setting():
+    """8 frames: too few independent samples for a valid mean temperature."""
+    from mda_electrolyte.report import given_temperature_record
+
+    u, exact = _thermal_universe(300.0, n_frames=8)
+    record = given_temperature_record(u, 400.0)
+    assert not record["run_temperature"].valid
+    assert record["run_temperature"].value == pytest.approx(exact.mean(), rel=1e-4)
+    check = record["temperature_check"]
+    assert "no verdict on the setting: too short" in check, check
+    assert "another temperature" not in check and "agree" not in check, check
 
 
 def test_a_run_without_velocities_has_the_setting_alone():
