@@ -2440,8 +2440,15 @@ def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar
         temperature_K = check_number("temperature_K (NVE)", temperature_K, minimum=0)
     elif ensemble != "nve":
         temperature_K = check_number(f"temperature_K ({ensemble.upper()})", temperature_K, above=0)
-    # a NaN pressure is refused in every ensemble: it is never what the caller meant
-    pressure_bar = check_number("pressure_bar", pressure_bar)
+    # a NaN pressure is refused in every ensemble: it is never what the caller meant; None
+    # (no pressure) is one only where no barostat needs one
+    pressure_bar = check_number("pressure_bar", pressure_bar, allow_none=ensemble != "npt")
+    if ensemble != "npt" and pressure_bar is not None and pressure_bar != ONE_ATM_BAR:
+        # the default is no choice; another pressure at constant volume ran without a word
+        raise ValueError(
+            f"pressure_bar = {pressure_bar:g} bar is the barostat's target, and "
+            f"{ensemble.upper()} has none (its volume is fixed): it would have no effect; leave "
+            "out pressure_bar, or run NPT")
     _check_extremes(temperature_K, pressure_bar)
     tdamp_fs = check_number("tdamp_fs", tdamp_fs, above=0, maximum=MAX_DAMPING_FS,
                             allow_none=True)
@@ -2545,7 +2552,8 @@ def run_md(
         the whole kinetic energy, ASE's ``get_temperature``. ASE's Nosé–Hoover chain and MTK
         barostat count 3N: 8 copper atoms at 300 K moved at 343 K.
     pressure_bar : float
-        Target pressure for NPT, bar (default 1 atm).
+        Target pressure for NPT, bar (default 1 atm); NVT and NVE take None or the default,
+        and refuse another pressure, which they would ignore.
     tdamp_fs, pdamp_fs : float, optional
         Thermostat/barostat time constants, fs; default 100 and 1000 time steps (ASE's advice);
         at least :data:`MIN_TDAMP_STEPS` and :data:`MIN_PDAMP_STEPS` time steps (shorter ones
@@ -3822,7 +3830,8 @@ def _stage_run_infos(plan, calculator, atoms, *, temperature_K, pressure_bar, re
         if steps.steps == 0:
             continue
         numbers = _check_run_numbers(
-            ensemble, steps.steps, steps.timestep_fs, temperature_K, pressure_bar, None, None,
+            ensemble, steps.steps, steps.timestep_fs, temperature_K,
+            pressure_bar if ensemble == "npt" else None, None, None,
             h_mass, None, None, steps.write_interval, steps.observe_interval, seed)
         (n, dt, temperature, pressure, _, _, h_mass, _, _, write, observe, seed_) = numbers
         # every stage starts from the caller's constraints (copied from stage to stage)
@@ -4104,8 +4113,8 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
                 steps=plan[name].steps,
                 timestep_fs=plan[name].timestep_fs,
                 temperature_K=temperature_K,
-                pressure_bar=pressure_bar,
                 # only the couplings the ensemble has (run_md refuses the others)
+                pressure_bar=pressure_bar if ensemble == "npt" else None,
                 tdamp_fs=(_PROTOCOL_TDAMP_STEPS * plan[name].timestep_fs
                           if ensemble != "nve" else None),
                 pdamp_fs=(_PROTOCOL_PDAMP_STEPS * plan[name].timestep_fs

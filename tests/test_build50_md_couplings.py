@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from stopping_argon import StoppingArgon, argon
 
-from ase_electrolyte.md import run_md, run_protocol
+from ase_electrolyte.md import ONE_ATM_BAR, run_md, run_protocol
 from ase_electrolyte.trajectory import h5md_series, read_h5md
 
 _RUN = dict(steps=4, timestep_fs=5.0, progress=False)
@@ -32,6 +32,33 @@ def test_a_coupling_the_ensemble_has_not_is_refused_before_the_model(ensemble, k
                               f"{ensemble.upper()} has none")
     assert f"leave out {name}" in message and "NPT" in message
     assert atoms.calc.calls == 0
+
+
+@pytest.mark.parametrize("ensemble", ["nvt", "NVE"])
+@pytest.mark.parametrize("pressure", [500.0, 101325.0, -1.0, 0.0, np.float32(2.0)])
+def test_a_pressure_at_constant_volume_is_refused_before_the_model(ensemble, pressure):
+    atoms = argon(StoppingArgon(), rattle=0.02)
+    with pytest.raises(ValueError) as err:
+        run_md(atoms, ensemble=ensemble, temperature_K=100.0, pressure_bar=pressure, **_RUN)
+    assert str(err.value).startswith(
+        f"pressure_bar = {float(pressure):g} bar is the barostat's target, and "
+        f"{ensemble.upper()} has none")
+    assert atoms.calc.calls == 0
+
+
+@pytest.mark.parametrize("ensemble", ["nvt", "nve"])
+@pytest.mark.parametrize("pressure", [None, ONE_ATM_BAR])
+def test_no_pressure_or_the_default_runs_at_constant_volume(ensemble, pressure):
+    # None was refused as "pressure_bar must be a finite number, got None"
+    out = run_md(argon(StoppingArgon(), rattle=0.02), ensemble=ensemble, temperature_K=100.0,
+                 pressure_bar=pressure, **_RUN)
+    assert out.info["step"] == 4
+
+
+def test_npt_needs_its_pressure():
+    with pytest.raises(ValueError, match="pressure_bar must be a finite number, got None"):
+        run_md(argon(StoppingArgon()), ensemble="npt", temperature_K=100.0, pressure_bar=None,
+               **_RUN)
 
 
 @pytest.mark.parametrize("ensemble, kw", [
@@ -80,7 +107,9 @@ def test_no_temperature_below_zero_nor_a_thermostat_at_zero(ensemble, temperatur
 def test_the_protocol_gives_its_production_only_the_couplings_it_has(production, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # a pressure for the NPT stages, which the production at constant volume has not
         out = run_protocol(argon(rattle=0.02), StoppingArgon(), tmp_path, temperature_K=80.0,
+                           pressure_bar=200.0,
                            preequilibration_ps=0.0, equilibration_ps=0.01, production_ps=0.01,
                            production_ensemble=production, hydrogen_mass=None,
                            timestep_fs=5.0, write_interval_fs=5.0, observe_interval_fs=5.0,

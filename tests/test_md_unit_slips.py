@@ -60,8 +60,12 @@ def test_run_md_says_a_pressure_in_pascal_once_where_a_pressure_acts():
                                 temperature_K=60.0, pressure_bar=101325.0, progress=False))
     slips = _about(said, "pressure_bar = 101325")
     assert len(slips) == 1 and "Pa" in slips[0][0] and slips[0][1] == __file__
-    # NVT holds no pressure: nothing to say; a high but meant pressure (1 GPa) neither
-    for ensemble, p in (("nvt", 101325.0), ("npt", 1e4), ("npt", -1e4)):
+    # NVT holds no pressure: a pressure given to it is refused as having no effect, not
+    # doubted as a unit; a high but meant pressure (1 GPa) is not doubted either
+    with pytest.raises(ValueError, match="pressure_bar = 101325 bar is the barostat's target"):
+        run_md(_argon(), ensemble="nvt", steps=2, timestep_fs=2.0, temperature_K=60.0,
+               pressure_bar=101325.0, progress=False)
+    for ensemble, p in (("npt", 1e4), ("npt", -1e4)):
         calm = _said(lambda e=ensemble, p=p: run_md(
             _argon(), ensemble=e, steps=2, timestep_fs=2.0, temperature_K=60.0,
             pressure_bar=p, progress=False))
