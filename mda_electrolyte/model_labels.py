@@ -1042,7 +1042,8 @@ def stored_labels(atoms):
     -------
     dict
         ``energy`` (float, eV), ``forces`` ((n_atoms, 3), eV/Å), ``stress`` (Voigt (6,),
-        eV/Å³; a symmetric 3×3 tensor is turned into Voigt order), each ``None`` when not
+        eV/Å³; a 3×3 tensor, symmetric to 1e-3 of its largest component, is averaged into
+        Voigt order as ASE does), each ``None`` when not
         stored, ``energy_source`` (``"free_energy"`` when the energy is the stored free
         energy, else ``None``) and ``positions`` (a copy).
 
@@ -1051,7 +1052,8 @@ def stored_labels(atoms):
     ValueError
         A label that is not a real number array of its shape (an energy that is not one
         number, per-atom energies not one per atom, forces not ``(n_atoms, 3)``, a stress or
-        virial neither 6 values nor a symmetric 3×3 tensor), that holds NaN or infinity, a
+        virial neither 6 values nor a 3×3 tensor symmetric to 1e-3 of its largest
+        component), that holds NaN or infinity, a
         frame's energy, stress or virial stored per atom (in ``arrays``), one label stored
         twice (calculator results, ``info``, ``arrays``) with other values, a virial of a
         frame without a cell, or a stress and a virial that disagree, named with the frame's
