@@ -1490,7 +1490,9 @@ def run_temperature(collection, recorded=None):
     2. a collection whose ``temperature_series`` was recorded without a count of the
        velocities' degrees of freedom: the ``temperature`` observable of the file a pressure
        tensor (viscosity) or a charge current (Green–Kubo of H5MD paths) came from, or a
-       series the caller gave;
+       series the caller gave; without a series, the mean temperature stated with a pressure
+       tensor (:meth:`~mda_electrolyte.ion_collection.IonCollection.from_pressure_tensor`
+       ``temperature=``), taken as exact;
     3. the kinetic temperature of the velocities the collection read, only where it covers
        every atom of its Universe, its count of degrees of freedom is not doubted
        (:func:`~mda_electrolyte.conductivity.rigid_bonds`) and has at least
@@ -1523,6 +1525,18 @@ def run_temperature(collection, recorded=None):
             return est, f"the run's recorded temperature{where}"
     series = getattr(collection, "temperature_series", None)
     if series is None or np.size(series) < 2:
+        stated = getattr(collection, "kinetic_temperature", None)
+        if (getattr(collection, "source", None) == "pressure_tensor" and stated is not None
+                and np.isfinite(stated)):
+            from ase_electrolyte.estimate import Estimate
+
+            # the system's mean temperature stated with a bare tensor: a viscosity given
+            # twice it was a valid η off by 2
+            return (Estimate(float(stated), 0.0, "K", "stated with the pressure tensor",
+                             n_samples=1),
+                    "the temperature stated with the pressure tensor"
+                    + ("" if collection.label in (None, "", "pressure tensor")
+                       else f" ({collection.label})"))
         return None
     count = getattr(collection, "temperature_count", None)
     if count is None:
