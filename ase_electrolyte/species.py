@@ -912,8 +912,38 @@ def species_from_formula(symbols):
 
     Parameters
     ----------
-    symbols : sequence of str
+    symbols : sequence of str or str
+        Chemical symbols (``["C", "C", "C", "H", ...]``, ``atoms.get_chemical_symbols()``),
+        or a formula in any order (``"C3H4O3"``, ``"H2O"``, ``"PF6"``).
+
+    Raises
+    ------
+    ValueError
+        A formula text that does not parse, or names no chemical element.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.species import species_from_formula
+    >>> species_from_formula("C3H4O3").name, species_from_formula(["H", "O", "H"]).name
+    ('EC', 'H2O')
     """
+    from ase.data import chemical_symbols
+
+    if isinstance(symbols, str):
+        # a formula was split into its characters ("H2O" as "H", "2", "O") and matched
+        # nothing: None, as for a molecule the library does not hold
+        from ase.formula import Formula
+
+        try:
+            counts = Formula(symbols.strip()).count()
+        except ValueError as err:
+            raise ValueError(f"formula {symbols!r} does not parse ({str(err) or 'not a formula'}); "
+                             "give one such as 'C3H4O3', or the atoms' symbols") from None
+        strange = sorted(el for el in counts if el not in chemical_symbols[1:])
+        if strange:
+            raise ValueError(f"formula {symbols!r} names {strange}, no chemical element; give "
+                             "one such as 'C3H4O3', or the atoms' symbols")
+        symbols = [el for el, n in counts.items() for _ in range(n)]
     formula = hill_formula(list(symbols))
     for table in (SOLVENTS, IONS):
         for sp in table.values():
