@@ -616,8 +616,9 @@ def estimate_density(counts, *, with_uncertainty=False):
 
     Parameters
     ----------
-    counts : dict
-        ``{species name or Species: number of molecules}``, as ``composition_counts`` returns.
+    counts : dict or str
+        ``{species name or Species: number of molecules}``, as ``composition_counts`` returns,
+        or its text ``"EC=30,Li=3,PF6=3"``.
     with_uncertainty : bool
         Return an :class:`~ase_electrolyte.estimate.Estimate` (g/cm³, with its error and
         verdict) instead of the bare density.
@@ -650,9 +651,14 @@ def estimate_density(counts, *, with_uncertainty=False):
     from .species import LIQUID_DENSITIES, SOLVENTS, _liquid_density
 
     check_flag("with_uncertainty", with_uncertainty)
+    if isinstance(counts, str):
+        # the text electrolyte_box(counts=...) and --counts read, refused here as "not a dict"
+        from .species import parse_shares
+
+        counts = parse_shares(counts, "counts")
     if not isinstance(counts, dict):
-        raise ValueError(f"counts must be a dict {{species name: number of molecules}}, not "
-                         f"{counts!r}")
+        raise ValueError(f"counts must be a dict {{species name: number of molecules}} or its "
+                         f"text ('EC=30,Li=3,PF6=3'), not {counts!r}")
     mass = 0.0  # amu
     volume = 0.0  # Å³
     solvent_mass = 0.0  # amu

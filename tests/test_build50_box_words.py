@@ -51,3 +51,14 @@ def test_a_counted_box_too_small_advises_counts_too(n, density):
     assert f"every count of counts, {times} times as large" in message
     # the advice holds: that many times the molecules at this density fit
     electrolyte_box(counts={"EMC": n * times}, density=density, seed=0)
+
+
+@pytest.mark.parametrize("text, counts", [("EC=130,DMC=128,Li=20,PF6=20",
+                                           {"EC": 130, "DMC": 128, "Li": 20, "PF6": 20}),
+                                          ("H2O:100", {"H2O": 100})])
+def test_estimate_density_reads_the_counts_text_too(text, counts):
+    from ase_electrolyte.build import estimate_density
+
+    assert estimate_density(text) == estimate_density(counts)
+    assert estimate_density(text, with_uncertainty=True) == estimate_density(
+        counts, with_uncertainty=True)
