@@ -464,9 +464,16 @@ def resolve_species(
                 f"give charges={{{name!r}: charge per ion in e}}"
             )
         if require_charges and np.any(ion_charges == 0):
+            n_zero = int(np.count_nonzero(ion_charges == 0))
+            # a neutral species (a solvent listed with the ions) was told only to include "the
+            # whole ion": it carries no current and is left out of J
+            cure = ("a neutral species carries no current: leave it out of ions (the "
+                    "solvent is not summed in J; OnsagerCoefficients takes it for its "
+                    "coefficients)" if n_zero == ion_charges.size else
+                    "did the selection include the whole ion? or pass charges=...")
             raise ValueError(
-                f"species {name!r} has ions of zero charge; a charge carrier needs a charge "
-                "(did the selection include the whole ion? or pass charges=...)"
+                f"species {name!r} has ions of zero charge ({n_zero} of {ion_charges.size}); "
+                f"a charge carrier needs a charge ({cure})"
             )
         species.append(
             IonSpecies(name, atoms, ids, masses, ion_charges, center_atoms, charge_source)
