@@ -638,17 +638,22 @@ def _labelled(atoms, calc, factor=1.0):
     return out
 
 
+class _CountingPairModel(MolecularPairModel):
+    """MolecularPairModel that counts its evaluations (in this process); a class of the
+    module, so that a multiprocessing run can send it to its workers."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.calls = []
+
+    def calculate(self, *args, **kwargs):
+        self.calls.append(1)
+        return super().calculate(*args, **kwargs)
+
+
 def _counting_model(**kw):
-    model = MolecularPairModel(**kw)
-    calls = []
-    original = model.calculate
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    model.calculate = counting
-    return model, calls
+    model = _CountingPairModel(**kw)
+    return model, model.calls
 
 
 def test_errors_are_invariant_to_rotating_and_translating_frames_with_their_labels():
