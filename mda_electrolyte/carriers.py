@@ -1290,10 +1290,10 @@ def few_ions_notes(counts, neutral=(), n_runs=None):
     return notes
 
 
-def same_system(collections, names):
+def same_system(collections, names, who="the analysis"):
     """Raise unless every collection holds ``names`` with the same ion counts and charges, and
-    no two hold the same series (:func:`check_distinct_series`)."""
-    check_distinct_series(collections)
+    no two hold the same series (:func:`check_distinct_series`, naming ``who``)."""
+    check_distinct_series(collections, who)
     first = collections[0]
     labels = [c.label for c in collections]
     # IonCollector's default label is "Universe" for every collection: "Universe has 0.1 ps,

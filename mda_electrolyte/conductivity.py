@@ -676,7 +676,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             # one Mg²⁺ and one PF₆⁻ stand-in ions added up to +1 e, refused)
             check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
                                   for n in names], type(self).__name__)
-        dt = same_system(collections, names)
+        dt = same_system(collections, names, type(self).__name__)
         for col in collections:
             # collections read elsewhere: refused with the run's length and the remedy
             segment_too_short(self, col, col.n_frames, dt)
@@ -1059,7 +1059,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         names = carrier_names(collections[0], self._species_names, type(self).__name__)
         check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
                               for n in names], type(self).__name__)
-        dt = same_system(collections, names)
+        dt = same_system(collections, names, type(self).__name__)
         for col in collections:
             # collections read elsewhere were refused by the fit only, "of a 0.1 ps segment"
             segment_too_short(self, col, col.n_frames, dt)

@@ -381,7 +381,7 @@ class Diffusion(CarrierAnalysis):
         self._diffusion_segments = {}
         first = collections[0]
         names = self._species_names or list(first.species)
-        frame_dt = same_system(collections, names)
+        frame_dt = same_system(collections, names, type(self).__name__)
         for col in collections:
             # collections read elsewhere (from_collections, the CLI's one pass) were refused
             # only by the fit, "of a 0.1 ps segment", without the run's length or the remedy
@@ -415,7 +415,7 @@ class Diffusion(CarrierAnalysis):
                     com[sl] if self._remove_drift else None), "volume": volume})
         if len(strides) != 1:
             raise ValueError("the collections keep per-ion positions at different spacings")
-        dt = same_system(collections, names) * strides.pop()
+        dt = same_system(collections, names, type(self).__name__) * strides.pop()
         self._combine(segments, dt, collections, names)
 
     def _too_short_notes(self, collections, name, fit_start, dt, fit_stop=None,

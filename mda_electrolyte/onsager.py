@@ -249,7 +249,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         self.results = Results()
         first = collections[0]
         names = self._species_names or list(first.species)
-        dt = same_system(collections, names)
+        dt = same_system(collections, names, type(self).__name__)
         check_neutral(names, [first.charges[first.species.index(n)] for n in names],
                       "OnsagerCoefficients")
         _check_one_charge_per_species(names, [first.charges[first.species.index(n)]
