@@ -210,7 +210,7 @@ def real_array(values, name):
     # would convert each silently
     if raw is None or raw.dtype.kind in "bUSV" or (raw.dtype.kind == "O" and any(
             v is None or isinstance(v, (bool, np.bool_, str, bytes)) for v in raw.flat)):
-        raise ValueError(f"{name} must be real numbers, got {str(values)[:80]}")
+        raise ValueError(f"{name} must be real numbers, got {_shown(values, raw)}")
     if (raw.dtype.kind in "fiu" and isinstance(values, (list, tuple))
             and _flag_among_numbers(values)):
         # [True, 1.5] is converted to [1.0, 1.5] by numpy before the dtype could show the flag
@@ -219,7 +219,21 @@ def real_array(values, name):
     try:
         return np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be real numbers, got {str(values)[:80]}") from None
+        raise ValueError(f"{name} must be real numbers, got {_shown(values, raw)}") from None
+
+
+def _shown(values, raw):
+    """``values`` for a message: small ones as written, an array of more than a few items by
+    its kind and shape (``x > 0`` printed as ``[[[ True False ...`` named neither)."""
+    if raw is not None and raw.ndim and raw.size > 4:
+        if raw.dtype.kind == "O":
+            bad = next((v for v in raw.flat if v is None
+                        or isinstance(v, (bool, np.bool_, str, bytes))), raw.flat[0])
+            return f"an array of shape {raw.shape} holding {bad!r:.40}"
+        kind = {"b": "flags (True/False)", "U": "text", "S": "bytes"}.get(raw.dtype.kind,
+                                                                         str(raw.dtype))
+        return f"an array of {kind} of shape {raw.shape}"
+    return str(values)[:80]
 
 
 def _flag_among_numbers(values):
