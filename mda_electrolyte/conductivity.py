@@ -1399,9 +1399,13 @@ class NernstEinstein:
             if missing:
                 raise ValueError(f"{label} lacks species {missing}")
         volume = check_volume(volume)
+        n_ions = dict(n_ions)
         for s in d:
             count, q = n_ions[s], charges[s]
-            check_number(f"n_ions of {s!r}", count, integer=True, minimum=1, maximum=MAX_IONS)
+            # the checked whole number: 4.0 passed the check and then failed in numpy
+            # ("expected a sequence of integers or a single integer, got '4.0'")
+            n_ions[s] = int(check_number(f"n_ions of {s!r}", count, integer=True, minimum=1,
+                                         maximum=MAX_IONS))
             if check_number(f"the charge of {s!r} (e)", q, minimum=-MAX_ION_CHARGE,
                             maximum=MAX_ION_CHARGE) == 0:
                 raise ValueError(f"the charge of {s!r} must be finite and non-zero (e), not {q!r}; "

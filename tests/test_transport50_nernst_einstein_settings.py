@@ -43,3 +43,16 @@ def test_results_keep_counts_and_charges(n_ions, charges):
     assert r.charges == {s: float(q) for s, q in charges.items()}
     assert all(type(q) is float for q in r.charges.values())
     assert r.volume == 1.0e4 and r.temperature == 300.0
+
+
+@pytest.mark.parametrize("count", [4.0, np.float32(4), np.int64(4), np.uint8(4)])
+def test_whole_number_counts_of_any_numeric_type(count):
+    # 4.0 passed the count check and then failed in numpy ("expected a sequence of integers
+    # or a single integer, got '4.0'")
+    def sigma(n):
+        return NernstEinstein.from_estimates(
+            temperature=300.0, diffusivities={"Li": 0.1, "A": 0.2}, n_ions={"Li": n, "A": 4},
+            charges={"Li": 1, "A": -1}, volume=8000.0).results
+    r = sigma(count)
+    assert r.conductivity.value == sigma(4).conductivity.value
+    assert r.n_ions == {"Li": 4, "A": 4}
