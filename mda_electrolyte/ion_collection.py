@@ -50,6 +50,7 @@ from .carriers import (
     _MAX_VOLUME_SPREAD,
     FAR_STEP,
     MAX_FAR_STEPS,
+    MAX_ION_CHARGE,
     MIN_VOLUME,
     _box_matrices,
     _box_volumes,
@@ -420,6 +421,13 @@ class IonCollection:
                     q.append(None)
                     continue
                 given = real_array(charges[s], f"charges[{s!r}]")
+                # bounded as the Universe path bounds them: 1e300 e passed here and failed
+                # only in the estimate ("the mean-squared displacement overflows float64")
+                big = given[np.abs(given) > MAX_ION_CHARGE] if given.size else given
+                if big.size:
+                    raise ValueError(f"charges[{s!r}] (e per ion) must be finite numbers >= "
+                                     f"{-MAX_ION_CHARGE:g} and <= {MAX_ION_CHARGE:g}, got "
+                                     f"{float(big.flat[0])!r}")
                 if given.shape not in ((), (counts[k],)):
                     # numpy's "operands could not be broadcast together" named nothing
                     raise ValueError(f"charges[{s!r}] must be one charge or {counts[k]} (one "
