@@ -210,8 +210,6 @@ def _open(path):
     """The H5MD file of run_md at ``path``, open for reading; a folder, a file that is not
     HDF5 and another program's H5MD file are refused by name (a KeyError 'Unable to
     synchronously open object (component not found)' for the last)."""
-    import h5py
-
     from ase_electrolyte.trajectory import _check_ours, open_h5md
 
     path = _checked_file(path)
@@ -222,7 +220,7 @@ def _open(path):
             raise
         # a Universe of this process holds the file with HDF5's default locking, which a
         # lock-free open may not mix with
-        f = h5py.File(path, "r")
+        f = _open_locked(path)
     try:
         _check_ours(f, path)
     except BaseException:
@@ -231,12 +229,26 @@ def _open(path):
     return f
 
 
-def _read_locked(path, name):
+def _open_locked(path):
+    """``path`` opened by h5py with HDF5's default locking (the retry of a lock-free open), or
+    OSError naming a damaged file."""
     import h5py
 
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        # a file with the HDF5 signature that still does not open (cut short by an
+        # interrupted copy or run): HDF5's "Unable to synchronously open file (truncated
+        # file: eof = 500, ...)" named neither the file nor what to do
+        raise OSError(f"{path} is a damaged HDF5 (H5MD) file and cannot be read ({err}); was "
+                      "its writing or copying interrupted? Restore it or rerun run_md"
+                      ) from None
+
+
+def _read_locked(path, name):
     from ase_electrolyte.trajectory import _check_ours, particle_group
 
-    with h5py.File(path, "r") as f:
+    with _open_locked(path) as f:
         _check_ours(f, path)
         meta = f["parameters/ase_electrolyte"]
         if name not in meta.get("series", {}):
