@@ -518,7 +518,8 @@ def parse_shares(text, what="solvent", default=None):
     # the example of the right notation, of the kind of mapping given: molecule counts are
     # no solvent shares
     counts = str(what).lstrip("-").startswith("count")
-    example = "EC=30,Li=3,PF6=3" if counts else "EC:3,EMC:7"
+    example, notation = ("EC=30,Li=3,PF6=3", "NAME=NUMBER") if counts else ("EC:3,EMC:7",
+                                                                              "NAME:NUMBER")
     out = {}
     items = [t.strip() for t in str(text).split(",")]
     # "EC:3,,EMC:7" or "EC:3," is a list with a hole: the missing item may be a lost species
@@ -536,7 +537,7 @@ def parse_shares(text, what="solvent", default=None):
             out[name] = float(value) if has_value else float(default)
         except ValueError:
             raise ValueError(
-                f"bad {what} entry {item!r} in {text!r}; expected NAME:NUMBER, e.g. {example}"
+                f"bad {what} entry {item!r} in {text!r}; expected {notation}, e.g. {example}"
             ) from None
         if not name:
             raise ValueError(f"bad {what} entry {item!r} in {text!r}: no name")

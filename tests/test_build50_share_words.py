@@ -34,10 +34,10 @@ def test_a_number_no_share_can_be_is_refused_as_written(share, why, what, sep, e
     assert ("(it overflows a float)" in message) == (why == "overflows")
 
 
-@pytest.mark.parametrize("what, example", [("--counts", "EC=30,Li=3,PF6=3"),
-                                           ("solvent", "EC:3,EMC:7")])
-def test_an_entry_that_does_not_parse_shows_an_example_of_its_kind(what, example):
-    with pytest.raises(ValueError, match=rf"'EC=3x'; expected NAME:NUMBER, e.g. {example}$"):
+@pytest.mark.parametrize("what, notation, example", [
+    ("--counts", "NAME=NUMBER", "EC=30,Li=3,PF6=3"), ("solvent", "NAME:NUMBER", "EC:3,EMC:7")])
+def test_an_entry_that_does_not_parse_shows_an_example_of_its_kind(what, notation, example):
+    with pytest.raises(ValueError, match=rf"'EC=3x'; expected {notation}, e.g. {example}$"):
         parse_shares("EC=3x", what)
 
 

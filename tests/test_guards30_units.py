@@ -260,7 +260,7 @@ def test_a_solvent_named_alone_is_read_alike_by_the_cli_and_the_library():
     assert parse_mapping("EC,EMC", "--solvent") == parse_mapping("EC:1,EMC:1", "--solvent")
     assert (composition_counts(parse_mapping("EC", "--solvent"), None, 0.0, n_atoms=200)
             == composition_counts("EC", None, 0.0, n_atoms=200))
-    with pytest.raises(argparse.ArgumentTypeError, match="expected NAME:NUMBER"):
+    with pytest.raises(argparse.ArgumentTypeError, match="expected NAME=NUMBER"):
         parse_mapping("EC", "--counts")
     with pytest.raises(argparse.ArgumentTypeError, match="gives the share of EC but not of EMC"):
         parse_mapping("EC:3,EMC", "--solvent")

@@ -250,11 +250,18 @@ def test_conformer_is_reproducible():
     np.testing.assert_allclose(a.positions, b.positions)
 
 
-@pytest.mark.parametrize("counts", [None, "EC", ["EC"], 10, (("EC", 10),)], ids=repr)
+@pytest.mark.parametrize("counts", [None, ["EC"], 10, (("EC", 10),)], ids=repr)
 def test_estimate_density_counts_kind(counts):
     # was an AttributeError ('.items')
     with pytest.raises(ValueError, match="counts must be a dict"):
         estimate_density(counts)
+
+
+def test_estimate_density_counts_text_without_numbers():
+    # counts as text are read as the command line's --counts ("EC=30,Li=3,PF6=3"); one
+    # without its numbers is refused by that reader
+    with pytest.raises(ValueError, match=r"bad counts entry 'EC' .*e\.g\. EC=30,Li=3,PF6=3"):
+        estimate_density("EC")
 
 
 @pytest.mark.parametrize("atoms", [None, "water.xyz", [molecule("H2O")], {}], ids=repr)
