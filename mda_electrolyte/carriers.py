@@ -469,7 +469,8 @@ def resolve_species(
             # whole ion": it carries no current and is left out of J
             cure = ("a neutral species carries no current: leave it out of ions (the "
                     "solvent is not summed in J; OnsagerCoefficients takes it for its "
-                    "coefficients)" if n_zero == ion_charges.size else
+                    "coefficients), or give its ions' charge with charges=..."
+                    if n_zero == ion_charges.size else
                     "did the selection include the whole ion? or pass charges=...")
             raise ValueError(
                 f"species {name!r} has ions of zero charge ({n_zero} of {ion_charges.size}); "
