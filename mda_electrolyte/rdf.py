@@ -1637,6 +1637,10 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         # one sigma per bin over blocks of frames; null without blocks (too few frames)
         return errors.tolist() if np.all(np.isfinite(errors)) else None
 
+    def curve_verdict(key):
+        marked = rdf._curve_verdict(key)
+        return "valid" if marked is None else marked.verdict
+
     for key in rdf.results.pairs:
         total = rdf.results.total[key]
         summary["pairs"][f"{key[0]}-{key[1]}"] = {
@@ -1648,6 +1652,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             "g_intra_err": band(rdf.results.intra_err[key]),
             "g_inter_err": band(rdf.results.inter_err[key]),
             "g_total_err": band(rdf.results.total_err[key]),
+            # the curves' own verdict: bands of null (one frame, too few for blocks) or of
+            # correlated blocks were written without a word of why
+            "g_verdict": curve_verdict(key),
             # the height of its highest peak (a Gaussian fitted to its top), with the
             # jackknife error over blocks of frames and its verdict
             "g_max": rdf.results.estimates[key]["g_max"],

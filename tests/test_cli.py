@@ -194,7 +194,7 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (_BASE + ["--relax-fmax", "nan"], "--relax-fmax (eV/Å) must be"),
         (_BASE + ["--seed", "-1"], "--seed must be a whole number >= 0"),
         (["simulate", "--counts", "EC=0,Li=0", "--model", "sevennet-0"], "no molecule to pack"),
-        (["simulate", "--counts", "EC=nan", "--model", "sevennet-0"], "whole numbers"),
+        (["simulate", "--counts", "EC=nan", "--model", "sevennet-0"], "count of EC must be a finite number >= 0, not nan"),
         (["simulate", "--solvent", "EC:1,EC:2", "--salt", "LiPF6", "--model", "sevennet-0"],
          "solvent EC is named twice"),
         (["simulate", "--counts", "EC=3,EC=4", "--model", "sevennet-0"],
