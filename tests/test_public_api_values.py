@@ -32,7 +32,7 @@ from ase_electrolyte import build
 from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.screen.properties import replica_property
 from ase_electrolyte.species import Species
-from mda_electrolyte import correlation, molecules
+from mda_electrolyte import correlation, molecules, volume_scan
 from mda_electrolyte.diagnose import diagnose
 from mda_electrolyte.error_metrics import error_estimates
 from mda_electrolyte.intra_inter_errors import check_reference_frames
@@ -222,6 +222,13 @@ CASES = [
      lambda x: mdae.RigidVolumeScan(_molecular_frames(1), M(), scales=[1.0, x])),
     ("RigidVolumeScan(vacuum)", "vacuum",
      lambda x: mdae.RigidVolumeScan(_molecular_frames(1), M(), scales=[1.0], vacuum=x)),
+    ("report_frames(max_frames)", "max_frames", lambda x: volume_scan.report_frames(5, x)),
+    ("check_report_frames(max_frames)", "max_frames",
+     lambda x: volume_scan.check_report_frames(mdae.from_ase(_molecular_frames(2)),
+                                               max_frames=x)),
+    ("check_report_frames(scales)", "scales",
+     lambda x: volume_scan.check_report_frames(mdae.from_ase(_molecular_frames(2)),
+                                               scales=[1.0, x])),
     ("IntraInterErrors(vacuum)", "vacuum",
      lambda x: mdae.IntraInterErrors(_molecular_frames(1), M(), M(k=22.0), vacuum=x)),
     ("diagnose(max_scan_frames)", "max_scan_frames",
@@ -326,6 +333,8 @@ ALLOWED = {
     ("SolvationShells(max_cutoff)", 1e308): "a ceiling of the fallback cutoff, unused here",
     ("diagnose(max_scan_frames)", 1e308): "a ceiling: larger than the run is no limit",
     ("diagnose(max_error_frames)", 1e308): "a ceiling: larger than the run is no limit",
+    ("report_frames(max_frames)", 1e308): "a ceiling: larger than the run is no limit",
+    ("check_report_frames(max_frames)", 1e308): "a ceiling: larger than the run is no limit",
     ("check_reference_frames(tolerance)", 0): "labels of exactly these positions",
     ("error_estimates(component_axes)", 0): "the default: no component axis",
     ("EinsteinHelfandConductivity(fit_window_ps[1])", 1e308): "a ps window ending beyond the "
