@@ -63,9 +63,9 @@ from .estimate import METHODS, Estimate, mark_not_valid
 from .termination import Terminated, _raise_if_terminated, terminate_as_interrupt
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from .trajectory import (
+    ForeignTrajectoryError,
     H5MDWriter,
     _check_objects,
-    _NotOurs,
     foreign_h5md,
     h5md_info,
     h5md_series,
@@ -1811,7 +1811,7 @@ def _read_for_reuse(path):
                 # the series the run's energy_drift reads at its end: damaged, a resume ran
                 # to the end before it was refused
                 h5md_series(path, "conserved_energy")
-    except _NotOurs as err:
+    except ForeignTrajectoryError as err:
         # an early version's file, one whose units another tool rewrote: sound, and the
         # reader's message says what it is; "truncated or damaged" sent users hunting a fault
         raise _Unreadable(f"{err}; it is not overwritten: remove it, choose another name or "

@@ -143,6 +143,7 @@ from .writer_lock import ConcurrentWriterError, WriterLock
 __all__ = [
     "H5MDWriter",
     "TrajectoryFullError",
+    "ForeignTrajectoryError",
     "ConcurrentWriterError",
     "read_h5md",
     "h5md_info",
@@ -274,9 +275,14 @@ class _MissingSeries(ValueError, KeyError):
     __str__ = BaseException.__str__
 
 
-class _NotOurs(ValueError):
+class ForeignTrajectoryError(ValueError):
     """A sound HDF5 file that is not a trajectory this version writes (another program's, or
-    an early version's): named as such, never as damaged."""
+    an early version's): named as such, never as damaged, and never appended to or replaced
+    on the package's word.
+
+    A :class:`ValueError`, as the readers' other refusals are; its own class so that the
+    error's name says what it is (it showed as the private ``_NotOurs``).
+    """
 
 
 def open_h5md(path, mode="r"):
@@ -535,7 +541,7 @@ class H5MDWriter:
                 self._file[self._group_path]["position/step"][()]
             except _OpenHere:
                 raise
-            except _NotOurs as err:
+            except ForeignTrajectoryError as err:
                 self._close_quietly()
                 # another program's output, or an early version's run: not damaged, and not
                 # to be removed on our word
@@ -1883,7 +1889,7 @@ def _check_units(f, path, g):
             stored = stored.decode(errors="replace")
         if stored is not None and stored != unit:
             # converted, not damaged: its numbers are sound in the unit it names
-            raise _NotOurs(
+            raise ForeignTrajectoryError(
                 f"{path}: {full} is in {stored!r}, not the {unit!r} that ase_electrolyte "
                 "writes (converted by another tool?), which this reader would take as "
                 f"{unit!r}; MDAnalysis.Universe(path) converts by the unit attributes, or "
@@ -1946,7 +1952,7 @@ def _check_early_version(f, path):
     ase_electrolyte".
     """
     if _META in f and "series" not in f[_META]:
-        raise _NotOurs(
+        raise ForeignTrajectoryError(
             f"{path} was written by an early version of ase_electrolyte (it has no {_META}/"
             "series: its /observables hold every sampled step, not one value per frame, and "
             "it records no start state), which this version neither reads nor resumes; rerun "
@@ -1974,8 +1980,9 @@ def _foreign_advice(f):
 def _check_ours(f, path):
     what = foreign_h5md(f)
     if what is not None:
-        raise _NotOurs(f"{path} is {what}, not an H5MD file written by ase_electrolyte (no "
-                       f"{_META}){_foreign_advice(f)}")
+        raise ForeignTrajectoryError(
+            f"{path} is {what}, not an H5MD file written by ase_electrolyte (no {_META})"
+            f"{_foreign_advice(f)}")
     if _META not in f:
         raise damaged_h5md(path, f"it has no {_META}")
     _check_early_version(f, path)
