@@ -11,9 +11,12 @@ __all__ = ["diagnose", "has_labels", "placeholder_reason"]
 
 
 def _pick(n_frames, max_frames):
-    if max_frames is None or n_frames <= max_frames:
+    """Every frame, or the volume scan's own choice of at most ``max_frames`` of them."""
+    if max_frames is None:
         return np.arange(n_frames)
-    return np.unique(np.linspace(0, n_frames - 1, max_frames).round().astype(int))
+    from .volume_scan import report_frames
+
+    return report_frames(n_frames, max_frames)
 
 
 def has_labels(atoms):
