@@ -1122,6 +1122,10 @@ def run_protocol_into(atoms, calc, out, args):
         "composition": atoms.info.get("composition"),
         # mol of cations per kg of solvent as packed (the counts', not the asked value)
         "cation_molality_mol_kg": molality,
+        # each ion's molality and each species' mass fraction the counts make (exact: ratios
+        # of whole-molecule counts, marked so; a box of several salts has more than one
+        # cation molality)
+        "counted_composition": atoms.info.get("counted_composition"),
         "temperature_K": args.temperature,
         "pressure_bar": args.pressure,
         "production_ensemble": args.ensemble,
