@@ -801,8 +801,8 @@ def _members(obj):
 
 
 def _check_sendable(analysis, executor):
-    """Refuse, before any frame is read, a parallel run whose analysis cannot be sent to
-    the worker processes.
+    """Refuse, before any frame is analysed (after the checks of the frames and data), a
+    parallel run whose analysis cannot be sent to the worker processes.
 
     A ``"multiprocessing"`` pool pickles the analysis for each part; an object it holds that
     cannot be pickled (a calculator of ASE's EMT once it has computed: a lambda) failed the
@@ -923,7 +923,10 @@ class FrameAnalysis(AnalysisBase):
                                      integer=True, minimum=1)
         executor = super()._configure_backend(backend, n_workers,
                                               unsupported_backend=unsupported_backend)
-        _check_sendable(self, executor)
+        # whether the analysis can be sent to the workers is checked after the frame and
+        # data checks of _setup_frames (_setup_computation_groups): a fault of the data is the
+        # one to name first, whatever the backend
+        self._sending_executor = executor
         return executor
 
     def _setup_frames(self, trajectory, start=None, stop=None, step=None, frames=None):
@@ -962,9 +965,12 @@ class FrameAnalysis(AnalysisBase):
         self._run_pid = os.getpid()
         n_parts = check_number(f"{type(self).__name__}: n_parts", n_parts, integer=True,
                                minimum=1)
-        return super()._setup_computation_groups(
+        groups = super()._setup_computation_groups(
             n_parts, start=start, stop=stop, step=step,
             frames=_frame_selection(type(self).__name__, frames))
+        # popped: the executor (a dask client's) is not sent with the analysis
+        _check_sendable(self, self.__dict__.pop("_sending_executor", None))
+        return groups
 
     def _compute(self, indexed_frames, verbose=None, *, progressbar_kwargs=None):
         """Analyse one part of the frames (:meth:`AnalysisBase._compute`) and return it as an

@@ -99,11 +99,14 @@ def test_a_calculator_that_cannot_be_pickled_is_refused_before_any_frame(make, n
     calls = []
     original = used.calculate
     used.calculate = lambda *a, **k: (calls.append(1), original(*a, **k))[1]
-    # refused before the frame selection is looked at, and before any model call
+    # a fault of the data (here the frame selection) is named first, whatever the backend
+    with pytest.raises(ValueError, match=rf"^{name}: the frame selection is outside"):
+        analysis.run(backend="multiprocessing", n_workers=2, frames=[0, 99])
+    # then the analysis that cannot be sent, before any model call
     with pytest.raises(TypeError, match=rf"^{name}: backend='multiprocessing' sends the "
                                         r"analysis to worker processes, but its .*calculator "
                                         r"\(EMT\) cannot be pickled .*backend='dask'"):
-        analysis.run(backend="multiprocessing", n_workers=2, frames=[0, 99])
+        analysis.run(backend="multiprocessing", n_workers=2, frames=[0, 1])
     assert calls == []
     # a serial run of the same analysis is not concerned
     analysis.run()
