@@ -90,8 +90,8 @@ def test_nothing_new_is_refused_before_the_model_loads(tmp_path, capsys):
     frames = _candidates(4)
     labelled = [_labelled_copy(a, k) for k, a in enumerate(frames)]
     # a model file that does not exist: the refusal comes before it would be read
-    with pytest.raises(ValueError, match=r"every one of the 4 candidate frame\(s\) is a frame "
-                                         r"of exclude"):
+    with pytest.raises(ValueError, match=r"every one of the 4 candidate frame\(s\) is one of "
+                                         r"the frames labelled already \(those to exclude\)"):
         select_candidates(frames, 2, model=str(tmp_path / "none.pth"), exclude=labelled)
     path = tmp_path / "cand.extxyz"
     ase.io.write(path, frames)

@@ -247,7 +247,8 @@ def test_each_species_rotamers_are_searched_once_per_box(structures, monkeypatch
 
 
 @pytest.mark.parametrize("kw, match", [
-    ({"conformers": "Boltzmann"}, "conformers must be one of"),
+    # any case is the word ("Boltzmann" is "boltzmann"); a misspelling is refused
+    ({"conformers": "Boltzman"}, r"conformers must be one of .*did you mean 'boltzmann'"),
     ({"conformers": "all"}, "conformers must be one of"),
     ({"conformers": None}, "conformers must be one of"),
     ({"conformers": ["lowest"]}, "conformers must be one of"),

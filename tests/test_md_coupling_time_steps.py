@@ -60,13 +60,19 @@ def test_a_coupling_of_too_few_steps_is_refused_before_any_work(ensemble, kwargs
     assert atoms == before
 
 
-@pytest.mark.parametrize("ensemble, kwargs", [
-    ("nve", {"tdamp_fs": DT, "pdamp_fs": DT}),  # neither is used
-    ("nvt", {"pdamp_fs": DT}),  # no barostat
+@pytest.mark.parametrize("ensemble, kwargs, named", [
+    ("nve", {"tdamp_fs": DT, "pdamp_fs": DT}, "tdamp_fs"),  # neither is used
+    ("nvt", {"pdamp_fs": DT}, "pdamp_fs"),  # no barostat
 ])
-def test_a_coupling_the_ensemble_does_not_use_is_not_judged(ensemble, kwargs):
+def test_a_coupling_the_ensemble_does_not_use_is_refused_not_judged(ensemble, kwargs, named):
+    # a coupling time shorter than the time step is not judged against it where the ensemble
+    # has no such coupling: it is refused as a setting without effect (it ran silently before)
+    with pytest.raises(ValueError, match=rf"^{named} = {DT:g} fs sets the .*would have no "
+                                         "effect"):
+        run_md(_copper(), ensemble=ensemble, steps=2, timestep_fs=DT, temperature_K=T,
+               progress=False, **kwargs)
     out = run_md(_copper(), ensemble=ensemble, steps=2, timestep_fs=DT, temperature_K=T,
-                 progress=False, **kwargs)
+                 progress=False)
     assert out.info["step"] == 2
 
 

@@ -75,9 +75,10 @@ def client():
         ({"composition": [{"solvent": "XYZ", "salt": "LiPF6", "concentration": 1}]}, "XYZ"),
         ({"composition": [{"solvent": "EC", "salt": "LiPF7", "concentration": 1}]}, "LiPF7"),
         ({"composition": [{"solvent": "EC:3,EMC:x", "salt": "LiPF6", "concentration": 3}]},
-         "does not parse"),
+         r"solvent ratio 'EC:3,EMC:x': bad solvent entry 'EMC:x' .* e\.g\. EC:3,EMC:7$"),
         ({"composition": [{"solvent": "EC:3,EMC:-7", "salt": "LiPF6", "concentration": 3}]},
-         "positive"),
+         r"solvent ratio 'EC:3,EMC:-7': solvent share of EMC must be a finite number > 0, "
+         r"not -7"),
         ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 0}]},
          r"concentration 0 of salt LiPF6: a pure solvent is a composition without salt"),
         ({"composition": [{"solvent": "EC:1,EC:2", "salt": "LiPF6", "concentration": 1}]},

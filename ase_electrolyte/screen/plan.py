@@ -785,10 +785,9 @@ def _solvent(value, where):
         try:
             out = parse_shares(value, "solvent", default=1.0)
         except ValueError as err:
-            raise PlanError(
-                f"{where}: solvent ratio {value!r} does not parse ({err}); write "
-                "NAME:SHARE,... e.g. 'EC:3,EMC:7'"
-            ) from None
+            # the reader's refusal quotes the entry and gives an example of the notation; a
+            # negative share "did not parse" before it
+            raise PlanError(f"{where}: solvent ratio {value!r}: {err}") from None
     elif isinstance(value, dict):
         out = {}
         for name, share in value.items():
