@@ -665,6 +665,7 @@ def given_temperature_record(universe, temperature):
     Examples
     --------
     >>> import MDAnalysis as mda
+    >>> from mda_electrolyte.report import given_temperature_record
     >>> given_temperature_record(mda.Universe.empty(3, trajectory=True), 300)
     {'settings': {'temperature_K': 300.0}}
     """

@@ -791,6 +791,7 @@ def report_frames(n_frames, max_frames=5):
 
     Examples
     --------
+    >>> from mda_electrolyte.volume_scan import report_frames
     >>> report_frames(6).tolist()
     [0, 1, 2, 4, 5]
     >>> report_frames(2).tolist()
