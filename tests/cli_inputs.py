@@ -57,6 +57,27 @@ def water_frames(path, n_frames=3):
     return path
 
 
+def labelled_water_frames(path, n_frames=3):
+    """``n_frames`` rattled frames of one whole water molecule in a periodic 8 Å cube, each with
+    reference forces (eV/Å), written to ``path`` (extxyz); returns ``path``. Frames a model
+    analysis takes (a periodic crystal is one molecule that cannot be made whole, which
+    ``analyze`` refuses before the model)."""
+    import ase.io
+    import numpy as np
+    from ase.build import molecule
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    frames = []
+    for seed in range(n_frames):
+        frame = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
+        frame.positions += 2.0
+        frame.rattle(0.05, seed=seed)
+        frame.calc = SinglePointCalculator(frame, forces=np.full((3, 3), 0.1 * (seed + 1)))
+        frames.append(frame)
+    ase.io.write(path, frames)
+    return path
+
+
 def empty_registry(monkeypatch):
     """No registered analysis (and no module that registers any) until the test ends."""
     from mda_electrolyte import report

@@ -157,10 +157,7 @@ def test_commands_without_modal_refuse_a_multi_fidelity_model(tmp_path, monkeypa
 def test_the_modal_reaches_the_calculator_spelled_as_the_model_spells_it(tmp_path, monkeypatch,
                                                                         capsys):
     """``--modal r2scan`` is the model's ``R2SCAN``, passed to ``Calculator(modal=...)``."""
-    import numpy as np
-    from ase.build import molecule
-    from ase.calculators.singlepoint import SinglePointCalculator
-    from ase.io import write
+    from cli_inputs import labelled_water_frames
 
     import ase_electrolyte
 
@@ -172,16 +169,7 @@ def test_the_modal_reaches_the_calculator_spelled_as_the_model_spells_it(tmp_pat
 
     monkeypatch.setattr(ase_electrolyte, "Calculator", recorder)
     monkeypatch.chdir(tmp_path)
-    frames = []
-    for seed in range(3):
-        # whole molecules: a periodic Cu crystal is one molecule that cannot be made whole,
-        # which analyze now refuses before the model (test_cli50_model_frames_first)
-        frame = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
-        frame.positions += 2.0
-        frame.rattle(0.05, seed=seed)
-        frame.calc = SinglePointCalculator(frame, forces=np.full((3, 3), 0.1 * (seed + 1)))
-        frames.append(frame)
-    write("lab.extxyz", frames)
+    labelled_water_frames("lab.extxyz")
     argv = ["analyze", "lab.extxyz", "--only", "intra_inter_errors", "--model",
             "SevenNet-MF-0", "--modal", "r2scan", "--device", "CPU", "--dt", "1"]
     assert main(argv) == 2

@@ -486,18 +486,9 @@ def test_a_model_with_a_model_analysis_among_the_asked_goes_on_to_load(workdir, 
     # make_calculator is patched to fail (a bug's status 1): reaching it is the sign the checks
     # let the command through. Whole molecules: the fixture's periodic Cu crystal is one
     # molecule that cannot be made whole, which the scan's frames are checked for first
-    import numpy as np
-    from ase.build import molecule
-    from ase.calculators.singlepoint import SinglePointCalculator
+    from cli_inputs import labelled_water_frames
 
-    frames = []
-    for seed in range(3):
-        frame = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
-        frame.positions += 2.0
-        frame.rattle(0.05, seed=seed)
-        frame.calc = SinglePointCalculator(frame, forces=np.full((3, 3), 0.1 * (seed + 1)))
-        frames.append(frame)
-    write(workdir / "water.extxyz", frames)
+    labelled_water_frames(workdir / "water.extxyz")
     assert main(["analyze", "water.extxyz", "--only", "intra_inter_rdf,rigid_volume_scan",
                  "--model", "sevennet-0", "-o", "out", "-q"]) == 1
     assert "expensive work started" in capsys.readouterr().err
