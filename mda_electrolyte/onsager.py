@@ -122,7 +122,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         Einstein fit range as fractions of a segment (default 10 %–30 %).
     max_lag : float, optional
         Green–Kubo correlation time in ps (default: half a segment); the plateau is its second
-        half.
+        half. ``method="green-kubo"`` only: refused with the Einstein method, which has none.
     remove_drift : bool
         Displacements relative to the centre of mass of all analysed particles: the barycentric
         frame of Mistry et al. when every species, the solvent too, is analysed. With only the
@@ -232,6 +232,13 @@ class OnsagerCoefficients(CarrierAnalysis):
         self._temperature = _check_temperature(temperature)
         self._configure_fit_window(fit_window)
         self._max_lag = check_number("max_lag (ps)", max_lag, above=0, allow_none=True)
+        if method == "einstein" and max_lag is not None:
+            # ignored without a word before (even 1e300): a setting of no effect is refused,
+            # as run_md refuses a barostat time for NVT
+            raise ValueError(
+                f"OnsagerCoefficients: max_lag = {max_lag} ps sets the Green–Kubo correlation "
+                "time, and method='einstein' fits the MSDs over fit_window instead: it would "
+                "have no effect; leave out max_lag, or give method='green-kubo'")
         check_flag("remove_drift", remove_drift)
         check_flag("check_sampling", check_sampling)
         self._remove_drift = bool(remove_drift)
