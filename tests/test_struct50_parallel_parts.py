@@ -19,8 +19,8 @@ import pytest
 from ase.build import molecule
 from ase.calculators.emt import EMT
 from ase.calculators.lj import LennardJones
+from test_transport20_backends import _flat  # every leaf of the results, Estimates whole
 
-from ase_electrolyte.estimate import Estimate
 from mda_electrolyte import IntraInterErrors, RigidVolumeScan
 
 
@@ -43,17 +43,6 @@ def _errors(calc):
 
 def _scan(calc):
     return RigidVolumeScan(_frames(), calc, scales=[0.95, 1.0, 1.2])
-
-
-def _flat(x, key=""):
-    if isinstance(x, Estimate):
-        return {key: (float(x.value), float(x.stderr)), key + ".verdict": x.verdict}
-    if hasattr(x, "items"):
-        out = {}
-        for k, v in x.items():
-            out.update(_flat(v, f"{key}.{k}"))
-        return out
-    return {key: x}
 
 
 def _assert_same(serial, parallel):
