@@ -48,6 +48,7 @@ METHODS = {
     "fit": "least-squares fit covariance",
     "ions": "t-scaled standard error over {n} ions",
     "none": "no uncertainty available",
+    "given": "given",
 }
 
 
@@ -89,6 +90,11 @@ class Estimate:
         ``value · exp(± half / value)``, the delta-method interval of ``log value``, which
         reaches further above the value than below it. ``stderr`` is the same one-sigma error
         on either scale. A ``"log"`` estimate needs a positive value (NaN allowed).
+    given : bool
+        Whether the number was given (a setting such as ``electrolyte analyze --temperature``,
+        or an input a user supplied with its error), not measured by the package: it is
+        shown as given, never as a result. Made by :meth:`given_value`; ``False`` (the
+        default) for every measured number.
 
     Raises
     ------
@@ -97,7 +103,8 @@ class Estimate:
         ``nan``), a non-finite ``stderr`` marked converged, an unknown unit, or
         ``converged=False`` without a note saying why, a ``dof`` that is not a number
         of at least 1, or an ``interval_scale`` other than ``"linear"`` and ``"log"`` (or
-        ``"log"`` with a value that is not positive).
+        ``"log"`` with a value that is not positive), or a ``given`` that is no flag, or
+        given with a value that is not finite.
     """
 
     value: float
@@ -109,6 +116,7 @@ class Estimate:
     notes: tuple = field(default_factory=tuple)
     dof: float | None = None
     interval_scale: str = "linear"
+    given: bool = False
 
     def __post_init__(self):
         # None, a flag or a string ("1e3" from a hand-edited summary) is no number: refused by
@@ -124,6 +132,11 @@ class Estimate:
         # "no" or "false" (e.g. from a hand-edited summary.json) would be truthy
         check_flag("converged", self.converged)
         object.__setattr__(self, "converged", bool(self.converged))
+        check_flag("given", self.given)
+        object.__setattr__(self, "given", bool(self.given))
+        if self.given and not math.isfinite(self.value):
+            # a setting without a value is no setting: the caller's input was not checked
+            raise ValueError(f"a given value must be a finite number, not {self.value}")
         notes = (self.notes,) if isinstance(self.notes, str) else tuple(self.notes)
         object.__setattr__(self, "notes", tuple(str(n) for n in notes))
         if not (type(self.unit) is str and self.unit in _KNOWN_UNITS):
@@ -165,6 +178,39 @@ class Estimate:
         elif not any(n.strip() for n in self.notes):
             # an empty note made the verdict '' and the report read "1.0 ± 0.1 S/m ()"
             raise ValueError("an estimate that is not valid must say why (notes=...)")
+
+    @classmethod
+    def given_value(cls, value, unit, stderr=0.0, *, source=None):
+        """A number given to the package (a setting, or an input with its error), not measured.
+
+        The one way a given number is made: reports show it as given, never as a result
+        with a verdict of its own (:attr:`given`), whatever its method text says.
+
+        Parameters
+        ----------
+        value : float
+            The number, in ``unit`` (finite).
+        unit : str
+            Its unit.
+        stderr : float
+            Its one-sigma error in ``unit`` as given (0 for a setting used as it is).
+        source : str, optional
+            Where it was given (``"temperature=, electrolyte analyze --temperature"``),
+            written in the method after ``"given"``.
+
+        Examples
+        --------
+        >>> from ase_electrolyte.estimate import Estimate
+        >>> t = Estimate.given_value(300, "K", source="electrolyte analyze --temperature")
+        >>> t.given, t.method, t.stderr
+        (True, 'given (electrolyte analyze --temperature)', 0.0)
+        >>> Estimate.from_dict(t.to_dict()) == t
+        True
+        """
+        if source is not None and not (isinstance(source, str) and source.strip()):
+            raise ValueError(f"source says where a value was given, as a text, not {source!r}")
+        method = METHODS["given"] + ("" if source is None else f" ({source.strip()})")
+        return cls(value, stderr, unit, method, given=True)
 
     @classmethod
     def invalid(cls, value, stderr, unit, method, reason, n_samples=0):
@@ -260,8 +306,8 @@ class Estimate:
         """JSON-ready dict: value, stderr, unit, method, n_samples, converged, verdict, notes.
 
         Non-finite numbers become ``None`` (JSON has no NaN). ``dof`` is written only when
-        known and ``interval_scale`` only when it is ``"log"``, so the dict of a normal,
-        symmetric error is the same as before they existed.
+        known, ``interval_scale`` only when it is ``"log"`` and ``given`` only when true, so
+        the dict of a normal, symmetric, measured error is the same as before they existed.
         """
         out = {
             "value": json_number(self.value),
@@ -277,6 +323,8 @@ class Estimate:
             out["dof"] = self.dof
         if self.interval_scale != "linear":
             out["interval_scale"] = self.interval_scale
+        if self.given:
+            out["given"] = True
         return out
 
     @classmethod
@@ -285,6 +333,8 @@ class Estimate:
 
         ``None`` (JSON's ``null``) reads as NaN, so an infinite value comes back as a missing
         one. An invalid estimate whose ``notes`` were lost keeps its ``verdict`` as the reason.
+        A dict without ``"given"`` (written before it existed) is given when its method starts
+        with ``"given"`` and its error is 0, the reading reports made of such files then.
 
         Raises
         ------
@@ -316,12 +366,17 @@ class Estimate:
                 f"{data['converged']} but its verdict is {verdict!r}")
         if data["converged"] is False and not notes and verdict:
             notes = (verdict,)
+        given = data.get("given")
+        if given is None:
+            # the files written before the flag: their settings were told by this convention
+            given = (isinstance(data["method"], str) and data["method"].startswith("given")
+                     and data["stderr"] == 0 and data["value"] is not None)
         return cls(
             nan if data["value"] is None else data["value"],
             nan if data["stderr"] is None else data["stderr"],
             data["unit"], data["method"], data.get("n_samples", 0),
             data["converged"], notes, data.get("dof"),
-            data.get("interval_scale", "linear"),
+            data.get("interval_scale", "linear"), given,
         )
 
     def _identity(self):
@@ -329,7 +384,7 @@ class Estimate:
         # form compared unequal to itself, and two equal ones hashed apart
         return tuple("nan" if isinstance(x, float) and math.isnan(x) else x for x in (
             self.value, self.stderr, self.unit, self.method, self.n_samples, self.converged,
-            self.notes, self.dof, self.interval_scale))
+            self.notes, self.dof, self.interval_scale, self.given))
 
     def __eq__(self, other):
         if not isinstance(other, Estimate):
@@ -353,12 +408,22 @@ class Estimate:
             body = self.number_text()
         text = f"{body}{unit}"
         # a formatted number that is not valid still says so: f"{sigma:.2f}" must not read as
-        # a result
+        # a result; nor may a number given
+        if self.given:
+            return f"{text} ({self._shown_verdict()})"
         return text if self.converged else f"{text} ({self.verdict})"
 
     def __str__(self):
         unit = "" if self.unit == "1" else f" {self.unit}"
-        return f"{self.number_text()}{unit} ({self.verdict})"
+        body = (self._body(lambda x: f"{x:g}").removesuffix(" ± 0")
+                if self.given and self.stderr == 0 else self.number_text())
+        return f"{body}{unit} ({self._shown_verdict()})"
+
+    def _shown_verdict(self):
+        # a setting's "valid" read as a measured number that had passed its checks
+        if not self.given:
+            return self.verdict
+        return "given" if self.converged else f"given; {self.verdict}"
 
     def number_text(self):
         """``"1.020 ± 0.080"``: value and error to the error's second significant digit.

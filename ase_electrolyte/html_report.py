@@ -409,13 +409,22 @@ def _estimate_row(key, est):
     # the terminal's form of the number (error to two significant digits, one power of ten
     # for tiny or huge magnitudes, a missing value or error in words)
     value = est.number_text()
+    if est.given and est.stderr == 0:
+        # a setting used as it is: "300 ± 0" read as a measurement that had no scatter
+        value = f"{est.value:g}"
     cls = "valid" if est.valid else "invalid"
+    verdict = est.verdict
+    if est.given:
+        # a setting (--temperature) in the verdict column's green "valid" read as a measured
+        # temperature that had passed its checks
+        cls = "given"
+        verdict = "given, not a result" + ("" if est.valid else f"; {est.verdict}")
     if not est.valid:
         value = f"<s>{html.escape(value)}</s>"
     else:
         value = html.escape(value)
     return (f"<tr class='{cls}'><th>{html.escape(str(key))}</th><td>{value}</td>"
-            f"<td>{html.escape(est.unit)}</td><td>{html.escape(est.verdict)}</td>"
+            f"<td>{html.escape(est.unit)}</td><td>{html.escape(verdict)}</td>"
             f"<td>{html.escape(est.method)} (n = {est.n_samples})</td></tr>")
 
 
@@ -487,7 +496,8 @@ def _figure_caption(fig, summary):
                 isinstance(section.get(key), str) and Path(section[key]).name == fig.name
                 for key in ("plot", "png")):
             continue
-        found = list(_estimates_in(section))
+        # the settings given beside its numbers are none of its results
+        found = [e for e in _estimates_in(section) if not e.given]
         bad = [e for e in found if not e.valid]
         if bad:
             reason = bad[0].notes[0] if bad[0].notes else bad[0].verdict

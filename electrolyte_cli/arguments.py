@@ -1464,15 +1464,18 @@ def print_summary(summary, out, filename="summary.json", command=None):
             for kind, reason in reasons:
                 print(f"    {'FAILED' if kind == 'failed' else kind}: {said(reason)}")
             for label, est in lines:
-                # a setting given (--temperature) is no result, valid or not: said as one
-                shown = (f"{est.value:g} {est.unit} (a setting given, not a result)"
-                         if is_setting(est) else format_estimate(est))
+                # a number given (--temperature, a viscosity passed in) is no result, valid
+                # or not: said as one
+                shown = given_text(est) if is_setting(est) else format_estimate(est)
                 print(f"    {one_line(label)}: {said(shown)}")
             if deeper:
                 # too many to print (an RDF's peaks and minima of every pair), never hidden
-                valid = sum(est.valid for est in deeper)
+                # a number given is neither a valid result nor one that is not
+                given = sum(est.given for est in deeper)
+                valid = sum(est.valid and not est.given for est in deeper)
                 print(f"    {len(deeper)} more number{'s' * (len(deeper) != 1)} in {filename} "
-                      f"({valid} valid, {len(deeper) - valid} not valid)")
+                      f"({valid} valid, {len(deeper) - valid - given} not valid"
+                      + (f", {given} given)" if given else ")"))
     if any(marked):
         # the reasons advise keywords this command has no option for
         print(f"  {python_only_note(command)}")
@@ -1571,10 +1574,25 @@ def _headline_estimates(section):
 
 
 def is_setting(est):
-    """Whether the Estimate ``est`` is a value given without an error, not measured (its method
-    starts with ``given``: the temperature of ``electrolyte analyze --temperature`` the
-    analyses divide by), which has no error to show and no verdict of its own."""
-    return str(est.method).startswith("given") and est.stderr == 0
+    """Whether the Estimate ``est`` is a number given, not measured
+    (:meth:`~ase_electrolyte.estimate.Estimate.given_value`: the temperature of ``electrolyte
+    analyze --temperature`` the analyses divide by), which has no verdict of its own.
+
+    Read from :attr:`~ase_electrolyte.estimate.Estimate.given` alone: a method text that
+    begins with ``"given"`` (a kinetic temperature "given (no samples recorded)") is no
+    setting, and a setting's method may say anything (a summary written before the flag is
+    read by :meth:`~ase_electrolyte.estimate.Estimate.from_dict`'s older convention)."""
+    return est.given
+
+
+def given_text(est):
+    """The terminal's line of a number given (:func:`is_setting`): ``"300 K (a setting given,
+    not a result)"``, with its error where one was given (``"1.00 ± 0.10 mPa·s (given, not a
+    result)"``)."""
+    unit = "" if est.unit == "1" else f" {est.unit}"
+    if est.stderr == 0:
+        return f"{est.value:g}{unit} (a setting given, not a result)"
+    return f"{est.number_text()}{unit} (given, not a result)"
 
 
 def _print_temperature_given(record):

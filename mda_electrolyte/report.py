@@ -399,7 +399,8 @@ def shared_value(key):
 
 def estimate_label(est, reason=True):
     """``"1.02 ± 0.08 S/m"``, with ``"(NOT VALID: reason)"`` (or ``"(NOT VALID)"``) appended
-    for an invalid number."""
+    for an invalid number, and ``"(given)"`` for a number given, not measured
+    (:meth:`~ase_electrolyte.estimate.Estimate.given_value`)."""
     import math
 
     from ase_electrolyte.atoms_checks import check_flag
@@ -419,6 +420,9 @@ def estimate_label(est, reason=True):
     else:
         # the terminal's and the HTML report's form of the number
         text = f"{est.number_text()}{unit}"
+    if est.given:
+        # a setting drawn beside the results read as one of them
+        text = f"{text} (given)"
     if est.valid:
         return text
     return f"{text} (NOT VALID: {est.verdict})" if reason else f"{text} (NOT VALID)"
