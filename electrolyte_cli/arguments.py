@@ -1578,10 +1578,11 @@ def is_setting(est):
     (:meth:`~ase_electrolyte.estimate.Estimate.given_value`: the temperature of ``electrolyte
     analyze --temperature`` the analyses divide by), which has no verdict of its own.
 
-    Read from :attr:`~ase_electrolyte.estimate.Estimate.given` alone: a method text that
-    begins with ``"given"`` (a kinetic temperature "given (no samples recorded)") is no
-    setting, and a setting's method may say anything (a summary written before the flag is
-    read by :meth:`~ase_electrolyte.estimate.Estimate.from_dict`'s older convention)."""
+    Read from :attr:`~ase_electrolyte.estimate.Estimate.given` alone: an Estimate whose method
+    text begins with ``"given"`` (a kinetic temperature "given (no samples recorded)") is no
+    setting, and a setting's method may say anything. A dict without the ``given`` key (a
+    summary written before the flag) is read by
+    :meth:`~ase_electrolyte.estimate.Estimate.from_dict`'s older convention."""
     return est.given
 
 

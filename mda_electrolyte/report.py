@@ -75,8 +75,12 @@ def register_analysis(name, *, needs=()):
         ``"observables"`` (the per-step observables of a ``run_md`` H5MD file: density,
         pressure tensor, charge current) and ``"real masses"`` (dynamics integrated with the
         atoms' real masses: not a stage whose hydrogen mass was raised for a longer time step,
-        whose transport is that of heavier molecules); an analysis whose requirements the
-        trajectory does not meet is skipped with the reason in the summary, and
+        whose transport is that of heavier molecules), ``"charged species"`` (residues with a
+        net formal or partial charge: :func:`mda_electrolyte.conductivity.charged_species`)
+        and ``"shell cations"`` (single-atom Li/Na/K residues, with element symbols and the
+        formal charges that tell anions from solvents: the solvation shells' centres); an
+        analysis whose requirements the trajectory does not meet is skipped with the reason
+        in the summary, and
         ``electrolyte analyze --only`` refuses it before any work (``"observables"`` before the
         trajectory is read: :func:`unmet_file_requirements`).
 
@@ -465,7 +469,8 @@ def _wrap(text, width=60):
 
 #: What an analysis may need (:func:`register_analysis`), each checked by
 #: :func:`unmet_requirements`.
-REQUIREMENTS = ("velocities", "forces", "box", "calculator", "observables", "real masses")
+REQUIREMENTS = ("velocities", "forces", "box", "calculator", "observables", "real masses",
+                "charged species", "shell cations")
 
 #: How a missing ``"observables"`` requirement is named.
 _OBSERVABLES = "observables (a run_md H5MD file)"
@@ -513,7 +518,10 @@ def unmet_requirements(universe, needs, calculator):
     -------
     list of str
         Among ``"velocities"``, ``"forces"``, ``"box"``, ``"calculator (pass --model)"``,
-        ``"observables (a run_md H5MD file)"`` and ``"real masses (...)"``.
+        ``"observables (a run_md H5MD file)"``, ``"real masses (...)"``, ``"charged species
+        (...)"`` and ``"shell cations (...)"``: the topology's needs are known from it alone,
+        before any analysis runs (an ``--only`` shells analysis of a file without Li was
+        skipped after the others had run).
     """
     missing = []
     if "observables" in needs:
@@ -534,7 +542,51 @@ def unmet_requirements(universe, needs, calculator):
         missing.append("box")
     if "calculator" in needs and calculator is None:
         missing.append("calculator (pass --model)")
+    if "charged species" in needs:
+        missing += _unmet_charged_species(universe)
+    if "shell cations" in needs:
+        missing += _unmet_shell_cations(universe)
     return missing
+
+
+def _unmet_charged_species(universe):
+    """``["charged species (reason)"]`` when the topology has none, else ``[]``."""
+    import warnings
+
+    from .conductivity import charged_species
+
+    try:
+        with warnings.catch_warnings():
+            # its doubt of rounded charges is said by the analysis that uses them, once
+            warnings.simplefilter("ignore")
+            charged_species(universe)
+    except ValueError as err:
+        return [f"charged species ({err})"]
+    return []
+
+
+def _unmet_shell_cations(universe):
+    """``["shell cations (reason)"]`` when the topology has no centre for the solvation
+    shells (single-atom Li/Na/K residues) or cannot tell their anions from solvents."""
+    from .atom_categories import element_symbols
+    from .solvation import _CATIONS
+
+    shown = "/".join(_CATIONS)
+    if not hasattr(universe.atoms, "elements"):
+        return [f"shell cations (single-atom {shown} residues; the topology has no element "
+                "symbols)"]
+    import numpy as np
+
+    atoms = universe.atoms
+    symbols = np.asarray(element_symbols(atoms.elements))
+    # the atoms alone in their residue, as the shells analysis picks its centres
+    alone = np.bincount(atoms.resindices, minlength=len(universe.residues))[atoms.resindices] == 1
+    if not np.isin(symbols[alone], _CATIONS).any():
+        return [f"shell cations (single-atom {shown} residues; the topology has none)"]
+    if not hasattr(universe.atoms, "formalcharges"):
+        return ["shell cations (the topology has no formal charges to tell anions from "
+                "solvents)"]
+    return []
 
 
 def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
