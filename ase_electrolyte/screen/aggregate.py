@@ -109,8 +109,10 @@ def task_table(outdir):
         none is recorded or the estimate of the mean is not valid: too short), ``cell`` (its
         final box, ``"a b c alpha beta gamma"`` in Å and
         degrees; ``""`` where it recorded none), ``property``, ``unit`` (one per property: the
-        table's unit of a known property, else the unit of its first replica; a replica's
-        number in another unit is converted to it, where :mod:`ase_electrolyte.units` can),
+        table's unit of a known property, else the first unit of :mod:`ase_electrolyte.units`
+        its replicas give; a replica's number in another unit is converted to it, and one
+        whose unit does not convert is not valid, with no number and a verdict naming its
+        unit),
         ``value``, ``error`` (in-run error of that replica), ``error_dof`` (the degrees of
         freedom of that error where the analysis gave them, e.g. blocks − 1; NaN for a normal
         error), ``valid`` and ``verdict``
@@ -135,7 +137,6 @@ def task_table(outdir):
     # beside the frame (4.6 times the frame's own size at its peak; 10^5 rows of 10^4 tasks)
     rows = {c: [] for c in columns}
     failures = []
-    units = {}  # property -> the unit of its rows (_common_unit)
     for comp, temperature, replica, task_id in _task_ids(plan):
         folder = outdir / TASKS_DIR / task_id
         keys = _keys(comp, temperature)
@@ -160,16 +161,8 @@ def task_table(outdir):
                 rows[key].extend([value] * n)
             for name, p in properties.items():
                 value, error, valid, verdict = _replica(p)
-                unit, value, error = _common_unit(
-                    name, _UNIT_SPELLING.get(p["unit"], p["unit"]), value, error, units)
-                problem = _range_problem(name, value) if valid else None
-                if problem:
-                    # a noisy Green–Kubo integral that ends below zero, marked valid by its
-                    # analysis, was averaged into the row (a negative viscosity among four
-                    # positive ones); excluded, the row says why and is not valid
-                    valid, verdict = False, f"not physical: {problem}"
                 rows["property"].append(name)
-                rows["unit"].append(unit)
+                rows["unit"].append(_UNIT_SPELLING.get(p["unit"], p["unit"]))
                 rows["value"].append(value)
                 rows["error"].append(error)
                 rows["error_dof"].append(_dof(p.get("dof")))
@@ -184,6 +177,7 @@ def task_table(outdir):
                 error = f"{folder / ERROR_FILE} is not readable ({type(err).__name__}: {err})"
             failures.append({**keys, "replica": replica, "task": task_id, "error": str(error),
                              **attempt_state(record, folder)})
+    _one_unit_per_property(rows)
     return (
         pd.DataFrame(rows, columns=columns),
         pd.DataFrame(failures, columns=KEYS + ["replica", "task", "error", *ATTEMPT_COLUMNS]),
@@ -500,36 +494,74 @@ def _replica(p):
     return value, err, valid, verdict
 
 
-def _common_unit(name, unit, value, error, units):
-    """``(unit, value, error)`` of one replica's property in the unit of its rows: the table's
-    unit of a known property, else the first unit of :mod:`ase_electrolyte.units` its
-    replicas gave (``units``, property -> unit, filled as the replicas are read); a unit that
-    does not convert stays its own.
+def _one_unit_per_property(rows):
+    """Every replica's number of a property in the one unit of its rows, in place.
+
+    The unit of a property's rows is the table's unit of a known property, else the first
+    unit of :mod:`ase_electrolyte.units` its replicas gave, else (none of them is one) the
+    unit of its first replica. A replica's number in another unit is converted to it; one
+    whose unit does not convert to it (not a unit of :mod:`ase_electrolyte.units`, e.g. a
+    summary's ``"unknown"``, or a unit of another dimension) is kept in that row with no
+    number, not valid, its verdict naming its unit and its number. Then a valid number
+    outside the property's physical range (:func:`_range_problem`) is marked not valid.
 
     The rows of a property were told apart by unit: replicas of one folder written by two
     versions of an analysis (``nernst_einstein.conductivity`` in S/m and in mS/cm) made two
-    rows of 3 and 2 replicas, each "not valid" for the replicas "with no value".
+    rows of 3 and 2 replicas; a replica in a unit that does not convert (``density`` in
+    ``"g per cc"``) made a row of its own, whose mean stood in the table as if measured in it.
+
+    Parameters
+    ----------
+    rows : dict of list
+        :func:`task_table`'s columns as lists; ``property``, ``unit``, ``value``, ``error``,
+        ``valid`` and ``verdict`` are read and rewritten.
     """
     from ..units import convert, dimension
     from .properties import known_property
 
-    known = known_property(name)
-    if known is not None:
-        target = known[0]
-    elif name in units:
-        target = units[name]
-    else:
-        try:  # a unit units does not know (a replica's "unknown") sets no unit for the rest
+    def convertible(unit):
+        try:
             dimension(unit)
         except (ValueError, TypeError):
-            return unit, value, error
-        target = units[name] = unit
-    if unit == target:
-        return unit, value, error
-    try:
-        return target, float(convert(value, unit, target)), float(convert(error, unit, target))
-    except (ValueError, TypeError, KeyError):  # not a unit of ase_electrolyte.units
-        return unit, value, error
+            return False
+        return True
+
+    targets = {}
+    for name, unit in zip(rows["property"], rows["unit"], strict=True):
+        if name in targets and targets[name][1]:
+            continue
+        known = known_property(name)
+        if known is not None:
+            targets[name] = (known[0], True)
+        elif convertible(unit):
+            targets[name] = (unit, True)
+        elif name not in targets:  # the first replica's, unless a later one gives a real unit
+            targets[name] = (unit, False)
+    for i, (name, unit) in enumerate(zip(rows["property"], rows["unit"], strict=True)):
+        target = targets[name][0]
+        value, error = rows["value"][i], rows["error"][i]
+        if unit != target:
+            rows["unit"][i] = target
+            try:
+                value = float(convert(value, unit, target))
+                error = float(convert(error, unit, target))
+            except (ValueError, TypeError, KeyError) as err:
+                why = (str(err) if convertible(unit) else
+                       f"{unit!r} is not a unit of ase_electrolyte.units")
+                rows["verdict"][i] = (f"its {name} of {value:g} is given in {unit!r}, which "
+                                      f"does not convert to the row's {target!r} ({why}); "
+                                      "rewrite its result.json in a known unit or rerun "
+                                      "the task")
+                rows["value"][i] = rows["error"][i] = math.nan
+                rows["valid"][i] = False
+                continue
+            rows["value"][i], rows["error"][i] = value, error
+        problem = _range_problem(name, value) if rows["valid"][i] else None
+        if problem:
+            # a noisy Green–Kubo integral that ends below zero, marked valid by its
+            # analysis, was averaged into the row (a negative viscosity among four
+            # positive ones); excluded, the row says why and is not valid
+            rows["valid"][i], rows["verdict"][i] = False, f"not physical: {problem}"
 
 
 def _failure_reasons(errors, total):
