@@ -67,7 +67,7 @@ def test_sequences_from_python_make_the_plan_a_list_makes(edit):
         ({"composition": _composition(concentration=np.array([]))}, "needs a concentration"),
         ({"composition": _composition(concentration=(1.0, np.nan))}, "got nan"),
         ({"composition": _composition(solvent={"EC": np.True_, "EMC": 7})},
-         "share of EC must be a number"),
+         "solvent share of EC must be a finite number > 0, got np.True_"),
         ({"analyses": ("density", 3)}, "analyses must be a list of names"),
     ],
 )

@@ -18,7 +18,6 @@ import importlib
 import importlib.util
 import json
 import math
-import numbers
 import os
 import re
 import sys
@@ -789,12 +788,11 @@ def _solvent(value, where):
             # negative share "did not parse" before it
             raise PlanError(f"{where}: solvent ratio {value!r}: {err}") from None
     elif isinstance(value, dict):
-        out = {}
-        for name, share in value.items():
-            # np.int64 is no int (np.float64 is a float): a share from NumPy was refused
-            if isinstance(share, bool) or not isinstance(share, numbers.Real):
-                raise PlanError(f"{where}: share of {name} must be a number, not {share!r}")
-            out[str(name)] = float(share)
+        # np.int64 is no int (np.float64 is a float): a share from NumPy was refused; a share
+        # of inf or nan was told it "must be positive" (inf is): each is checked as the
+        # string form's shares are, a finite number > 0, quoting what was given
+        out = {str(name): float(_positive(share, f"{where}: solvent share of {name}"))
+               for name, share in value.items()}
     else:
         raise PlanError(f"{where}: solvent must be 'EC:3,EMC:7' or a table, not {value!r}")
     if not out:
@@ -802,7 +800,8 @@ def _solvent(value, where):
     canonical = {}
     for name, share in out.items():
         if not (math.isfinite(share) and share > 0):
-            raise PlanError(f"{where}: solvent share {name}:{share:g} must be positive")
+            raise PlanError(f"{where}: solvent share of {name} must be a finite number > 0, "
+                            f"got {share:g}; e.g. EC:3,EMC:7")
         try:
             sp = get_species(name)
         except ValueError as err:
