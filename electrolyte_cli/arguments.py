@@ -457,7 +457,7 @@ class _StoreOnce(argparse._StoreAction):
 
 
 @contextlib.contextmanager
-def options_named(flags, *, warnings_too=True):
+def options_named(flags, *, warnings_too=True, mappings=False):
     """Errors and warnings of the library's checks name the command-line option, not the
     keyword argument.
 
@@ -469,7 +469,10 @@ def options_named(flags, *, warnings_too=True):
     :func:`_option_in_front`); any other passes unchanged. A ``RuntimeError`` of a run (an
     :class:`~ase_electrolyte.md.MDInstabilityError` advising ``relax_fmax``) keeps its type,
     its message renamed. ``warnings_too=False`` leaves warnings as they come: around a long
-    run they are shown when issued, not held to its end.
+    run they are shown when issued, not held to its end. A keyword of ``flags`` with a space
+    in it is a phrase (``"counts would be"``), replaced wherever it stands. ``mappings=True``
+    also writes each Python dict of names to numbers in the message (``{'EC': 2, 'Li': 1}``)
+    as the options read one (``EC:2,Li:1``), for the library's advice on compositions.
     """
     import warnings
 
@@ -481,12 +484,12 @@ def options_named(flags, *, warnings_too=True):
                 warnings.simplefilter("always")
             yield
     except ValueError as err:
-        renamed = _option_in_front(str(err), flags)
+        renamed = _option_in_front(str(err), flags, mappings)
         if renamed is None:
             raise
         raise ValueError(renamed) from None
     except RuntimeError as err:
-        renamed = _option_in_front(str(err), flags) if err.args and isinstance(
+        renamed = _option_in_front(str(err), flags, mappings) if err.args and isinstance(
             err.args[0], str) else None
         if renamed is not None:
             err.args = (renamed, *err.args[1:])
@@ -495,12 +498,12 @@ def options_named(flags, *, warnings_too=True):
         # issued again outside the recording, under the caller's filters (also those before
         # an error: they were shown before it)
         for w in caught:
-            message = _option_in_front(str(w.message), flags)
+            message = _option_in_front(str(w.message), flags, mappings)
             warnings.warn_explicit(w.message if message is None else message, w.category,
                                    w.filename, w.lineno)
 
 
-def _option_in_front(text, flags):
+def _option_in_front(text, flags, mappings=False):
     """``text`` with the keywords of ``flags`` it names replaced by their options; ``None``
     when it names none.
 
@@ -509,20 +512,54 @@ def _option_in_front(text, flags):
     typed), and anywhere a keyword that is an identifier (with an underscore: no English word
     such as ``out`` or ``seed`` is taken for an option). A keyword named as one of a Python
     function (``dt= of from_ase``) stays: it read ``--dt of from_ase``, an option no function
-    has, beside the command's own ``--dt of electrolyte analyze``.
+    has, beside the command's own ``--dt of electrolyte analyze``. A keyword with a space is a
+    phrase, replaced anywhere. With ``mappings``, a dict of names to numbers is written in the
+    options' notation (:func:`_mapping_as_typed`).
     """
     import re
 
     # "dt= of from_ase": the keyword of a function, not the option
     of_function = r"(?! ?= ?of\b)"
-    new = text
+    new = _mapping_as_typed(text) if mappings else text
     for keyword, flag in flags.items():
         word = rf"(?<![\w-]){re.escape(keyword)}"
+        if " " in keyword:
+            # "counts would be": no English sentence says it of anything but the keyword
+            new = re.sub(rf"{word}(?!\w)", lambda m, flag=flag: flag, new)
+            continue
         new = re.sub(rf"{word} ?=(?!\s*of\b) ?", lambda m, flag=flag: f"{flag} ", new)
         if "_" in keyword:
             new = re.sub(rf"{word}(?!\w){of_function}", lambda m, flag=flag: flag, new)
         new = re.sub(rf"^{re.escape(keyword)}\b{of_function}", lambda m, flag=flag: flag, new)
     return None if new == text else new
+
+
+def _mapping_as_typed(text):
+    """``text`` with each Python dict of names to numbers (``{'EC': 2, 'Li': 1.0}``) written
+    as ``--solvent`` and ``--counts`` read one (``EC:2,Li:1``), numbers in their shortest
+    form; any other braces are left as they are.
+
+    The builder's advice wrote the counts it would pack as ``{'EC': 2}``: in the terminal of
+    ``electrolyte simulate`` a Python dict where the user had typed ``--solvent EC``.
+    """
+    import ast
+    import numbers
+    import re
+
+    def typed(match):
+        try:
+            mapping = ast.literal_eval(match.group(0))
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return match.group(0)
+        if not (isinstance(mapping, dict) and mapping and all(
+                isinstance(k, str) and isinstance(v, numbers.Real) and not isinstance(v, bool)
+                for k, v in mapping.items())):
+            return match.group(0)
+        # repr, not :g: 1234567 molecules must not read 1.23457e+06
+        return ",".join(f"{k}:{int(v) if float(v).is_integer() else v!r}"
+                        for k, v in mapping.items())
+
+    return re.sub(r"\{[^{}]*\}", typed, text)
 
 
 def check_temperature(value, flag="--temperature"):

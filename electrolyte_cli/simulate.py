@@ -291,7 +291,7 @@ def _check_simulate(args):
                              "molal")
         # the molecule counts are cheap: unknown species, a molar concentration without a
         # density or a box too small for one ion pair are named before the folder is made
-        with A.options_named(_COMPOSITION_FLAGS):
+        with A.options_named(_COMPOSITION_FLAGS, mappings=True):
             _composition(args)
     A.check_output(args.output, "simulate")
     check_run_files(args.output)
@@ -317,10 +317,11 @@ def check_run_files(out):
     check_replaceable(out, ["simulation.json"])
 
 
-#: The option of each keyword of :func:`ase_electrolyte.build.composition_counts` it sets.
+#: The option of each keyword of :func:`ase_electrolyte.build.composition_counts` it sets,
+#: and of the counts it advises (which ``--counts`` packs).
 _COMPOSITION_FLAGS = {"n_atoms": "--n-atoms", "concentration": "--concentration",
                       "density": "--density", "salt": "--salt", "units": "--units",
-                      "ratio": "--ratio"}
+                      "ratio": "--ratio", "counts would be": "--counts would be"}
 
 
 def _check_names(mapping, flag):

@@ -1,0 +1,125 @@
+"""``electrolyte simulate``'s refusals of a composition name what the user typed.
+
+Before: a box too small for the composition was refused with the builder's Python words,
+``--n-atoms 20 is too small to hold every solvent and ion of 1.0 molal LiPF6 in {'EC': 1.0}:
+... (counts would be {'EC': 2}); give --n-atoms 61 or more``: the shares as a Python dict
+where the user had typed ``--solvent EC``, and the counts it would pack as the keyword
+``counts`` and a dict, not the ``--counts`` that packs them. Now the dicts are written as the
+options read them (``EC:1``, ``--counts would be EC:2``), which
+:func:`ase_electrolyte.species.parse_shares` reads back to the same numbers.
+"""
+
+import ast
+import re
+
+import pytest
+
+from ase_electrolyte.build import composition_counts
+from ase_electrolyte.species import parse_shares
+from electrolyte_cli.arguments import _mapping_as_typed, _option_in_front
+
+_ARGS = ["simulate", "--model", "sevennet-0", "--production-ps", "0.2",
+         "--preequilibration-ps", "0", "--equilibration-ps", "0", "--ensemble", "nvt"]
+
+
+@pytest.fixture
+def nothing_packed(monkeypatch):
+    """Packing the box, or loading the model, fails the test."""
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("packed or loaded before the refusal")
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", forbidden)
+    monkeypatch.setattr(electrolyte_cli.arguments, "make_calculator", forbidden)
+
+
+#: (options, the same composition as composition_counts' arguments)
+TOO_SMALL = [
+    (["--solvent", "EC", "--salt", "LiPF6", "--concentration", "1", "--n-atoms", "20"],
+     ({"EC": 1.0}, "LiPF6", 1.0), {"n_atoms": 20}),
+    (["--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentration", "0.001",
+      "--n-atoms", "200"], ({"EC": 3.0, "EMC": 7.0}, "LiPF6", 0.001), {"n_atoms": 200}),
+    (["--solvent", "EC:1,DMC:1e-6", "--n-atoms", "100"], ({"EC": 1.0, "DMC": 1e-6}, None, 0.0),
+     {"n_atoms": 100}),
+    (["--solvent", "H2O", "--salt", "LiPF6", "--concentration", "1", "--units", "molar",
+      "--density", "1.2", "--n-atoms", "20"], ({"H2O": 1.0}, "LiPF6", 1.0),
+     {"n_atoms": 20, "units": "molar", "density": 1.2}),
+    (["--solvent", "EC:1,EMC:1", "--ratio", "volume", "--salt", "LiFSI",
+      "--concentration", "0.01", "--n-atoms", "300"], ({"EC": 1.0, "EMC": 1.0}, "LiFSI", 0.01),
+     {"n_atoms": 300, "ratio": "volume"}),
+]
+
+
+def _library_dicts(composition, keywords):
+    """The dicts the builder's own refusal of this composition names, in order."""
+    with pytest.raises(ValueError) as caught:
+        composition_counts(*composition, **keywords)
+    return [ast.literal_eval(d) for d in re.findall(r"\{[^{}]*\}", str(caught.value))]
+
+
+@pytest.mark.parametrize("options, composition, keywords", TOO_SMALL)
+def test_a_box_too_small_is_refused_in_the_options_words(options, composition, keywords,
+                                                         tmp_path, capsys, nothing_packed):
+    from electrolyte_cli import main
+
+    out = tmp_path / "run"
+    status = main(_ARGS + options + ["-o", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert not out.exists()
+    line = err.removeprefix("electrolyte simulate: error: ")
+    # no Python: no keyword, no dict
+    assert "n_atoms" not in line and "{" not in line and "counts would be" not in line.replace(
+        "--counts would be", ""), line
+    assert line.startswith(f"--n-atoms {keywords['n_atoms']} is too small"), line
+    # the same numbers as the builder's, in the options' notation: read back by the options'
+    # reader, each dict the library named is in the line
+    shown = re.findall(r"(?:(?<= in )|(?<= of )|(?<=--counts would be ))"
+                       r"([A-Za-z0-9]+:[-+.eE0-9]+(?:,[A-Za-z0-9]+:[-+.eE0-9]+)*)", line)
+    expected = _library_dicts(composition, keywords)
+    assert [parse_shares(text, "--counts") for text in shown] == [
+        {k: float(v) for k, v in d.items()} for d in expected], (shown, expected)
+    counts = parse_shares(line.split("--counts would be ")[1].split(")")[0], "--counts")
+    assert sum(counts.values()) > 0
+
+
+@pytest.mark.parametrize("mapping", [
+    {"EC": 2},
+    {"EC": 3.0, "EMC": 7.0},
+    {"DMC": 1e-06, "EC": 1.0},
+    {"H2O": 333334, "Li": 1, "PF6": 1},
+    {"EC": 1234567, "FEC": 0.1},
+    {"EC": 2.5e-300},
+])
+def test_a_dict_of_names_to_numbers_reads_back_as_the_options_read_it(mapping):
+    text = _mapping_as_typed(f"counts would be {mapping}; give more")
+    assert text.startswith("counts would be ") and text.endswith("; give more")
+    typed = text.removeprefix("counts would be ").removesuffix("; give more")
+    assert "e+" not in typed  # a count of a million is written out, not 1.23457e+06
+    assert parse_shares(typed, "--counts") == {k: float(v) for k, v in mapping.items()}
+
+
+@pytest.mark.parametrize("text", [
+    "a set {'EC'} of names",
+    "{'EC': 'many'} is text",
+    "{1: 2} has no names",
+    "flag {'EC': True}",
+    "empty {} dict",
+    "format {x} field",
+    "unbalanced {'EC': 2",
+])
+def test_other_braces_are_left_as_they_are(text):
+    assert _mapping_as_typed(text) == text
+
+
+@pytest.mark.parametrize("text, renamed", [
+    ("(counts would be EC:2)", "(--counts would be EC:2)"),
+    ("counts would be EC:2", "--counts would be EC:2"),
+    ("the recounts would be fine", None),
+    ("counts would bear", None),
+])
+def test_a_phrase_keyword_is_replaced_where_it_stands(text, renamed):
+    assert _option_in_front(text, {"counts would be": "--counts would be"}) == renamed
