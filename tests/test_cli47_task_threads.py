@@ -112,9 +112,11 @@ def test_without_a_thread_count_the_workers_setting_stays(no_torch_worker, monke
 @pytest.mark.parametrize("before", [None, "1", "6"])
 def test_tasks_at_once_in_one_worker_keep_the_budget_until_the_last_ends(monkeypatch, before):
     """Two tasks of one worker process (a worker with two threads): the first to end does not
-    take the budget from the other; the last to end restores the worker's variable."""
+    take the budget from the other, and neither changes the worker's variable (it was set to
+    the budget while tasks ran, the process' for every thread of it)."""
     import os
 
+    monkeypatch.setattr(environment, "_usable_cpus", lambda: CPUS)
     if before is None:
         monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     else:
@@ -126,15 +128,15 @@ def test_tasks_at_once_in_one_worker_keep_the_budget_until_the_last_ends(monkeyp
         with task_module._thread_budget_of_tasks(3):
             second_in.set()
             first_out.wait(5)
-            seen.append(os.environ.get("OMP_NUM_THREADS"))
+            seen.append((environment._thread_budget(), os.environ.get("OMP_NUM_THREADS")))
 
     worker = threading.Thread(target=other_task)
-    with task_module._thread_budget_of_tasks(3):
+    with task_module._thread_budget_of_tasks(2):
         first_in.set()
         worker.start()
         assert second_in.wait(5)
+        assert environment._thread_budget() == 2
     first_out.set()
     worker.join(5)
-    assert seen == ["3"]
+    assert seen == [(3, before)]
     assert os.environ.get("OMP_NUM_THREADS") == before
-    assert task_module._BUDGET["tasks"] == 0

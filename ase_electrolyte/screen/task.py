@@ -1123,12 +1123,6 @@ def _run(spec, folder, timing):
         return _run_task(spec, folder, timing, threads)
 
 
-#: Tasks of this process running under :func:`_thread_budget_of_tasks`, and the
-#: ``OMP_NUM_THREADS`` the process had before the first of them.
-_BUDGET = {"tasks": 0, "before": None}
-_BUDGET_LOCK = threading.Lock()
-
-
 @contextlib.contextmanager
 def _thread_budget_of_tasks(threads):
     """While a task runs, ``threads`` is the thread budget of this task's numerical code,
@@ -1139,35 +1133,75 @@ def _thread_budget_of_tasks(threads):
     never imported) ran D3's kernel on the ``OMP_NUM_THREADS=1`` dask's nanny starts workers
     with, one core of the task's share. D3's default count is the budget given to the task's
     own thread (:func:`~ase_electrolyte.environment._given_thread_budget`, which
-    :func:`~ase_electrolyte.environment._thread_budget` consults first). It was
-    ``OMP_NUM_THREADS``, the whole process' variable: of two tasks of one worker process with
-    2 and 3 threads, both ran D3 on 3 (the count set last). torch reads ``OMP_NUM_THREADS``
-    for the process, at its import and at its first parallel operation, so a calculator
-    importing torch at its first evaluation would run it on the worker's one thread: the
-    variable is set to the budget as well, for torch alone, and restored when the last task
-    of the process ends. A count that is no whole number >= 1 is refused (``ValueError``).
+    :func:`~ase_electrolyte.environment._thread_budget` consults first). Nothing of the process
+    is changed: ``OMP_NUM_THREADS`` was set to the budget as well while tasks ran, so that two
+    tasks of one worker process with 2 and 3 threads each saw the one set last, and code of
+    the worker outside the tasks saw a task's; torch's own threads are set in the task's
+    thread (:func:`_torch_threads_of_task`). A count that is no whole number >= 1 is refused
+    (``ValueError``).
     """
     from ..environment import _given_thread_budget
 
+    with _given_thread_budget(threads):
+        yield
+
+
+def _set_torch_threads(threads):
+    """torch's intra-op threads of the calling thread (only) are ``threads``.
+
+    torch keeps its count per thread (OpenMP's, and MKL's ``mkl_set_num_threads_local``), but
+    sets a thread's count at its first parallel operation from the count set last in any
+    thread: ``torch.set_num_threads(2)`` in a fresh thread of a task was replaced at its first
+    operation by the 3 another task had set meanwhile. The count is read first
+    (``torch.get_num_threads`` makes that first setting), then set.
+    """
+    torch = sys.modules["torch"]
+    torch.get_num_threads()
+    torch.set_num_threads(int(threads))
+
+
+@contextlib.contextmanager
+def _torch_threads_of_task(calc, threads, timing):
+    """Within the block, torch runs on ``threads`` threads in this task's thread.
+
+    Where the model has loaded torch, at once. Where it has not, a model that imports torch
+    at its first evaluation would run it on the count of the worker's environment (dask's
+    nanny sets ``OMP_NUM_THREADS=1`` and ``MKL_NUM_THREADS=1``; torch on MKL takes the latter
+    even where ``OMP_NUM_THREADS`` was raised), so ``calc.calculate`` sets it after the first
+    evaluation that finds torch loaded; the calculator is left as it was when the block ends.
+    A pure-Python potential never imports torch: importing it costs seconds per worker.
+    ``timing["torch_threads"]`` records the count once set.
+    """
+    attributes = getattr(calc, "__dict__", None)  # None: slots, no attribute of its own
     if not threads:
         yield
         return
-    with _given_thread_budget(threads):
-        with _BUDGET_LOCK:
-            if _BUDGET["tasks"] == 0:
-                _BUDGET["before"] = os.environ.get("OMP_NUM_THREADS")
-            _BUDGET["tasks"] += 1
-            os.environ["OMP_NUM_THREADS"] = str(int(threads))
+    if "torch" in sys.modules:
+        _set_torch_threads(threads)
+        timing["torch_threads"] = threads
+        yield
+        return
+    if attributes is None or "calculate" in attributes:
+        yield  # not wrapped (no attributes of its own, or its own calculate): left alone
+        return
+    own = calc.calculate
+
+    def calculate(*args, **kwargs):
         try:
-            yield
+            return own(*args, **kwargs)
         finally:
-            with _BUDGET_LOCK:
-                _BUDGET["tasks"] -= 1
-                if _BUDGET["tasks"] == 0:
-                    if _BUDGET["before"] is None:
-                        os.environ.pop("OMP_NUM_THREADS", None)
-                    else:
-                        os.environ["OMP_NUM_THREADS"] = _BUDGET["before"]
+            if "torch" in sys.modules and attributes.get("calculate") is calculate:
+                del calc.calculate  # once: the class's own from here on
+                _set_torch_threads(threads)
+                timing["torch_threads"] = threads
+
+    calc.calculate = calculate
+    try:
+        yield
+    finally:
+        # the calculator is cached for the worker's next task and handed to the analyses
+        if attributes.get("calculate") is calculate:
+            del calc.calculate
 
 
 def _run_task(spec, folder, timing, threads):
@@ -1185,12 +1219,6 @@ def _run_task(spec, folder, timing, threads):
     tick = time.perf_counter()
     _check_model_file(plan["model"])
     calc = make_calculator(plan["model"])
-    # only a model that loaded torch needs its threads set: importing torch for a pure-Python
-    # potential costs seconds per worker (one importing it later reads OMP_NUM_THREADS; D3
-    # reads the task's own budget: _thread_budget_of_tasks)
-    if threads and "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
-        timing["torch_threads"] = threads
     if threads:
         timing["threads"] = threads
     timing["calculator_s"] = time.perf_counter() - tick
@@ -1216,15 +1244,16 @@ def _run_task(spec, folder, timing, threads):
             ase.io.write(tmp, atoms, format="extxyz")
     timing["build_s"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    result = run_protocol(
-        atoms,
-        calc,
-        folder,
-        temperature_K=task["temperature_K"],
-        seed=task["seed"],
-        progress=False,
-        **plan["protocol"],
-    )
+    with _torch_threads_of_task(calc, threads, timing):
+        result = run_protocol(
+            atoms,
+            calc,
+            folder,
+            temperature_K=task["temperature_K"],
+            seed=task["seed"],
+            progress=False,
+            **plan["protocol"],
+        )
     timing["protocol_s"] = time.perf_counter() - tick
     tick = time.perf_counter()
     summary = {}
