@@ -203,7 +203,9 @@ def _given_thread_budget(threads):
 
     A screen task's budget was ``OMP_NUM_THREADS``, set in the worker's environment: two tasks
     of one worker process with 2 and 3 threads each ran D3 on 3 (the one set last). A context
-    variable is seen by the thread that set it alone.
+    variable is seen by the thread that set it alone. Torch keeps its own count, which a task
+    sets in its own thread (``ase_electrolyte.screen.task._set_torch_threads``), since torch
+    reads neither this budget nor ``OMP_NUM_THREADS`` once it has started.
 
     Parameters
     ----------
