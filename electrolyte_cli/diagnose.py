@@ -146,9 +146,9 @@ def run(args):
                 and not _has_labels(frames):
             # the error decomposition was skipped without a word, the option ignored
             raise ValueError(f"--max-error-frames given, but {args.trajectory} holds no "
-                             "reference labels (energies or forces) and no --reference is "
-                             "given: no error decomposition runs (give --reference, or drop "
-                             "the option)")
+                             "reference labels (energies, forces or stresses) and no "
+                             "--reference is given: no error decomposition runs (give "
+                             "--reference, or drop the option)")
         if labels:
             from mda_electrolyte.intra_inter_errors import check_reference_frames
             from mda_electrolyte.model_labels import read_frames
@@ -189,8 +189,8 @@ def _has_box(frames):
 
 
 def _has_labels(frames):
-    """Whether the frames carry reference labels that diagnose compares with (energies or
-    forces on any Atoms, forces in a trajectory)."""
+    """Whether the frames carry reference labels that diagnose compares with (energies,
+    forces or stresses on any Atoms, forces in a trajectory)."""
     from mda_electrolyte.diagnose import has_labels as atoms_have_labels
     from mda_electrolyte.diagnose import placeholder_reason
 

@@ -32,7 +32,9 @@ def has_labels(atoms):
     Returns
     -------
     bool
-        ``True`` when an energy or forces are stored.
+        ``True`` when an energy, forces or (of a periodic frame) a stress or virial are
+        stored: a stress alone is compared too (it was taken for no labels, and the error
+        part skipped as "no reference").
 
     Examples
     --------
@@ -44,20 +46,29 @@ def has_labels(atoms):
     >>> water.info["energy"] = -14.2
     >>> has_labels(water)
     True
+    >>> stressed = Atoms("H2O", positions=water.positions, cell=[8, 8, 8], pbc=True)
+    >>> stressed.info["stress"] = [0.01, 0.01, 0.01, 0.0, 0.0, 0.0]
+    >>> has_labels(stressed)
+    True
     """
     from .model_labels import label_places
 
-    # an energy or forces under the names and in the places IntraInterErrors reads them
-    # (model_labels.stored_labels); a stress alone is no label to diagnose
+    # a label under the names and in the places IntraInterErrors reads them
+    # (model_labels.stored_labels): frames labelled with a stress alone had their errors
+    # skipped as "no reference" while IntraInterErrors compares a stress
+    # (a stress only of a periodic frame: one without a cell has none to compare)
+    names = ("energy", "free_energy", "energies", "forces") + (
+        ("stress", "virial") if np.all(atoms.pbc) else ())
     return any(store.get(name) is not None for _, store in label_places(atoms)
-               for name in ("energy", "free_energy", "energies", "forces"))
+               for name in names)
 
 
 def placeholder_reason(frames):
-    """Why the energies and forces stored on ``frames`` are no reference labels, or ``None``.
+    """Why the energies, forces and stresses stored on ``frames`` are no reference labels, or
+    ``None``.
 
-    Some exporters write zeros where a quantity was not computed: energies and forces that are,
-    where stored, exactly zero in every frame are such placeholders
+    Some exporters write zeros where a quantity was not computed: energies, forces and
+    stresses that are, where stored, exactly zero in every frame are such placeholders
     (:func:`~mda_electrolyte.intra_inter_errors.placeholder_labels`), and ``diagnose`` then
     skips the error part with this reason (``electrolyte diagnose`` refuses
     ``--max-error-frames`` for them before loading the model).
@@ -81,12 +92,16 @@ def placeholder_reason(frames):
         labels = [stored_labels(atoms) for atoms in frames]
     except ValueError:
         return None
-    stored = [q for q in ("energy", "forces") if any(lab[q] is not None for lab in labels)]
+    stored = [q for q in ("energy", "forces", "stress")
+              if any(lab[q] is not None for lab in labels)]
     if any(lab[q] is None for lab in labels for q in stored):
         return None
     zero = placeholder_labels(labels)
-    if stored and all(q in zero for q in stored):
-        return " ".join(zero[q] for q in stored) + " The frames hold no reference labels"
+    # a stress is judged alone where it is the only label; beside placeholder energies and
+    # forces it is no label either (IntraInterErrors refuses it there)
+    judged = [q for q in stored if q != "stress"] or stored
+    if judged and all(q in zero for q in judged):
+        return " ".join(zero[q] for q in judged) + " The frames hold no reference labels"
     return None
 
 

@@ -25,7 +25,11 @@ of them comes out small together with its error, so the RMSE's z-scores lean neg
 energy per frame over 5, 10, 15, 20 frames gave standard deviations 2.13, 1.51, 1.30, 1.25
 (coverage 0.58-0.64); two values per frame over 5 and 10 frames 1.76 and 1.24, three over 7
 frames 1.27, six or nine over 5 frames 1.32. Where the reference does not vary (one frame's
-energy) the RRMSE is undefined and marked not valid, never NaN with a warning.
+energy) the RRMSE is undefined and marked not valid, never NaN with a warning; where it
+varies by less than :data:`MIN_RELATIVE_SPREAD` of its largest magnitude (standard deviation),
+the rounding of stored labels, the RRMSE and the least-squares line of :func:`fit_estimates`
+are marked not valid, their values kept (energies of 1234.5 eV varying by 1e-9 of it gave an
+RRMSE of 5506, valid).
 
 The RRMSE of the same values needs no such count, and so one energy per frame over 5-19
 frames can give an RRMSE that is valid beside an RMSE that is not: the verdict of each says
@@ -90,11 +94,20 @@ from mda_electrolyte.uncertainty import (
 )
 
 __all__ = ["error_estimates", "fit_estimates", "frame_blocks", "MIN_SQUARED_ERRORS",
-           "MIN_CORRELATED_FRAMES"]
+           "MIN_CORRELATED_FRAMES", "MIN_RELATIVE_SPREAD"]
 
 #: Squared errors (frames × values per frame) an RMSE's error needs to be valid (see the module
 #: text for the measurements behind 20).
 MIN_SQUARED_ERRORS = 20
+
+#: Standard deviation of the reference about its mean, relative to its largest magnitude, below
+#: which its spread is no denominator (the RRMSE's, the least-squares slope's): single-precision
+#: labels round at 6e-8 of their size, and a label file's printed digits or a calculation's
+#: convergence (an energy of 1e3 eV to 1e-5 eV) at about the same, so that a spread below it
+#: may be rounding alone. Energies of 1234.5 eV that vary by 1e-9 of it gave an RRMSE of 5506,
+#: valid. Real frames lie far above: a liquid's total energy fluctuates by ~1e-5 of it (ten
+#: thousand atoms, 300 K, energies of 150 eV per atom), forces and stresses by their size.
+MIN_RELATIVE_SPREAD = 1e-7
 
 _METHOD = ("propagated from the t-scaled standard error of the per-frame mean squared error "
            "over {n} frames")
@@ -129,6 +142,21 @@ def _paired(reference, model):
     else:
         scale = 1.0
     return ref, mod, scale
+
+
+def _rounding_spread_note(spread, n_values, ref_max, what):
+    """Why the reference's ``spread`` (sum of squares about its mean over ``n_values`` values
+    whose largest magnitude is ``ref_max``) is too small to divide by, or ``None``
+    (:data:`MIN_RELATIVE_SPREAD`); ``what`` names the number that divides by it."""
+    if not (spread > 0 and ref_max > 0 and n_values > 0):
+        return None
+    relative = math.sqrt(spread / n_values) / ref_max
+    if relative >= MIN_RELATIVE_SPREAD:
+        return None
+    return (f"the reference varies by {relative:.2g} of its largest magnitude (standard "
+            f"deviation), below {MIN_RELATIVE_SPREAD:g}, the rounding of stored labels: too "
+            f"little to divide by, {what} not meaningful (compare frames whose reference "
+            "differs)")
 
 
 def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()):
@@ -203,16 +231,19 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
     ref_values = ref.reshape(n_frames, -1)
     pairs = (err_values, ref_values, *_frame_values(frame_values, n_frames))
     return _error_core(sq.sum(axis=1), sq.shape[1], spread, spread_frame, spread_of, pairs,
-                       unit, scale)
+                       unit, scale, ref_max=float(np.max(np.abs(ref))))
 
 
-def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale=1.0):
+def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale=1.0, *,
+                ref_max):
     """RMSE and RRMSE Estimates from per-frame sums: ``sq_frame`` (n_frames,) the squared
     errors of each frame's ``m`` values, ``spread`` the reference's sum of squares about its
     mean (per component), ``spread_frame`` each frame's share of it, ``spread_of(keep)`` that
     of the frames kept, ``pairs`` the values behind them (arrays or :class:`_MomentValues`,
-    :func:`frame_blocks`). Shared by :func:`error_estimates` and :class:`PairStream`, which
-    gets the same sums without keeping the frames' values."""
+    :func:`frame_blocks`), ``ref_max`` the reference's largest magnitude (in the units of
+    ``spread``'s square root: a spread at its rounding is no denominator). Shared by
+    :func:`error_estimates` and :class:`PairStream`, which gets the same sums without keeping
+    the frames' values."""
     sq_frame = np.asarray(sq_frame, dtype=np.float64)
     n_frames = sq_frame.size
     per_frame = sq_frame / m
@@ -263,6 +294,8 @@ def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale
     # <= 0: a spread from running sums can round to a hair below zero
     if spread <= 0:
         rr_notes.append("the reference does not vary: RRMSE undefined")
+    rounding = _rounding_spread_note(spread, n_values, ref_max, "the RRMSE")
+    rr_notes += [rounding] if rounding else []
     if n_frames < 2 or spread <= 0:
         err_rr = math.nan
     elif mse == 0:
@@ -673,9 +706,15 @@ def _fit_core(f, values, unit, scale=1.0):
     # products behind the slope and the misfit of each frame, in frame order
     blocks, g = frame_blocks(f["xy"], f["xx"], f["sq"] / f["n"], values=values)
     ref_varies = f["xmax"].max() != f["xmin"].min()
+    # the least-squares line divides by the reference's spread about its mean (sums about
+    # the shift cx, free of cancellation); the slope through the origin by its magnitude
+    sx_all = float(f["sx"].sum())
+    rounding = _rounding_spread_note(
+        float(f["sxx"].sum()) - sx_all * sx_all / n_values if n_values else 0.0, n_values,
+        float(max(abs(f["xmax"].max()), abs(f["xmin"].min()))), "the least-squares line")
     out = {}
     for name, value in values_now.items():
-        notes = []
+        notes = [rounding] if rounding and name != "slope_origin" else []
         if not math.isfinite(value):
             if name != "slope_origin" and n_values < 3:
                 notes.append(f"{n_values} value(s): a line fit needs at least 3")
@@ -905,7 +944,8 @@ class PairStream:
         spread_frame = np.sum(sxx - 2 * mean * sx + items[:, None] * mean * mean, axis=1)
         m = int(f["n"][0])
         return _error_core(f["sq"], m, spread_of(everything), spread_frame, spread_of,
-                           (*self._values(name), *frame_values), unit)
+                           (*self._values(name), *frame_values), unit,
+                           ref_max=float(max(abs(f["xmax"].max()), abs(f["xmin"].min()))))
 
     def fits(self, name, unit):
         """:func:`fit_estimates` of group ``name``."""

@@ -143,9 +143,10 @@ UNIT_FACTORS = {
     "Hartree": 1 / 27.2114,
     "Rydberg": 1 / 13.6057,
 }
-#: For forces also per Bohr rather than per Å.
+#: For forces, each energy unit per Å and also per Bohr rather than per Å (named as force
+#: units: the energy's name alone, "kcal/mol", was told of forces in kcal/mol/Å).
 FORCE_UNIT_FACTORS = {
-    **UNIT_FACTORS,
+    **{f"{unit}/Å": factor for unit, factor in UNIT_FACTORS.items()},
     "Hartree/Bohr": 1 / 51.4221,
     "Rydberg/Bohr": 1 / 25.7110,
     "kcal/mol/Bohr": 23.0605 * 0.529177,
@@ -336,7 +337,8 @@ def _unit_doubt(summary, quantity, n_atoms=None, *, factors=None, energy_spread=
             return (f"the reference energy is 1/{n_atoms} of the model's ({ratio:.4g} times), "
                     f"as if it were per atom rather than of the {n_atoms}-atom frame{also}: "
                     "give total energies (eV)")
-        are, they = ("is", "it") if quantity == "energy" else ("are", "they")
+        # a stress is one tensor: "the reference stress are ... as if they were"
+        are, they = ("are", "they") if quantity == "forces" else ("is", "it")
         if quantity == "forces" and _NEAR_ONE[0] < factor < _NEAR_ONE[1]:
             # name the model error that only the energies rule out
             if energy_spread is None:
@@ -354,8 +356,9 @@ def _unit_doubt(summary, quantity, n_atoms=None, *, factors=None, energy_spread=
         # anticorrelated below −0.9 no model is: the sign is judged within a factor of 2 (a
         # force field 0.8 times off, its labels as gradients, was reported as valid errors)
         if near(-slope, 1.0, wide=True):
-            return (f"the reference {quantity} are the model's with the opposite sign (ratio "
-                    f"{slope:.3g}), as if they were {sign}: flip their sign")
+            are, they = ("are", "they") if quantity == "forces" else ("is", "it")
+            return (f"the reference {quantity} {are} the model's with the opposite sign (ratio "
+                    f"{slope:.3g}), as if {they} were {sign}: flip their sign")
     return None
 
 
@@ -1259,6 +1262,8 @@ class IntraInterErrors(FrameAnalysis):
                           and all(s.has(q) for s in sides)]
             dropped = [q for q in quantities if q in placeholders]
             quantities = [q for q in quantities if q not in dropped]
+            # energy and forces that are placeholders leave a stress beside them in doubt (the
+            # calculation that gave it gave them); a stress alone is compared
             if dropped and "forces" not in quantities and "energy" not in quantities:
                 raise _NothingToCompare(
                     " ".join(placeholders[q] for q in dropped) + " Nothing left to compare: "
@@ -1291,15 +1296,15 @@ class IntraInterErrors(FrameAnalysis):
             if q in placeholders:
                 raise ValueError(placeholders[q] + f" Drop {q} from quantities, or give "
                                  "labels of the reference method")
-        if "forces" not in quantities and "energy" not in quantities:
-            if not quantities and label_frames is not None:
+        if not quantities:
+            if label_frames is not None:
                 # a labels file of MACE's REF_energy/REF_forces was "quantities must include
                 # energy or forces", which named neither the file's labels nor the cure
-                raise ValueError("the reference labels hold no energy or forces (read from "
-                                 "'energy', 'free_energy', per-atom 'energies', 'forces', "
+                raise ValueError("the reference labels hold no energy, forces or stress (read "
+                                 "from 'energy', 'free_energy', per-atom 'energies', 'forces', "
                                  "'stress', 'virial')" + (other_keys or "; label the frames "
                                                           "with the reference method"))
-            raise ValueError("quantities must include energy or forces")
+            raise ValueError("quantities is empty: name energy, forces or stress")
         self.quantities = tuple(q for q in _QUANTITIES if q in quantities)
         # the isolated molecules' forces only where a force or stress is split: a model of
         # energies alone was asked for them after the frame had been evaluated

@@ -1027,10 +1027,37 @@ def _calculator_results(atoms):
     return results
 
 
+#: Relative difference (of the larger of the energy and the sum of the per-atom energies'
+#: magnitudes) by which a frame's stored energy may miss the sum of its stored per-atom
+#: energies: the rounding of values printed to 7 significant digits or more, summed.
+_PER_ATOM_SUM_RTOL = 1e-6
+
+
+def _check_per_atom_sum(energy, per_atom, formula):
+    """Raise unless the stored per-atom energies of a frame sum to its stored energy (to
+    rounding, :data:`_PER_ATOM_SUM_RTOL`).
+
+    The energy is the label compared; per-atom energies that leave out a constant (the
+    isolated-atom energies E0 a fitting code subtracts), another unit or another frame's
+    values sat beside it unread, and nothing said which was the reference."""
+    total = float(np.sum(per_atom))
+    size = max(abs(energy), float(np.sum(np.abs(per_atom))))
+    if abs(energy - total) <= _PER_ATOM_SUM_RTOL * size:
+        return
+    raise ValueError(
+        f"the stored reference energy of a {formula} frame, {energy:.10g} eV, is not the sum "
+        f"of its stored per-atom energies, {total:.10g} eV ({energy - total:.4g} eV apart, "
+        f"beyond rounding, {_PER_ATOM_SUM_RTOL:g} of their size): per-atom energies without "
+        "the isolated-atom energies, in another unit or of another frame? keep the one that is "
+        "the label (the energy is the one compared; drop arrays['energies'] or fix them)")
+
+
 def stored_labels(atoms):
     """Stored energy/forces/stress of an Atoms (calculator results or info/arrays), or None.
 
-    An energy is also taken as the sum of stored per-atom energies (``energies``) or, where
+    An energy is also taken as the sum of stored per-atom energies (``energies``; where both
+    are stored the energy is the label, and per-atom energies that do not sum to it beyond
+    rounding, 1e-6 of their size, are refused) or, where
     neither is stored, as the stored ``free_energy`` (``energy_source`` then says so), and a
     stress from a stored virial (``info["virial"]``, eV, as extxyz files of GAP and others
     hold it: ``σ = −W / V``), which were left out before (the comparison of that quantity
@@ -1055,7 +1082,8 @@ def stored_labels(atoms):
         virial neither 6 values nor a 3×3 tensor symmetric to 1e-3 of its largest
         component), that holds NaN or infinity, a
         frame's energy, stress or virial stored per atom (in ``arrays``), one label stored
-        twice (calculator results, ``info``, ``arrays``) with other values, a virial of a
+        twice (calculator results, ``info``, ``arrays``) with other values, an energy that is
+        not the sum of the per-atom energies stored beside it, a virial of a
         frame without a cell, or a stress and a virial that disagree, named with the frame's
         formula and where it is stored; calculator results computed for other atoms, another
         cell or other positions (atoms moved since, beyond a wrap or a translation of the
@@ -1065,10 +1093,12 @@ def stored_labels(atoms):
     formula = atoms.get_chemical_formula()
     out = {"energy": None, "forces": None, "stress": None, "energy_source": None}
     energy = _stored_label(atoms, results, "energy")
+    per_atom = _stored_label(atoms, results, "energies")
     if energy is None:
-        per_atom = _stored_label(atoms, results, "energies")
         if per_atom is not None:
             energy = float(per_atom.sum())
+    elif per_atom is not None:
+        _check_per_atom_sum(energy, per_atom, formula)
     if energy is None:
         # ASE's own calculators store both; a code or exporter that keeps only the free
         # energy (Mermin, with electronic smearing: the energy the forces derive from) lost
@@ -1107,8 +1137,9 @@ def stored_labels(atoms):
         # a NaN label would make every error it enters NaN: refuse it where it is read
         if out[name] is not None and not np.all(np.isfinite(out[name])):
             raise ValueError(
-                f"the stored reference {name} of a {formula} frame is not "
-                "finite; drop or relabel that frame"
+                f"the stored reference {name} of a {formula} frame "
+                f"{'are' if name == 'forces' else 'is'} not finite (NaN or infinity); drop or "
+                "relabel that frame"
             )
     return out
 

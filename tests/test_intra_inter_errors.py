@@ -745,7 +745,8 @@ def test_labels_in_another_unit_mark_every_error_and_say_which(unit, factor):
     # model runs as no liquid's stress)
     model = MolecularPairModel(k=0.2)
     labels = [_labelled(a, model, factor) for a in frames]
-    with pytest.warns(UserWarning, match=f"in {unit} rather than eV/Å"):
+    # forces named in the force unit (kcal/mol/Å), not the energy's
+    with pytest.warns(UserWarning, match=f"in {unit}/Å rather than eV/Å"):
         r = IntraInterErrors(frames, model, reference=labels).run().results
     for tree in (r.estimates, r.softening, r.softening_ols):
         for name, est in _flatten(tree).items():

@@ -35,7 +35,7 @@ def frames():
 
 
 @pytest.mark.parametrize("quantities, said", [
-    (None, "the reference labels hold no energy or forces"),
+    (None, "the reference labels hold no energy, forces or stress"),
     (["forces"], "the reference has no forces"),
 ])
 def test_labels_under_other_names_are_named_with_the_cure(frames, tmp_path, quantities, said):

@@ -25,7 +25,7 @@ def _stored(n, bad=None, value=np.nan):
 @pytest.mark.parametrize("value", [np.nan, np.inf])
 def test_a_non_finite_label_of_one_stored_molecule_names_it(value):
     with pytest.raises(ValueError, match=r"^stored isolated molecule 37: the stored reference "
-                                         r"forces of a H2O frame is not finite"):
+                                         r"forces of a H2O frame are not finite"):
         StoredMoleculeLabels(_stored(60, bad=37, value=value))
 
 
