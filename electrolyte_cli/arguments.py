@@ -1781,7 +1781,7 @@ ANALYSIS_COMMANDS = {"analyze": {"dt": "--dt", "temperature": "--temperature",
                                   "constraints": "--constraints"}, "demo": {}}
 
 
-def python_only(text, options=None):
+def python_only(text, options=None, keywords=None):
     """``text`` with each analysis keyword it advises marked :data:`PYTHON_ONLY`, and whether
     any was.
 
@@ -1791,7 +1791,8 @@ def python_only(text, options=None):
     and a keyword with an underscore (``n_blocks``, ``fit_window``), not inside a file name or
     an option; a plain English word (``frames``, ``cutoffs``) is never taken for one.
     ``options`` (keyword → option) names the keywords the command does have, which are left
-    as they are.
+    as they are. ``keywords``: the Python names to mark, default :func:`analysis_keywords`
+    (``electrolyte simulate`` gives the box builder's, :func:`builder_keywords`).
 
     Returns
     -------
@@ -1799,14 +1800,15 @@ def python_only(text, options=None):
     """
     import re
 
-    if not _could_be_keywords(text):
+    if keywords is None and not _could_be_keywords(text):
         # no word that could be a keyword (">= 0", a path's "electrolyte_demo"): the analysis
         # modules (MDAnalysis, seconds) are not imported to say a one-line refusal
         return text, False
     options = options or {}
     marked = re.escape(PYTHON_ONLY)
     found = False
-    for name in sorted(analysis_keywords() - set(options), key=len, reverse=True):
+    names = analysis_keywords() if keywords is None else set(keywords)
+    for name in sorted(names - set(options), key=len, reverse=True):
         key = re.escape(name)
         # once: a text marked already (a verdict quoted in a refusal) is not marked again
         # the value whole, never a part of it: a dict, tuple or list written after "=" holds
@@ -1815,7 +1817,11 @@ def python_only(text, options=None):
         value = rf"(?:{_BRACKETED}|(?![{{(\[])[^\s,;)]*(?![^\s,;)]))"
         patterns = [rf"(?<![\w.'\"-])({key}={value})(?!\s*{marked})"]
         if "_" in name:
-            patterns.append(rf"(?<![\w./'\"-])({key})(?![\w=./-])(?!\s*{marked})")
+            # a call quoted whole, its arguments two brackets deep ("replicate_box(atoms,
+            # (2, 2, 2))" was marked between the name and its arguments), then the bare name
+            patterns.append(rf"(?<![\w./'\"-])({key}\((?:[^()]|\([^()]*\))*\))"
+                            rf"(?!\s*{marked})")
+            patterns.append(rf"(?<![\w./'\"-])({key})(?![\w=./(-])(?!\s*{marked})")
         for pattern in patterns:
             text, count = re.subn(pattern, rf"\1 {PYTHON_ONLY}", text)
             found = found or count > 0
@@ -1841,6 +1847,19 @@ def _could_be_keywords(text):
     from mda_electrolyte.report import declared_analyses
 
     return bool(words - set(declared_analyses()))
+
+
+def builder_keywords():
+    """The keywords of :func:`ase_electrolyte.build.electrolyte_box` and the names of the
+    builder's functions its advice quotes (``replicate_box``): Python, which ``electrolyte
+    simulate`` has an option for only where :data:`electrolyte_cli.simulate.BOX_OPTIONS`
+    says so."""
+    import inspect
+
+    from ase_electrolyte import build
+
+    return set(inspect.signature(build.electrolyte_box).parameters) | {
+        name for name in build.__all__ if "_" in name and callable(getattr(build, name))}
 
 
 def python_only_note(command):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -474,6 +475,37 @@ def run(args):
     _check_simulate(args)
     with A.claim_output_folder(args.output):
         return _run(args)
+
+
+#: The option of each keyword of :func:`ase_electrolyte.build.electrolyte_box` that
+#: ``simulate`` sets; its other keywords (``packmol_timeout``, ``tolerance``, ...) it has none
+#: for.
+BOX_OPTIONS = {**_COMPOSITION_FLAGS, "counts": "--counts", "seed": "--seed",
+               "temperature_K": "--temperature"}
+
+
+@contextlib.contextmanager
+def builder_advice():
+    """The box builder's refusals name the options of ``simulate``, and mark its Python
+    keywords the command has no option for.
+
+    ``--counts H2O=300000`` was told to "pack a box of at most 202890 atoms and replicate it
+    with replicate_box(atoms, (2, 2, 2)), or give a longer packmol_timeout": a function and a
+    keyword no option of the command sets, read as something to type. They are marked
+    :data:`~electrolyte_cli.arguments.PYTHON_ONLY`, with a note saying what that means; a
+    keyword the command has an option for is named by it (:data:`BOX_OPTIONS`).
+    """
+    try:
+        with A.options_named(BOX_OPTIONS, mappings=True):
+            yield
+    except (ValueError, RuntimeError) as err:
+        text, marked = A.python_only(str(err), BOX_OPTIONS, A.builder_keywords())
+        if not marked:
+            raise
+        err.args = (f"{text}; {A.PYTHON_ONLY}: a keyword of the box builder in Python "
+                    "(ase_electrolyte.build), not an option of electrolyte simulate, "
+                    "which packs with its defaults", *err.args[1:])
+        raise
 
 
 def _check_one_salt(salt, shares):
@@ -1067,7 +1099,7 @@ def _run(args):
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
     else:
         counts = _composition(args)
-    with A.temperature_doubted():
+    with A.temperature_doubted(), builder_advice():
         # the protocol's checks doubted an implausible --temperature already
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed,
                                 temperature_K=args.temperature)

@@ -10,6 +10,7 @@ options read them (``EC:1``, ``--counts would be EC:2``), which
 """
 
 import ast
+import functools
 import re
 
 import pytest
@@ -123,3 +124,91 @@ def test_other_braces_are_left_as_they_are(text):
 ])
 def test_a_phrase_keyword_is_replaced_where_it_stands(text, renamed):
     assert _option_in_front(text, {"counts would be": "--counts would be"}) == renamed
+
+
+def _simulate(options, tmp_path, capsys):
+    from electrolyte_cli import main
+
+    out = tmp_path / "run"
+    status = main(_ARGS + options + ["-o", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err.removeprefix("electrolyte simulate: error: ").rstrip("\n")
+
+
+_NOTE = ("(Python only): a keyword of the box builder in Python (ase_electrolyte.build), not "
+         "an option of electrolyte simulate")
+
+
+def _unmarked(line, names):
+    """The names of ``names`` in ``line`` not followed by the Python-only mark."""
+    from electrolyte_cli.arguments import PYTHON_ONLY
+
+    found = []
+    for name in names:
+        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?!\w)", line):
+            rest = line[match.end():]
+            # the mark follows the name, its "=value" or its call's arguments
+            rest = re.sub(r"^(=[^\s,;)]*|\((?:[^()]|\([^()]*\))*\))", "", rest)
+            if not rest.lstrip().startswith(PYTHON_ONLY):
+                found.append(name)
+    return found
+
+
+def test_a_box_packmol_cannot_pack_in_time_marks_the_builders_python(tmp_path, capsys,
+                                                                     monkeypatch):
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("packed or loaded before the refusal")
+
+    monkeypatch.setattr(ase_electrolyte.build, "_run_packmol", forbidden)
+    monkeypatch.setattr(electrolyte_cli.arguments, "make_calculator", forbidden)
+    line = _simulate(["--counts", "H2O=300000"], tmp_path, capsys)
+    assert "packmol_timeout" in line and "replicate_box" in line, line
+    assert _unmarked(line, ["packmol_timeout", "replicate_box"]) == [], line
+    assert line.count(_NOTE) == 1, line
+    assert not (tmp_path / "run" / "initial.extxyz").exists()
+
+
+#: (what the builder says, what simulate's line says)
+BUILDER_SAYS = [
+    (ValueError("give a longer packmol_timeout"),
+     f"give a longer packmol_timeout (Python only); {_NOTE}"),
+    (RuntimeError("PACKMOL stopped after its loops (packmol_nloop=3 given); give more"),
+     f"PACKMOL stopped after its loops (packmol_nloop=3 (Python only) given); give more; "
+     f"{_NOTE}"),
+    (ValueError("give density= in g/cm³ from a measurement"),
+     "give --density in g/cm³ from a measurement"),
+    (ValueError("counts {'EC': 0, 'Li': 0} hold no molecule to pack"),
+     "--counts EC:0,Li:0 hold no molecule to pack"),
+    (ValueError("seed=5 cannot draw; give tolerance=1.5 or spread_cations=False"),
+     f"--seed 5 cannot draw; give tolerance=1.5 (Python only) or spread_cations=False "
+     f"(Python only); {_NOTE}"),
+    (RuntimeError("PACKMOL failed: give a lower density or a larger tolerance"),
+     "PACKMOL failed: give a lower density or a larger tolerance"),
+]
+
+
+@pytest.mark.parametrize("raised, said", BUILDER_SAYS)
+def test_the_builders_refusal_names_options_and_marks_python(raised, said, tmp_path, capsys,
+                                                            monkeypatch):
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments
+
+    # the builder's own signature, which names its keywords
+    @functools.wraps(ase_electrolyte.build.electrolyte_box)
+    def refuse(*args, **kwargs):
+        raise raised
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("loaded after the builder's refusal")
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", refuse)
+    monkeypatch.setattr(electrolyte_cli.arguments, "make_calculator", forbidden)
+    line = _simulate(["--counts", "EC=3,Li=1,PF6=1"], tmp_path, capsys)
+    assert line.startswith(said), line
+    assert _unmarked(line, ["packmol_timeout", "packmol_nloop", "tolerance=",
+                            "spread_cations", "replicate_box"]) == [], line
