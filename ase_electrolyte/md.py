@@ -334,6 +334,55 @@ def _protocol_has_warned():
         _PROTOCOL_DOUBTS_SAID.reset(token)
 
 
+#: ``run_protocol``'s hydrogen mass in its pre-equilibration, amu (tritium, for the 2 fs steps of
+#: Ju et al. 2025); the default is no choice: a box in which no hydrogen moves runs that stage at
+#: its real masses, and refuses another value, which would have no effect.
+_PROTOCOL_HYDROGEN_MASS = 3.0
+
+
+def _moving_hydrogen(atoms):
+    """Mask of the hydrogen atoms that move: not held by a ``FixAtoms`` that acts (an atom that
+    never moves integrates alike at any mass)."""
+    from ase.constraints import FixAtoms
+
+    moving = np.asarray(atoms.numbers) == 1
+    for constraint in _acting_constraints(atoms):
+        if isinstance(constraint, FixAtoms):
+            moving[np.asarray(constraint.index, dtype=int)] = False
+    return moving
+
+
+def _check_hydrogen_mass_acts(atoms, hydrogen_mass, *, cure="leave out hydrogen_mass"):
+    """Refuse a ``hydrogen_mass`` (amu) for ``atoms`` in which no hydrogen moves: the run would
+    be the run without it, recorded as another (its file, and the report's "real masses"
+    requirement, name a raised hydrogen mass that never acted), and a user who meant another
+    box or element is not told. ``cure`` says what to give instead."""
+    if hydrogen_mass is None or _moving_hydrogen(atoms).any():
+        return
+    hydrogen = int(np.count_nonzero(np.asarray(atoms.numbers) == 1))
+    where = (f"atoms ({atoms.get_chemical_formula()}) hold no hydrogen" if not hydrogen
+             else f"each of the {hydrogen} hydrogen atoms of atoms is fixed (FixAtoms)")
+    raise ValueError(
+        f"hydrogen_mass = {hydrogen_mass:g} amu is the mass given to moving hydrogen atoms, "
+        f"and {where}: it would have no effect; {cure}")
+
+
+def _check_mass_total(masses, cure):
+    """Refuse masses (amu) whose total is beyond a float: each finite, their sum (the centre of
+    mass, the density, the temperature's centre-of-mass term) overflowed to inf, and the writer
+    refused the density only after the model's first evaluation (or a run without a file went
+    on with a frozen centre of mass). ``cure``: what sets them."""
+    with np.errstate(over="ignore"):
+        total = float(np.sum(masses, dtype=np.float64))
+        # g/cm³ per Å³ of volume: the largest density the run could record
+        density = total / GCM3_TO_AMU_PER_A3
+    if not (np.isfinite(total) and np.isfinite(density)):
+        raise ValueError(
+            f"the masses sum to more than a float holds (the heaviest {float(np.max(masses)):g} "
+            f"amu, {len(masses)} atoms): the centre of mass and the density are not finite; "
+            f"masses are in amu: is one in another unit? {cure}")
+
+
 def _lightest_mass(atoms, hydrogen_mass=None):
     """The lightest mass (amu) a run integrates: the atoms' own masses, hydrogen's replaced by
     ``hydrogen_mass`` where given (the heavy hydrogen that allows a longer step)."""
@@ -509,8 +558,9 @@ def _check_start(atoms, trajectory, overwrite):
 
     Non-finite positions or a degenerate cell (:func:`~ase_electrolyte.atoms_checks.check_atoms`),
     coincident atoms (:func:`~ase_electrolyte.atoms_checks.check_overlaps`), masses that are not
-    positive or velocities that are not finite would reach the model, the optimizer or the
-    integrator (which fail with errors that do not say why, or write NaN); an
+    positive (or whose total overflows) or velocities that are not finite would reach the
+    model, the optimizer or the integrator (which fail with errors that do not say why, or
+    write NaN); an
     output path that is a folder, in a missing folder, or an existing file that is not HDF5
     (someone else's data, never replaced unless ``overwrite``) is refused here, by name.
     """
@@ -525,6 +575,7 @@ def _check_start(atoms, trajectory, overwrite):
             f"atoms {bad[:10].tolist()} have mass {float(masses[bad[0]])!r} amu; masses must be "
             "positive and finite (atoms.set_masses())"
         )
+    _check_mass_total(masses, "Set them in amu (atoms.set_masses()).")
     momenta = atoms.get_momenta()
     bad = np.flatnonzero(~np.isfinite(momenta).all(axis=1))
     if bad.size:
@@ -2564,7 +2615,8 @@ def run_md(
         Mass (amu) given to H during this run (Ju et al. 2025 use 3 for 2 fs steps); the
         returned Atoms has the real masses back, with H velocities scaled to keep each H's
         kinetic energy (and the centre-of-mass drift that leaves removed, except with fixed
-        atoms, whose centre of mass is a degree of freedom of the run).
+        atoms, whose centre of mass is a degree of freedom of the run). Refused for atoms in
+        which no hydrogen moves (none, or each held by ``FixAtoms``): it would have no effect.
     trajectory : str or os.PathLike, optional
         H5MD output, named ``*.h5md`` (``.h5``, ``.hdf5`` with a warning: from_ase reads
         them, ``MDAnalysis.Universe`` does not; another suffix is refused, since readers
@@ -2637,7 +2689,9 @@ def run_md(
     Raises
     ------
     ValueError
-        Bad arguments (also velocities with a centre-of-mass drift, a temperature above
+        Bad arguments (also velocities with a centre-of-mass drift, a ``hydrogen_mass`` for
+        atoms in which no hydrogen moves, masses, or a ``hydrogen_mass``, whose total is
+        beyond a float (1e308 amu: the centre of mass and density), a temperature above
         :data:`MAX_TEMPERATURE_K`, a pressure beyond
         :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them;
         a ``tdamp_fs`` or ``pdamp_fs`` shorter than :data:`MIN_TDAMP_STEPS` or
@@ -2705,6 +2759,10 @@ def run_md(
     _check_start(atoms, trajectory, overwrite)
     trajectory = _absolute(trajectory)
     _check_constraints(atoms, ensemble)
+    _check_hydrogen_mass_acts(atoms, hydrogen_mass)
+    if hydrogen_mass is not None:
+        _check_mass_total(np.where(atoms.numbers == 1, hydrogen_mass, atoms.get_masses()),
+                          "Give hydrogen_mass in amu (3 in Ju et al. 2025).")
     _check_drift(atoms, temperature_K)
     if ensemble == "npt" and not atoms.pbc.all():
         raise ValueError("NPT needs a 3D-periodic cell")
@@ -3605,7 +3663,7 @@ def run_protocol(
     production_ensemble="npt",
     preequilibration_timestep_fs=2.0,
     timestep_fs=1.0,
-    hydrogen_mass=3.0,
+    hydrogen_mass=_PROTOCOL_HYDROGEN_MASS,
     write_interval_fs=100.0,
     observe_interval_fs=10.0,
     seed=0,
@@ -3632,7 +3690,9 @@ def run_protocol(
     temperature_K : float
         K (Ju et al. 2025: 298 K; 313 K for EC and FEC; 293 K for DME and DEE).
     pressure_bar : float
-        NPT pressure, bar (1 atm).
+        NPT pressure, bar (1 atm); another value is refused when no NPT stage runs (it would
+        have no effect), as ``preequilibration_timestep_fs`` and ``hydrogen_mass`` other than
+        their defaults are when ``preequilibration_ps`` is 0.
     relax_fmax : float
         Loose relaxation threshold, eV/Å.
     preequilibration_ps, equilibration_ps, production_ps : float
@@ -3643,8 +3703,11 @@ def run_protocol(
         records its observables (charge current, pressure tensor) at every step.
     preequilibration_timestep_fs, timestep_fs : float
         2 fs with heavy hydrogen, then 1 fs.
-    hydrogen_mass : float
-        amu during pre-equilibration (tritium, 3 amu).
+    hydrogen_mass : float or None
+        amu of the hydrogen atoms during pre-equilibration (tritium, 3 amu); None for the real
+        masses. A box without hydrogen runs the stage at its real masses with the default
+        (and records none), and refuses another value, which would have no effect; so does a
+        ``preequilibration_ps`` of 0.
     write_interval_fs : float
         Time between frames, fs.
     observe_interval_fs : float
@@ -3742,6 +3805,10 @@ def run_protocol(
         "equilibration_ps=0: the production at the input density)")
     if not atoms.pbc.all():
         raise ValueError("the protocol needs a 3D-periodic box")
+    if hydrogen_mass is not None and not _moving_hydrogen(atoms).any():
+        # the default mass (the only one check_protocol_arguments lets through here) acts on
+        # no atom: the stage runs, and records, the real masses that it integrates
+        hydrogen_mass = None
     if preequilibration_ps > 0 or equilibration_ps > 0 or production_ensemble == "npt":
         _check_stress(calculator, "run_protocol's NPT stages (pre-equilibration, "
                       "equilibration, an NPT production)",
@@ -4586,6 +4653,40 @@ def energy_drift(trajectory, *, tolerance=None):
                            tolerance=tolerance)
 
 
+def _check_protocol_settings_act(*, pressure_bar, preequilibration_ps, equilibration_ps,
+                                 production_ps, production_ensemble,
+                                 preequilibration_timestep_fs, hydrogen_mass):
+    """Refuse a protocol setting, given other than its default, that no stage of this protocol
+    uses (as run_md refuses a coupling its ensemble lacks): it was ignored without a word.
+
+    The defaults (:func:`check_protocol_arguments`' own) are no choice, and ``hydrogen_mass``
+    None is none; the values are checked numbers.
+    """
+    import inspect
+
+    defaults = {name: p.default for name, p in
+                inspect.signature(check_protocol_arguments).parameters.items()}
+    pre = preequilibration_ps > 0
+    npt = pre or equilibration_ps > 0 or (production_ensemble == "npt" and production_ps > 0)
+    skipped_pre = "preequilibration_ps = 0 skips that stage"
+    for name, value, unit, what, used, why, cure in (
+            ("preequilibration_timestep_fs", preequilibration_timestep_fs, "fs",
+             "the pre-equilibration's time step", pre, skipped_pre, "give the stage a length"),
+            ("hydrogen_mass", hydrogen_mass, "amu", "the pre-equilibration's hydrogen mass",
+             pre, skipped_pre, "give the stage a length"),
+            ("pressure_bar", pressure_bar, "bar", "the NPT stages' pressure", npt,
+             "no NPT stage runs (preequilibration_ps = equilibration_ps = 0 and "
+             + ("production_ps = 0" if production_ps == 0
+                else f"an {production_ensemble.upper()} production: the box keeps its volume")
+             + ")",
+             "give an NPT stage a length")):
+        if value is None or value == defaults[name] or used:
+            continue
+        raise ValueError(
+            f"{name} = {value:g} {unit} is {what}, and {why}: it would have no effect; leave "
+            f"out {name}, or {cure}")
+
+
 def check_protocol_arguments(
     *,
     temperature_K,
@@ -4597,7 +4698,7 @@ def check_protocol_arguments(
     production_ensemble="npt",
     preequilibration_timestep_fs=2.0,
     timestep_fs=1.0,
-    hydrogen_mass=3.0,
+    hydrogen_mass=_PROTOCOL_HYDROGEN_MASS,
     write_interval_fs=100.0,
     observe_interval_fs=10.0,
     atoms=None,
@@ -4619,7 +4720,10 @@ def check_protocol_arguments(
         :data:`MAX_TEMPERATURE_K` or a pressure beyond :data:`MAX_PRESSURE_BAR`; a stage of more
         than :data:`MAX_STEPS` steps (it would never end); negative stage lengths; a positive
         stage length shorter than half its time step (the stage would run no step); a
-        production run shorter than one frame interval.
+        production run shorter than one frame interval; a setting other than its default
+        that no stage uses, which would have no effect: ``preequilibration_timestep_fs`` or
+        ``hydrogen_mass`` with ``preequilibration_ps = 0``, ``pressure_bar`` when no NPT stage
+        runs, or, given ``atoms``, a ``hydrogen_mass`` for a box in which no hydrogen moves.
 
     Warns
     -----
@@ -4675,6 +4779,19 @@ def check_protocol_arguments(
     preequilibration_ps = check_number("preequilibration_ps", preequilibration_ps, minimum=0)
     equilibration_ps = check_number("equilibration_ps", equilibration_ps, minimum=0)
     production_ps = check_number("production_ps", production_ps, minimum=0)
+    _check_protocol_settings_act(
+        pressure_bar=pressure_bar, preequilibration_ps=preequilibration_ps,
+        equilibration_ps=equilibration_ps, production_ps=production_ps,
+        production_ensemble=production_ensemble,
+        preequilibration_timestep_fs=preequilibration_timestep_fs, hydrogen_mass=hydrogen_mass)
+    if (hydrogen_mass is not None and hydrogen_mass != _PROTOCOL_HYDROGEN_MASS
+            and atoms is not None and hasattr(atoms, "numbers") and len(atoms)):
+        # the default is no choice (run_protocol runs a box without hydrogen at its real
+        # masses); another mass that acts on no atom ran without a word, recorded as raised
+        _check_hydrogen_mass_acts(
+            atoms, hydrogen_mass,
+            cure=f"leave out hydrogen_mass (its default, {_PROTOCOL_HYDROGEN_MASS:g} amu, "
+            "raises only hydrogen: this box then runs at its real masses)")
     _check_production_frames(production_ps, timestep_fs, write_interval_fs)
     # lengths and intervals become whole numbers of steps (run_protocol's stage()): a stage
     # shorter than half a step would be skipped without a word, and an interval or length far

@@ -123,7 +123,9 @@ def test_given_velocities_are_the_first_frame_as_given(stationary, tmp_path):
                                rtol=1e-12, atol=0)
 
 
-@pytest.mark.parametrize("hydrogen_mass", [None, 3.0])
+# hydrogen_mass=3.0 was a case here too: for argon it is refused as a setting without effect
+# (test_md51_hydrogen_mass_without_hydrogen)
+@pytest.mark.parametrize("hydrogen_mass", [None])
 def test_a_run_from_given_velocities_is_not_returned_for_one_that_draws_them(hydrogen_mass,
                                                                               tmp_path):
     """Given velocities (300 K) first, then the same call without velocities (a draw at 60 K):

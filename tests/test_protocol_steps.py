@@ -30,9 +30,9 @@ class _Stop(Exception):
 @pytest.mark.parametrize("lengths", [
     dict(preequilibration_ps=0.05, equilibration_ps=0.02, production_ps=0.03,
          write_interval_fs=10.0),
+    # (preequilibration_timestep_fs of the skipped stage is refused as having no effect)
     dict(preequilibration_ps=0.0, equilibration_ps=0.013, production_ps=0.041,
-         write_interval_fs=7.0, observe_interval_fs=3.0, timestep_fs=0.5,
-         preequilibration_timestep_fs=1.5),
+         write_interval_fs=7.0, observe_interval_fs=3.0, timestep_fs=0.5),
     dict(preequilibration_ps=0.0304, equilibration_ps=0.0, production_ps=0.0299,
          write_interval_fs=0.3, observe_interval_fs=25.0),
 ])

@@ -266,7 +266,6 @@ ALLOWED = {
     ("relax(steps)", 1e308): "a ceiling: the optimiser stops when converged",
     ("run_md(pressure_bar)", -1): "a tensile pressure is a pressure",
     ("run_md(pressure_bar)", 0): "vacuum pressure",
-    ("run_md(hydrogen_mass)", 1e308): "no hydrogen in this copper (a mass only of H atoms)",
     ("run_md(write_interval)", 1e308): "a ceiling: the first and last frames are written",
     ("run_md(observe_interval)", 1e308): "a ceiling: the first and last steps are observed",
     ("run_md(seed)", 0): "seeds start at 0",
