@@ -250,9 +250,11 @@ def test_abi_check_accepts_the_library_and_fires_on_a_mismatch():
     with pytest.raises(backend.D3AbiError, match=r"D3System.s8 is at byte \d+"):
         backend.check_abi(lib, struct=Swapped)
 
-    # a field the C struct does not have
+    # a field the C struct does not have (in place of the last one, of the same type)
+    last = backend.D3System._fields_[-1][1]
+
     class Extra(ctypes.Structure):
-        _fields_ = [*backend.D3System._fields_[:-1], ("atoms", ctypes.c_int)]
+        _fields_ = [*backend.D3System._fields_[:-1], ("atoms", last)]
 
     with pytest.raises(backend.D3AbiError, match="no field 'atoms'"):
         backend.check_abi(lib, struct=Extra)

@@ -1,6 +1,6 @@
 """D3's tail correction: forces and stress are the exact derivatives of its energy.
 
-The homogeneous-liquid tail E_i = tail6 Σ_j C6_ij + tail8 Σ_j C8_ij follows the coordination
+The homogeneous-liquid tail E_i = Σ_j K_ij C6_ij (K per species pair) follows the coordination
 numbers through the C6; its dE/dCN goes into the kernels' chain rule (CPU, and the CUDA code
 through its host build). Before, forces and stress left it out: 2.5e-4 eV/Å and 6.7e-6 eV/Å³
 off the finite differences of the energy in the 59-atom box below at an 8 Å cutoff (5e-10
@@ -136,18 +136,27 @@ def test_the_tails_forces_are_its_energys_derivative_for_every_damping(damping):
 
 def test_the_hard_cutoffs_diagonal_stress_adds_the_impulse_of_the_missing_pairs():
     # behind a hard cutoff the tail's diagonal stress is its strain derivative plus the
-    # impulse of the pairs at the cutoff, -(n/3 - 1) E_n / V: -E6/V of the C6 part and
-    # -(5/3) E8/V of the C8 part; the C6 part alone here (s8 = 0)
+    # impulse of the pairs at the cutoff, (r_c/3) dE_tail/dr_c / V: the missing pairs' full
+    # virial, which for undamped C_n/r^n is -(n/3 - 1) E_n / V (-E6/V of the C6 part) and
+    # with the damping of each pair its own energy density at r_c (the tail's r_c
+    # derivative; the truncated sum cancels in tail_energy, the coordination numbers keep
+    # their cutoff); the C6 part alone here (s8 = 0)
     atoms = methanol_cell()
     volume = atoms.get_volume()
     params = {"s6": 1.0, "s8": 0.0, "a1": 0.4289, "a2": 4.4407}
-    options = dict(damping="bj", functional=None, params=params, cutoff=8.8, cn_cutoff=6.5)
-    on = evaluate(atoms, tail_correction=True, **options)
-    off = evaluate(atoms, tail_correction=False, **options)
+    options = dict(damping="bj", functional=None, params=params, cn_cutoff=6.5)
+    cutoff, step = 8.8, 1e-3
+    on = evaluate(atoms, tail_correction=True, cutoff=cutoff, **options)
+    off = evaluate(atoms, tail_correction=False, cutoff=cutoff, **options)
     e6 = on[0] - off[0]
-    diagonal = fd_stress(lambda a: tail_energy(a, **options), atoms, components=(0, 1, 2))
+    diagonal = fd_stress(lambda a: tail_energy(a, cutoff=cutoff, **options), atoms,
+                         components=(0, 1, 2))
     assert e6 < 0
-    impulse = -e6 / volume
+    slope = (tail_energy(atoms, cutoff=cutoff + step, **options)
+             - tail_energy(atoms, cutoff=cutoff - step, **options)) / (2 * step)
+    impulse = cutoff / 3 * slope / volume
+    # undamped this would be -e6 / volume; BJ damping makes it 1e-3 smaller here
+    assert impulse == pytest.approx(-e6 / volume, rel=3e-3)
     np.testing.assert_allclose((on[2] - off[2])[:3], diagonal + impulse, rtol=1e-5)
 
 
@@ -210,10 +219,11 @@ def test_a_non_finite_tail_coefficient_is_refused_by_the_kernel():
     atoms = Atoms("LiF", positions=[[0, 0, 0], [2.0, 0, 0]], cell=[5.0, 5.0, 5.0], pbc=True)
     calc = D3(device="cpu", cutoff=8.0, cn_cutoff=5.9, tail_correction=True)
     geometry, tables, _ = calc._prepare(atoms)
-    cutoffs = calc._cutoffs_bohr(atoms.get_volume())
-    assert cutoffs["tail6"] < 0 and cutoffs["tail8"] < 0
-    for key in ("tail6", "tail8"):
-        bad = dict(cutoffs, **{key: np.nan})
+    cutoffs = calc._cutoffs_bohr(atoms.get_volume(), 3, tables)
+    assert cutoffs["tail"].shape == (2, 2) and (cutoffs["tail"] < 0).all()
+    for where in ((0, 0), (0, 1), (1, 1)):
+        bad = dict(cutoffs, tail=cutoffs["tail"].copy())
+        bad["tail"][where] = np.nan
         with pytest.raises(ValueError, match="tail coefficients must be finite"):
             backend.run_kernel("cpu", geometry, tables, calc.method_parameters, bad, 1)
 

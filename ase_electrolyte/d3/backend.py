@@ -58,7 +58,7 @@ _ip = ctypes.POINTER(ctypes.c_int)
 
 
 # the D3_ABI_VERSION of csrc/d3_abi.h this module mirrors
-ABI_VERSION = 4
+ABI_VERSION = 5
 
 # enum D3Status of csrc/d3_abi.h
 D3_OK, D3_ERROR, D3_OUT_OF_MEMORY, D3_INVALID, D3_NO_CUDA, D3_CUDA_ERROR = range(6)
@@ -116,8 +116,7 @@ class D3System(ctypes.Structure):
         ("atm_cutoff", ctypes.c_double),
         ("width", ctypes.c_double),
         ("atm", ctypes.c_int),
-        ("tail6", ctypes.c_double),
-        ("tail8", ctypes.c_double),
+        ("tail", _dp),
     ]
 
 
@@ -153,6 +152,7 @@ def _declare_common(lib: ctypes.CDLL) -> ctypes.CDLL:
         "d3_abi_field_offset": [ctypes.c_char_p, ctypes.POINTER(ctypes.c_longlong)],
         "d3_abi_damping_id": [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)],
         "d3_debug_throw_next": [ctypes.c_int],
+        "d3_pair_damping": [ctypes.POINTER(D3System), ctypes.c_int, _ip, _ip, _dp, _dp, _dp],
         "d3_cuda_compute": [ctypes.POINTER(D3System), ctypes.c_int, ctypes.c_void_p,
                             _dp, _dp, _dp, _dp],
         "d3_cuda_compute_on_device": [ctypes.POINTER(D3System), ctypes.c_int, ctypes.c_void_p,
@@ -608,10 +608,48 @@ def _system(geometry: dict, tables: dict, params: dict, cutoffs: dict):
     s.atm_cutoff = cutoffs["atm_cutoff"]
     s.width = cutoffs["width"]
     s.atm = 1 if params["s9"] != 0.0 else 0
-    # the homogeneous tail's coefficients (D3System.tail6/tail8; absent: no tail)
-    s.tail6 = cutoffs.get("tail6", 0.0)
-    s.tail8 = cutoffs.get("tail8", 0.0)
+    # the homogeneous tail's coefficients per species pair (D3System.tail; absent: NULL,
+    # no tail)
+    if cutoffs.get("tail") is not None:
+        keep["tail"] = _c_array("tail", cutoffs["tail"], np.float64, (ns, ns))
+        s.tail = _ptr(keep["tail"], ctypes.c_double)
     return s, keep
+
+
+def _library(device: str) -> ctypes.CDLL:
+    """The library that runs ``device`` (``"cpu"`` or ``"cuda:N"``)."""
+    if device.startswith("cuda"):
+        return _load_cuda(int(device.partition(":")[2] or 0))
+    return cpu_library()
+
+
+def pair_damping(device: str, tables: dict, params: dict, cutoffs: dict, zi, zj, r):
+    """The kernels' damped two-body term of species pairs, without C6.
+
+    A pair of species ``zi``, ``zj`` (indices into ``tables``) at ``r`` bohr adds
+    ``-C6 * e`` to the energy without the smooth switch and ``-C6 * e_switched`` with the
+    switch of ``cutoffs["width"]`` (equal for a hard cutoff); the library of ``device``
+    evaluates them (d3_pair_damping of csrc/d3_abi.h), so that the tail correction
+    integrates exactly what the kernels sum.
+
+    Returns
+    -------
+    e, e_switched : numpy.ndarray
+        Same shape as the broadcast of ``zi``, ``zj``, ``r``; hartree per hartree·bohr⁶.
+    """
+    zi, zj, r = np.broadcast_arrays(np.asarray(zi), np.asarray(zj), np.asarray(r, dtype=float))
+    shape = r.shape
+    zi = _c_array("zi", zi.ravel(), np.int32, (r.size,))
+    zj = _c_array("zj", zj.ravel(), np.int32, (r.size,))
+    r = np.ascontiguousarray(r.ravel(), dtype=np.float64)
+    geometry = {"species": np.zeros(0, dtype=np.int32), "xyz": np.zeros((0, 3)),
+                "trans": np.zeros((1, 3)), "lat": np.zeros((3, 3)), "cell_mode": 0}
+    s, _keep = _system(geometry, tables, params, dict(cutoffs, tail=None))
+    e, switched = np.empty(r.size), np.empty(r.size)
+    call(_library(device), "d3_pair_damping", ctypes.byref(s), r.size, _ptr(zi, ctypes.c_int),
+         _ptr(zj, ctypes.c_int), _ptr(r, ctypes.c_double), _ptr(e, ctypes.c_double),
+         _ptr(switched, ctypes.c_double), what="d3_pair_damping")
+    return e.reshape(shape), switched.reshape(shape)
 
 
 def gpu_visit_model(geometry: dict, tables: dict, params: dict, cutoffs: dict) -> dict:
@@ -633,9 +671,9 @@ def run_kernel(
 ) -> dict:
     """Run one evaluation; all inputs in atomic units, outputs too (hartree, bohr).
 
-    ``cutoffs`` holds cutoff, cn_cutoff, atm_cutoff and width (bohr) and, optionally, the
-    tail coefficients tail6 and tail8 of csrc/d3_abi.h (their dE/dCN enters the gradient and
-    virial; the tail's energy is not in the energies).
+    ``cutoffs`` holds cutoff, cn_cutoff, atm_cutoff and width (bohr) and, optionally,
+    ``tail``, the (nspecies, nspecies) tail coefficients of csrc/d3_abi.h (D3System.tail:
+    their dE/dCN enters the gradient and virial; the tail's energy is not in the energies).
     Returns energies (N,), gradient (N, 3), virial sigma (3, 3) = sum dE/dr (x) r, cn (N,).
     A failure inside the kernel raises D3KernelError (D3KernelMemoryError when out of
     memory, both RuntimeError subclasses) with the kernel's message; the process survives.
@@ -655,7 +693,7 @@ def run_kernel(
     )
     if device.startswith("cuda"):
         index = int(device.partition(":")[2] or 0)
-        call(_load_cuda(index), "d3_cuda_compute", ctypes.byref(s), index,
+        call(_library(device), "d3_cuda_compute", ctypes.byref(s), index,
              _torch_stream(index), *args, what=f"the D3 CUDA kernel on {device}")
     else:
         call(cpu_library(), "d3_cpu_compute", ctypes.byref(s), int(num_threads), *args,

@@ -508,39 +508,19 @@ def _reference_weights(cn, cnref, nref):
     return g / g.sum(axis=1, keepdims=True)
 
 
-def _switch_gap(n, cutoff, width):
-    """∫ (1 - S(r)) r^(2-n) dr over the switching region (bohr^(3-n)), S the quintic switch
-    of csrc/d3_math.h (d3_switch): what the smooth cutoff takes away inside ``cutoff``."""
-    if width <= 0.0:
-        return 0.0
-    x, w = np.polynomial.legendre.leggauss(24)
-    u = 0.5 * (x + 1.0)  # (cutoff - r) / width in (0, 1)
-    r = cutoff - width * u
-    switch = u**3 * (10.0 + u * (-15.0 + 6.0 * u))
-    return float(0.5 * width * np.sum(w * (1.0 - switch) * r ** (2.0 - n)))
+#: Relative accuracy of the tail's integrals of the damped pair terms (scipy's quad_vec)
+TAIL_QUADRATURE_RTOL = 1e-11
 
 
-def _tail_coefficients(measure, method_parameters, cutoff, width=0.0, dim=3):
-    """The homogeneous tail's coefficients (tail6, tail8) of csrc/d3_abi.h.
-
-    Beyond the cutoff the damping is 1 and the atoms are taken as spread uniformly along the
-    periodic directions (Allen & Tildesley in 3D): per atom i, E_i = tail6 Σ_j C6_ij +
-    tail8 Σ_j C8_ij with tail_n = -(Ω/2M) s_n [r_c^(d-n)/(n-d) + ∫ (1 - S) r^(d-1-n) dr],
-    j over all atoms (its own images included), d the periodic dimensions, M the cell's
-    volume, area or length and Ω = 4π, 2π, 2 the measure of the unit sphere in d dimensions.
-    In a slab (d = 2) the images of atom j form a sheet whose pairs with i beyond r_c sum to
-    the same r_c^(2-n) at any height of j below r_c; in a wire (d = 1) the line is taken
-    through i (relative error ≈ 0.4 (ρ/r_c)² at a distance ρ from i's axis). S is the
-    smooth switch (``width`` > 0) whose cut-away part inside the cutoff is restored too. The
-    kernels take the coefficients to add the tail's dependence on the coordination numbers
-    to forces and virial.
+def _tail_integrals(damping, cutoff, width=0.0, dim=3):
+    """The integrals of the damped pair terms that the homogeneous tail takes, per species pair.
 
     Parameters
     ----------
-    measure : float
-        Volume (bohr³), area (bohr²) or length (bohr) of the periodic cell.
-    method_parameters : dict
-        :func:`~ase_electrolyte.d3.parameters.resolve_parameters`'s set (s6, s8 used).
+    damping : callable
+        ``damping(r)`` for a distance ``r`` (bohr) returns ``(e, e_switched)``, arrays (P,)
+        over the species pairs: the kernels' damped two-body term without C6 (a pair adds
+        ``-C6 e``) and its smooth-switched value (:func:`ase_electrolyte.d3.backend.pair_damping`).
     cutoff, width : float
         Two-body cutoff and smooth-cutoff width, bohr.
     dim : {3, 2, 1}
@@ -548,39 +528,97 @@ def _tail_coefficients(measure, method_parameters, cutoff, width=0.0, dim=3):
 
     Returns
     -------
-    tuple of float
-        tail6 (hartree per hartree·bohr⁶) and tail8 (per hartree·bohr⁸).
+    gap : numpy.ndarray, shape (P,)
+        ∫ (e - e_switched) r^(d-1) dr over the switching window plus ∫ e r^(d-1) dr from the
+        cutoff to infinity (bohr^(d-6)): what the kernels' sum leaves out of a pair of each
+        species spread uniformly around an atom, with the pair's own damping (undamped
+        C6/r^6 and C8/r^8 were 0.3 % too large for C-C and 25 % for Cs-Cs across a 6-8 Å
+        switch).
+    edge : numpy.ndarray, shape (P,)
+        r_c^d e(r_c) / d (bohr^(d-6)): the impulse of the pairs crossing a hard cutoff per
+        unit of the virial's (1/d) trace.
+    """
+    from scipy.integrate import quad_vec
+
+    def beyond(r):
+        return damping(r)[0] * r ** (dim - 1)
+
+    def window(r):
+        e, switched = damping(r)
+        return (e - switched) * r ** (dim - 1)
+
+    def integral(f, a, b):
+        value, _, info = quad_vec(f, a, b, epsabs=0.0, epsrel=TAIL_QUADRATURE_RTOL,
+                                  norm="max", limit=2000, full_output=True)
+        if info.status != 0 or not np.isfinite(value).all():
+            # never a tail of unknown accuracy: quad_vec returns its last estimate silently
+            raise CalculationFailed(
+                f"D3 tail_correction: the integral of the damped pair terms from {a:.6g} to "
+                f"{b:.6g} bohr did not converge ({info.message}); leave tail_correction off "
+                f"or use a larger cutoff")
+        return value
+
+    gap = integral(beyond, cutoff, np.inf)
+    if width > 0.0:
+        gap = gap + integral(window, cutoff - width, cutoff)
+    edge = damping(cutoff)[0] * cutoff**dim / dim
+    return np.asarray(gap, dtype=float), np.asarray(edge, dtype=float)
+
+
+def _tail_coefficients(measure, integral, dim=3):
+    """The homogeneous tail's coefficients per species pair (D3System.tail of csrc/d3_abi.h).
+
+    Beyond where the kernels' sum stops (the cutoff, less the part the smooth switch takes
+    away inside it) the atoms are taken as spread uniformly along the periodic directions
+    (Allen & Tildesley in 3D): per atom i, E_i = Σ_j K_ij C6_ij with
+    K_ij = -(Ω/2M) ∫ (1 - S) e_ij r^(d-1) dr (:func:`_tail_integrals`, e_ij the damped pair
+    term of i's and j's species, which holds s6, s8 and C8/C6), j over all atoms (its own
+    images included), d the periodic dimensions, M the cell's volume, area or length and
+    Ω = 4π, 2π, 2 the measure of the unit sphere in d dimensions. In a slab (d = 2) the
+    images of atom j form a sheet whose pairs with i beyond r_c sum to the same integral at
+    any height of j below r_c; in a wire (d = 1) the line is taken through i (relative
+    error ≈ 0.4 (ρ/r_c)² at a distance ρ from i's axis). The kernels take the coefficients
+    to add the tail's dependence on the coordination numbers to forces and virial.
+
+    Parameters
+    ----------
+    measure : float
+        Volume (bohr³), area (bohr²) or length (bohr) of the periodic cell.
+    integral : numpy.ndarray
+        Per species pair, bohr^(d-6) (``gap`` or ``edge`` of :func:`_tail_integrals`).
+    dim : {3, 2, 1}
+        Periodic dimensions.
+
+    Returns
+    -------
+    numpy.ndarray
+        Hartree per hartree·bohr⁶, the shape of ``integral``.
     """
     half_sphere = {3: 2.0 * np.pi, 2: np.pi, 1: 1.0}[dim]
-    return tuple(
-        -half_sphere / measure * method_parameters[key]
-        * (cutoff ** (dim - n) / (n - dim) + _switch_gap(n - dim + 3, cutoff, width))
-        for n, key in ((6, "s6"), (8, "s8")))
+    return -half_sphere / measure * np.asarray(integral, dtype=float)
 
 
-def _tail_correction(numbers, cn, measure, method_parameters, cutoff, width=0.0, dim=3):
+def _tail_correction(numbers, cn, coefficients, impulse=None):
     """Homogeneous estimate of the two-body dispersion beyond the cutoff.
 
-    Per atom i, E_i = tail6 Σ_j C6_ij + tail8 Σ_j C8_ij (:func:`_tail_coefficients`), with
-    the C_n,ij of the current coordination numbers. The virial of the missing pairs is that
-    of their potential along the d periodic directions: (n/d) E_n behind a hard cutoff,
-    whose pairs' impulse the kernel's stress leaves out, and E_n (the strain derivative of
-    E_n ∝ 1/M) behind the smooth one. The energy's dependence on the coordination numbers
-    enters forces and virial in the kernel (the same coefficients, D3System.tail6/tail8).
+    Per atom i, E_i = Σ_j K_ij C6_ij (:func:`_tail_coefficients`), with the C6_ij of the
+    current coordination numbers. The virial of the missing pairs is that of their potential
+    along the d periodic directions: E plus the impulse of the pairs crossing a hard cutoff
+    (which the kernel's stress leaves out; for undamped C_n/r^n the whole is (n/d) E_n),
+    and E alone (the strain derivative of E ∝ 1/M) behind the smooth one. The energy's
+    dependence on the coordination numbers enters forces and virial in the kernel (the same
+    coefficients, D3System.tail).
 
     Parameters
     ----------
     numbers : numpy.ndarray of int, shape (N,)
     cn : numpy.ndarray, shape (N,)
         Coordination numbers (the kernel's).
-    measure : float
-        Volume (bohr³), area (bohr²) or length (bohr) of the periodic cell.
-    method_parameters : dict
-        :func:`~ase_electrolyte.d3.parameters.resolve_parameters`'s set (s6, s8 used).
-    cutoff, width : float
-        Two-body cutoff and smooth-cutoff width, bohr.
-    dim : {3, 2, 1}
-        Periodic dimensions.
+    coefficients : numpy.ndarray, shape (S, S)
+        K of the species ``numpy.unique(numbers)``, hartree per hartree·bohr⁶.
+    impulse : numpy.ndarray, shape (S, S), optional
+        The same for the impulse at a hard cutoff (:func:`_tail_coefficients` of ``edge``);
+        None behind a smooth cutoff.
 
     Returns
     -------
@@ -594,22 +632,19 @@ def _tail_correction(numbers, cn, measure, method_parameters, cutoff, width=0.0,
     uniq, species = np.unique(numbers, return_inverse=True)
     weights = _reference_weights(np.asarray(cn, dtype=float), tables["cnref"][numbers],
                                  tables["nref"][numbers])
-    q = tables["r4r2"][uniq]
     summed = np.zeros((len(uniq), weights.shape[1]))
     np.add.at(summed, species, weights)  # W_B: the weights of species B summed over its atoms
     c6 = tables["c6ref"][np.ix_(uniq, uniq)]  # (A, B, a, b)
-    # per atom i of species A: Σ_j C6_ij = gw_i · Σ_B C6ref[A, B] W_B, and Σ_j C8_ij with
-    # C8_ij = 3 Q_i Q_j C6_ij
-    row6 = np.einsum("ABab,Bb->Aa", c6, summed)
-    row8 = np.einsum("ABab,Bb,B->Aa", c6, summed, q)
-    sum6 = np.einsum("ia,ia->i", weights, row6[species])
-    sum8 = 3.0 * q[species] * np.einsum("ia,ia->i", weights, row8[species])
-    tail6, tail8 = _tail_coefficients(measure, method_parameters, cutoff, width, dim)
-    energies = np.zeros(len(numbers))
-    virial = 0.0
-    for n, part in ((6, tail6 * sum6), (8, tail8 * sum8)):
-        energies += part
-        virial += part.sum() * (1.0 if width > 0.0 else n / dim)
+
+    def per_atom(k):
+        # atom i of species A: Σ_j k_AB C6_ij = gw_i · Σ_B k_AB C6ref[A, B] W_B
+        row = np.einsum("ABab,Bb,AB->Aa", c6, summed, k)
+        return np.einsum("ia,ia->i", weights, row[species])
+
+    energies = per_atom(coefficients)
+    virial = float(energies.sum())
+    if impulse is not None:
+        virial += float(per_atom(impulse).sum())
     return energies, virial
 
 
@@ -792,20 +827,23 @@ class D3(ParametersContract, Calculator):
         ``cn_cutoff``; at the default 50.2 Å the hard cutoff is 1.3·10⁻⁷ eV/Å³ = 0.2 bar off
         there, 4.4·10⁻⁶ eV/Å³ = 7 bar in rattled rocksalt LiF, 2·10⁻⁸ with the switch).
     tail_correction : bool
-        Add the homogeneous-liquid estimate of the two-body dispersion beyond ``cutoff`` (and
-        of what ``smooth_cutoff`` switches off inside it) to the energy, per-atom energies,
-        forces and stress of 3D-periodic cells (Allen & Tildesley), from the current
-        coordination numbers. A uniform density exerts no direct force, but the estimate's
-        C6 follow the coordination numbers, which follow the positions: the kernels add that
+        Add the homogeneous-liquid estimate of the two-body dispersion beyond ``cutoff`` (and of
+        what ``smooth_cutoff`` switches off inside it) to the energy, per-atom energies, forces
+        and stress of 3D-periodic cells (Allen & Tildesley), from the current coordination
+        numbers: E_i = -(2π/V) Σ_j C6_ij ∫ (1 - S) e_ij(r) r² dr from the switch's inner edge
+        on, with e_ij each pair's damped term (its own damping, s8 and C8/C6; integrated
+        undamped, a 6-8 Å switch was restored 25 % too strongly for Cs-Cs with BJ damping, 0.3-1%
+        for light elements). A uniform density exerts no direct force, but the estimate's C6
+        follow the coordination numbers, which follow the positions: the kernels add that
         dependence to the chain rule, so forces and stress are the exact derivatives of the
         corrected energy (finite differences: 5·10⁻¹⁰ eV/Å and 3·10⁻¹¹ eV/Å³ in a 59-atom
         liquid-like box at an 8 Å cutoff with a 2 Å switch). Behind a hard cutoff the stress
-        also holds the impulse of the pairs at the cutoff ((n/3) E_n/V, the missing pairs'
-        full virial), which the energy's strain derivative does not. Off by default, as in
-        simple-dftd3 and VASP. Measured on the 58-atom LiPF6/EC/EMC box against a 250 Å
-        cutoff: at 50.2 Å hard the energy is 5.4·10⁻⁶ eV/atom, the pressure 0.88 bar too
-        high and the forces 3.5·10⁻⁵ eV/Å off; with the correction 3·10⁻⁸ eV/atom, 0.005 bar
-        and 1.1·10⁻⁷ eV/Å.
+        also holds the impulse of the pairs at the cutoff (-(2π/3V) Σ C6_ij r_c³ e_ij(r_c); with
+        E the missing pairs' full virial, (n/3) E_n/V for undamped C_n/r^n), which the energy's
+        strain derivative does not. Off by default, as in simple-dftd3 and VASP. Measured on the
+        58-atom LiPF6/EC/EMC box against a 250 Å cutoff: at 50.2 Å hard the energy is 5.4·10⁻⁶
+        eV/atom, the pressure 0.88 bar too high and the forces 3.5·10⁻⁵ eV/Å off; with the
+        correction 3·10⁻⁸ eV/atom, 0.005 bar and 1.1·10⁻⁷ eV/Å.
         The estimate is for homogeneous liquids (and bulk crystals): a cell with an empty
         layer wider than :data:`TAIL_MAX_EMPTY_LAYER` (6 Å) across any family of its
         lattice planes along the periodic vectors (Miller indices up to
@@ -816,9 +854,9 @@ class D3(ParametersContract, Calculator):
         periodic images across the vacuum (16-atom LiF slab in a 45 Å cell at 50.2 Å:
         7·10⁻⁶ eV/atom from the isolated slab, uncorrected 7·10⁻⁷).
         Slabs (``pbc`` with one False axis) get the tail of the sheets of their periodic
-        images (area A: tail_n = -(π/A) s_n r_c^(2-n)/(n-2)), exact for atoms closer
+        images (area A: -(π/A) Σ_j C6_ij ∫ (1 - S) e_ij r dr), exact for atoms closer
         across the slab than the cutoff; wires (two False axes) that of lines through each
-        atom (length L: -(1/L) s_n r_c^(1-n)/(n-1)), ~3 % for atoms within half the cutoff
+        atom (length L: -(1/L) Σ_j C6_ij ∫ (1 - S) e_ij dr), ~3 % for atoms within half the cutoff
         of each other across it; their virial acts along the periodic directions only. A
         thicker slab or wire is corrected with an :class:`InhomogeneousTailWarning`.
         Measured against simple-dftd3 at 200 Å (LiF slab, 30 Å cutoff): 1.7·10⁻⁵
@@ -980,6 +1018,7 @@ class D3(ParametersContract, Calculator):
         # every option is valid: only now is the calculator changed
         self.method_parameters = method_parameters
         self._tail_warned = set()
+        self._tail_cache = {}  # the tail's integrals follow the damping and cutoffs
         return {
             # a copy: the caller's dict changed later must not change what todict() records
             # the table's name ("PBE", "b3-lyp" are "pbe", "b3lyp"): set() of another spelling
@@ -1144,6 +1183,7 @@ class D3(ParametersContract, Calculator):
         uniq, species = np.unique(numbers, return_inverse=True)
         geometry["species"] = species.astype(np.int32)
         sub = {
+            "z": uniq,  # atomic numbers of the species (the tail's cache key)
             "nref": tables["nref"][uniq],
             "cnref": tables["cnref"][uniq],
             "rcov": tables["rcov"][uniq],
@@ -1209,21 +1249,51 @@ class D3(ParametersContract, Calculator):
                 "shorter than the molecule (the defaults)")
         return None
 
-    def _cutoffs_bohr(self, measure=None, dim=3):
-        """The kernel's cutoffs (bohr) and, with ``tail_correction`` and the ``measure`` of
-        the periodic cell (volume Å³, area Å² or length Å for ``dim`` 3, 2, 1 periodic
-        dimensions), the tail coefficients whose dE/dCN the kernel adds."""
+    def _cutoffs_bohr(self, measure=None, dim=3, tables=None):
+        """The kernel's cutoffs (bohr) and, with ``tail_correction``, the ``measure`` of the
+        periodic cell (volume Å³, area Å² or length Å for ``dim`` 3, 2, 1 periodic
+        dimensions) and the species ``tables`` of :meth:`_frame`, the tail coefficients
+        (``"tail"``, D3System.tail) whose dE/dCN the kernel adds."""
         cutoffs = {
             "cutoff": self.cutoff / Bohr,
             "cn_cutoff": self.cn_cutoff / Bohr,
             "atm_cutoff": self.atm_cutoff / Bohr,
             "width": self.smooth_cutoff / Bohr,
         }
-        if self.tail_correction and measure is not None:
-            cutoffs["tail6"], cutoffs["tail8"] = _tail_coefficients(
-                measure / Bohr**dim, self.method_parameters, cutoffs["cutoff"],
-                cutoffs["width"], dim)
+        if self.tail_correction and measure is not None and tables is not None:
+            cutoffs["tail"] = _tail_coefficients(
+                measure / Bohr**dim, self._tail_integrals(tables, cutoffs, dim)[0], dim)
         return cutoffs
+
+    def _tail_integrals(self, tables, cutoffs, dim):
+        """:func:`_tail_integrals` of the species pairs of ``tables`` (``gap`` and ``edge``,
+        each (S, S)), with the damping of this calculator's kernel; kept until the options
+        change (they depend on the species, damping, cutoff and switch, not the cell)."""
+        key = (tuple(int(z) for z in tables["z"]), dim)
+        cache = self.__dict__.setdefault("_tail_cache", {})  # an older pickle's has none
+        if key not in cache:
+            ns = len(tables["z"])
+            zi, zj = (z.ravel() for z in np.meshgrid(np.arange(ns), np.arange(ns),
+                                                     indexing="ij"))
+
+            def damping(r):
+                return backend.pair_damping(self.device, tables, self.method_parameters,
+                                            cutoffs, zi, zj, np.full(zi.shape, r))
+
+            gap, edge = _tail_integrals(damping, cutoffs["cutoff"], cutoffs["width"], dim)
+            cache[key] = gap.reshape(ns, ns), edge.reshape(ns, ns)
+        return cache[key]
+
+    def _tail_terms(self, tables, frame):
+        """The tail's coefficients K and, behind a hard cutoff, its impulse coefficients
+        (:func:`_tail_correction`) for the species ``tables`` and :func:`_tail_frame`
+        ``frame``."""
+        cutoffs = self._cutoffs_bohr()
+        gap, edge = self._tail_integrals(tables, cutoffs, frame["dim"])
+        measure = frame["measure"] / Bohr ** frame["dim"]
+        impulse = None if cutoffs["width"] > 0.0 else _tail_coefficients(
+            measure, edge, frame["dim"])
+        return _tail_coefficients(measure, gap, frame["dim"]), impulse
 
     def _run(self, run, *args):
         """``run(*args)`` with the kernel's failures as the calculator's exceptions."""
@@ -1254,7 +1324,7 @@ class D3(ParametersContract, Calculator):
         tail = _tail_frame(atoms.cell[:], atoms.pbc) if self.tail_correction else None
         if tail is not None:
             self._warn_tail(atoms.positions, tail, atoms.pbc)
-        cutoffs = self._cutoffs_bohr(*((tail["measure"], tail["dim"]) if tail else ()))
+        cutoffs = self._cutoffs_bohr(*((tail["measure"], tail["dim"], tables) if tail else ()))
         out = self._run(backend.run_kernel, self.device, geometry, tables,
                         self.method_parameters, cutoffs, self.num_threads)
         try:
@@ -1267,10 +1337,8 @@ class D3(ParametersContract, Calculator):
         gradient = out["gradient"] @ rotation.T
         sigma = rotation @ out["sigma"] @ rotation.T
         if tail is not None:
-            extra, virial = _tail_correction(
-                atoms.numbers, out["cn"], tail["measure"] / Bohr**tail["dim"],
-                self.method_parameters, self.cutoff / Bohr, self.smooth_cutoff / Bohr,
-                tail["dim"])
+            extra, virial = _tail_correction(atoms.numbers, out["cn"],
+                                             *self._tail_terms(tables, tail))
             energies = energies + extra * Hartree
             sigma = sigma - virial * tail["projector"]  # sigma is the virial, hartree
         energy = float(energies.sum())
@@ -1412,7 +1480,8 @@ class D3(ParametersContract, Calculator):
             self._warn_tail(geometry["xyz"] * Bohr, tail, frame["pbc"])
         out = self._run(backend.run_kernel_tensor, self.device, geometry, tables,
                         self.method_parameters,
-                        self._cutoffs_bohr(*((tail["measure"], tail["dim"]) if tail else ())))
+                        self._cutoffs_bohr(*((tail["measure"], tail["dim"], tables) if tail
+                                             else ())))
         finite = (torch.isfinite(out["energies"]).all() & torch.isfinite(out["gradient"]).all()
                   & torch.isfinite(out["sigma"]).all())
         if not bool(finite):
@@ -1427,10 +1496,8 @@ class D3(ParametersContract, Calculator):
         energies = out["energies"] * Hartree
         if tail is not None:
             # N coordination numbers come to the host (the positions and forces stay)
-            extra, virial = _tail_correction(
-                frame["numbers"], out["cn"].cpu().numpy(), tail["measure"] / Bohr**tail["dim"],
-                self.method_parameters, self.cutoff / Bohr, self.smooth_cutoff / Bohr,
-                tail["dim"])
+            extra, virial = _tail_correction(frame["numbers"], out["cn"].cpu().numpy(),
+                                             *self._tail_terms(tables, tail))
             energies = energies + torch.as_tensor(extra * Hartree, device=energies.device)
             out["sigma"] = out["sigma"] - torch.as_tensor(virial * tail["projector"],
                                                           device=energies.device)

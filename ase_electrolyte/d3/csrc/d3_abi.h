@@ -19,7 +19,7 @@
 #ifndef ASE_ELECTROLYTE_D3_ABI_H
 #define ASE_ELECTROLYTE_D3_ABI_H
 
-#define D3_ABI_VERSION 4
+#define D3_ABI_VERSION 5
 
 // Largest number of reference systems of an element (C6 tables are 7 x 7 per species pair).
 #define D3_MAX_REF 7
@@ -71,13 +71,16 @@ struct D3System {
     // cutoffs (bohr) and smooth-cutoff width for the two-body term (0: hard cutoff)
     double cutoff, cn_cutoff, atm_cutoff, width;
     int atm;                 // 1: add the Axilrod-Teller-Muto three-body term
-    // The homogeneous-liquid tail of the two-body term beyond the cutoff (D3 option
-    // tail_correction): E_tail = sum_i [tail6 sum_j C6_ij + tail8 sum_j C8_ij], j over all
-    // atoms (i included), in hartree per hartree*bohr^6 (tail6) and per hartree*bohr^8
-    // (tail8). The caller adds that energy and its explicit volume dependence; the kernels
-    // add its dependence on the coordination numbers, dE_tail/dCN_i, to the chain rule, so
-    // that forces and virial are its exact derivatives. 0, 0: no tail.
-    double tail6, tail8;
+    // The homogeneous-liquid tail of the two-body term beyond the cutoff and of what the
+    // smooth switch takes away inside it (D3 option tail_correction): E_tail = sum_i sum_j
+    // tail[z_i * nspecies + z_j] C6_ij, j over all atoms (i included), in hartree per
+    // hartree*bohr^6. Each species pair has its own coefficient, the integral of its damped
+    // pair term (d3_pair_damping) beyond where the kernel's sum stops: the damping differs
+    // per pair (1 - f is 0.3 % for C-C but 25 % for Cs-Cs across a 6-8 A switch). The caller
+    // adds that energy and its explicit volume dependence; the kernels add its dependence on
+    // the coordination numbers, dE_tail/dCN_i, to the chain rule, so that forces and virial
+    // are its exact derivatives. NULL: no tail.
+    const double* tail;      // [nspecies*nspecies] or NULL
 };
 
 #ifdef __cplusplus
@@ -95,6 +98,13 @@ int d3_abi_field_offset(const char* field, long long* offset, char* err, int err
 // The D3Damping id of a damping named as in the enum without the prefix, lower case
 // ("rational", "zero", "mzero", "optimizedpower", "cso"); D3_INVALID for another name.
 int d3_abi_damping_id(const char* name, int* id, char* err, int errlen);
+// The damped two-body term of n pairs without C6 and its smooth-switched value, as the
+// kernels sum them: a pair of species zi[k], zj[k] at r[k] bohr adds -C6 * e[k] without
+// the switch and -C6 * e_switched[k] with it (d3_damped, d3_damped_switched of d3_math.h;
+// the same as e[k] for a hard cutoff). Uses the species tables, damping and cutoffs of sys
+// (no atoms needed). The tail correction integrates it. e_switched may be NULL.
+int d3_pair_damping(const struct D3System* sys, int n, const int* zi, const int* zj,
+                    const double* r, double* e, double* e_switched, char* err, int errlen);
 // Test hook: the next compute call throws, from inside its computation, std::bad_alloc
 // (kind 1), std::runtime_error (2) or a non-standard exception (3); 0 disarms. Lets the
 // tests check that a C++ exception thrown in a kernel reaches Python as an exception.

@@ -18,6 +18,7 @@
 
 #include "cell_list.h"
 #include "d3_abi.h"
+#include "d3_math.h"  // d3_pair_damping evaluates the kernels' damping
 
 namespace d3abi {
 
@@ -131,8 +132,8 @@ inline void check_system(const D3System& s, bool xyz_on_host) {
                     cutoffs[k]);
     if (!(std::isfinite(s.width) && s.width >= 0.0))
         invalid("the smooth-cutoff width must be a finite number >= 0 bohr, not %g", s.width);
-    if (!std::isfinite(s.tail6) || !std::isfinite(s.tail8))
-        invalid("the tail coefficients must be finite, not %g, %g", s.tail6, s.tail8);
+    if (s.tail && !finite_all(s.tail, nss))
+        throw invalid_argument("the tail coefficients must be finite");
     if (s.width >= s.cutoff)
         invalid("the smooth-cutoff width (%g bohr) must be smaller than the cutoff (%g bohr)",
                 s.width, s.cutoff);
@@ -231,8 +232,7 @@ int d3_abi_field_offset(const char* field, long long* offset, char* err, int err
         D3_FIELD(c6ref) D3_FIELD(damping) D3_FIELD(s6) D3_FIELD(s8) D3_FIELD(s9)
         D3_FIELD(a1) D3_FIELD(a2) D3_FIELD(a3) D3_FIELD(a4) D3_FIELD(rs6) D3_FIELD(rs8)
         D3_FIELD(alp) D3_FIELD(bet) D3_FIELD(cutoff) D3_FIELD(cn_cutoff)
-        D3_FIELD(atm_cutoff) D3_FIELD(width) D3_FIELD(atm) D3_FIELD(tail6)
-        D3_FIELD(tail8)
+        D3_FIELD(atm_cutoff) D3_FIELD(width) D3_FIELD(atm) D3_FIELD(tail)
 #undef D3_FIELD
         throw d3abi::invalid_argument(std::string("D3System has no field '") + field + "'");
     });
@@ -250,6 +250,30 @@ int d3_abi_damping_id(const char* name, int* id, char* err, int errlen) {
                 return (int)D3_OK;
             }
         throw d3abi::invalid_argument(std::string("no damping named '") + name + "'");
+    });
+}
+
+int d3_pair_damping(const D3System* sys, int n, const int* zi, const int* zj, const double* r,
+                    double* e, double* e_switched, char* err, int errlen) {
+    return d3abi::guard("d3_pair_damping", err, errlen, [&] {
+        if (!sys || n < 0 || (n > 0 && (!zi || !zj || !r || !e)))
+            throw d3abi::invalid_argument("NULL system, input or output pointer");
+        D3System s = *sys;
+        s.natoms = 0;  // only the tables, damping and cutoffs are read
+        d3abi::check_system(s, false);
+        const bool smooth = d3_smooth_cutoff(s);
+        for (int k = 0; k < n; ++k) {
+            if (zi[k] < 0 || zi[k] >= s.nspecies || zj[k] < 0 || zj[k] >= s.nspecies)
+                d3abi::invalid("species pair (%.0f, %.0f) outside 0 .. nspecies-1 = %.0f",
+                               zi[k], zj[k], s.nspecies - 1);
+            if (!(r[k] > 0.0) || !std::isfinite(r[k]))
+                d3abi::invalid("pair distance %g bohr: it must be finite and > 0", r[k]);
+            const D3PairConst c = d3_pair_const(s, zi[k], zj[k]);
+            double g;
+            d3_damped(s, c, r[k] * r[k], &e[k], &g);
+            if (e_switched) d3_damped_switched(s, c, r[k] * r[k], smooth, &e_switched[k], &g);
+        }
+        return (int)D3_OK;
     });
 }
 

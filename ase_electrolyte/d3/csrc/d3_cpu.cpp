@@ -6,7 +6,7 @@
 //   2. two-body energy, direct gradient and virial, and dE/dCN_i, plus the ATM term when
 //      requested;
 //   3. the CN chain rule, dE/dCN_i * dCN_i/dr, over the CN pairs again (dE/dCN_i includes
-//      the homogeneous tail's, when the caller sets tail6/tail8).
+//      the homogeneous tail's, when the caller sets its coefficients, D3System.tail).
 // Each thread accumulates into its own O(N) buffers, reduced at the end in double.
 //
 // Fully periodic cells (cell_mode 1) go through the package's one neighbour engine,

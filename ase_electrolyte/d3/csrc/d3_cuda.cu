@@ -758,6 +758,7 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
     const size_t o_r4r2 = tl.take(sizeof(double) * ns);
     const size_t o_r0ab = tl.take(sizeof(double) * ns * ns);
     const size_t o_c6ref = tl.take(sizeof(double) * ns * ns * nref2);
+    const size_t o_tail = tl.take(host->tail ? sizeof(double) * ns * ns : 0);
     const size_t o_species = tl.take(sizeof(int) * n);
     const size_t o_trans = tl.take(sizeof(double) * 3 * ntrans);
     size_t o_stencil[2] = {};
@@ -769,6 +770,7 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
     memcpy(&system[o_r4r2], host->r4r2, sizeof(double) * ns);
     memcpy(&system[o_r0ab], host->r0ab, sizeof(double) * ns * ns);
     memcpy(&system[o_c6ref], host->c6ref, sizeof(double) * ns * ns * nref2);
+    if (host->tail) memcpy(&system[o_tail], host->tail, sizeof(double) * ns * ns);
     if (n) memcpy(&system[o_species], host->species, sizeof(int) * n);
     if (ntrans) memcpy(&system[o_trans], host->trans, sizeof(double) * 3 * ntrans);
     for (int k = 0; k < 2 && binned; ++k)
@@ -839,6 +841,7 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
         s.r4r2 = (const double*)(sb + o_r4r2);
         s.r0ab = (const double*)(sb + o_r0ab);
         s.c6ref = (const double*)(sb + o_c6ref);
+        s.tail = host->tail ? (const double*)(sb + o_tail) : nullptr;
         double* cn = (double*)(b + o_cn);
         double* gw = (double*)(b + o_gw);
         double* dgw = (double*)(b + o_dgw);

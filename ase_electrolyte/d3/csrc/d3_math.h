@@ -153,15 +153,15 @@ D3_HD bool d3_has_two_body(const D3System& s) {
 D3_HD bool d3_has_atm(const D3System& s) { return s.atm && fabs(s.s9) >= D3_EPS; }
 
 // ---------------------------------------------------------------------------------------
-// The homogeneous tail beyond the two-body cutoff (D3System.tail6, tail8): E_tail =
-// sum_i [tail6 sum_j C6_ij + tail8 sum_j C8_ij], j over all atoms (i itself included). With
+// The homogeneous tail beyond the two-body cutoff (D3System.tail): E_tail =
+// sum_i sum_j K(z_i, z_j) C6_ij, j over all atoms (i itself included). With
 // W_B[b] = sum of gw_j[b] over the atoms j of species B (d3_tail_weight_sums),
-// sum_j C6_ij = gw_i . R_i with R_i[a] = sum_B sum_b C6ref(z_i, B)[a][b] W_B[b], and
-// sum_j C8_ij = 3 Q_i gw_i . S_i with S_i the same sum weighted by Q_B. Every pair is in
-// E_tail twice (as i, j and as j, i, and C6_ij(CN_i, CN_j) = C6_ji(CN_j, CN_i)), hence
-// dE_tail/dCN_i = 2 dgw_i . (tail6 R_i + 3 tail8 Q_i S_i), which d3_tail_dcn gives: O(species
-// x 7 x 7) per atom after one O(N) sum, no pair loop.
-D3_HD bool d3_has_tail(const D3System& s) { return s.tail6 != 0.0 || s.tail8 != 0.0; }
+// sum_j K(z_i, z_j) C6_ij = gw_i . R_i with R_i[a] = sum_B K(z_i, B) sum_b
+// C6ref(z_i, B)[a][b] W_B[b]. Every pair is in E_tail twice (as i, j and as j, i,
+// K symmetric and C6_ij(CN_i, CN_j) = C6_ji(CN_j, CN_i)), hence dE_tail/dCN_i =
+// 2 dgw_i . R_i, which d3_tail_dcn gives: O(species x 7 x 7) per atom after one O(N) sum,
+// no pair loop.
+D3_HD bool d3_has_tail(const D3System& s) { return s.tail != nullptr; }
 
 // Thread t of nt sums gw over the atoms t, t + nt, ... of species z into w[D3_MAX_REF].
 D3_HD void d3_tail_weight_sums(const D3System& s, const double* gw, int z, int t, int nt,
@@ -175,7 +175,7 @@ D3_HD void d3_tail_weight_sums(const D3System& s, const double* gw, int z, int t
 // dE_tail/dCN_i from the weight sums wsum [nspecies * D3_MAX_REF] and atom i's dgw.
 D3_HD double d3_tail_dcn(const D3System& s, const double* wsum, int i, const double* dgwi) {
     const int ns = s.nspecies, zi = s.species[i];
-    double d6 = 0.0, d8 = 0.0;
+    double d = 0.0;
     for (int zj = 0; zj < ns; ++zj) {
         const double* ref = s.c6ref + (zi * ns + zj) * D3_MAX_REF * D3_MAX_REF;
         const double* w = wsum + D3_MAX_REF * zj;
@@ -185,10 +185,9 @@ D3_HD double d3_tail_dcn(const D3System& s, const double* wsum, int i, const dou
             for (int b = 0; b < s.nref[zj]; ++b) row += ref[a * D3_MAX_REF + b] * w[b];
             part += dgwi[a] * row;
         }
-        d6 += part;
-        d8 += s.r4r2[zj] * part;
+        d += s.tail[zi * ns + zj] * part;
     }
-    return 2.0 * (s.tail6 * d6 + 3.0 * s.tail8 * s.r4r2[zi] * d8);
+    return 2.0 * d;
 }
 
 // Pair constants of the two-body damping that depend only on the species pair.
