@@ -1256,7 +1256,9 @@ class NernstEinstein:
     results.dissociation : Estimate or None
         α_d = σ / σ_NE (only when ``conductivity`` is given; ``results.alpha_d``,
         ``results.alpha_d_err`` are float aliases), its interval on the log scale when
-        positive; ``results.collective_conductivity`` is σ.
+        positive; ``results.collective_conductivity`` is σ (one given as a number is
+        :meth:`~ase_electrolyte.estimate.Estimate.given_value`: shown as given, not as a
+        result).
     """
 
     def __init__(
@@ -1791,7 +1793,8 @@ def _conductivity_estimate(x):
         if not (np.isfinite(value) and np.isfinite(err) and err >= 0):
             est = None
         else:
-            est = Estimate(value, err, "S/m", "given")
+            # given, not measured: Estimate(..., "given") read "1.00 ± 0.10 S/m (valid)"
+            est = Estimate.given_value(value, "S/m", err, source="conductivity=")
     if est is None or not (np.isfinite(est.value) and np.isfinite(est.stderr)
                            and est.stderr >= 0):
         shown = x if est is None else f"{est.value} ± {est.stderr}"
@@ -1824,7 +1827,7 @@ def _diffusivity_estimate(value, error, species):
         return value
     value = check_number(f"diffusivity of {species!r}", value)  # diffusivities[species], Å²/ps
     error = check_number(f"diffusivity_errors[{species!r}] (Å²/ps)", error, minimum=0)
-    return Estimate(value, error, "Å^2/ps", "given")
+    return Estimate.given_value(value, "Å^2/ps", error, source="diffusivities=")
 
 
 class TemperatureCount(NamedTuple):
@@ -2332,9 +2335,10 @@ def _analysis_temperature(universe, collection):
     """
     settings = temperature_settings()
     if settings.temperature is not None:
-        return Estimate(settings.temperature, 0.0, "K",
-                        "given (temperature=, electrolyte analyze --temperature), not the "
-                        "velocities' kinetic temperature"), _GIVEN_KEY, None
+        return Estimate.given_value(
+            settings.temperature, "K",
+            source="temperature=, electrolyte analyze --temperature; not the velocities' "
+            "kinetic temperature"), _GIVEN_KEY, None
     if collection.kinetic_temperature is not None and collection.covers_all_atoms:
         est = collection.temperature_estimate()
     else:

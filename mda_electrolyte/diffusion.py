@@ -706,7 +706,7 @@ def _viscosity_value(viscosity):
         # True was 1 mPa·s and "3" 3 mPa·s; 1e308 (a placeholder) passed as a correction of 0
         eta = check_number("viscosity (mPa·s)", eta, above=0, maximum=MAX_VISCOSITY_MPAS)
         err = check_number("viscosity error (mPa·s)", err, minimum=0)
-        est = Estimate(eta, err, "mPa·s", "given")
+        est = Estimate.given_value(eta, "mPa·s", err, source="viscosity=")
     if not est.value > 0:
         raise ValueError(f"viscosity must be positive (mPa·s), not {viscosity!r}")
     return est

@@ -930,9 +930,9 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
         "viscosity": r.shear_viscosity,
         # the temperature of the pressure-tensor samples, mean with its error and verdict, or
         # the one given
-        "temperature_K": (col.temperature_estimate() if given is None else Estimate(
-            given, 0.0, "K", "given (temperature=, electrolyte analyze --temperature), not "
-            "the run's recorded temperature")),
+        "temperature_K": (col.temperature_estimate() if given is None else Estimate.given_value(
+            given, "K", source="temperature=, electrolyte analyze --temperature; not the run's "
+            "recorded temperature")),
         # inputs and fit checks apart from the results, as the conductivity entries keep them:
         # no bare number beside an Estimate
         "settings": {"plateau_ps": list(r.plateau), "components": r.components,
