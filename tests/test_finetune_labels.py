@@ -282,7 +282,10 @@ def _md_frames():
 
 
 _WORK_DATA = {
-    "copper": lambda: _emt_frames(bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2), 6, 0.08),
+    # rattled by 0.05 Å: at 0.08 Å these 5 pairs give 0.83 (0.69-0.97 at 98 %), so forces
+    # in eV/bohr 1.57 in 1.31-1.83, within reach of the accepted 1.45, which the labels alone
+    # no longer judge (_work_factor_interval); finetune's base-model work check finds it
+    "copper": lambda: _emt_frames(bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2), 6, 0.05),
     "ethanol": lambda: _emt_frames(molecule("CH3CH2OH"), 6, 0.05),
     "copper MD": _md_frames,
 }
