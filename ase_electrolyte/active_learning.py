@@ -500,9 +500,19 @@ def _descriptor_array(descriptors):
             "descriptors must be a 2D array of numbers, one row of equal length per frame"
         ) from None
     if d.ndim != 2 or len(d) == 0:
-        raise ValueError("descriptors must be a non-empty 2D array")
+        raise ValueError(
+            f"descriptors must be a non-empty 2D array (one row per frame), got shape "
+            f"{d.shape}; give a 1-frame descriptor as one row, [row]"
+        )
     if not np.all(np.isfinite(d)):
-        raise ValueError("descriptors must be finite")
+        # which frames: a NaN descriptor is a frame the model failed on (atoms on top of
+        # each other), which the user drops or fixes; "must be finite" named none
+        rows = np.flatnonzero(~np.isfinite(d).all(axis=1))
+        listed = ", ".join(str(int(k)) for k in rows[:10]) + (" ..." if rows.size > 10 else "")
+        raise ValueError(
+            f"descriptors must be finite: frame(s) {listed} ({rows.size} of {len(d)}) hold "
+            "NaN or infinite values; drop those frames or recompute their descriptors"
+        )
     # descriptors of 1e200 overflowed in the variances and those of 1e-200 fell below the
     # absolute constant-column floor: both selected one frame as if all were copies
     peak = float(np.abs(d).max())
