@@ -809,26 +809,27 @@ def check_not_another_commands_folder(path, command, flag="-o/--output", writes_
 
 
 def output_names(command):
-    """The names (``fnmatch`` patterns) ``command`` writes into its output folder: a folder
-    that holds one of them is the command's own, to resume or rerun into."""
-    # the analyses' names read from their modules' source (importing them, MDAnalysis, took
-    # seconds before a folder of other files was refused)
-    if command == "analyze":
-        from mda_electrolyte.report import declared_analyses, report_files
+    """The names (``fnmatch`` patterns) that mark a folder as an earlier run of ``command``,
+    to resume or rerun into: the record it writes (``summary.json`` of ``analyze``, the stage
+    files of ``simulate``), and the staging folder a killed ``analyze`` or ``diagnose`` left.
 
-        return (*report_files(declared_analyses()), "summary.json")
-    if command == "diagnose":
-        from mda_electrolyte.diagnose import OUTPUT_FILES
+    Not every name it writes: a folder of the user's with a ``viscosity.png`` of their own
+    (or ``learning_curve.png``, ``plots``) was taken as an earlier run of ``analyze``
+    (``finetune``, ``screen``), and ``analyze -o .`` deleted that figure as the earlier run's
+    figure of an analysis it did not run now.
+    """
+    from mda_electrolyte.report import STAGING_PREFIX
 
-        return tuple(OUTPUT_FILES)
     from .simulate import RUN_FILES as run
 
+    staging = f"{STAGING_PREFIX}*"
     return {
+        "analyze": ("summary.json", staging),
+        "diagnose": ("diagnose.json", staging),
         "simulate": run,
-        "demo": (*run, "analysis", "report.html"),
-        "screen": ("plan.json", "tasks", "tasks.csv", "summary.csv", "summary.parquet",
-                   "failures.csv", "plots"),
-        "finetune": ("member_*", "learning_curve.png"),
+        "demo": run,
+        "screen": ("plan.json", "tasks", "tasks.csv"),
+        "finetune": ("member_*",),
     }[command]
 
 
@@ -850,8 +851,8 @@ def check_not_foreign_folder(path, command, flag="-o/--output"):
     figure and table names before they write (``analyze`` removes ``*.png`` of its analyses)
     could replace a user's file of that name, and ``rm -r`` of the run folder, the usual way
     to discard a run, would take the user's files with it. An empty folder is taken, and so
-    is one holding a file of the command's own (:func:`output_names`: an earlier run, to
-    resume or rerun).
+    is one holding the record of an earlier run of the command (:func:`output_names`), to
+    resume or rerun; a file that merely has the name of one of its figures is no such record.
 
     Raises
     ------
@@ -865,11 +866,13 @@ def check_not_foreign_folder(path, command, flag="-o/--output"):
     if not folder.is_dir():
         return
     try:
-        entries = sorted(e for e in os.listdir(folder) if not _bookkeeping(e))
+        names = os.listdir(folder)
     except OSError as err:
         raise ValueError(f"{flag} {path}: the folder cannot be listed ({err.strerror}); give "
                          "a folder you can read and write") from None
-    if not entries or any(fnmatch.fnmatchcase(e, pattern) for e in entries
+    entries = sorted(e for e in names if not _bookkeeping(e))
+    # a staging folder of a killed run is bookkeeping, and the mark of an earlier run
+    if not entries or any(fnmatch.fnmatchcase(e, pattern) for e in names
                           for pattern in output_names(command)):
         return
     shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3
