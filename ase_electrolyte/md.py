@@ -2661,6 +2661,9 @@ def run_md(
         degrees of freedom f (a small molecule in vacuum) is allowed at least the canonical
         fluctuation of its instantaneous temperature, the 1 - 10⁻¹² quantile of
         χ²(f)/f (11.4 × for a diatomic, 3.8 × for 11 atoms; 3 × rules from 20 atoms on).
+        Not a setting of the run (a guard that never fired leaves it unchanged), but a
+        ``trajectory`` that records a temperature above this call's limit (written with a
+        looser guard) is neither reused nor resumed: see Raises.
     max_displacement : float or None
         Stop when an atom moves more than this many Å in one step (minimum image);
         ``None`` disables.
@@ -2702,7 +2705,9 @@ def run_md(
         ``SinglePointCalculator`` (the stored results ``ase.io.read`` attaches, which compute
         nothing at new positions), NPT without a 3D-periodic cell or with a calculator that
         computes no stress (its ``implemented_properties``), a
-        ``trajectory`` of another run, of another program or whose times are not its steps
+        ``trajectory`` of another run, one that records a temperature above this call's
+        ``max_temperature_factor`` limit (the message names the step where a fresh run stops),
+        of another program or whose times are not its steps
         times ``timestep_fs`` (an edited clock), an integrator state stored with other shapes
         than this run's integrator has, or a step whose data the trajectory writer refused
         (e.g. a calculator that adds a result, such as ``max_forces_std``, part-way through
@@ -2806,6 +2811,8 @@ def run_md(
             trajectory = Path(trajectory)
             info = _reuse(trajectory, run_info, atoms, overwrite)
             if info is not None:
+                _check_stored_temperatures(trajectory, info, work, temperature_K,
+                                           max_temperature_factor, timestep_fs)
                 last = read_h5md(trajectory, -1)
                 if info["complete"] and info["last_step"] >= steps:
                     done = _stored_state(atoms, last)
@@ -3186,6 +3193,39 @@ def _restore_integrator(dyn, state, path):
             holder = dyn if owner is None else getattr(dyn, owner)
             value = np.array(state[name], dtype=np.float64)
             setattr(holder, attr, value if value.ndim else float(value))
+
+
+def _check_stored_temperatures(trajectory, info, atoms, temperature_K, factor, timestep_fs):
+    """Refuse to reuse or resume ``trajectory`` when a temperature it records exceeds this
+    call's temperature guard (:class:`_Guard`, built for ``atoms`` as the run builds it).
+
+    The guards are not part of a run's settings (a guard that never fired leaves the run
+    unchanged), so a file written with ``max_temperature_factor=None`` was reused by a call
+    with the default: copper that reached 18 000 K was returned where the same call run afresh
+    stopped at 1674 K, step 1. The stored series holds every sample the guard saw on its
+    grid (every step by default). ``info``: :func:`_reuse`'s record of the file.
+    """
+    if factor is None or "temperature" not in info["series"]:
+        return
+    step, _, temperature = h5md_series(trajectory, "temperature")
+    if not len(temperature):
+        return
+    # an NVE run without a target is guarded by its own start, as run_md guards it
+    reference = float(temperature[0]) if temperature_K is None else temperature_K
+    guard = _Guard(atoms, reference, factor, None, timestep_fs)
+    if guard.t_max is None:
+        return
+    over = np.flatnonzero(temperature > guard.t_max)
+    if over.size:
+        first = int(over[0])
+        what = "reuse" if info["complete"] else "resume"
+        raise ValueError(
+            f"{trajectory} holds a run whose temperature reached {temperature[first]:.4g} K at "
+            f"step {int(step[first])} ({float(temperature.max()):.4g} K at most), above this "
+            f"call's limit of {guard.t_max:.4g} K (max_temperature_factor = {factor:g} × the "
+            f"larger of the target and {_GUARD_MIN_REFERENCE_K:g} K), where this run stops as "
+            f"unstable: it was written with a looser guard; give that max_temperature_factor "
+            f"(or None) to {what} it, or overwrite=True to run it again")
 
 
 def _md_run_info(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs,
