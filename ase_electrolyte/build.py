@@ -60,6 +60,10 @@ _VDW_BOX_SCALE = 1.1
 MAX_ATOMS = 1_000_000
 #: Largest salt concentration (mol/kg or mol/L): beyond any salt's solubility.
 MAX_CONCENTRATION = 1000.0
+# Salt formula units per solvent molecule beyond which composition_counts doubts a
+# concentration: a 1:1 solvate ionic liquid (Li(G3)TFSI) is the most salt a solvent is known to
+# hold as a liquid solution
+_MAX_SALT_PER_SOLVENT = 1.0
 #: Longest PACKMOL run allowed (s): a year.
 MAX_PACKMOL_TIMEOUT_S = 3.2e7
 #: Smallest PACKMOL tolerance (Å) accepted; PACKMOL's usual is 2 Å.
@@ -322,6 +326,14 @@ def composition_counts(
         an ``n_atoms`` whose rounding leaves a solvent without a molecule or the salt without a
         formula unit (the message names them and the smallest ``n_atoms`` that keeps one of
         each), or two different species of one name.
+
+    Warns
+    -----
+    UserWarning
+        A concentration that puts more than one formula unit of salt beside each solvent
+        molecule (11.4 mol/kg in EC, 55.5 in water): beyond any salt's solubility, a unit
+        slip or a salt wetted by a little solvent, which ``counts=`` packs; besides
+        :func:`~ase_electrolyte.units.warn_implausible`'s doubts of the numbers' units.
     """
     solvent = _solvent_shares(solvent)
     if not isinstance(solvent, dict) or not solvent:
@@ -337,6 +349,7 @@ def composition_counts(
     # written {"EMC": 1, "EC": 1} 3 EC + 4 EMC), and PACKMOL placed them in that order
     order = sorted(range(len(solvents)), key=lambda k: _canonical_key(solvents[k]))
     solvents = [solvents[k] for k in order]
+    names_given = [sp.name for sp in solvents]
     shares = np.array([shares[k] for k in order])
     n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1, maximum=MAX_ATOMS)
     # 1000 mol/kg (or mol/L) is beyond any salt's solubility; 1e308 ended in "cannot convert
@@ -397,6 +410,23 @@ def composition_counts(
                 f"{concentration * salt_obj.mass / 1000.0:.4g} g/cm³) or a lower concentration"
             )
         per_solvent = concentration * mean_mass / denominator
+    if per_solvent > _MAX_SALT_PER_SOLVENT:
+        import warnings
+
+        # 25 or 100 mol/kg passed without a word, below the unit-slip bound of warn_implausible:
+        # beyond one formula unit per solvent molecule no salt dissolves, and the box is a salt
+        # wetted by its solvent (the densest known solutions keep more: a 1:1 solvate ionic
+        # liquid as Li(G3)TFSI, water-in-salt LiTFSI's 2.6 waters per Li at 21 mol/kg, the
+        # hydrate melts' 2)
+        one = _MAX_SALT_PER_SOLVENT * 1000.0 / mean_mass
+        warnings.warn(
+            f"concentration={concentration:g} {'mol/kg' if units == 'molal' else 'mol/L'} of "
+            f"{salt_obj.name} puts {per_solvent:.3g} formula units of salt beside each solvent "
+            f"molecule of {'+'.join(names_given)} (one per molecule is {one:.3g} mol/kg of "
+            "solvent): beyond any salt's solubility (solvate ionic liquids hold one, "
+            "water-in-salt electrolytes two or more waters per ion pair); is it in another unit "
+            "(mmol)? A salt wetted by little solvent is packed by counts= (the molecules of "
+            "each species)", stacklevel=2)
     n_c, n_a = salt_obj.stoichiometry if salt_obj else (0, 0)
     salt_atoms = n_c * salt_obj.cation.n_atoms + n_a * salt_obj.anion.n_atoms if salt_obj else 0
     names = [s.name for s in solvents]
@@ -567,7 +597,7 @@ def _closest_salt_count(concentration, units, solvent_mass, salt_mass, density):
     return min((low, low + 1), key=lambda n: abs(realised(n) - concentration))
 
 
-def estimate_density(counts, *, with_uncertainty=False):
+def estimate_density(counts, *, with_uncertainty=None):
     r"""Starting density of a mixture from its pure liquids' measured densities (ideal mixing).
 
     .. math::
@@ -597,7 +627,7 @@ def estimate_density(counts, *, with_uncertainty=False):
     ``error_g_cm3`` of 0.015 g/cm³ is the shift its expansion of about 0.001 g/cm³/K makes
     over 15 K.
 
-    With ``with_uncertainty=True`` the density comes as an
+    The density comes as an
     :class:`~ase_electrolyte.estimate.Estimate` in g/cm³ whose one-sigma error is propagated
     to first order from three independent sources: each solvent's measured density (its
     standard uncertainty as a 25 °C density, ``error_g_cm3`` of its record in
@@ -619,14 +649,19 @@ def estimate_density(counts, *, with_uncertainty=False):
     counts : dict or str
         ``{species name or Species: number of molecules}``, as ``composition_counts`` returns,
         or its text ``"EC=30,Li=3,PF6=3"``.
-    with_uncertainty : bool
-        Return an :class:`~ase_electrolyte.estimate.Estimate` (g/cm³, with its error and
-        verdict) instead of the bare density.
+    with_uncertainty : bool, optional
+        Deprecated: the density is always an :class:`~ase_electrolyte.estimate.Estimate`.
+        ``True`` (what asked for the Estimate before it was the default) is taken as it is;
+        ``False`` still returns the bare float, with a :class:`DeprecationWarning`: a number
+        without its error and verdict (a density left not valid by unmeasured ions read as
+        any other). Take ``.value`` of the Estimate where a float is needed.
 
     Returns
     -------
-    float or Estimate
-        g/cm³.
+    Estimate
+        g/cm³, with its error and verdict (a float, deprecated, with
+        ``with_uncertainty=False``). :func:`electrolyte_box` and :func:`check_density` take it
+        as a density.
 
     Raises
     ------
@@ -642,15 +677,27 @@ def estimate_density(counts, *, with_uncertainty=False):
 
     Examples
     --------
-    >>> round(estimate_density({"EMC": 10}), 3)
+    >>> from ase_electrolyte.build import estimate_density
+    >>> round(estimate_density({"EMC": 10}).value, 3)
     1.006
     >>> lp30 = {"EC": 130, "DMC": 128, "Li": 20, "PF6": 20}  # 1 mol/L LiPF6, EC:DMC 1:1 by mass
-    >>> print(estimate_density(lp30, with_uncertainty=True))  # measured: 1.29-1.30 g/cm³
+    >>> print(estimate_density(lp30))  # measured: 1.29-1.30 g/cm³
     1.292 ± 0.011 g/cm^3 (valid)
     """
     from .species import LIQUID_DENSITIES, SOLVENTS, _liquid_density
 
-    check_flag("with_uncertainty", with_uncertainty)
+    if with_uncertainty is not None:
+        check_flag("with_uncertainty", with_uncertainty)
+    bare = with_uncertainty is not None and not with_uncertainty  # np.False_ too
+    if bare:
+        import warnings
+
+        # the bare float dropped the error and the verdict (not valid for ions of no measured
+        # volume), so a doubted start density read as any other
+        warnings.warn(
+            "estimate_density(..., with_uncertainty=False) is deprecated: the density is an "
+            "Estimate (g/cm³, with its error and verdict); leave the flag out and take .value "
+            "where a float is needed", DeprecationWarning, stacklevel=2)
     if isinstance(counts, str):
         # the text electrolyte_box(counts=...) and --counts read, refused here as "not a dict"
         from .species import parse_shares
@@ -739,7 +786,7 @@ def estimate_density(counts, *, with_uncertainty=False):
             "electrolyte_box density= from a measurement of the solution")
         warnings.warn(message, stacklevel=2)
         notes.append(message)
-    if not with_uncertainty:
+    if bare:
         return rho
     return _density_estimate(rho, volume + ions_volume, volumes, ions_error, bias, notes)
 
@@ -1396,8 +1443,9 @@ def electrolyte_box(
         ``info["cation_molality"]`` (mol of cations per kg of solvent: the salt molality of
         the 1:1 salts of the library, as realised by the integer counts),
         ``info["counted_composition"]`` (the molality of each ion, mol per kg of solvent, and
-        the mass fraction of each species, ``"ion_molality_mol_kg"``, ``"mass_fractions"``:
-        exact ratios of the counts, marked ``"exact": True``); for a composition
+        the mass fraction of each species, ``"ion_molality"``, ``"mass_fractions"``: exact
+        ratios of the counts, each an :class:`~ase_electrolyte.estimate.Estimate`'s dict form
+        with its unit, error 0 and the method saying why); for a composition
         (not ``counts``), ``info["packed_composition"]``: the salt concentration in the units
         asked and the solvent shares by the ratio asked, as packed beside as asked, with their
         deviations (``"units"``, ``"concentration_asked"``, ``"concentration_packed"``,
@@ -1712,7 +1760,8 @@ def electrolyte_box(
 
 
 def _counted_composition(plan):
-    """The composition whole molecules make, per ion and per species: exact numbers.
+    """The composition whole molecules make, per ion and per species: exact numbers, each with
+    its unit, error and verdict.
 
     Parameters
     ----------
@@ -1722,32 +1771,46 @@ def _counted_composition(plan):
     Returns
     -------
     dict
-        ``"ion_molality_mol_kg"``: ``{ion: mol per kg of the neutral species}`` (each ion of
-        a box of several salts, ``{}`` without ions or without solvent); ``"mass_fractions"``:
-        ``{species: g per g of the box}``, summing to 1; ``"exact"``: ``True``, with
-        ``"note"`` saying why: ratios of whole-molecule counts and molar masses, no sampled
-        quantity, so no error bar (what the counts miss of an asked composition is in
-        ``packed_composition``).
+        ``"ion_molality"``: ``{ion: molality}``, mol per kg of the neutral species (each ion
+        of a box of several salts; ``{}`` without ions or without solvent);
+        ``"mass_fractions"``: ``{species: g per g of the box}`` (unit ``"1"``), summing to 1.
+        Each number is the :meth:`~ase_electrolyte.estimate.Estimate.to_dict` form of an
+        :class:`~ase_electrolyte.estimate.Estimate` with error 0 and the method
+        :data:`COUNTED_METHOD` (ratios of whole-molecule counts and molar masses, no sampled
+        quantity): the form JSON and an extxyz file keep (ASE's extxyz writer drops an
+        Estimate object from ``info``). :meth:`~ase_electrolyte.estimate.Estimate.from_dict`
+        gives the Estimate back, to convert (``.to("mmol/g")``). What the counts miss of an
+        asked composition is in ``packed_composition``.
 
     Examples
     --------
     >>> from ase_electrolyte.build import _counted_composition
+    >>> from ase_electrolyte.estimate import Estimate
     >>> from ase_electrolyte.species import get_species
     >>> c = _counted_composition({get_species(k): n for k, n in
     ...                           {"EC": 30, "Li": 2, "Na": 1, "PF6": 3}.items()})
-    >>> {k: round(v, 4) for k, v in c["ion_molality_mol_kg"].items()}
-    {'Li': 0.757, 'Na': 0.3785, 'PF6': 1.1356}
+    >>> print(Estimate.from_dict(c["ion_molality"]["Li"]).to("mmol/g"))
+    0.757042 ± 0 mmol/g (valid)
     """
+    from .estimate import Estimate
+
+    def exact(value, unit):
+        return Estimate(value, 0.0, unit, COUNTED_METHOD).to_dict()
+
     solvent_g = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
     total_g = sum(sp.mass * n for sp, n in plan.items())
     return {
-        "ion_molality_mol_kg": ({sp.name: 1000.0 * n / solvent_g for sp, n in plan.items()
-                                 if sp.charge != 0 and n} if solvent_g > 0 else {}),
-        "mass_fractions": ({sp.name: sp.mass * n / total_g for sp, n in plan.items() if n}
-                           if total_g > 0 else {}),
-        "exact": True,
-        "note": "exact: ratios of the whole-molecule counts and molar masses (no error bar)",
+        "ion_molality": ({sp.name: exact(1000.0 * n / solvent_g, "mol/kg")
+                          for sp, n in plan.items() if sp.charge != 0 and n}
+                         if solvent_g > 0 else {}),
+        "mass_fractions": ({sp.name: exact(sp.mass * n / total_g, "1")
+                            for sp, n in plan.items() if n} if total_g > 0 else {}),
     }
+
+
+#: The method of :func:`_counted_composition`'s numbers: exact, no error bar to estimate.
+COUNTED_METHOD = ("exact: a ratio of whole-molecule counts and molar masses (no sampled "
+                  "quantity, no error)")
 
 
 def _salt_concentration(plan, stoichiometry, units, density):
@@ -2034,7 +2097,7 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     ----------
     density : float, Estimate or None
         Mass density in g/cm³ (an :class:`~ase_electrolyte.estimate.Estimate`, such as
-        :func:`estimate_density` gives with ``with_uncertainty=True``: its value, in g/cm³).
+        :func:`estimate_density` gives: its value, in g/cm³).
     name : str
         The argument, as the message shows it.
     allow_none : bool
@@ -2065,7 +2128,7 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     from .estimate import Estimate
 
     if isinstance(density, Estimate):
-        # estimate_density(..., with_uncertainty=True) is a density to start a box from: its
+        # estimate_density's Estimate is a density to start a box from: its
         # value in g/cm³ (an estimate in kg/m³ is converted, not refused as 1000 times denser)
         try:
             density = density.to("g/cm^3").value

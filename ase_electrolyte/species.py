@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -510,9 +511,14 @@ def parse_shares(text, what="solvent", default=None):
         empty item between commas, no item at all, or items without a number beside items with
         one (``"EC:3,EMC"``: a share forgotten).
 
+    The papers' spelling, the names joined by ``:`` or ``/`` and then their numbers alike
+    (``"EC:EMC 3:7"``, ``"EC/DMC 1/1"``), is the same mapping; a number per name.
+
     Examples
     --------
     >>> parse_shares("EC:3, EMC:7")
+    {'EC': 3.0, 'EMC': 7.0}
+    >>> parse_shares("EC:EMC 3:7")
     {'EC': 3.0, 'EMC': 7.0}
     """
     # the example of the right notation, of the kind of mapping given: molecule counts are
@@ -520,8 +526,17 @@ def parse_shares(text, what="solvent", default=None):
     counts = str(what).lstrip("-").startswith("count")
     example, notation = ("EC=30,Li=3,PF6=3", "NAME=NUMBER") if counts else ("EC:3,EMC:7",
                                                                               "NAME:NUMBER")
+    if not isinstance(text, str):
+        # str(None) was parsed as the entry 'None' ("bad solvent entry 'None' in None"), a
+        # number as an entry without a name
+        given = "nothing (None)" if text is None else f"{type(text).__name__} {text!r:.60}"
+        raise ValueError(
+            f"{what} must be text of comma-separated {notation} items, e.g. {example!r}, not "
+            f"{given}" + ("; where a dict is taken, {name: number} as well" if
+                          not isinstance(text, dict) else
+                          "; pass the dict itself where a dict is taken, not to parse_shares"))
     out = {}
-    items = [t.strip() for t in str(text).split(",")]
+    items = [t.strip() for t in _paper_ratio(text, what, example).split(",")]
     # "EC:3,,EMC:7" or "EC:3," is a list with a hole: the missing item may be a lost species
     if len(items) > 1 and not all(items):
         raise ValueError(f"{what} {text!r} has an empty item between commas")
@@ -564,6 +579,43 @@ def parse_shares(text, what="solvent", default=None):
     return out
 
 
+#: The papers' "EC:EMC 3:7" (also "EC/DMC 1/1", "EC : EMC 3 : 7"): names joined by ":" or "/",
+#: a blank, then as many numbers joined alike.
+_PAPER_RATIO = re.compile(
+    r"\s*(?P<names>[^\s\d:/,=][^,=]*?(?:\s*[:/]\s*[^\s\d:/,=][^,=:/]*?)+)\s+"
+    r"(?P<numbers>[\d.][\d.eE+-]*(?:\s*[:/]\s*[\d.][\d.eE+-]*)+)\s*")
+
+
+#: A ratio followed by its kind: "EC:EMC 3:7 (v/v)", "EC:DMC 1:1 by mass", "EC:3,EMC:7 wt%".
+_RATIO_KIND = re.compile(r"(.*?\d)\s*(\(?\s*(?:[vwm]/[vwm]|wt\s*%?|vol\s*%?|mol\s*%?|by\s+"
+                         r"(?:mass|weight|volume|moles?))\s*\)?)\s*", re.IGNORECASE)
+
+
+def _paper_ratio(text, what, example):
+    """``text`` in :func:`parse_shares`' own notation: the papers' ``"EC:EMC 3:7"`` as
+    ``"EC:3,EMC:7"`` (it was refused as one bad entry, ``'EC:EMC 3:7'``), other text as it
+    is."""
+    kind = _RATIO_KIND.fullmatch(text)
+    if kind is not None:
+        # "(v/v)" was read as part of a share, refused as a bad entry: the kind of ratio is
+        # an argument of its own, which a share must not silently drop
+        raise ValueError(
+            f"{what} {text!r}: the kind of ratio ({kind.group(2)!r}) is no share; give the "
+            f"shares alone, {kind.group(1).strip()!r}, and the kind as ratio= ('mass', 'mole' "
+            "or 'volume'; the command line's --ratio, a plan's ratio:)")
+    found = _PAPER_RATIO.fullmatch(text)
+    if found is None:
+        return text
+    names = [n.strip() for n in re.split(r"[:/]", found.group("names"))]
+    numbers = [n.strip() for n in re.split(r"[:/]", found.group("numbers"))]
+    if len(names) != len(numbers):
+        raise ValueError(
+            f"{what} {text!r} names {len(names)} species ({', '.join(names)}) but gives "
+            f"{len(numbers)} numbers ({':'.join(numbers)}): give one number per name, e.g. "
+            f"{example}")
+    return ",".join(f"{n}:{x}" for n, x in zip(names, numbers, strict=True))
+
+
 def get_species(name):
     """A :class:`Species` from the library by name, or ``name`` itself if it is a Species.
 
@@ -575,7 +627,9 @@ def get_species(name):
     Raises
     ------
     ValueError
-        For an unknown name; the message lists the known species.
+        For an unknown name; the message lists the known species. A sign written twice
+        (``"PF6--"``, ``"Li++"``, ``"Li+-"``) is no name of the library ion: two signs say
+        another charge, and the message names the ion's own.
     """
     if isinstance(name, Species):
         return name
@@ -616,10 +670,25 @@ def _alias(name):
     description (``"ethylene carbonate"``).
     """
     key = _lookup_key(name)
+    if _doubled_sign(key):
+        # "PF6--" lost its second sign to the hyphens the loose key drops, and was PF6: a
+        # charge of -2 misspelt, or a typo; neither is for the library to guess
+        return None
     if len(key) > 1 and key[-1] in "+-":
         key = key[:-1].rstrip() + key[-1]  # "Li +" as "Li+"
     names = _keys().get(key) or _loose_keys().get(_loose_key(key))
     return {**SOLVENTS, **IONS}[names[0]] if names else None
+
+
+#: Two signs in a row ("PF6--", "Li++", "Li+ -", "Li++PF6-"): a charge sign written twice.
+_DOUBLED_SIGN = re.compile(r"[+-]\s*[+-]")
+
+
+def _doubled_sign(key):
+    """Whether a lookup key writes a charge sign twice in a row: one sign says an ion's
+    charge (``"PF6-"``), two say another charge (``"PF6--"``: -2) or a typo, refused rather
+    than read as the library ion (the loose key drops hyphens, so ``"PF6--"`` was PF6)."""
+    return bool(_DOUBLED_SIGN.search(key))
 
 
 def _loose_key(key, signs=False):
@@ -662,6 +731,19 @@ def _what_it_may_be(name):
     key = _lookup_key(name)
     if key in {k.lower() for k in SALTS}:
         return f" ({name} is a salt: give it as salt=, its ions as species)"
+    signs = re.search(r"[\s+-]+$", key)
+    if signs and _doubled_sign(signs.group()):
+        unsigned = _keys().get(key[:signs.start()].rstrip())
+        sp = {**SOLVENTS, **IONS}[unsigned[0]] if unsigned else None
+        if sp is not None:
+            written = signs.group().count("+") - signs.group().count("-")
+            said = (f"{written:+d}" if signs.group().count("+") * signs.group().count("-") == 0
+                    else "no charge")
+            if not sp.charge:
+                return f" ({sp.name} is neutral: write {sp.name!r})"
+            return (f" ({sp.name} has charge {sp.charge:+d}; the signs "
+                    f"{''.join(signs.group().split())!r} say {said}: write {sp.name!r} or "
+                    f"'{sp.name}{'+' if sp.charge > 0 else '-'}' (one sign))")
     if len(key) > 1 and key[-1] in "+-":
         unsigned = _keys().get(key[:-1].rstrip())
         sp = {**SOLVENTS, **IONS}[unsigned[0]] if unsigned else None
@@ -794,15 +876,18 @@ def get_salt(name):
     if isinstance(name, str):
         key = _lookup_key(name)
         found = _salt_keys().get(key)
-        if found is None:
+        if found is None and not _doubled_sign(key):
             # "Li PF6", "li-pf6", "Li+ PF6-": blanks, hyphens and the ions' signs as
             # option_words.choice_word reads a word's spacing
             loose = {_loose_key(k, signs=True): v for k, v in _salt_keys().items()}
             found = loose.get(_loose_key(key, signs=True))
         if found is not None:
             return SALTS[found]
-    hint = (_salt_mixture_hint(name) or _salt_smiles_hint(name)
-            or _close_matches(name, _salt_keys()))
+    doubled = isinstance(name, str) and _doubled_sign(_lookup_key(name))
+    hint = ((" (a charge sign is written twice: each ion takes one sign or none, "
+             "'Li+ PF6-' or 'LiPF6')") if doubled else "") or (
+        _salt_mixture_hint(name) or _salt_smiles_hint(name)
+        or _close_matches(name, _salt_keys()))
     raise ValueError(
         f"unknown salt {name!r}{hint}; known salts: {', '.join(SALTS)}; "
         "for anything else pass Salt(name, cation=Species(...), anion=Species(...))"

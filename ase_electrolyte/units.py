@@ -127,6 +127,14 @@ UNITS = {
     # angles (solvation-shell geometry): degrees, the unit the papers plot
     "°": ("angle", 1.0),
     "rad": ("angle", 180.0 / 3.141592653589793),
+    # salt concentrations: molality (mol per kg of solvent; mmol/g is the same number) and
+    # molarity (mol per litre of solution; SI's mol/m³ is a thousand times the number)
+    "mol/kg": ("molality", 1.0),
+    "mmol/g": ("molality", _c.milli / _c.gram),
+    "mmol/kg": ("molality", _c.milli),
+    "mol/L": ("molarity", 1.0 / _c.liter),
+    "mmol/L": ("molarity", _c.milli / _c.liter),
+    "mol/m^3": ("molarity", 1.0),
     # dimensionless
     "1": ("dimensionless", 1.0),
     "%": ("dimensionless", 0.01),
@@ -220,7 +228,12 @@ _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³"
             # the product written with * or . (ASCII), centipoise in lower case, the
             # H5MD/SI form of g/cm³ (run_md's files carry it) and the chemist's cc
             "mPa*s": "mPa·s", "mPa.s": "mPa·s", "Pa*s": "Pa·s", "Pa.s": "Pa·s", "cp": "cP",
-            "g cm-3": "g/cm^3", "g/cc": "g/cm^3"}
+            "g cm-3": "g/cm^3", "g/cc": "g/cm^3",
+            # a litre is a dm³; "M" and "m" are not read (only their case tells mol/L from
+            # mol/kg, as composition_word refuses them)
+            "mol/l": "mol/L", "mol/dm^3": "mol/L", "mol/dm³": "mol/L", "mol/dm3": "mol/L",
+            "mol/m³": "mol/m^3", "mol/m3": "mol/m^3", "mmol/l": "mmol/L",
+            "mol kg-1": "mol/kg", "mol L-1": "mol/L"}
 
 
 def _lookup(unit):
@@ -384,6 +397,8 @@ def convert(value, from_unit, to_unit):
     10.0
     >>> round(convert(1.0, "Å^2/ps", "1e-9 m^2/s"), 12)
     10.0
+    >>> convert(1.2, "mol/kg", "mmol/g"), round(convert(1.2, "mol/L", "mol/m^3"), 9)
+    (1.2, 1200.0)
     """
     dim_a, si_a = _lookup(from_unit)
     dim_b, si_b = _lookup(to_unit)
@@ -530,7 +545,7 @@ _NAME_SUFFIXES = ("K", "ps", "fs", "ns", "bar", "s", "eV", "Å", "nm", "GPa", "P
 
 
 #: Units of arguments that :func:`convert` does not convert, named in advice as they are.
-_UNCONVERTED_UNITS = ("mol/kg", "mol/L", "amu", "e", "bytes")
+_UNCONVERTED_UNITS = ("amu", "e", "bytes")
 
 #: The concentration units' words (a plan's and the builder's ``units=``) → their units.
 _CONCENTRATION_WORDS = {"molal": "mol/kg", "molar": "mol/L"}

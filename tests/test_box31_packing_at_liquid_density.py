@@ -16,7 +16,7 @@ def _margin(counts, templates, seed):
     limit, from its message at an impossible density)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the salts' volumes outside the carbonates
-        rho = estimate_density(dict(counts))
+        rho = estimate_density(dict(counts)).value
     build._check_packable_at(counts, rho, templates, seed=seed)  # passes
     with pytest.raises(ValueError, match="at most") as err:
         build._check_packable_at(counts, 5.0, templates, seed=seed)

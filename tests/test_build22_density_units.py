@@ -68,12 +68,13 @@ def test_water_has_the_iapws95_density_at_25_c():
     assert convert(rho, "g/cm^3", "kg/m^3") == pytest.approx(997.05, abs=0.01)
     # the estimate of pure water is that density, and its molar volume M/rho is the measured
     # 18.07 cm³/mol (55.3 mol/L of water molecules)
-    rho_estimate = estimate_density({"H2O": 50})
+    rho_estimate = estimate_density({"H2O": 50}).value
     assert rho_estimate == pytest.approx(rho, rel=1e-12)
     molar_volume = get_species("H2O").mass / rho_estimate
     assert molar_volume == pytest.approx(18.07, abs=0.01)
     # "water" and "h2o" are the same species, and the same density
-    assert estimate_density({"water": 7}) == estimate_density({"h2o": 3}) == rho_estimate
+    assert (estimate_density({"water": 7}).value == estimate_density({"h2o": 3}).value
+            == rho_estimate)
 
 
 def test_water_mixes_ideally_with_a_carbonate():
@@ -82,8 +83,8 @@ def test_water_mixes_ideally_with_a_carbonate():
     m_w, m_ec = 30 * get_species("H2O").mass, 10 * get_species("EC").mass
     expected = (m_w + m_ec) / (m_w / LIQUID_DENSITIES["H2O"][0]
                                + m_ec / LIQUID_DENSITIES["EC"][0])
-    assert estimate_density(counts) == pytest.approx(expected, rel=1e-12)
-    assert estimate_density({"H2O": 300, "EC": 100}) == pytest.approx(expected, rel=1e-12)
+    assert estimate_density(counts).value == pytest.approx(expected, rel=1e-12)
+    assert estimate_density({"H2O": 300, "EC": 100}).value == pytest.approx(expected, rel=1e-12)
     assert LIQUID_DENSITIES["H2O"][0] < expected < LIQUID_DENSITIES["EC"][0]
 
 

@@ -59,6 +59,6 @@ def test_a_counted_box_too_small_advises_counts_too(n, density):
 def test_estimate_density_reads_the_counts_text_too(text, counts):
     from ase_electrolyte.build import estimate_density
 
-    assert estimate_density(text) == estimate_density(counts)
+    assert estimate_density(text).value == estimate_density(counts).value
     assert estimate_density(text, with_uncertainty=True) == estimate_density(
         counts, with_uncertainty=True)

@@ -11,7 +11,7 @@ from electrolyte_cli.demo import _demo_counts, _held
 def test_the_banner_gives_the_packed_molality_of_the_box(n_atoms):
     pytest.importorskip("packmol")
     counts = _demo_counts(n_atoms)
-    atoms = electrolyte_box(counts=counts, density=estimate_density(counts), seed=0)
+    atoms = electrolyte_box(counts=counts, density=estimate_density(counts).value, seed=0)
     held = _held(counts)
     # the builder's own record of the packed box, to the banner's three digits
     assert f"{atoms.info['cation_molality']:.3g} mol/kg" in held

@@ -9,6 +9,7 @@ import pytest
 from test_cli_interrupted import _ARGV, _argon_box, _SignallingLJ
 
 from ase_electrolyte.build import _counted_composition
+from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.species import get_species
 
 _COUNTS = {"EC": 30, "Li": 2, "Na": 1, "PF6": 3}
@@ -34,10 +35,12 @@ def test_simulation_json_records_the_counted_composition(tmp_path):
         assert main(_ARGV + ["-o", str(out)]) == 0
     record = json.loads((out / "simulation.json").read_text())["counted_composition"]
     # as read back from the packed box's extxyz, to JSON precision
-    molality = record["ion_molality_mol_kg"]
+    molality = {k: Estimate.from_dict(v).to("mol/kg").value
+                for k, v in record["ion_molality"].items()}
     ec = get_species("EC").mass * 30 / 1000.0  # kg of solvent
     assert molality["Li"] == pytest.approx(2 / ec, rel=1e-12)
     assert molality["Na"] == pytest.approx(1 / ec, rel=1e-12)
     assert molality["PF6"] == pytest.approx(3 / ec, rel=1e-12)
-    assert sum(record["mass_fractions"].values()) == pytest.approx(1.0, rel=1e-12)
-    assert record["exact"] is True and "exact" in record["note"]
+    fractions = [Estimate.from_dict(v) for v in record["mass_fractions"].values()]
+    assert sum(f.to("1").value for f in fractions) == pytest.approx(1.0, rel=1e-12)
+    assert all(f.stderr == 0 and f.valid and f.method.startswith("exact") for f in fractions)

@@ -82,7 +82,7 @@ def test_the_estimate_is_the_documented_formula_on_the_records(counts):
         # a salt in an ether or water warns that its volume there is not measured
         warnings.simplefilter("ignore", UserWarning)
         rho = estimate_density(counts, with_uncertainty=True)
-        bare = estimate_density(counts)
+        bare = estimate_density(counts).value
     value, error = _documented_estimate(counts)
     assert rho.unit == "g/cm^3" and rho.value == bare
     assert rho.value == pytest.approx(value, rel=1e-12)
