@@ -827,7 +827,8 @@ def output_names(command):
         "analyze": ("summary.json", staging),
         "diagnose": ("diagnose.json", staging),
         "simulate": run,
-        "demo": run,
+        # its analysis folder (a demo stopped in its analyses is resumed) and its report
+        "demo": (*run, "analysis", "report.html"),
         "screen": ("plan.json", "tasks", "tasks.csv"),
         "finetune": ("member_*",),
     }[command]

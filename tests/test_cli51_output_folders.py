@@ -23,8 +23,6 @@ NOT_RECORDS = [
     *[("analyze", name) for name in report_files(declared_analyses()) if name != "summary.json"],
     ("diagnose", "rigid_volume_scan.png"),
     ("diagnose", "intra_inter_errors.png"),
-    ("demo", "report.html"),
-    ("demo", "analysis"),
     ("screen", "plots"),
     ("screen", "summary.csv"),
     ("screen", "failures.csv"),
@@ -39,6 +37,7 @@ RECORDS = [
     ("simulate", "initial.extxyz"),
     ("simulate", "production.h5md"),
     ("demo", "initial.extxyz"),
+    ("demo", "analysis"),
     ("screen", "plan.json"),
     ("finetune", "member_0"),
 ]

@@ -58,6 +58,9 @@ def _refused(capsys, argv, path):
 def test_analyze_refuses_a_folder_where_its_summary_or_a_figure_goes(guarded, capsys, name):
     (guarded / "out" / name).mkdir(parents=True)
     (guarded / "out" / name / "keep.txt").write_text("mine")
+    if name != "summary.json":
+        # an earlier run's folder (its summary): one of the user's alone is refused as such
+        (guarded / "out" / "summary.json").write_text("{}")
     err = _refused(capsys, ["analyze", "traj.extxyz", "-o", "out", "-q"],
                    guarded / "out" / name)
     assert "is a folder" in err
@@ -70,6 +73,7 @@ def test_analyze_goes_ahead_when_the_folder_is_where_no_asked_analysis_writes(gu
     command reaches the reading of the trajectory."""
     monkeypatch.setenv("ELECTROLYTE_DEBUG", "1")  # the guard's exception, raised
     (guarded / "out" / "diffusion.png").mkdir(parents=True)
+    (guarded / "out" / "summary.json").write_text("{}")  # an earlier run's folder
     with pytest.raises(_Reached):
         main(["analyze", "traj.extxyz", "-o", "out", "-q", "--only", "intra_inter_rdf"])
 
