@@ -2388,7 +2388,8 @@ def _green_kubo_of(universe, verbose):
                   lambda: _conductivity_of(GreenKuboConductivity, universe, verbose))
 
 
-@register_analysis("green_kubo_conductivity", needs=("velocities", "box", "real masses"))
+@register_analysis("green_kubo_conductivity",
+                   needs=("velocities", "box", "real masses", "charged species"))
 def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
@@ -2429,7 +2430,8 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     }
 
 
-@register_analysis("einstein_helfand_conductivity", needs=("velocities", "box", "real masses"))
+@register_analysis("einstein_helfand_conductivity",
+                   needs=("velocities", "box", "real masses", "charged species"))
 def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
@@ -2464,7 +2466,8 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
     }
 
 
-@register_analysis("nernst_einstein", needs=("velocities", "box", "real masses"))
+@register_analysis("nernst_einstein",
+                   needs=("velocities", "box", "real masses", "charged species"))
 def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False):
     try:
         ions = charged_species(universe)

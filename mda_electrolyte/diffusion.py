@@ -712,7 +712,7 @@ def _viscosity_value(viscosity):
     return est
 
 
-@register_analysis("diffusion", needs=("box", "real masses"))
+@register_analysis("diffusion", needs=("box", "real masses", "charged species"))
 def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 

@@ -21,10 +21,20 @@ def _run(argv, capsys):
     return status, captured.out, captured.err
 
 
+def _late_skip(universe, outdir, *, calculator=None, verbose=False):
+    return {"skipped": "found at run time that there is nothing to compute"}
+
+
 def test_only_an_analysis_without_a_result_prints_no_report_line(tmp_path, capsys,
                                                                  monkeypatch):
+    from mda_electrolyte import report
+
     monkeypatch.chdir(tmp_path)
     water_frames("w.extxyz", 4)
+    # an analysis that finds only while it runs that it has no result (diffusion of water did,
+    # before it declared the "charged species" it needs: --only now refuses it up front)
+    report.registered_analyses()
+    monkeypatch.setitem(report._REGISTRY, "diffusion", (_late_skip, ("box",)))
     status, out, err = _run(["analyze", "w.extxyz", "--only", "diffusion", "-o", "an", "-q"],
                             capsys)
     assert status == 2
