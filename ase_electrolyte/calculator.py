@@ -202,6 +202,8 @@ class Calculator(ParametersContract, _AseCalculator):
         An explicit Coulomb term summed in like ``dispersion`` (e.g. the QRd term of Chalykh
         et al. 2025), a dict of its options, or the path of its JSON file
         (:meth:`Electrostatics.save`); one built from a file or dict runs on ``device``.
+        Its charges (e per atom) are then this calculator's ``charges`` property
+        (``atoms.get_charges()``, ``calc.results["charges"]``), computed with the rest.
     device : {"auto", "cpu", "cuda", "cuda:N"}, ase_electrolyte.device.Device or torch.device
         ``"auto"`` picks CUDA when torch sees a GPU (:func:`ase_electrolyte.device.resolve_device`).
     dtype : {None, "float32", "float64"}
@@ -394,10 +396,21 @@ class Calculator(ParametersContract, _AseCalculator):
             self._set_loaded(loaded)
         self._own_terms = terms["owned"]
         p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
+        self._list_term_properties(p["electrostatics"])
         # sums of unread initial charges already warned about (UnreadChargesWarning), per
         # set of options as by Electrostatics
         self._unread_warned = set()
         return p
+
+    def _list_term_properties(self, electrostatics):
+        """List ``charges`` among the implemented properties exactly while an electrostatics
+        term is summed in: its charges were computed and thrown away, and
+        ``atoms.get_charges()`` raised PropertyNotImplementedError (ASE refuses a property
+        its calculator does not list, and its readers, e.g. trajectories, go by the list)."""
+        names = list(type(self).implemented_properties)
+        if electrostatics is not None:
+            names.append("charges")
+        self.implemented_properties = names
 
     def _load(self, p, device):
         if device == "cpu":
@@ -658,18 +671,54 @@ class Calculator(ParametersContract, _AseCalculator):
         return changes
 
     def _add_terms(self, results, wanted):
-        """Add dispersion and electrostatics (each evaluated on a copy) to ``results``."""
+        """Add dispersion and electrostatics (each evaluated on a copy) to ``results``, and
+        take the electrostatics term's charges as ``results["charges"]``."""
         for term in self._terms():
             term_atoms = self.atoms.copy()
             term_atoms.calc = None
-            extra = term.get_properties(wanted, term_atoms)
+            charged = term is self.electrostatics
+            extra = term.get_properties([*wanted, "charges"] if charged else wanted,
+                                        term_atoms)
             for key in ("energy", "forces", "energies", "stress"):
                 if key in results:
                     results[key] = results[key] + extra[key]
+            if charged:
+                results["charges"] = np.array(extra["charges"], dtype=np.float64)
         # a copy: todict() hands out the term's own option values, and an option edited in
         # place (calc.electrostatics.parameters["qrd"]["Cu"] = ...) changed the record too
         self._term_options_seen = [_options_snapshot(o) for o in self._term_options()]
         return results
+
+    def get_property(self, name, atoms=None, allow_calculation=True):
+        """ASE's ``get_property``, after applying options edited in ``calc.parameters``.
+
+        Parameters
+        ----------
+        name : str
+            One of :attr:`implemented_properties`: ``energy``, ``free_energy`` (eV),
+            ``forces`` (eV/Å), ``stress`` (eV/Å³, Voigt), ``energies`` (eV per atom) and,
+            while an electrostatics term is summed in, ``charges`` (e per atom: the term's
+            charges, as :meth:`Electrostatics.get_charges
+            <ase_electrolyte.Electrostatics.get_charges>` gives them).
+        atoms : ase.Atoms, optional
+            The structure (default: the last one evaluated).
+        allow_calculation : bool
+            ``False``: ``None`` unless the property of this state is already computed.
+
+        Raises
+        ------
+        ase.calculators.calculator.PropertyNotImplementedError
+            A property not implemented, ``charges`` without an electrostatics term naming
+            the cure.
+        """
+        # options edited in calc.parameters first: an electrostatics term given so has charges
+        self._apply_direct_edits()
+        if name == "charges" and "charges" not in self.implemented_properties:
+            raise PropertyNotImplementedError(
+                f"charges: {type(self).__name__}({self.model!r}) sums no electrostatics term, "
+                "and the model gives no charges; give electrostatics=... (e.g. the QRd term "
+                "of Chalykh et al. 2025) to have them")
+        return super().get_property(name, atoms, allow_calculation)
 
     def _wanted(self, properties):
         periodic = bool(self.atoms.pbc.all()) and self.atoms.cell.rank == 3

@@ -86,7 +86,8 @@ def _member_identity(model):
 def _weights_digest(member):
     """SHA-256 of a loaded member's network: backend, cutoff, elements and every tensor of
     its torch modules (names, dtypes, shapes, values); ``None`` where its calculator holds no
-    torch module (a GAP potential, a compiled nequip model).
+    torch module (a GAP potential) or none with a tensor in its state dict (a frozen,
+    compiled nequip model).
 
     Two files with one network are one model whatever else they hold: a fine-tune of one
     seed run twice writes checkpoints with equal weights and other bytes (sevenn stores the
@@ -104,6 +105,7 @@ def _weights_digest(member):
     digest = hashlib.sha256(repr((
         member.backend, _member_cutoff(member),
         sorted(member._numbers) if member._numbers is not None else None)).encode())
+    hashed = 0
     for module in modules:
         for name, tensor in module.state_dict().items():
             if not isinstance(tensor, torch.Tensor):
@@ -111,7 +113,12 @@ def _weights_digest(member):
             data = tensor.detach().cpu().contiguous().reshape(-1)
             digest.update(f"{name}|{data.dtype}|{tuple(tensor.shape)}|".encode())
             digest.update(data.view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
+            hashed += 1
+    # a frozen TorchScript module (a compiled NequIP/Allegro file) holds its weights as
+    # constants of its graph and has an empty state dict: two different compiled models of
+    # one cutoff and element set hashed alike and were made one member (spread 0). With no
+    # tensor seen, their files decide
+    return digest.hexdigest() if hashed else None
 
 
 def _warn_repeats(models, networks, identities):
@@ -156,8 +163,10 @@ def committee_spread(energies, forces, stresses=None):
     Returns
     -------
     dict
-        ``energy``, ``forces``, ``stress`` (member means), ``energy_std`` (eV),
-        ``forces_std`` (shape (N,), eV/Å), ``stress_std`` (shape (6,), eV/Å³), with
+        ``energy`` (the members' mean energy) and ``energy_std`` (their spread), each an
+        :class:`~ase_electrolyte.estimate.Estimate` in eV with its error and verdict;
+        ``forces`` and ``stress`` (member means, arrays), ``forces_std`` (shape (N,), eV/Å)
+        and ``stress_std`` (shape (6,), eV/Å³), with
 
         .. math::
 
@@ -165,7 +174,16 @@ def committee_spread(energies, forces, stresses=None):
             \sigma_{F,i} = \sqrt{\langle \lVert \mathbf F_{ik} - \bar{\mathbf F}_i \rVert^2
             \rangle_k},
 
-        population averages over the K members (the DP-GEN model deviation of atom *i*).
+        population averages over the K members (the DP-GEN model deviation of atom *i*; the
+        values a :class:`Committee` gives as ``energy_std`` and ``forces_std``). The error of
+        ``energy`` is the t-scaled standard error of the mean over the members,
+        :math:`t_{0.8413}(K-1)\,\sigma_E/\sqrt{K-1}` (``dof`` K − 1); that of
+        ``energy_std`` is the scatter of the population standard deviation of K normal
+        members, :math:`\sigma_E\sqrt{1-c_4^2}/c_4` with
+        :math:`c_4 = \sqrt{2/(K-1)}\,\Gamma(K/2)/\Gamma((K-1)/2)`: it estimates the spread
+        that K members trained alike give on average. Both are not valid over fewer than 5
+        members (fewer than 4 degrees of freedom, :func:`~mda_electrolyte.uncertainty.few_dof_note`)
+        or where the members agree exactly (a spread of 0 says nothing of the error).
 
     Raises
     ------
@@ -175,22 +193,72 @@ def committee_spread(energies, forces, stresses=None):
 
     Notes
     -----
-    The spread ranks structures for active learning; it is not an error bar. For K members
-    scattered independently about the truth, the population standard deviation has a median
-    of 0.49, 0.69, 0.76, 0.81 and 0.90 of the members' true scatter at K = 2, 3, 4, 5, 8, and
-    the z-score of the mean against it (σ/√K as the error of the mean) has a standard
-    deviation of 598 (a Cauchy ratio), 5.6, 2.1, 1.5, 1.2 and one-sigma coverage 0.40-0.62
-    (4000 replicas). Members trained on the same data share their errors, so the spread
+    The spread ranks structures for active learning; it is no error bar of the committee's
+    prediction until calibrated (:func:`spread_calibration`). For K members scattered
+    independently about the truth, the population standard deviation has a median of 0.49,
+    0.69, 0.76, 0.81 and 0.90 of the members' true scatter at K = 2, 3, 4, 5, 8, and the
+    z-score of the mean against σ/√K has a standard deviation of 598 (a Cauchy ratio), 5.6,
+    2.1, 1.5, 1.2 and one-sigma coverage 0.40-0.62 (4000 replicas); the t-scaled error of
+    ``energy`` covers 0.68 of them at every K, and that of ``energy_std`` covered the
+    spread expected of K members in 0.65, 0.68, 0.68, 0.68 of normal replicas at
+    K = 2, 5, 8, 32. Members trained on the same data share their errors, so the spread
     understates the error further; a committee of identical members has spread 0
     (:class:`RepeatedMemberWarning`).
 
     Examples
     --------
     >>> import numpy as np
+    >>> from ase_electrolyte.committee import committee_spread
     >>> out = committee_spread([1.0, 3.0], np.zeros((2, 1, 3)))
-    >>> float(out["energy"]), float(out["energy_std"]), out["forces_std"].tolist()
+    >>> out["energy"].value, out["energy_std"].value, out["forces_std"].tolist()
     (2.0, 1.0, [0.0])
+    >>> out["energy_std"].valid  # 2 members: 1 degree of freedom
+    False
     """
+    out, k = _spread_numbers(energies, forces, stresses)
+    out["energy"], out["energy_std"] = _spread_estimates(out["energy"], out["energy_std"], k,
+                                                         "eV")
+    return out
+
+
+def _spread_estimates(mean, spread, k, unit):
+    """The members' mean and population spread as Estimates (see :func:`committee_spread`)."""
+    from scipy.special import gammaln
+
+    from mda_electrolyte.uncertainty import few_dof_note, t_factor
+
+    from .estimate import Estimate
+
+    notes = []
+    few = few_dof_note(k - 1, "committee members", "the members' scatter")
+    if few is not None:
+        notes.append(few)
+    if spread == 0:
+        notes.append("the members agree exactly (repeats of one model?): a spread of 0 says "
+                     "nothing of the error")
+    # members trained on one data set share errors that no spread sees
+    caveat = ("uncalibrated: members trained on one data set share errors no spread sees "
+              "(spread_calibration measures how much)")
+    # the error of the mean from the population spread, t-scaled: t(K-1) s/sqrt(K) with the
+    # sample std s = spread sqrt(K/(K-1)); computed from the (power-of-two scaled) spread, so
+    # a diverged member's 1e200 eV does not overflow it
+    mean_error = t_factor(k - 1) * spread / math.sqrt(k - 1)
+    c4 = math.sqrt(2.0 / (k - 1)) * math.exp(gammaln(k / 2) - gammaln((k - 1) / 2))
+    spread_error = spread * math.sqrt(1.0 - c4 * c4) / c4
+    valid = not notes
+    mean_estimate = Estimate(
+        mean, mean_error, unit, f"t-scaled standard error over {k} committee members",
+        n_samples=k, converged=valid, notes=(*notes, caveat), dof=k - 1)
+    spread_estimate = Estimate(
+        spread, spread_error, unit,
+        f"scatter of the standard deviation of {k} normal committee members (c4)",
+        n_samples=k, converged=valid, notes=(*notes, caveat))
+    return mean_estimate, spread_estimate
+
+
+def _spread_numbers(energies, forces, stresses=None):
+    """:func:`committee_spread`'s numbers as plain floats and arrays (what a calculator's
+    ``results`` hold), and the number of members."""
     from mda_electrolyte.uncertainty import real_array
 
     # mismatched member counts were averaged each on its own (2 energies with 3 force sets),
@@ -231,7 +299,7 @@ def committee_spread(energies, forces, stresses=None):
         stresses, s_scale = _power_of_two_scaled(stresses)
         out["stress"] = stresses.mean(axis=0) * s_scale
         out["stress_std"] = stresses.std(axis=0) * s_scale
-    return out
+    return out, k
 
 
 def _power_of_two_scaled(values):
@@ -694,7 +762,10 @@ class Committee(Calculator):
     ``forces_std`` (per atom, eV/Å, see :func:`committee_spread`), ``stress_std`` (Voigt,
     eV/Å³) and ``max_forces_std`` (eV/Å), the largest per-atom force spread used to select
     frames in active learning. The member values are in ``calc.results["member_energies"]``
-    and ``calc.results["member_forces"]``.
+    and ``calc.results["member_forces"]``. These results are plain numbers, as ASE's are;
+    ``committee_spread(calc.results["member_energies"], calc.results["member_forces"])``
+    gives the mean energy and its spread as :class:`~ase_electrolyte.estimate.Estimate`\ s
+    with their errors and verdicts (not valid below 5 members).
 
     Parameters
     ----------
@@ -960,6 +1031,7 @@ class Committee(Calculator):
             self._reference_judged = {}
         self._own_terms = terms["owned"]
         p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
+        self._list_term_properties(p["electrostatics"])
         self._unread_warned = set()  # UnreadChargesWarning said again for new options
         return p
 
@@ -1136,7 +1208,9 @@ class Committee(Calculator):
             check_finite(r, self.atoms, f"committee member {k} ({self.model[k]!r})")
         self._check_energy_reference(self.atoms, [r["energy"] for r in member_results])
 
-        stats = committee_spread(
+        # plain numbers: ASE results (trajectories, databases) hold floats and arrays;
+        # committee_spread gives the same numbers as Estimates
+        stats, _ = _spread_numbers(
             [r["energy"] for r in member_results],
             [r["forces"] for r in member_results],
             [r["stress"] for r in member_results] if periodic else None,

@@ -705,7 +705,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
     1.747565
     """
 
-    implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
+    implemented_properties = ["energy", "free_energy", "forces", "stress", "energies", "charges"]
     default_parameters = {
         "scheme": "qrd",
         "qrd": None,
@@ -1056,6 +1056,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
             q = self.get_charges(self.atoms)
             results = self._evaluate(self.atoms, q)
         check_finite(results, self.atoms, "Electrostatics")
+        # the charges summed, as ASE's charge-giving calculators keep them (a Calculator
+        # summing this term in gives them as its own)
+        results["charges"] = np.array(q, dtype=np.float64)
         self._warn_unread_charges(self.atoms, q)
         self.results = results
 

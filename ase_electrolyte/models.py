@@ -396,9 +396,15 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
         # an option word, in any case ("Float32"), as Electrostatics' dtype
         dtype = " ".join(dtype.split()).lower()
     if dtype not in spec.dtypes:
+        if spec.dtypes == {None}:
+            # "choose from [None]" named no precision and no cure
+            raise ValueError(
+                f"dtype={dtype!r}: the {backend} backend takes no dtype, it evaluates a model "
+                "in the precision the model was written in; leave dtype out (None)"
+            )
         raise ValueError(
             f"dtype={dtype!r} is not available for the {backend} backend; choose from "
-            f"{sorted(spec.dtypes, key=str)}"
+            f"{sorted(spec.dtypes, key=str)} (None: the model's own precision)"
         )
     if "numexpr" not in sys.modules:
         # the backends import pandas, and with it numexpr, which reads the thread count with

@@ -36,10 +36,18 @@ def test_one_property_named_as_a_string_is_that_property(name, prop):
 
 
 @pytest.mark.parametrize("name", sorted(MAKERS))
-@pytest.mark.parametrize("props", [["energy", "forcez"], "charges", ["Energy"]], ids=repr)
+@pytest.mark.parametrize("props", [["energy", "forcez"], "magmoms", ["Energy"]], ids=repr)
 def test_a_property_the_calculator_does_not_implement_is_named(name, props):
     with pytest.raises(PropertyNotImplementedError, match="implements the properties"):
         MAKERS[name]().get_properties(props, _nacl())
+
+
+def test_charges_are_electrostatics_own():
+    # Electrostatics gives the charges it sums (test_calc51_summed_charges); D3 has none
+    with pytest.raises(PropertyNotImplementedError, match="implements the properties"):
+        MAKERS["D3"]().get_properties("charges", _nacl())
+    got = MAKERS["Electrostatics"]().get_properties("charges", _nacl())
+    assert np.array_equal(got["charges"], np.tile([1.0, -1.0], 4))
 
 
 @pytest.mark.parametrize("name", sorted(MAKERS))

@@ -85,7 +85,7 @@ def test_committee_spread_formula():
     forces = np.zeros((3, 2, 3))
     forces[:, 0, 0] = [1.0, 2.0, 3.0]  # atom 0 spread along x: population std sqrt(2/3)
     out = committee_spread([0.0, 0.0, 3.0], forces, np.ones((3, 6)))
-    assert out["energy_std"] == pytest.approx(np.sqrt(2.0))
+    assert out["energy_std"].value == pytest.approx(np.sqrt(2.0))
     np.testing.assert_allclose(out["forces_std"], [np.sqrt(2 / 3), 0.0])
     np.testing.assert_allclose(out["stress_std"], 0.0)
 

@@ -33,14 +33,15 @@ def _replicas(k, seed, sigma=0.3, n_atoms=2):
 @pytest.mark.parametrize("k", sorted(DOCUMENTED_MEDIAN))
 def test_spread_and_coverage_follow_the_chi_squared_and_t_laws(k):
     truth_e, truth_f, sigma, out = _replicas(k, seed=1000 + k)
-    ratio = np.array([o["energy_std"] for o in out]) / sigma
+    ratio = np.array([o["energy_std"].value for o in out]) / sigma
     # the population std: sigma^2 chi2(K-1)/K; half the replicas below its median
     median = np.sqrt(stats.chi2.median(k - 1) / k)
     below = np.mean(ratio < median)
     assert abs(below - 0.5) < 4 * np.sqrt(0.25 / REPLICAS)
     assert abs(median - DOCUMENTED_MEDIAN[k]) < 0.02  # the notes' numbers (Monte Carlo)
     # the mean against sigma/sqrt(K): z = t(K-1) sqrt(K/(K-1)), covered when |t| < sqrt((K-1)/K)
-    z = np.array([(o["energy"] - truth_e) / (o["energy_std"] / np.sqrt(k)) for o in out])
+    z = np.array([(o["energy"].value - truth_e) / (o["energy_std"].value / np.sqrt(k))
+                  for o in out])
     expected = 2 * stats.t.cdf(np.sqrt((k - 1) / k), k - 1) - 1
     covered = np.mean(np.abs(z) < 1)
     assert abs(covered - expected) < 4 * np.sqrt(expected * (1 - expected) / REPLICAS)
@@ -65,7 +66,7 @@ def test_shared_errors_are_invisible_to_the_spread():
         for _ in range(REPLICAS):
             energies = common_scale * rng.normal() + independent * rng.normal(size=k)
             out = committee_spread(energies, np.zeros((k, 1, 3)))
-            hits += abs(out["energy"]) < out["energy_std"] / np.sqrt(k)
+            hits += abs(out["energy"].value) < out["energy_std"].value / np.sqrt(k)
         coverage[name] = hits / REPLICAS
     expected = 2 * stats.t.cdf(np.sqrt((k - 1) / k), k - 1) - 1  # 0.55
     margin = 4 * np.sqrt(0.25 / REPLICAS)

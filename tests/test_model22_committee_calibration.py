@@ -20,6 +20,11 @@ from ase_electrolyte.committee import committee_spread, spread_calibration
 K, SIGMA_E, SIGMA_F = 4, 0.05, 0.1
 
 
+def _results(spread):
+    """committee_spread's output as a calculator's results (ASE's: floats and arrays)."""
+    return {key: getattr(value, "value", value) for key, value in spread.items()}
+
+
 def _emt(atoms):
     emt = EMT()
     emt.calculate(atoms, ["energy", "forces"], all_changes)
@@ -43,7 +48,7 @@ class ScatteredMembers(AseCalculator):
         n = len(self.atoms)
         energies = energy + SIGMA_E * self.rng.normal(size=K)
         forces = forces + SIGMA_F * self.rng.normal(size=(K, n, 3))
-        self.results = committee_spread(energies, forces)
+        self.results = _results(committee_spread(energies, forces))
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +92,8 @@ def test_members_that_agree_have_no_factor(frames):
             AseCalculator.calculate(self, atoms, properties, system_changes)
             emt = EMT()
             emt.calculate(self.atoms, ["energy", "forces"], all_changes)
-            self.results = committee_spread([emt.results["energy"]] * 2,
-                                            [emt.results["forces"]] * 2)
+            self.results = _results(committee_spread([emt.results["energy"]] * 2,
+                                                     [emt.results["forces"]] * 2))
 
     out = spread_calibration(Identical(None), frames[:6])
     assert not out["forces"].valid and "agree exactly" in out["forces"].verdict

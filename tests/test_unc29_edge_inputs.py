@@ -96,8 +96,11 @@ def test_committee_spread_of_huge_values_is_finite():
     # a diverged member's 1e200 eV squared overflowed: energy_std came out inf
     out = committee_spread(np.array([1e200, -1e200, 1e200]), np.zeros((3, 1, 3)),
                            np.array([[1e155] * 6, [-1e155] * 6, [1e155] * 6]))
-    assert out["energy_std"] == pytest.approx(np.std([1.0, -1.0, 1.0]) * 1e200, rel=1e-12)
-    assert out["energy"] == pytest.approx(1e200 / 3, rel=1e-12)
+    assert out["energy_std"].value == pytest.approx(np.std([1.0, -1.0, 1.0]) * 1e200,
+                                          rel=1e-12)
+    assert out["energy"].value == pytest.approx(1e200 / 3, rel=1e-12)
+    # the errors are scaled alike: finite, not overflowed
+    assert np.isfinite(out["energy"].stderr) and np.isfinite(out["energy_std"].stderr)
     assert np.allclose(out["stress_std"], np.std([1.0, -1.0, 1.0]) * 1e155, rtol=1e-12)
     forces = np.array([[[1e300, 0.0, 0.0]], [[-1e300, 0.0, 0.0]]])
     assert committee_spread([0.0, 0.0], forces)["forces_std"][0] == pytest.approx(1e300)
