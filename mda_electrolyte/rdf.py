@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
-from MDAnalysis.lib.mdamath import triclinic_vectors
+from MDAnalysis.lib.mdamath import box_volume, triclinic_vectors
 from scipy.special import ndtr
 
 from ase_electrolyte.atomic_file import save_figure
@@ -267,10 +267,16 @@ def _check_boxes_before_pass(trajectory, frames, r_max, who, refusal):
     29 ms per frame for the 8 Å RDF and 21 ms for the shells. ``refusal(frame, half_width)``
     gives the ValueError the pass raises at that frame (the same message); ``who`` names the
     analysis for a frame without a box.
+
+    Returns
+    -------
+    bool
+        Whether the box volume differs between the frames (an NPT run), so that each frame's
+        pairs must be normalised by that frame's own volume.
     """
     read, boxes, _ = frame_boxes(trajectory, frames)
     if read.size == 0:
-        return
+        return False
     # each distinct box once, in frame order (an NVT run: one)
     _, first = np.unique(boxes, axis=0, return_index=True)
     for k in np.sort(first):
@@ -278,6 +284,7 @@ def _check_boxes_before_pass(trajectory, frames, r_max, who, refusal):
         half = half_box_width(reduced_box(box), who, int(read[k]))
         if r_max > half * BOX_ROUNDING:
             raise refusal(int(read[k]), half)
+    return len({float(box_volume(boxes[k])) for k in first}) > 1
 
 
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
@@ -597,12 +604,17 @@ class IntraInterRDF(FrameAnalysis):
     results.pairs : list of tuple
         The pair keys.
     results.intra, results.inter, results.total : dict
-        Pair key → g(r), dimensionless, shape (nbins,). ``total == intra + inter``.
+        Pair key → g(r), dimensionless, shape (nbins,). ``total == intra + inter``. Each
+        frame's pairs are normalised by that frame's box volume,
+        ``g(r) = Σ_f V_f n_f(r) / (n_frames · N_a N_b · 4π r² dr)``: a box whose volume changes
+        (an NPT run) keeps an ideal gas at 1 (the mean volume's normalisation read
+        ⟨V⟩⟨1/V⟩, 1.08 for a box going from 16 to 22 Å); in a box of one volume this is the
+        usual normalisation by the pair density.
     results.intra_err, results.inter_err, results.total_err : dict
         Pair key → one-sigma error of each bin of that g(r), shape (nbins,): the t-scaled
         standard error of the g(r) of contiguous blocks of frames (5 blocks, 10 from 50
         frames on; :func:`~mda_electrolyte.uncertainty.mean_error`), each normalised by its
-        own frames and mean volume, widened where the blocks are correlated (below).
+        own frames and their volumes, widened where the blocks are correlated (below).
         Calibrated on ideal gases (one-sigma coverage 0.60-0.77,
         ``tests/test_rdf_block_errors.py``). NaN with fewer than
         :data:`~mda_electrolyte.frame_estimates.MIN_FRAMES` frames.
@@ -628,7 +640,8 @@ class IntraInterRDF(FrameAnalysis):
     results.cn_intra, results.cn_inter, results.cn_total : dict
         Pair key → cumulative coordination number at the upper bin edges: the mean number of
         ``b`` atoms within ``r`` of an ``a`` atom, ``CN(r) = 4π ρ_b ∫ g(r') r'² dr'`` counted from
-        ``r_min`` (Ju et al. 2025 eq. 1–2).
+        ``r_min`` (Ju et al. 2025 eq. 1–2); counted, not weighted by the volume, where the box
+        changes.
     results.cn_below : dict
         Pair key → the mean number of ``b`` atoms closer than ``r_min`` to an ``a`` atom (0
         for a range from 0 Å): ``cn_below + cn_total`` counts from 0 Å. Every pair is counted,
@@ -701,12 +714,17 @@ class IntraInterRDF(FrameAnalysis):
         frames and summed volumes of each block. ``results.counts_segments``,
         ``frames_segments`` and ``volume_segments``: the same per segment (blocks cut into
         equal parts, summed to the blocks), for the blocks' correlation.
+        ``results.weighted_blocks`` and ``weighted_segments`` (Å³): where the box volume
+        changes between the frames, the counts of each frame times its volume, summed as the
+        counts are (what g(r) is normalised from); no columns in a box of one volume.
     results.volume : float
         Box volume averaged over the analysed frames, Å³.
 
     Notes
     -----
-    Equal to :class:`MDAnalysis.analysis.rdf.InterRDF` with ``norm="rdf"``: ``total`` matches
+    In a box of one volume equal to :class:`MDAnalysis.analysis.rdf.InterRDF` with
+    ``norm="rdf"`` (where the volume changes, to the mean of ``InterRDF`` over each frame
+    alone; ``InterRDF`` itself normalises by the mean volume): ``total`` matches
     ``InterRDF(a, b)`` and ``inter`` matches ``InterRDF(a, b, exclude_same="residue")``, except
     that an atom is never paired with itself (``InterRDF(g, g)`` puts ``len(g)`` self-distances
     of 0 Å into the first bin when ``r_min = 0``). Distances are double precision; a pair whose
@@ -743,6 +761,8 @@ class IntraInterRDF(FrameAnalysis):
     # shuffled frames of a random-walk gas (0.1 Å steps, 200 frames; in order "too short",
     # 8 independent segments) read 192 independent segments and a valid g_max of a gas
     _errors_over_frames = True
+    # set per run by _check_selected_frames: whether the frames' box volumes differ
+    _varying_volume = False
 
     @classmethod
     def get_supported_backends(cls):
@@ -904,7 +924,9 @@ class IntraInterRDF(FrameAnalysis):
             self, "_block_min_frames", _frame_estimates.MIN_FRAMES) else 1
         self._n_blocks = n_blocks
         # segments nest in blocks (a whole number per block): the blocks are their sums
-        per_histogram = 8 * self._n_cls**2 * 2 * (self._n_count + 1)
+        # (twice over where the volume varies: the volume-weighted histograms beside the counts)
+        per_histogram = (8 * self._n_cls**2 * 2 * (self._n_count + 1)
+                         * (2 if getattr(self, "_varying_volume", False) else 1))
         per_block = max(1, min(_MAX_SEGMENTS, n_run, _SEGMENT_BYTES // per_histogram)
                         // n_blocks)
         self._n_segments = n_blocks * per_block
@@ -931,6 +953,13 @@ class IntraInterRDF(FrameAnalysis):
             (n_segments, self._n_cls**2 * 2 * (self._n_count + 1)), dtype=np.int64)
         self.results.volume_segments = np.zeros(n_segments)
         self.results.frames_segments = np.zeros(n_segments, dtype=np.int64)
+        # Σ V_f c_f (Å³) of the frames' counts c_f, where the volume varies (else no columns:
+        # the counts times the one volume)
+        varying = getattr(self, "_varying_volume", False)
+        self.results.weighted_segments = np.zeros(
+            (n_segments, self.results.counts_segments.shape[1] if varying else 0))
+        self._frame_counts = (np.zeros(self.results.counts_segments.shape[1], dtype=np.int64)
+                              if varying else None)
         self.results._close_frames = []
         # per pair key: the frames that hold pairs closer than MIN_PAIR_DISTANCE
         self.results._close_frame_counts = np.zeros(len(self._keys), dtype=np.int64)
@@ -975,7 +1004,14 @@ class IntraInterRDF(FrameAnalysis):
         # frames that add pairs closer than MIN_PAIR_DISTANCE: how many per pair key, and the
         # first ones, to name their atoms (searched again then; the pass keeps their numbers)
         close_before = self._close_counts(counts)
-        self._count_pairs(positions, box, counts, row)
+        if self._frame_counts is None:
+            self._count_pairs(positions, box, counts, row)
+        else:
+            # this frame's counts apart, to weight them by its own volume
+            self._frame_counts[:] = 0
+            self._count_pairs(positions, box, self._frame_counts, row)
+            counts += self._frame_counts
+            self.results.weighted_segments[segment] += self._ts.volume * self._frame_counts
         added = self._close_counts(counts) > close_before
         if added.any():
             self.results._close_frame_counts += added
@@ -1011,8 +1047,11 @@ class IntraInterRDF(FrameAnalysis):
         # a box that shrinks below twice the range, refused before the pass (it was refused
         # at its frame, after the others' work)
         frames = _selected_frame_indices(self._sliced_trajectory)
-        _check_boxes_before_pass(self._trajectory, frames,
-                                self._range[1], "IntraInterRDF", self._box_refusal)
+        # a box whose volume changes (NPT): each frame's pairs are weighted by its own volume,
+        # the ideal gas's g = 1 in every frame; normalised by the mean volume, a gas whose box
+        # went from 16 to 22 Å read g = 1.08 ± 0.004 at every r (20 error bars off)
+        self._varying_volume = _check_boxes_before_pass(
+            self._trajectory, frames, self._range[1], "IntraInterRDF", self._box_refusal)
         # the module's bounds read at run time in the calling process, which concludes with
         # them (a dask worker is a fresh interpreter that sees the module's defaults): one
         # value per run whatever the user set, not one at import or construction
@@ -1092,6 +1131,7 @@ class IntraInterRDF(FrameAnalysis):
         return ResultsGroup(lookup={"counts_segments": ResultsGroup.ndarray_sum,
                                     "volume_segments": ResultsGroup.ndarray_sum,
                                     "frames_segments": ResultsGroup.ndarray_sum,
+                                    "weighted_segments": ResultsGroup.ndarray_sum,
                                     "_close_frames": ResultsGroup.flatten_sequence,
                                     "_close_frame_counts": ResultsGroup.ndarray_sum})
 
@@ -1107,10 +1147,11 @@ class IntraInterRDF(FrameAnalysis):
         self.results.pairs = list(self._keys)
         # as _compute numbers them (a parallel run's workers did, not this object)
         n_blocks = _n_blocks(self.n_frames) if self.n_frames >= self._block_min_frames else 1
-        for name in ("counts", "volume", "frames"):
+        for name in ("counts", "volume", "frames", "weighted"):
             segments = self.results[f"{name}_segments"]
+            # (the weighted ones have no columns in a box of one volume: no -1 to infer)
             self.results[f"{name}_blocks"] = segments.reshape(
-                n_blocks, -1, *segments.shape[1:]).sum(axis=1)
+                n_blocks, segments.shape[0] // n_blocks, *segments.shape[1:]).sum(axis=1)
         segment_counts = self.results.counts_segments
         self.results.counts_ordered = self.results.counts_blocks.sum(axis=0)
         self.results.counts_class = self._class_pair_counts(self.results.counts_ordered)
@@ -1139,13 +1180,23 @@ class IntraInterRDF(FrameAnalysis):
             # every pair's bands spread over the bins at once
             widening_bins = self._band_of_bin_values(self._widening)
             independent_bins = self._band_of_bin_values(self._independent)
+        if self._varying_volume:
+            # each frame by its own volume: Σ_f V_f c_f(r) / (frames · shell · N_a N_b)
+            weighted = np.einsum("pk,kib->pib", self._weights, self._class_pair_counts(
+                self.results.weighted_blocks.sum(axis=0)))
         for p, key in enumerate(self._keys):
-            # the same sequence of operations as InterRDF._conclude, for identical rounding
-            norm = n_frames * shell * (self._n_a[p] * self._n_b[p] / volume)
             intra, inter = counts[p, 0], counts[p, 1]
-            self.results.intra[key] = intra / norm
-            self.results.inter[key] = inter / norm
-            self.results.total[key] = (intra + inter) / norm
+            if self._varying_volume:
+                norm = n_frames * shell * (self._n_a[p] * self._n_b[p])
+                self.results.intra[key] = weighted[p, 0] / norm
+                self.results.inter[key] = weighted[p, 1] / norm
+                self.results.total[key] = (weighted[p, 0] + weighted[p, 1]) / norm
+            else:
+                # the same sequence of operations as InterRDF._conclude, for identical rounding
+                norm = n_frames * shell * (self._n_a[p] * self._n_b[p] / volume)
+                self.results.intra[key] = intra / norm
+                self.results.inter[key] = inter / norm
+                self.results.total[key] = (intra + inter) / norm
             self.results.intra_err[key] = errors[p, 0]
             self.results.inter_err[key] = errors[p, 1]
             self.results.total_err[key] = errors[p, 2]
@@ -1157,9 +1208,15 @@ class IntraInterRDF(FrameAnalysis):
             self.results.cn_inter[key] = np.cumsum(inter) / per_a
             self.results.cn_total[key] = np.cumsum(intra + inter) / per_a
             self.results.cn_below[key] = float(below[p].sum()) / per_a
-            # the search sees the pairs that can be a shell, not overlapping atoms
+            # the search sees the pairs that can be a shell, not overlapping atoms; it reads
+            # g as the counts per shell volume (its significance and bootstrap are the
+            # counts'): where the volume varies, the counts over the mean volume, which differ
+            # from the per-frame g by a factor that varies with r only as the structure does
+            searched = (self.results.total[key] if not self._varying_volume else
+                        (intra + inter) / (n_frames * shell * (self._n_a[p] * self._n_b[p]
+                                                               / volume)))
             g_search, counts_search, below_search = _without_overlaps(
-                edges, self.results.total[key], intra + inter, self._below_argument(below[p]))
+                edges, searched, intra + inter, self._below_argument(below[p]))
             found = first_minimum(edges, g_search, counts=counts_search, below=below_search)
             self.results.shell[key] = found.as_dict()
             self.results.first_peak[key] = found.peak
@@ -1406,12 +1463,12 @@ class IntraInterRDF(FrameAnalysis):
     def _peaks_without(self, p):
         """:func:`peak_top` of g_total of pair ``p`` without each block of frames in turn."""
         blocks = self._block_counts[:, p].sum(axis=1)
+        weighted = self._block_weighted[:, p].sum(axis=1)
         frames = float(self.results.frames_blocks.sum()) - self.results.frames_blocks
-        volumes = float(self.results.volume_blocks.sum()) - self.results.volume_blocks
         counts = blocks.sum(axis=0)[None, :] - blocks
         # the normalisation of each block's g(r) in _block_errors
-        g = counts / ((frames * frames / volumes)[:, None] * (self._n_a[p] * self._n_b[p])
-                      * self._shell[None, :])
+        g = (weighted.sum(axis=0)[None, :] - weighted) / (
+            frames[:, None] * (self._n_a[p] * self._n_b[p]) * self._shell[None, :])
         # the bins and counts of this run (float64, finite), without each call's checks
         return [_peak_top(self.results.bins, row, c, MIN_PEAK_PAIRS)
                 for row, c in zip(g, counts, strict=True)]
@@ -1462,7 +1519,7 @@ class IntraInterRDF(FrameAnalysis):
         they were obtained (``None`` where there are too few frames for blocks).
 
         Each block of consecutive frames gives its own g(r), normalised by its own frames and
-        mean volume; the error is their t-scaled standard error
+        their volumes (:meth:`_weighted`); the error is their t-scaled standard error
         (:func:`~mda_electrolyte.uncertainty.mean_error`), widened where the blocks are
         correlated (:meth:`_correlation_widening`). Fewer than
         :data:`~mda_electrolyte.frame_estimates.MIN_FRAMES` frames: no blocks, errors NaN and
@@ -1472,15 +1529,17 @@ class IntraInterRDF(FrameAnalysis):
         if n_blocks < 2:
             return errors, None
         frames = self.results.frames_blocks.astype(np.float64)
-        volumes = self.results.volume_blocks / frames
         per_block = np.einsum("pk,nkib->npib", self._weights,
                               self._class_pair_counts(self.results.counts_blocks))
         # (blocks, pairs, intra/inter, bins), also for the coordination numbers' errors
         self._block_counts = per_block
+        # the same weighted by each frame's volume (Å³), for the blocks' g(r)
+        self._block_weighted = np.einsum("pk,nkib->npib", self._weights,
+                                         self._class_pair_counts(self._weighted("blocks")))
         density = self._n_a * self._n_b
         # g of each block: (blocks, pairs, intra/inter, bins)
-        norm = (frames / volumes)[:, None, None] * density[None, :, None] * shell[None, None, :]
-        g_blocks = per_block / norm[:, :, None, :]
+        norm = frames[:, None, None] * density[None, :, None] * shell[None, None, :]
+        g_blocks = self._block_weighted / norm[:, :, None, :]
         g_blocks = np.concatenate([g_blocks, g_blocks.sum(axis=2, keepdims=True)], axis=2)
         _, err, _ = mean_error(g_blocks, axis=0)
         errors[:] = err
@@ -1492,6 +1551,16 @@ class IntraInterRDF(FrameAnalysis):
             method = (f"{method}, widened where the blocks are correlated (statistical "
                       f"inefficiency over {segment_counts.shape[0]} segments)")
         return errors, method
+
+    def _weighted(self, level):
+        """The flat ordered counts of each block or segment (``level``) weighted by their
+        frames' volumes, ``Σ_f V_f c_f`` in Å³: where the volume varies, as the pass summed
+        them; else the counts times the one volume (the mean over the level's frames)."""
+        if self._varying_volume:
+            return self.results[f"weighted_{level}"]
+        frames = np.maximum(self.results[f"frames_{level}"], 1).astype(np.float64)
+        return (self.results[f"counts_{level}"]
+                * (self.results[f"volume_{level}"] / frames)[:, None])
 
     def _bands(self):
         """First bin of each radial band (at most :data:`_BANDS` groups of bins)."""
@@ -1531,13 +1600,12 @@ class IntraInterRDF(FrameAnalysis):
             return widening
         starts = self._bands()
         per_segment = np.einsum("pk,nkib->npb", self._weights,
-                                self._class_pair_counts(segment_counts))
+                                self._class_pair_counts(self._weighted("segments")))
         frames = self.results.frames_segments.astype(np.float64)
         band_shell = np.add.reduceat(shell, starts)
         density = self._n_a * self._n_b
         g_segments = np.add.reduceat(per_segment, starts, axis=2) / (
-            (frames * frames / self.results.volume_segments)[:, None, None]
-            * density[None, :, None] * band_shell[None, None, :])
+            frames[:, None, None] * density[None, :, None] * band_shell[None, None, :])
         g_band_blocks = np.add.reduceat(g_blocks * shell, starts, axis=2) / band_shell
         _, block_err, _ = mean_error(g_band_blocks, axis=0)
         for p, b in zip(*np.nonzero(block_err > 0), strict=True):

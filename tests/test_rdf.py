@@ -410,12 +410,23 @@ def test_r_max_of_half_the_float32_box_is_accepted_and_equals_interrdf(edge):
     # the README's quickstart takes r_max = min(dimensions)/2 from MDAnalysis' float32 box;
     # a width recomputed in float64 must not refuse it over the last float32 digit
     u = liquid_universe()
-    u.dimensions = np.array([edge, edge, edge, 90, 90, 90], dtype=np.float32)
+    # every frame's box (u.dimensions sets the current frame's only: the others kept 24 Å, a
+    # box whose volume changes, which IntraInterRDF normalises frame by frame and InterRDF by
+    # the mean volume)
+    u.trajectory.dimensions_array[:] = np.array([edge, edge, edge, 90, 90, 90],
+                                                dtype=np.float32)
+    u.trajectory[0]
     r_max = u.dimensions[:3].min() / 2
     rdf = IntraInterRDF(u.atoms, pairs=[("element O", "all")], range=(0, r_max), nbins=20).run()
     ref = InterRDF(u.select_atoms("element O"), u.atoms, nbins=20, range=(0, r_max)).run()
-    np.testing.assert_allclose(rdf.results.total[("element O", "all")][1:], ref.results.rdf[1:],
-                               rtol=1e-5)  # the two normalise with float32 box volumes
+    # the two normalise with float32 box volumes; InterRDF's float32 distances may put a pair
+    # within their rounding of a bin edge into the neighbouring bin: one pair's g apart (two
+    # for two O atoms, a pair counted in both orders)
+    key = ("element O", "all")
+    counts = rdf.results.counts[0].sum(axis=0)
+    one_pair = rdf.results.total[key] / np.maximum(counts, 1)
+    assert np.all(np.abs(rdf.results.total[key][1:] - ref.results.rdf[1:])
+                  <= 1e-5 * ref.results.rdf[1:] + 2.01 * one_pair[1:])
     with pytest.raises(ValueError, match="exceeds half the smallest box width"):
         IntraInterRDF(u.atoms, range=(0, r_max * 1.001))
     # the largest r_max the check accepts (the analyze report takes it) runs in the compiled
