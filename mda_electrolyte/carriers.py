@@ -46,7 +46,8 @@ __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajecto
            "find_wrapping_jump", "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO",
            "run_temperature", "recorded_temperature", "TEMPERATURE_MISMATCH",
            "TEMPERATURE_MISMATCH_SIGMAS", "MIN_THERMAL_DOF",
-           "few_ions_notes", "dilution_notes", "MIN_ION_CONCENTRATION"]
+           "few_ions_notes", "dilution_notes", "MIN_ION_CONCENTRATION",
+           "MAX_ION_CONCENTRATION"]
 
 
 @dataclass
@@ -667,12 +668,19 @@ def given_volume_notes(collections, volume):
 #: 1e7 Å (1e-17 mol/L) gave σ = 3e-16 S/m "valid": right for that box, but a box in another
 #: unit or a placeholder cell (a vacuum box written as 1e7) rather than a solution.
 MIN_ION_CONCENTRATION = 1e-6
+#: Most charged ions per litre (mol/L) of a transport estimate's volume that is taken as a
+#: liquid: 300 mol/L, 0.18 ions per Å³, the atom density of diamond. The densest ionic
+#: matter holds fewer (molten LiF 140 mol/L of ions, solid LiF or LiH about 205). Sixteen ions
+#: in ``volume=64`` (a 64 nm³ box given in nm³, no box to compare it with) gave σ = 7900 S/m
+#: "valid", in 2 Å³ 250 000 S/m: a volume in another unit, or a box too small.
+MAX_ION_CONCENTRATION = 300.0
 
 
 def dilution_notes(n_charged, volume, where=""):
     """Verdict notes when ``n_charged`` ions in ``volume`` (Å³) are more dilute than
-    :data:`MIN_ION_CONCENTRATION` (mol/L): a conductivity is proportional to the
-    concentration, and one this low is no electrolyte's.
+    :data:`MIN_ION_CONCENTRATION` (mol/L), or more concentrated than
+    :data:`MAX_ION_CONCENTRATION`: a conductivity is proportional to the concentration, and
+    one beyond those bounds is no electrolyte's.
 
     Parameters
     ----------
@@ -691,6 +699,11 @@ def dilution_notes(n_charged, volume, where=""):
         return []
     # 1 Å³ = 1e-27 L
     concentration = n_charged / (volume * 1e-27 * constants.N_A)
+    if concentration > MAX_ION_CONCENTRATION:
+        return [f"concentrated beyond any liquid: {n_charged} charged ions in {volume:.3g} "
+                f"Å³{where} are {concentration:.3g} mol/L, above {MAX_ION_CONCENTRATION:g} "
+                "mol/L (molten LiF holds 140); a volume in another unit (1 nm³ = 1000 Å³) or "
+                "a box too small? The conductivity goes with the concentration"]
     if concentration >= MIN_ION_CONCENTRATION:
         return []
     return [f"dilute beyond an electrolyte: {n_charged} charged ions in {volume:.3g} Å³{where} "

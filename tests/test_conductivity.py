@@ -328,7 +328,8 @@ def test_plots(independent):
 def test_report_registration(tmp_path, independent):
     from mda_electrolyte.report import registered_analyses, run_analyses
 
-    assert registered_analyses()["green_kubo_conductivity"] == ("velocities", "box", "real masses")
+    assert registered_analyses()["green_kubo_conductivity"] == (
+        "velocities", "box", "real masses", "charged species")
     u, _ = independent
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
