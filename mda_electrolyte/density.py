@@ -185,7 +185,10 @@ def _reversal_notes(x, y, errors, rising, x_name, y_name, x_unit, y_unit, cure):
     xs, ys = x[order], y[order]
     es = np.broadcast_to(errors, y.shape)[order]
     step = np.diff(ys) if rising else -np.diff(ys)
-    z = -step / np.hypot(es[1:], es[:-1])
+    # points on the curve to within round-off have a scatter of 0 (a _fit_error_notes note
+    # says so): a step of 0 over it is no reversal, not a 0/0 warning
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.nan_to_num(-step / np.hypot(es[1:], es[:-1]), nan=0.0)
     z[np.diff(xs) == 0] = 0.0    # two runs at one x differ by their noise, not by a trend
     if not np.any(z > _REVERSAL_Z):
         return ()
@@ -212,6 +215,12 @@ def _repeated_points_refused(x, y, x_name, y_name):
             "each run once")
 
 
+#: Largest residual, relative to the largest fitted value, of points that lie on the fitted
+#: curve by construction (round-off and the fit's convergence: ~1e-12 over exact curves), far
+#: below any measured scatter (a density given to 4 digits: 1e-4).
+_ROUND_OFF = 1e-8
+
+
 def _fit_error_notes(residuals, errors, dof, observed=None):
     """Why a fit's error is not valid: too few degrees of freedom for a residual error, fitted
     values (``observed``) that do not vary at all, or given per-point errors that the scatter
@@ -219,9 +228,11 @@ def _fit_error_notes(residuals, errors, dof, observed=None):
 
     Without ``errors`` the error comes from the residual variance, whose t-scaled z-scores have
     no finite spread below 3 degrees of freedom (:func:`mda_electrolyte.uncertainty.few_dof_note`,
-    measured there); with ``errors`` they are propagated (absolute weights) and checked
-    against the residuals: a χ² with p < 10⁻⁴ means errors too small (e.g. from correlated
-    series) or a model that does not fit, and the propagated error would be too small.
+    measured there), and which is no error where the points lie on the curve to within
+    round-off (:data:`_ROUND_OFF` of the largest ``observed``); with ``errors`` they are
+    propagated (absolute weights) and checked against the residuals: a χ² with p < 10⁻⁴
+    means errors too small (e.g. from correlated series) or a model that does not fit, and
+    the propagated error would be too small.
     """
     if errors is None:
         note = few_dof_note(dof)
@@ -233,6 +244,15 @@ def _fit_error_notes(residuals, errors, dof, observed=None):
             # error NaN, refused by Estimate with "a valid estimate needs a finite ... error"
             return ("not a result: the fitted values are all the same (fixed-volume runs?), "
                     "so they measure no response and their residuals no error",)
+        if observed is not None and np.all(
+                np.abs(residuals) <= _ROUND_OFF * np.max(np.abs(observed))):
+            # values on the fitted curve to the last digits (computed from a formula, or a fit
+            # fitted again): their residual variance of ~0 is no error bar; 7 densities on an
+            # exact P(ρ) gave ρ0 = 1.15 ± 1e-17 g/cm³, valid
+            return (f"not a result: the points lie on the fitted curve to within round-off "
+                    f"(residuals at most {np.max(np.abs(residuals)):.2g}, "
+                    f"{_ROUND_OFF:g} of the values), so their scatter measures no error: give "
+                    "measured values, or their standard errors",)
         return ()
     chi2 = float(np.sum((residuals / errors) ** 2))
     p = float(stats.chi2.sf(chi2, dof))
