@@ -124,7 +124,10 @@ class ShellCutoff:
 
         The cutoff's error is ``cutoff_err`` (the uncertainty of its extrapolation to no
         smoothing and the counting noise of the histogram), the peak's ``peak_err``.
-        A given or preset cutoff is exact. The verdict is not valid when no minimum was found
+        A given or preset cutoff is a setting, not a measurement: made by
+        :meth:`~ase_electrolyte.estimate.Estimate.given_value` (shown as given, ``"2.6 Å
+        (given)"``, not as a valid result of error 0), unless a warning (overlapping atoms
+        within it) makes it not valid. The verdict is not valid when no minimum was found
         (value NaN, the reason in the notes) or when the minimum is shallow, not significant or
         from a small sample (the :attr:`warnings`).
 
@@ -139,6 +142,11 @@ class ShellCutoff:
         if self.method != "rdf_first_minimum":
             if value is None:
                 return Estimate.invalid(math.nan, math.nan, "Å", "none", self.note or self.method)
+            if not self.warnings and self.method in ("given", "preset"):
+                # the caller's or the preset's number: read "2.6 ± 0 Å (valid)", a result
+                # measured without error, once reports told given numbers by their flag
+                return Estimate.given_value(value, "Å", source=(
+                    "cutoffs=" if self.method == "given" else self.note or self.method))
             return Estimate(value, 0.0, "Å", f"{self.method}: {self.note}", 0,
                             converged=not self.warnings, notes=tuple(self.warnings))
         method = "resolution of the smoothed first-minimum search (half the smoothing width)"

@@ -890,7 +890,8 @@ class SolvationShells(FrameAnalysis):
         Species → the cutoff as an :class:`~ase_electrolyte.estimate.Estimate` in Å
         (:meth:`~mda_electrolyte.shell_cutoffs.ShellCutoff.estimate`): the resolution of the
         first-minimum search as error, not valid when the minimum is shallow, not significant,
-        from a small sample, or replaced by a preset.
+        from a small sample, or replaced by a preset; a cutoff given by the caller or a preset
+        is given (:meth:`~ase_electrolyte.estimate.Estimate.given_value`, ``"2.6 Å (given)"``).
     results.cutoff_details : dict
         Species → how the cutoff was chosen (:class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`
         as a dict: first peak, depth, significance, pairs in the shell, warnings, a note).
