@@ -40,6 +40,7 @@ from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.option_words import choice_word
+from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import require_results
 from .carriers import (
@@ -185,6 +186,23 @@ def _components(tensor, components):
 #: one triangle left at zero has a ratio of 1 and one with components in the wrong places
 #: about 1 or more.
 MAX_ANTISYMMETRY = 0.75
+
+
+def _unit_notes(tensor, label):
+    """Why a (T, 3, 3) pressure tensor's viscosity is not a result for its unit.
+
+    The doubts of :func:`ase_electrolyte.units.warn_implausible` about the tensor (the one
+    rule; its collection has warned them already, so they are caught here, not warned twice):
+    values beyond 50 kbar (Pa?) or shear stresses that scatter by less than 1 bar (eV/Å³, GPa,
+    kbar?). η goes with the square of the tensor's unit: in Pa it came out 8.6e9 mPa·s, valid,
+    and in GPa 8.6e-9 mPa·s, valid, with a warning beside it only.
+    """
+    shear = tensor[:, [0, 0, 1], [1, 2, 2]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_implausible(pressure_bar=tensor, shear_stress_bar=shear)
+    return [f"unit doubted: {label}: {w.message} (η goes with the square of the tensor's unit)"
+            for w in caught if issubclass(w.category, UserWarning)]
 
 
 def _symmetry_notes(tensor, label):
@@ -371,6 +389,7 @@ class _PressureAnalysis:
             if not np.all(np.isfinite(r["tensor"])):
                 raise ValueError("the pressure tensor contains NaN or infinite values")
             symmetry_notes.extend(_symmetry_notes(r["tensor"], c.label or "the input"))
+            symmetry_notes.extend(_unit_notes(r["tensor"], c.label or "the input"))
             if volume is not None:
                 r["volume"] = check_volume(volume, allow_none=False)
             if r["volume"] is None:
@@ -581,7 +600,9 @@ class GreenKuboViscosity(_PressureAnalysis):
         off-diagonal component zero: 0.38 of the truth, valid), and one whose antisymmetric
         off-diagonal part is more than
         :data:`MAX_ANTISYMMETRY` of its symmetric one (components in the wrong places) makes
-        the viscosity not valid ("not symmetric: ...").
+        the viscosity not valid ("not symmetric: ..."). So does a tensor whose unit
+        :func:`ase_electrolyte.units.warn_implausible` doubts ("unit doubted: ...": values
+        beyond 50 kbar, or shear stresses scattering by less than 1 bar).
     temperature : float, optional
         K (default: mean of the files' temperature observable). One given that differs from
         that mean (or from a ``temperature_series`` of the collection) by more than
