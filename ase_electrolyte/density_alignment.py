@@ -443,6 +443,7 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     -------
     PressureShift
         With ``estimate``, ΔP as an Estimate. Not valid when the shift is within its error,
+        when no input has an error (an error of 0 is not a measured one),
         when the densities are more than a factor 1.25 apart (no pressure shift carries a
         liquid that far: a note says so), when the compressibility is above
         :data:`MAX_LIQUID_COMPRESSIBILITY` (a gas's, or one in 1/GPa), or when the
@@ -549,8 +550,13 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
             f"±{MAX_PRESSURE_BAR:.0e} bar: is the compressibility in another unit?"
         )
     err = float(np.hypot(np.hypot(*rho_terms), delta * kappa_error / kappa_per_bar))
-    resolved = bool(abs(delta) >= 2 * err) if err > 0 else True
-    if not resolved:
+    if err == 0:
+        # plain numbers without errors gave ΔP ± 0 bar, valid: an error of 0 is not a measured
+        # one, and a model's NPT density always has one
+        notes.append("no error was given for the densities or the compressibility, so the "
+                     "shift's error is unknown (give rho_model_error, rho_target_error or "
+                     "kappa_error, or the densities as Estimates)")
+    elif abs(delta) < 2 * err:
         notes.insert(0, "the density difference is within its uncertainty: no shift needed")
     if abs(ratio) > np.log(_MAX_DENSITY_RATIO):
         # a target of 1e-30 g/cm³ gave a 'valid' shift of 1.7e6 bar: the constant-κ_T
