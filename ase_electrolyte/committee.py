@@ -86,8 +86,8 @@ def _member_identity(model):
 def _weights_digest(member):
     """SHA-256 of a loaded member's network: backend, cutoff, elements and every tensor of
     its torch modules (names, dtypes, shapes, values); ``None`` where its calculator holds no
-    torch module (a GAP potential) or none with a tensor in its state dict (a frozen,
-    compiled nequip model).
+    torch module (a GAP potential) or none with a tensor (in its state dict, or for a frozen,
+    compiled nequip model among its graph's constants: ``models._network_tensors``).
 
     Two files with one network are one model whatever else they hold: a fine-tune of one
     seed run twice writes checkpoints with equal weights and other bytes (sevenn stores the
@@ -97,7 +97,7 @@ def _weights_digest(member):
 
     import torch
 
-    from .models import _calculator_modules
+    from .models import _calculator_modules, _network_tensors
 
     modules = _calculator_modules(member._model_calc)
     if not modules:
@@ -107,7 +107,7 @@ def _weights_digest(member):
         sorted(member._numbers) if member._numbers is not None else None)).encode())
     hashed = 0
     for module in modules:
-        for name, tensor in module.state_dict().items():
+        for name, tensor in _network_tensors(module):
             if not isinstance(tensor, torch.Tensor):
                 return None  # not a plain network: its files decide
             data = tensor.detach().cpu().contiguous().reshape(-1)
@@ -115,9 +115,9 @@ def _weights_digest(member):
             digest.update(data.view(torch.uint8).numpy().tobytes())
             hashed += 1
     # a frozen TorchScript module (a compiled NequIP/Allegro file) holds its weights as
-    # constants of its graph and has an empty state dict: two different compiled models of
+    # constants of its graph, which _network_tensors reads: two different compiled models of
     # one cutoff and element set hashed alike and were made one member (spread 0). With no
-    # tensor seen, their files decide
+    # tensor seen at all, their files decide
     return digest.hexdigest() if hashed else None
 
 

@@ -1472,18 +1472,21 @@ _MISSING = object()
 
 
 def _network_digest(module, torch):
-    """SHA-256 of a torch module's parameters and buffers (names, dtypes, shapes, values)."""
+    """SHA-256 of a torch module's parameters and buffers (names, dtypes, shapes, values), or
+    of a frozen TorchScript module's graph constants (``models._network_tensors``)."""
     import hashlib
 
-    state = module.state_dict(keep_vars=True)
+    from .models import _network_tensors
+
+    state = _network_tensors(module)
     # a tensor changed in place bumps its _version: the cached digest is then recomputed
-    identity = tuple((k, id(t), t._version, t.data_ptr()) for k, t in state.items()
+    identity = tuple((k, id(t), t._version, t.data_ptr()) for k, t in state
                      if isinstance(t, torch.Tensor))
     cached = _NETWORK_DIGESTS.get(module)
     if cached is not None and cached[0] == identity:
         return cached[1]
     digest = hashlib.sha256()
-    for key, tensor in state.items():
+    for key, tensor in state:
         if not isinstance(tensor, torch.Tensor):
             continue
         data = tensor.detach().cpu().contiguous().reshape(-1)

@@ -433,6 +433,31 @@ def _calculator_modules(calc):
     return [m for m in modules if isinstance(m, torch.nn.Module)]
 
 
+def _network_tensors(module):
+    """Every named tensor that makes ``module`` the network it is: its state dict's entries
+    (parameters and buffers, non-tensors included as they are), else the tensor constants of
+    its TorchScript graph.
+
+    A frozen TorchScript module (a compiled NequIP/Allegro file) holds its weights as constants
+    of its graph and has an empty state dict: digests of the state dict alone were the same for
+    every compiled model, so a run with one was answered with another's stored run, and two
+    different compiled members of a committee were taken for one.
+    """
+    import torch
+
+    state = list(module.state_dict(keep_vars=True).items())
+    if any(isinstance(t, torch.Tensor) for _, t in state):
+        return state
+    if not isinstance(module, torch.jit.ScriptModule):
+        return state
+    constants = []
+    # findAllNodes searches the blocks of loops and branches too
+    for i, node in enumerate(module.graph.findAllNodes("prim::Constant")):
+        if node.hasAttribute("value") and node.kindOf("value") == "t":
+            constants.append((f"graph constant {i}", node.t("value")))
+    return state + constants
+
+
 def _check_finite_weights(calc, source):
     """ValueError when a loaded model file holds NaN or infinite weights, naming the tensor.
 
@@ -445,7 +470,7 @@ def _check_finite_weights(calc, source):
     import torch
 
     for module in _calculator_modules(calc):
-        for name, tensor in module.state_dict().items():
+        for name, tensor in _network_tensors(module):
             if not (isinstance(tensor, torch.Tensor) and tensor.is_floating_point()):
                 continue
             bad = ~torch.isfinite(tensor.detach())
