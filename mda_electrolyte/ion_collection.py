@@ -624,8 +624,8 @@ class IonCollection:
         discarded, so the value is the ``kinetic_temperature`` the analyses use), not valid when
         too short, its method saying how the degrees of freedom were counted
         (``temperature_count``), not valid where that count is doubted; a temperature given
-        without samples is exact (error 0, method ``"given"``); ``None`` without a
-        temperature.
+        without samples is a given value (error 0, ``given`` set:
+        :meth:`~ase_electrolyte.estimate.Estimate.given_value`); ``None`` without a temperature.
         """
         from ase_electrolyte.estimate import Estimate
         from ase_electrolyte.md import series_estimate
@@ -640,7 +640,10 @@ class IonCollection:
             return _counted(est, self.temperature_count)
         if self.kinetic_temperature is None:
             return None
-        return Estimate(self.kinetic_temperature, 0.0, "K", "given (no samples recorded)")
+        # no samples: the caller gave it (from_pressure_tensor(temperature=), or the
+        # constructor's kinetic_temperature=), so it is a setting, never "298 ± 0 K (valid)"
+        return Estimate.given_value(self.kinetic_temperature, "K",
+                                    source="no samples recorded")
 
     # ---------------------------------------------------------------- views
     def species_slices(self):
