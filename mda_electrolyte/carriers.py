@@ -17,6 +17,7 @@ it are the *segments* over which means and standard errors are taken.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajecto
            "run_temperature", "recorded_temperature", "TEMPERATURE_MISMATCH",
            "TEMPERATURE_MISMATCH_SIGMAS", "MIN_THERMAL_DOF",
            "few_ions_notes", "dilution_notes", "MIN_ION_CONCENTRATION",
-           "MAX_ION_CONCENTRATION"]
+           "MAX_ION_CONCENTRATION", "doubted_unit_notes"]
 
 
 @dataclass
@@ -1570,12 +1571,32 @@ def run_temperature(collection, recorded=None):
             "freedom)")
 
 
+def doubted_unit_notes(what, **values):
+    """The doubts of :func:`ase_electrolyte.units.warn_implausible` about ``values`` (its
+    keywords: ``temperature_K``, ``pressure_bar``, ``shear_stress_bar``, ...) as verdict notes
+    ``"unit doubted: {what}: ..."`` of a number computed from them.
+
+    The one rule of plausible values, caught instead of warned: the input's own check has
+    warned already, and the warning alone left the number valid (a temperature of 25 given in
+    °C made σ 12 times too large; a pressure tensor in Pa, η 10¹⁰ times).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_implausible(**values)
+    return [f"unit doubted: {what}: {w.message}" for w in caught
+            if issubclass(w.category, UserWarning)]
+
+
 def temperature_notes(collections, temperature, recorded=None):
-    """Verdict notes when the run's temperature contradicts ``temperature``.
+    """Verdict notes when the run's temperature contradicts ``temperature``, or when
+    ``temperature`` is no liquid's.
 
     Transport coefficients are divided by :math:`k_B T` of the temperature given, while the
     correlations they integrate scale with the temperature the velocities (or displacements)
-    have: the two must agree. Two rules:
+    have: the two must agree. A temperature outside 50–1500 K
+    (:func:`ase_electrolyte.units.warn_implausible`: °C? k_B T in eV?) makes them not valid
+    whatever the runs record ("unit doubted: the temperature ...: ..."; with no collection
+    too: Nernst–Einstein of numbers). Two rules more:
 
     * a kinetic temperature of the velocities (any collection that recorded one) beyond
       :data:`MAX_TEMPERATURE_RATIO` times above or below ``temperature``: velocities in another
@@ -1602,7 +1623,10 @@ def temperature_notes(collections, temperature, recorded=None):
     list of str
         Empty when every run's temperature agrees with ``temperature``.
     """
-    notes = []
+    # 25 (°C) with positions only, or with velocities of a few ions: σ was 12 times too
+    # large and valid, the doubt only a warning
+    notes = doubted_unit_notes("the temperature (the coefficient is divided by k_B T)",
+                               temperature_K=temperature)
     recorded = [None] * len(collections) if recorded is None else list(recorded)
     if len(recorded) != len(collections):
         raise ValueError(f"recorded holds {len(recorded)} temperature series for "

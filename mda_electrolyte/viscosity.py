@@ -40,12 +40,12 @@ from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.option_words import choice_word
-from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import require_results
 from .carriers import (
     check_distinct_series,
     check_volume,
+    doubted_unit_notes,
     given_volume_notes,
     temperature_notes,
     volume_drift_note,
@@ -197,12 +197,9 @@ def _unit_notes(tensor, label):
     kbar?). η goes with the square of the tensor's unit: in Pa it came out 8.6e9 mPa·s, valid,
     and in GPa 8.6e-9 mPa·s, valid, with a warning beside it only.
     """
-    shear = tensor[:, [0, 0, 1], [1, 2, 2]]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warn_implausible(pressure_bar=tensor, shear_stress_bar=shear)
-    return [f"unit doubted: {label}: {w.message} (η goes with the square of the tensor's unit)"
-            for w in caught if issubclass(w.category, UserWarning)]
+    return doubted_unit_notes(f"{label} (η goes with the square of the tensor's unit)",
+                              pressure_bar=tensor,
+                              shear_stress_bar=tensor[:, [0, 0, 1], [1, 2, 2]])
 
 
 def _symmetry_notes(tensor, label):
