@@ -569,9 +569,9 @@ def _unmet_shell_cations(universe):
     """``["shell cations (reason)"]`` when the topology has no centre for the solvation
     shells (single-atom Li/Na/K residues) or cannot tell their anions from solvents."""
     from .atom_categories import element_symbols
-    from .solvation import _CATIONS
+    from .solvation import SHELL_CATIONS
 
-    shown = "/".join(_CATIONS)
+    shown = "/".join(SHELL_CATIONS)
     if not hasattr(universe.atoms, "elements"):
         return [f"shell cations (single-atom {shown} residues; the topology has no element "
                 "symbols)"]
@@ -581,7 +581,7 @@ def _unmet_shell_cations(universe):
     symbols = np.asarray(element_symbols(atoms.elements))
     # the atoms alone in their residue, as the shells analysis picks its centres
     alone = np.bincount(atoms.resindices, minlength=len(universe.residues))[atoms.resindices] == 1
-    if not np.isin(symbols[alone], _CATIONS).any():
+    if not np.isin(symbols[alone], SHELL_CATIONS).any():
         return [f"shell cations (single-atom {shown} residues; the topology has none)"]
     if not hasattr(universe.atoms, "formalcharges"):
         return ["shell cations (the topology has no formal charges to tell anions from "

@@ -2001,7 +2001,9 @@ def _plot_by_type(results, labels=None, n_labels=3):
     return fig
 
 
-_CATIONS = ("Li", "Na", "K")
+#: Elements whose single-atom residues ``electrolyte analyze`` takes as shell centres (its
+#: "shell cations" requirement, judged from the topology before any analysis runs).
+SHELL_CATIONS = ("Li", "Na", "K")
 #: Frames ``electrolyte analyze`` finds shell cutoffs on: a longer trajectory has them found on
 #: this many evenly spaced frames and is then reduced frame by frame (``store_table=False``).
 _CUTOFF_FRAMES = 2000
@@ -2015,7 +2017,7 @@ def _species_name(residue):
     return "".join(f"{e}{counts[e] if counts[e] > 1 else ''}" for e in sorted(counts))
 
 
-@register_analysis("solvation_shells", needs=("box",))
+@register_analysis("solvation_shells", needs=("box", "shell cations"))
 def _report(universe, outdir, *, calculator=None, verbose=False):
     """Shell classes and labels of the Li/Na/K cations for ``electrolyte analyze``.
 
@@ -2038,7 +2040,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     element_of = element_symbols(universe.atoms.elements)
     single = [
         r for r in universe.residues
-        if r.atoms.n_atoms == 1 and element_of[r.atoms[0].ix] in _CATIONS
+        if r.atoms.n_atoms == 1 and element_of[r.atoms[0].ix] in SHELL_CATIONS
     ]
     if not single:
         return {"skipped": "no single-atom Li/Na/K residues"}
