@@ -491,7 +491,26 @@ def _raised_hydrogen_mass(universe):
         run_info = h5md_info(path)["run_info"] or {}
     except (OSError, KeyError, ValueError):
         return None
-    return run_info.get("hydrogen_mass") if isinstance(run_info, dict) else None
+    raised = run_info.get("hydrogen_mass") if isinstance(run_info, dict) else None
+    if raised is not None and not _has_hydrogen(path):
+        # files of a box without hydrogen written before run_md refused a hydrogen_mass there
+        # record the protocol's 3 amu that never acted: their masses are the real ones
+        return None
+    return raised
+
+
+def _has_hydrogen(path):
+    """Whether the particles of the H5MD file ``path`` (atomic numbers, H5MD's ``species``)
+    include hydrogen; ``True`` where they cannot be read (the recorded mass then stands)."""
+    import numpy as np
+
+    from ase_electrolyte.trajectory import open_h5md, particle_group
+
+    try:
+        with open_h5md(path) as f:
+            return bool(np.any(np.asarray(f[particle_group(f)]["species"][()]) == 1))
+    except (OSError, KeyError, ValueError):
+        return True
 
 
 def unmet_file_requirements(path, needs):
