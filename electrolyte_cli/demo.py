@@ -174,7 +174,7 @@ def _run(args, gpu):
     )
     # start near the liquid's density (pure liquids' densities, the salt's volume in
     # solution), not the sparse van der Waals box, so that a short run samples the liquid
-    estimated = estimate_density(counts, with_uncertainty=True)
+    estimated = estimate_density(counts)
     density = estimated.value
     print(starting_density_line(estimated), flush=True)
     atoms = electrolyte_box(counts=counts, density=density, seed=0,
@@ -483,8 +483,8 @@ def starting_density_line(density):
     The density the box is packed at is estimated from the pure liquids' measured densities
     and the salt's measured volume in solution (:func:`ase_electrolyte.build.estimate_density`,
     ideal mixing of the solvents). Given as that function's
-    :class:`~ase_electrolyte.estimate.Estimate` (``with_uncertainty=True``), the line shows its
-    propagated error and, where the estimate is not valid, why; a plain number is shown alone.
+    :class:`~ase_electrolyte.estimate.Estimate`, the line shows its propagated error and, where
+    the estimate is not valid, why; a plain number is shown alone.
     It is not the simulated density, which the run reports with its error and verdict.
     """
     from ase_electrolyte.estimate import Estimate
