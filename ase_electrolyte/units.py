@@ -255,11 +255,22 @@ def _lookup(unit):
 MIN_SHEAR_SCATTER_BAR = 1.0
 
 
-def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
-                     density_g_cm3=None, concentration=None, shear_stress_bar=None,
-                     stacklevel=3, timestep_name=None, lightest_mass_amu=None,
-                     density_measured=True):
-    """Warn about values that are valid numbers but implausible for a liquid electrolyte.
+def warn_implausible(*, stacklevel=3, **values):
+    """Warn about values that are valid numbers but implausible for a liquid electrolyte: each
+    doubt of :func:`implausible_doubts` (same keywords) is one :class:`UserWarning`, at
+    ``stacklevel`` (the caller's caller by default); nothing is refused (such values can be
+    meant)."""
+    import warnings
+
+    for doubt in implausible_doubts(**values):
+        warnings.warn(doubt, stacklevel=stacklevel)
+
+
+def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
+                       density_g_cm3=None, concentration=None, shear_stress_bar=None,
+                       timestep_name=None, lightest_mass_amu=None, density_measured=True):
+    """The doubts about values that are valid numbers but implausible for a liquid electrolyte,
+    as sentences (empty when none).
 
     The sign of a wrong unit: a temperature outside :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
     :data:`MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C?; below 1 K, k_B·T in eV?), a pressure
@@ -269,10 +280,11 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
     outside 0.3–5 g/cm³ (kg/m³?), a salt concentration above 30 mol/kg or mol/L (mmol?;
     water-in-salt electrolytes reach about 21 mol/kg), shear stresses of a pressure-tensor
     series (``shear_stress_bar``) whose scatter is below :data:`MIN_SHEAR_SCATTER_BAR` (eV/Å³,
-    GPa or kbar?). Arrays are judged by their extreme values. Each doubt is one
-    :class:`UserWarning`; nothing is refused (such values can be meant). The one rule of the
+    GPa or kbar?). Arrays are judged by their extreme values. The one rule of the
     package: :func:`~ase_electrolyte.md.run_md`, the protocol's checks, the box builder and
-    the analyses ask it.
+    the analyses ask it, through :func:`warn_implausible` (warnings) or directly (an analysis
+    marking the number computed from such a value: a warning caught with
+    ``warnings.catch_warnings`` was not thread-safe and checked the values twice).
 
     ``timestep_name``, when given, is the argument that set ``timestep_fs`` (fs), named in its
     doubt (``preequilibration_timestep_fs = 8 fs is long ...``): a protocol takes two time steps,
@@ -281,9 +293,15 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
     ``density_measured`` says whether ``density_g_cm3`` was measured from atoms and a box
     (an analysis: a thin one asks about missing masses and the box) or is a value asked for
     (a box to be built: only its unit can be wrong).
-    """
-    import warnings
 
+    Examples
+    --------
+    >>> from ase_electrolyte.units import implausible_doubts
+    >>> implausible_doubts(temperature_K=300.0)
+    []
+    >>> implausible_doubts(temperature_K=25.0)[0][:43]
+    "temperature_K = 25 K is far from a liquid's"
+    """
     import numpy as np
 
     doubts = []
@@ -362,8 +380,7 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                 f"the shear stresses of the pressure tensor scatter by {scatter:.3g} bar, where "
                 "MD of any box gives tens to thousands of bar: is the tensor in eV/Å³ (1 eV/Å³ "
                 "= 1.602·10⁶ bar; ASE's get_stress), GPa (10⁴ bar) or kbar (10³ bar)?")
-    for doubt in doubts:
-        warnings.warn(doubt, stacklevel=stacklevel)
+    return doubts
 
 
 def dimension(unit):

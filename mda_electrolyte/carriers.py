@@ -17,7 +17,6 @@ it are the *segments* over which means and standard errors are taken.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -35,7 +34,7 @@ from ase_electrolyte.atoms_checks import (
     check_number,
 )
 from ase_electrolyte.option_words import choice_word
-from ase_electrolyte.units import warn_implausible
+from ase_electrolyte.units import implausible_doubts, warn_implausible
 
 from . import frame_estimates
 from .analysis_base import check_atomgroup, check_universe
@@ -1572,7 +1571,7 @@ def run_temperature(collection, recorded=None):
 
 
 def doubted_unit_notes(what, **values):
-    """The doubts of :func:`ase_electrolyte.units.warn_implausible` about ``values`` (its
+    """The doubts of :func:`ase_electrolyte.units.implausible_doubts` about ``values`` (its
     keywords: ``temperature_K``, ``pressure_bar``, ``shear_stress_bar``, ...) as verdict notes
     ``"unit doubted: {what}: ..."`` of a number computed from them.
 
@@ -1580,11 +1579,7 @@ def doubted_unit_notes(what, **values):
     warned already, and the warning alone left the number valid (a temperature of 25 given in
     °C made σ 12 times too large; a pressure tensor in Pa, η 10¹⁰ times).
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warn_implausible(**values)
-    return [f"unit doubted: {what}: {w.message}" for w in caught
-            if issubclass(w.category, UserWarning)]
+    return [f"unit doubted: {what}: {doubt}" for doubt in implausible_doubts(**values)]
 
 
 def temperature_notes(collections, temperature, recorded=None):
