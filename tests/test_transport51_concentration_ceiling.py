@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy import constants
+from test_transport50_dilution_verdict import _sigma, velocities  # noqa: F401
 from transport_data import integrate, ornstein_uhlenbeck, salt_universe
 
 from mda_electrolyte import (
@@ -26,7 +27,6 @@ from mda_electrolyte import (
     OnsagerCoefficients,
 )
 from mda_electrolyte.carriers import MAX_ION_CONCENTRATION, dilution_notes
-from mda_electrolyte.ion_collection import IonCollection
 
 N_CHARGED = 8
 # the volume (Å³) holding 8 charged ions at exactly the ceiling concentration (~44 Å³)
@@ -44,20 +44,6 @@ def test_the_ceiling_is_denser_than_any_ionic_matter():
     assert ions_per_a3 < 1.05 * 3.51 / 12.011 * constants.N_A * 1e-24
 
 
-@pytest.fixture(scope="module")
-def velocities():
-    return ornstein_uhlenbeck(np.random.default_rng(0), 3000, (N_CHARGED + 2, 3), 0.1, 0.01,
-                              3.0)
-
-
-def _sigma(cls, v, volume):
-    col = IonCollection.from_arrays({"Li": 4, "A": 4, "W": 2}, dt=0.01, velocities=v,
-                                    positions=integrate(v, 0.01),
-                                    charges={"Li": 1, "A": -1, "W": 0}, volume=volume)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return cls.from_collections(col, temperature=300.0,
-                                    species=["Li", "A"]).results.conductivity
 
 
 @pytest.mark.parametrize("cls", [GreenKuboConductivity, EinsteinHelfandConductivity,
@@ -65,7 +51,7 @@ def _sigma(cls, v, volume):
 @pytest.mark.parametrize("volume, dense", [(8000.0, False), (CEILING_VOLUME * 1.001, False),
                                            (CEILING_VOLUME * 0.999, True), (8.0, True),
                                            (1.0, True)])
-def test_conductivity_of_ions_denser_than_a_liquid_is_not_valid(velocities, cls, volume,
+def test_conductivity_of_ions_denser_than_a_liquid_is_not_valid(velocities, cls, volume,  # noqa: F811
                                                                 dense):
     base = _sigma(cls, velocities, 8000.0)
     assert base.valid, base.verdict
