@@ -17,33 +17,18 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk, molecule
-from ase.calculators.emt import EMT
 from ase.constraints import FixAtoms
+from counting_emt import CountingEMT
 from stopping_argon import StoppingArgon, argon
 
 from ase_electrolyte.md import run_md, run_protocol
 from ase_electrolyte.trajectory import h5md_info, read_h5md, start_state
 
 
-class _CountingEMT(EMT):
-    """EMT that counts its evaluations (a refusal must come before any)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.calls = 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        super().calculate(*args, **kwargs)
-
-
-_CountingEMT.__module__, _CountingEMT.__name__ = EMT.__module__, EMT.__name__
-
-
 def _copper():
     atoms = bulk("Cu", cubic=True).repeat(2)
     atoms.rattle(0.02, seed=3)
-    atoms.calc = _CountingEMT()
+    atoms.calc = CountingEMT()
     return atoms
 
 
@@ -62,7 +47,7 @@ def _methanes(fixed):
             atoms += part
     atoms.set_cell([8.0, 8.0, 5.0])
     atoms.pbc = True
-    atoms.calc = _CountingEMT()
+    atoms.calc = CountingEMT()
     symbol = {"H": 1, "C": 6}.get(fixed)
     if symbol is not None:
         atoms.set_constraint(FixAtoms(np.flatnonzero(atoms.numbers == symbol)))

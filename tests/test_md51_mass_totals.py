@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk, molecule
-from ase.calculators.emt import EMT
+from counting_emt import CountingEMT
 
 from ase_electrolyte.md import relax, run_md, run_protocol
 from ase_electrolyte.units import GCM3_TO_AMU_PER_A3
@@ -22,24 +22,13 @@ from ase_electrolyte.units import GCM3_TO_AMU_PER_A3
 _MAX = np.finfo(np.float64).max
 
 
-class _CountingEMT(EMT):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.calls = 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        super().calculate(*args, **kwargs)
-
-
-_CountingEMT.__module__, _CountingEMT.__name__ = EMT.__module__, EMT.__name__
 
 
 def _copper(mass):
     atoms = bulk("Cu", cubic=True).repeat(2)
     atoms.rattle(0.02, seed=3)
     atoms.set_masses(np.full(len(atoms), mass))
-    atoms.calc = _CountingEMT()
+    atoms.calc = CountingEMT()
     return atoms
 
 
@@ -52,7 +41,7 @@ def _methanes():
         atoms += part
     atoms.set_cell([8.0, 5.0, 5.0])
     atoms.pbc = True
-    atoms.calc = _CountingEMT()
+    atoms.calc = CountingEMT()
     return atoms
 
 

@@ -14,27 +14,10 @@ import numpy as np
 import pytest
 from ase import units
 from ase.build import bulk
-from ase.calculators.emt import EMT
+from counting_emt import CountingEMT
 
 from ase_electrolyte.md import MDInstabilityError, run_md
 from ase_electrolyte.trajectory import h5md_info, h5md_series
-
-
-class _CountingEMT(EMT):
-    """EMT that counts its evaluations and raises Ctrl-C at the ``stop_at``-th."""
-
-    def __init__(self, stop_at=None):
-        super().__init__()
-        self.calls, self._stop = 0, stop_at
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        if self.calls == self._stop:
-            raise KeyboardInterrupt
-        super().calculate(*args, **kwargs)
-
-
-_CountingEMT.__module__, _CountingEMT.__name__ = EMT.__module__, EMT.__name__
 
 
 def _hot_copper(calc, given_velocities):
@@ -66,7 +49,7 @@ def _fresh_stop(ensemble, temperature_K, given, factor):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(MDInstabilityError) as err:
-            run_md(_hot_copper(_CountingEMT(), given),
+            run_md(_hot_copper(CountingEMT(), given),
                    max_temperature_factor=factor, **_kw(ensemble, temperature_K))
     message = str(err.value)
     step = int(message.split("step ")[1].split(":")[0])
@@ -83,12 +66,12 @@ def test_a_finished_run_beyond_this_calls_guard_is_not_reused(ensemble, temperat
     kw = _kw(ensemble, temperature_K)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_md(_hot_copper(_CountingEMT(), given), trajectory=path,
+        run_md(_hot_copper(CountingEMT(), given), trajectory=path,
                max_temperature_factor=loose, **kw)
     assert h5md_info(path)["complete"]
     stop_step, stop_temperature = _fresh_stop(ensemble, temperature_K, given, stricter)
     before = path.read_bytes()
-    atoms = _hot_copper(_CountingEMT(), given)
+    atoms = _hot_copper(CountingEMT(), given)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=rf"holds a run whose temperature reached "
@@ -113,13 +96,13 @@ def test_an_interrupted_run_beyond_this_calls_guard_is_not_resumed(ensemble, tem
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(KeyboardInterrupt):
-            run_md(_hot_copper(_CountingEMT(stop_at=18), given), trajectory=path,
+            run_md(_hot_copper(CountingEMT(stop_at=18), given), trajectory=path,
                    max_temperature_factor=None, **kw)
     info = h5md_info(path)
     assert not info["complete"] and info["n_frames"] >= 2
     stop_step, stop_temperature = _fresh_stop(ensemble, temperature_K, given, 3.0)
     before = path.read_bytes()
-    atoms = _hot_copper(_CountingEMT(), given)
+    atoms = _hot_copper(CountingEMT(), given)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=rf"temperature reached {stop_temperature} K at "
@@ -139,7 +122,7 @@ def test_a_stored_run_within_this_calls_guard_is_reused(tmp_path):
     def cool():
         atoms = bulk("Cu", cubic=True).repeat(2)
         atoms.rattle(0.02, seed=1)
-        atoms.calc = _CountingEMT()
+        atoms.calc = CountingEMT()
         return atoms
 
     with warnings.catch_warnings():
