@@ -39,6 +39,7 @@ __all__ = [
     "electrolyte_box",
     "check_density",
     "composition_counts",
+    "composition_density",
     "composition_word",
     "conformer",
     "conformer_ensemble",
@@ -258,6 +259,35 @@ _SOLVENT_FREE = ("{ion: number} (a salt without solvent, an ionic liquid or a mo
                  "no concentration in a solvent), e.g. {'Li': 20, 'FSI': 20}")
 
 
+def composition_density(units, density):
+    """The ``density`` :func:`composition_counts` takes for ``units``: the box's density for a
+    molar concentration, ``None`` for a molal one (a density converts mol/L only).
+
+    The one rule for callers that hold a box density whatever the units (:func:`electrolyte_box`,
+    ``electrolyte simulate``, screening plans): :func:`composition_counts` refuses a density
+    with molal units, where it has no effect.
+
+    Parameters
+    ----------
+    units : str
+        The concentration's units, as :func:`composition_word` reads them.
+    density : float or None
+        The box's density in g/cm³.
+
+    Returns
+    -------
+    float or None
+        ``density`` for molar units, else ``None``.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.build import composition_density
+    >>> composition_density("mol/L", 1.2), composition_density("molal", 1.2)
+    (1.2, None)
+    """
+    return density if composition_word(units, "units") == "molar" else None
+
+
 def composition_counts(
     solvent,
     salt=None,
@@ -298,7 +328,9 @@ def composition_counts(
         :func:`composition_word` (``"weight"``, ``"w/w"``, ``"molar"`` for a molar ratio,
         ``"v/v"``, ...).
     density : float, optional
-        Solution density in g/cm³; required for ``units="molar"`` (to convert mol/L to counts).
+        Solution density in g/cm³; required for ``units="molar"`` (to convert mol/L to counts),
+        refused with ``units="molal"`` (where it has no effect: :func:`composition_density`
+        gives a box density to pass on).
 
     Returns
     -------
@@ -323,6 +355,7 @@ def composition_counts(
         Unknown species/salt (a mixture of salts is named as one, with how to pack it by
         counts), non-positive shares, unknown units, a salt without a concentration (or a
         concentration without a salt), no solvent, a molar concentration without a density,
+        a density beside a molal concentration (it has no effect),
         an ``n_atoms`` whose rounding leaves a solvent without a molecule or the salt without a
         formula unit (the message names them and the smallest ``n_atoms`` that keeps one of
         each), or two different species of one name.
@@ -356,6 +389,14 @@ def composition_counts(
     # float NaN to integer"
     concentration = check_number("concentration", concentration, minimum=0,
                                  maximum=MAX_CONCENTRATION)
+    units = composition_word(units, "units")
+    if density is not None and units != "molar":
+        # a density beside a molality converted nothing: density=1.2 and density=12 gave
+        # the same counts, so the one that was a slip (kg/m³ meant as g/cm³) went unnoticed
+        raise ValueError(
+            f"density={density!r} has no effect with units={units!r}: density is used only "
+            "for units='molar' (to convert mol/L of solution to molecule counts); leave it "
+            "out, or give the concentration in mol/L with units='molar'")
     density = check_density(density)
     warn_implausible(concentration=concentration, density_g_cm3=density,
                      density_measured=False)
@@ -372,7 +413,6 @@ def composition_counts(
     mean_mass = float(np.dot(x, [sp.mass for sp in solvents]))  # g/mol per solvent molecule
     atoms_per_solvent = float(np.dot(x, [sp.n_atoms for sp in solvents]))
 
-    units = composition_word(units, "units")
     salt_obj = None if salt is None else get_salt(salt)
     if salt_obj is None and concentration > 0:
         raise ValueError("concentration > 0 needs a salt")
@@ -1441,7 +1481,9 @@ def electrolyte_box(
         per-atom ``molecule_index``, ``molecule_species`` and ``formal_charge`` arrays
         (:mod:`ase_electrolyte.topology`), ``info["composition"]`` (molecule counts) and
         ``info["cation_molality"]`` (mol of cations per kg of solvent: the salt molality of
-        the 1:1 salts of the library, as realised by the integer counts),
+        the 1:1 salts of the library, as realised by the integer counts; exact, in the
+        :class:`~ase_electrolyte.estimate.Estimate` dict form of ``counted_composition``'s
+        numbers),
         ``info["counted_composition"]`` (the molality of each ion, mol per kg of solvent, and
         the mass fraction of each species, ``"ion_molality"``, ``"mass_fractions"``: exact
         ratios of the counts, each an :class:`~ase_electrolyte.estimate.Estimate`'s dict form
@@ -1570,7 +1612,8 @@ def electrolyte_box(
         # read once: the packed-composition record after PACKMOL iterates it as a dict
         solvent = _solvent_shares(solvent)
         plan = composition_counts(
-            solvent, salt, concentration, units=units, n_atoms=n_atoms, ratio=ratio, density=density
+            solvent, salt, concentration, units=units, n_atoms=n_atoms, ratio=ratio,
+            density=composition_density(units, density),
         )
     net = sum(sp.charge * n for sp, n in plan.items())
     if net != 0:
@@ -1580,9 +1623,9 @@ def electrolyte_box(
         )
     # denser than any liquid: the sign of another unit (kg/m³), and an impossible packing
     density = check_density(density)
-    if counts is not None:
-        # composition_counts has warned of a composition's density: twice was one doubt said
-        # twice
+    if counts is not None or composition_density(units, density) is None:
+        # composition_counts has warned of a molar composition's density: twice was one doubt
+        # said twice (a molal one's box density it is not given)
         warn_implausible(density_g_cm3=density, density_measured=False)
     # below half an ångström atoms of different molecules may start closer than a bond (an MD
     # step then explodes), and PACKMOL's grid of tolerance-sized cells grows as tolerance⁻³:
@@ -1746,7 +1789,12 @@ def electrolyte_box(
     solvent_mass = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
     n_cations = sum(n for sp, n in plan.items() if sp.charge > 0)
     if solvent_mass > 0:
-        atoms.info["cation_molality"] = 1000.0 * n_cations / solvent_mass
+        from .estimate import Estimate
+
+        # exact, as counted_composition's numbers: a bare float was a number without its
+        # error or verdict (the one of the box's records that had none)
+        atoms.info["cation_molality"] = Estimate(
+            1000.0 * n_cations / solvent_mass, 0.0, "mol/kg", COUNTED_METHOD).to_dict()
     # the total cation molality alone said nothing of a box of two salts (counts Li=2, Na=2,
     # PF6=4: 'cation_molality' of both) nor of the mass fractions papers give
     atoms.info["counted_composition"] = _counted_composition(plan)

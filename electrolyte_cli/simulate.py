@@ -458,7 +458,7 @@ _SMALLEST_SHARE_RATIO = 1e-300
 
 def _composition(args):
     """Molecule counts of ``--solvent``/``--salt``/``--concentration`` (no packing)."""
-    from ase_electrolyte.build import composition_counts
+    from ase_electrolyte.build import composition_counts, composition_density
 
     return composition_counts(
         A.parse_mapping(args.solvent, "solvent"),
@@ -467,7 +467,8 @@ def _composition(args):
         units=args.units,
         n_atoms=args.n_atoms,
         ratio=args.ratio,
-        density=args.density,
+        # --density is the box's density; it converts the concentration only in mol/L
+        density=composition_density(args.units, args.density),
     )
 
 
@@ -587,6 +588,29 @@ def _check_stage_files(out):
                 f"it is left as it is: remove it{also} and run the same command again to run "
                 f"{'that stage' if not also else 'those stages'} anew, or choose another "
                 "output folder")
+
+
+def _held_molality(atoms):
+    """The cation molality (mol/kg of solvent) ``atoms.info`` records, as an
+    :class:`~ase_electrolyte.estimate.Estimate`; ``None`` without a readable one.
+
+    :func:`~ase_electrolyte.build.electrolyte_box` records it in the Estimate's dict form; a
+    box packed before that (a resumed run's ``initial.extxyz``) holds the bare number, which
+    is the same exact ratio of whole-molecule counts.
+    """
+    from ase_electrolyte.build import COUNTED_METHOD
+    from ase_electrolyte.estimate import Estimate
+
+    recorded = atoms.info.get("cation_molality")
+    if isinstance(recorded, dict):
+        try:
+            return Estimate.from_dict(recorded)
+        except ValueError:  # a hand-edited record: the box is still the one packed
+            return None
+    if isinstance(recorded, (int, float)) and not isinstance(recorded, bool) \
+            and math.isfinite(recorded):
+        return Estimate(float(recorded), 0.0, "mol/kg", COUNTED_METHOD)
+    return None
 
 
 def read_initial(initial):
@@ -1128,10 +1152,11 @@ def run_protocol_into(atoms, calc, out, args):
     else:
         with atomic_path(initial) as tmp:
             ase.io.write(tmp, atoms, format="extxyz")
-    molality = atoms.info.get("cation_molality")
+    molality = _held_molality(atoms)
     # what the box holds, not what was asked: a small box can only come near the asked
     # concentration (the demo's ~100 atoms hold one LiPF6 per 1.44 mol/kg, not 1.0)
-    held = f", {molality:.3g} mol/kg of cations as packed" if molality else ""
+    held = (f", {molality.value:.3g} mol/kg of cations as packed"
+            if molality is not None and molality.value else "")
     print(
         f"box: {len(atoms)} atoms, {atoms.info.get('composition')}{held}, "
         f"L = {atoms.cell[0, 0]:.2f} Å",
@@ -1153,8 +1178,9 @@ def run_protocol_into(atoms, calc, out, args):
     summary = {
         "n_atoms": len(atoms),
         "composition": atoms.info.get("composition"),
-        # mol of cations per kg of solvent as packed (the counts', not the asked value)
-        "cation_molality_mol_kg": molality,
+        # mol of cations per kg of solvent as packed (the counts', not the asked value): an
+        # exact number, as Estimate.to_dict (error 0, method "exact: ...")
+        "cation_molality_mol_kg": molality.to_dict() if molality is not None else None,
         # each ion's molality and each species' mass fraction the counts make (exact: ratios
         # of whole-molecule counts, marked so; a box of several salts has more than one
         # cation molality)

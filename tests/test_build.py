@@ -94,7 +94,7 @@ def test_box_counts_neutrality_and_topology(box):
     np.testing.assert_array_equal(per_mol, expect)
     assert np.all(q[box.symbols == "P"] == -1) and np.all(q[box.symbols == "Li"] == 1)
     solvent_g = sum(_molar_mass(get_species(k).symbols) * comp[k] for k in ("EC", "EMC"))
-    assert box.info["cation_molality"] == pytest.approx(1000 * comp["Li"] / solvent_g)
+    assert box.info["cation_molality"]["value"] == pytest.approx(1000 * comp["Li"] / solvent_g)
 
 
 def test_vdw_box_length(box):

@@ -35,7 +35,8 @@ def _realised(counts, salt, units, n_salt):
 
 def _check_closest(solvent, salt_name, concentration, units, n_atoms, ratio):
     counts = composition_counts(solvent, salt_name, concentration, units=units,
-                                n_atoms=n_atoms, ratio=ratio, density=DENSITY)
+                                n_atoms=n_atoms, ratio=ratio,
+                                density=DENSITY if units == "molar" else None)
     salt = get_salt(salt_name)
     n_salt = counts[salt.cation]
     assert counts[salt.anion] == n_salt  # the 1:1 salts of the library

@@ -41,7 +41,8 @@ def test_each_ion_and_species_of_a_counted_box_is_recorded_exactly(counts):
     assert sum(_values(got["mass_fractions"], "1").values()) == pytest.approx(1.0, rel=1e-12)
     # the total of the cations is the one number recorded before
     cations = sum(v for k, v in molality.items() if get_species(k).charge > 0)
-    assert box.info.get("cation_molality", 0.0) == pytest.approx(cations, rel=1e-12)
+    recorded = box.info.get("cation_molality", {"value": 0.0})["value"]
+    assert recorded == pytest.approx(cations, rel=1e-12)
     # intensive: the copies of a replicated box hold the same composition
     assert replicate_box(box, 2).info["counted_composition"] == got
 

@@ -15,6 +15,7 @@ from ase_electrolyte.build import (  # noqa: E402
     RATIO_SPELLINGS,
     UNIT_SPELLINGS,
     composition_counts,
+    composition_density,
     composition_word,
     electrolyte_box,
 )
@@ -23,6 +24,9 @@ SOLVENT = {"EC": 3, "EMC": 7}
 
 
 def _counts(**kw):
+    if kw.get("density") is not None:
+        # the box density converts a molar concentration only (refused beside a molal one)
+        kw["density"] = composition_density(kw.get("units", "molal"), kw["density"])
     return {sp.name: n for sp, n in composition_counts(SOLVENT, "LiPF6", 1.0, n_atoms=600,
                                                         **kw).items()}
 

@@ -118,7 +118,7 @@ def test_a_salt_of_a_dianion_is_neutral_with_the_charges_on_its_atoms():
         assert sorted(charge[members].tolist()) == [-1, -1, 0, 0, 0]
     # the realised molality, from the integer counts, is the salt's: cations / 2 per kg water
     water = named["H2O"] * get_species("H2O").mass / 1000.0
-    assert atoms.info["cation_molality"] == pytest.approx(named["Li"] / water)
+    assert atoms.info["cation_molality"]["value"] == pytest.approx(named["Li"] / water)
 
 
 def test_a_dication_salt_with_two_anions_per_cation():

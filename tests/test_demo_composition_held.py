@@ -14,7 +14,7 @@ def test_the_banner_gives_the_packed_molality_of_the_box(n_atoms):
     atoms = electrolyte_box(counts=counts, density=estimate_density(counts).value, seed=0)
     held = _held(counts)
     # the builder's own record of the packed box, to the banner's three digits
-    assert f"{atoms.info['cation_molality']:.3g} mol/kg" in held
+    assert f"{atoms.info['cation_molality']['value']:.3g} mol/kg" in held
     ec, emc = (atoms.info["composition"][k] for k in ("EC", "EMC"))
     assert f"+ {ec} EC + {emc} EMC" in held
 

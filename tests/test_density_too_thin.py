@@ -50,6 +50,6 @@ def test_the_builder_asks_about_the_unit_of_a_thin_density():
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        composition_counts({"EC": 1}, "LiPF6", 1.0, n_atoms=200, density=0.05)
+        composition_counts({"EC": 1}, "LiPF6", 0.1, units="molar", n_atoms=200, density=0.05)
     text = " ".join(str(w.message) for w in caught)
     assert "0.05 g/cm³" in text and "gas" in text and "masses" not in text

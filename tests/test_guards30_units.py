@@ -56,7 +56,8 @@ def test_a_density_thinner_than_any_gas_is_refused_alike_everywhere(density, cap
     assert "another unit" in str(library.value)
     # the builder's composition step, a plan and the command refuse it with the same sentence
     with pytest.raises(ValueError, match="thinner than any gas"):
-        composition_counts({"EC": 1.0}, "LiPF6", 1.0, n_atoms=200, density=density)
+        composition_counts({"EC": 1.0}, "LiPF6", 1.0, units="molar", n_atoms=200,
+                           density=density)
     with pytest.raises(PlanError, match="thinner than any gas"):
         load_plan({**_PLAN, "density": density})
     line = _cli_error([*_SIM, "--density", repr(density)], capsys, tmp_path)
@@ -68,7 +69,8 @@ def test_the_thinnest_density_taken_gives_a_finite_box():
     """MIN_DENSITY itself, and air's 0.0012 g/cm³, are taken (a gas, with the doubt only)."""
     assert check_density(MIN_DENSITY) == MIN_DENSITY
     with pytest.warns(UserWarning, match="a box packed this thin is a gas"):
-        counts = composition_counts({"EC": 1.0}, None, 0.0, n_atoms=100, density=0.0012)
+        counts = composition_counts({"EC": 1.0}, None, 0.0, units="molar", n_atoms=100,
+                                    density=0.0012)
     assert sum(counts.values()) > 0
 
 

@@ -114,7 +114,7 @@ def test_a_molar_concentration_is_the_boxs_at_the_plans_density():
     counts = atoms.info["composition"]
     concentration, molality = packed_concentration(counts, "LiPF6", "molar", 1.3)
     assert concentration == pytest.approx(molar, rel=1e-9)
-    assert molality == pytest.approx(atoms.info["cation_molality"], rel=1e-12)
+    assert molality == pytest.approx(atoms.info["cation_molality"]["value"], rel=1e-12)
     assert abs(concentration - 2.0) > 0.02  # 1.91 mol/L in this box
     # no density: no molar concentration, rather than a number at a guessed one
     assert math.isnan(packed_concentration(counts, "LiPF6", "molar")[0])

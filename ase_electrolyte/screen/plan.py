@@ -499,7 +499,9 @@ def load_plan(plan, *, base_dir=None):
         (a :class:`ValueError`) for an unknown key, solvent or salt, a ratio or share that does
         not parse, a concentration ≤ 0 with a salt, a box too small to hold one ion pair, an
         unknown model or one whose package is not installed, a missing model/experimental file,
-        an unknown analysis or protocol setting, temperatures that share a task folder (equal
+        an unknown analysis or protocol setting, a protocol ``hydrogen_mass`` other than the
+        default 3 amu for a composition without hydrogen (it would act on no atom, and
+        run_protocol refuses it on the worker), temperatures that share a task folder (equal
         to 6 significant digits), the same electrolyte given twice (under two labels, or with
         proportional shares), two compositions that pack the same molecules at ``n_atoms`` (a
         grid finer than the box resolves), a ``density`` at which a task's molecules cannot
@@ -685,7 +687,8 @@ def _checked_plan(data, base, source, before_compositions=None):
         before_compositions({"seed": seed, "n_atoms": n_atoms, "density": density,
                              "protocol": protocol, "model": model, "analyses": analyses})
     compositions = _compositions(data.get("composition"), n_atoms, density,
-                                 temperatures=temperatures, replicas=replicas, seed=seed)
+                                 temperatures=temperatures, replicas=replicas, seed=seed,
+                                 hydrogen_mass=protocol["hydrogen_mass"])
     return Plan(
         name=_text(data.get("name", Path(source).stem if source else "screen"), "name"),
         seed=seed,
@@ -776,6 +779,38 @@ def _positive(value, what):
         raise PlanError(str(err)) from None
 
 
+def _check_hydrogen_mass(hydrogen_mass, shares, salt, where):
+    """Refuse the protocol's ``hydrogen_mass`` (amu) for a composition without hydrogen.
+
+    run_protocol refuses it on the worker, after the box is packed (a mass that acts on no
+    atom would run the real masses recorded as raised); the default, 3 amu, is no choice (run
+    at the real masses there). The species' elements tell it from the names alone.
+
+    Raises
+    ------
+    PlanError
+        A ``hydrogen_mass`` other than the default for a composition none of whose species
+        (solvents, the salt's ions) holds hydrogen, naming the composition and the cure.
+    """
+    from ..md import _PROTOCOL_HYDROGEN_MASS
+    from ..species import get_salt, get_species
+
+    if hydrogen_mass is None or hydrogen_mass == _PROTOCOL_HYDROGEN_MASS:
+        return
+    species = [get_species(name) for name in shares]
+    if salt is not None:
+        species += [get_salt(salt).cation, get_salt(salt).anion]
+    if any("H" in sp.symbols for sp in species):
+        return
+    raise PlanError(
+        f"{where}: protocol hydrogen_mass = {hydrogen_mass:g} amu is the mass given to "
+        f"hydrogen atoms, but {' + '.join(sp.name for sp in species)} holds none: it would "
+        "act on no atom (each task would be refused after packing); leave out hydrogen_mass "
+        f"(its default, {_PROTOCOL_HYDROGEN_MASS:g} amu, raises only hydrogen: this "
+        "composition then runs at its real masses), or screen this composition in a plan of "
+        "its own")
+
+
 def _solvent(value, where):
     """``"EC:3,EMC:7"``, ``"EC"``, ``{"EC": 3, "EMC": 7}`` → ``{"EC": 3.0, "EMC": 7.0}``."""
     from ..species import get_species, parse_shares
@@ -853,11 +888,13 @@ def _composition_text(c):
     return f"{solvent} ({c.ratio}){salt}"
 
 
-def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, seed=0):
+def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, seed=0,
+                  hydrogen_mass=None):
     from ..build import (
         _check_packing_time,
         _default_packmol_timeout,
         composition_counts,
+        composition_density,
     )
     from ..species import get_salt
 
@@ -956,10 +993,11 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
                         f"{where}: label {label[:40]!r}... is {len(label.encode())} "
                         f"bytes long; a folder name holds at most {MAX_LABEL_BYTES}"
                     )
+                _check_hydrogen_mass(hydrogen_mass, shares, salt, f"{where} ({label})")
                 try:  # the box must hold the composition: cheap, and fails before any task
                     counts = composition_counts(
                         shares, salt, c, units=units, n_atoms=n_atoms, ratio=ratio,
-                        density=density,
+                        density=composition_density(units, density),
                     )
                     # PACKMOL at the default timeout of electrolyte_box (the tasks' one)
                     _check_packing_time(sum(sp.n_atoms * n for sp, n in counts.items()),
@@ -1126,11 +1164,12 @@ def box_of(composition, n_atoms, density=None):
     ValueError
         A composition :func:`~ase_electrolyte.build.composition_counts` refuses.
     """
-    from ..build import composition_counts
+    from ..build import composition_counts, composition_density
 
     c = composition if isinstance(composition, dict) else asdict(composition)
     counts = composition_counts(c["solvent"], c["salt"], c["concentration"], units=c["units"],
-                                n_atoms=n_atoms, ratio=c["ratio"], density=density)
+                                n_atoms=n_atoms, ratio=c["ratio"],
+                                density=composition_density(c["units"], density))
     return _box_key(counts)
 
 
@@ -1224,7 +1263,7 @@ def packing_shortfall(composition, n_atoms, density=None, box=None,
 def _shortfall(composition, n_atoms, density, box, tolerance):
     """:func:`packing_shortfall`'s text and the ``n_atoms`` it suggests (``None`` where it
     suggests none, or the box is within ``tolerance``)."""
-    from ..build import _packed_composition, composition_counts
+    from ..build import _packed_composition, composition_counts, composition_density
 
     c = composition if isinstance(composition, dict) else asdict(composition)
     salt = c["salt"] or None
@@ -1233,7 +1272,7 @@ def _shortfall(composition, n_atoms, density, box, tolerance):
         if counts is None:
             counts = composition_counts(c["solvent"], salt, c["concentration"],
                                         units=c["units"], n_atoms=size, ratio=c["ratio"],
-                                        density=density)
+                                        density=composition_density(c["units"], density))
         return _packed_composition(dict(counts), c["solvent"], salt, c["concentration"],
                                    units=c["units"], ratio=c["ratio"], density=density), counts
 
@@ -1300,13 +1339,13 @@ def _first_size_within(solvent, types, ratio, salt, concentration, units, densit
     packed within ``tolerance`` (at every size sampled up to 1.5 times it); ``None`` where
     there is none up to :data:`~ase_electrolyte.build.MAX_ATOMS`. ``types`` is for the cache
     key only (see :func:`packing_shortfall`)."""
-    from ..build import MAX_ATOMS, _packed_composition, composition_counts
+    from ..build import MAX_ATOMS, _packed_composition, composition_counts, composition_density
 
     shares = dict(solvent)
 
     def within(k):
         counts = composition_counts(shares, salt, concentration, units=units, n_atoms=k,
-                                    ratio=ratio, density=density)
+                                    ratio=ratio, density=composition_density(units, density))
         p = _packed_composition(dict(counts), shares, salt, concentration, units=units,
                                 ratio=ratio, density=density)
         return (abs(p["concentration_deviation"]) <= tolerance
