@@ -4718,7 +4718,9 @@ def _check_protocol_settings_act(*, pressure_bar, preequilibration_ps, equilibra
             ("hydrogen_mass", hydrogen_mass, "amu", "the pre-equilibration's hydrogen mass",
              pre, skipped_pre, "give the stage a length"),
             ("pressure_bar", pressure_bar, "bar", "the NPT stages' pressure", npt,
-             "no NPT stage runs (preequilibration_ps = equilibration_ps = 0 and "
+             # each keyword with its own value: the CLI writes "--equilibration-ps 0" for
+             # "equilibration_ps = 0", and "a = b = 0" read "--a --b 0" there
+             "no NPT stage runs (preequilibration_ps = 0, equilibration_ps = 0 and "
              + ("production_ps = 0" if production_ps == 0
                 else f"an {production_ensemble.upper()} production: the box keeps its volume")
              + ")",

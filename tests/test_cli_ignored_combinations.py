@@ -35,11 +35,21 @@ _NO_NPT = ["--preequilibration-ps", "0", "--equilibration-ps", "0"]
 
 
 @pytest.mark.parametrize("ensemble", ["nvt", "nve"])
-def test_a_pressure_no_stage_holds_is_refused_before_packing(guarded, capsys, ensemble):
-    assert main([*_BASE, *_NO_NPT, "--ensemble", ensemble, "--pressure", "500"]) == 2
+@pytest.mark.parametrize("pressure, said", [
+    # the protocol's own check (md.check_protocol_arguments: a setting without effect)
+    ("500", "no NPT stage runs"),
+    # 1 atm given explicitly: the protocol takes its default as no choice, the CLI does not
+    ("1.01325", "no stage of this protocol holds a pressure"),
+])
+def test_a_pressure_no_stage_holds_is_refused_before_packing(guarded, capsys, ensemble,
+                                                             pressure, said):
+    assert main([*_BASE, *_NO_NPT, "--ensemble", ensemble, "--pressure", pressure]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("electrolyte simulate: error: --pressure 500:")
-    assert "no stage of this protocol holds a pressure" in err and ensemble in err
+    assert err.count("\n") == 1
+    assert err.startswith(f"electrolyte simulate: error: --pressure {float(pressure):g}")
+    assert said in err and ensemble in err.lower() and "leave out --pressure" in err
+    # every keyword is written as its option, with its value
+    assert "_ps" not in err and "--preequilibration-ps --" not in err
     assert not (guarded / "run").exists()
 
 

@@ -33,11 +33,11 @@ _UNUSED = [
     ("hydrogen_mass", 4.0, "amu", _NO_NPT,
      "is the pre-equilibration's hydrogen mass, and preequilibration_ps = 0 skips that stage"),
     ("pressure_bar", 200.0, "bar", _NO_NPT,
-     "no NPT stage runs (preequilibration_ps = equilibration_ps = 0 and an NVT production"),
+     "no NPT stage runs (preequilibration_ps = 0, equilibration_ps = 0 and an NVT production"),
     ("pressure_bar", 0.0, "bar", dict(_NO_NPT, production_ensemble="nve"),
-     "no NPT stage runs (preequilibration_ps = equilibration_ps = 0 and an NVE production"),
+     "no NPT stage runs (preequilibration_ps = 0, equilibration_ps = 0 and an NVE production"),
     ("pressure_bar", -50.0, "bar", dict(_NO_NPT, production_ensemble="NVT"),
-     "no NPT stage runs (preequilibration_ps = equilibration_ps = 0 and an NVT production"),
+     "no NPT stage runs (preequilibration_ps = 0, equilibration_ps = 0 and an NVT production"),
 ]
 _IDS = [f"{name}={value:g}-{'+'.join(f'{k}={v}' for k, v in skip.items())}"
         for name, value, _, skip, _ in _UNUSED]

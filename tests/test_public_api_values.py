@@ -465,11 +465,12 @@ def test_the_physical_ceilings_are_those_of_md_and_a_hot_large_system_still_comp
     assert hot.value == pytest.approx(cold.value * 300.0 * 8000.0
                                       / (MAX_TEMPERATURE_K * carriers.MAX_VOLUME), rel=1e-12)
     assert hot.value > 0
-    # the few ions of _NE in 1e24 Å³ are no electrolyte (carriers.MIN_ION_CONCENTRATION): the
-    # only doubt of the number
-    assert hot.notes == cold.notes + tuple(
-        n for n in hot.notes if n.startswith("dilute beyond an electrolyte"))
-    assert not cold.notes and len(hot.notes) == 1
+    # the few ions of _NE in 1e24 Å³ are no electrolyte (carriers.MIN_ION_CONCENTRATION), and
+    # 1e5 K is no liquid's temperature (units.implausible_doubts, 4e882fb): the two doubts of
+    # the number
+    assert not cold.notes and len(hot.notes) == 2
+    assert sum(n.startswith("dilute beyond an electrolyte") for n in hot.notes) == 1
+    assert sum(n.startswith("unit doubted: the temperature") for n in hot.notes) == 1
 
 
 def test_a_max_lag_beyond_any_run_is_named_with_the_frames_it_would_need():
