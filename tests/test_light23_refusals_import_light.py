@@ -41,7 +41,7 @@ CASES = [
      "--equilibration-ps", True),
     # ONE_ATM_BAR's default, then a pressure no stage holds
     (_SIM + ["--ensemble", "nvt", "--preequilibration-ps", "0", "--equilibration-ps", "0",
-             "--pressure", "5"], "no stage of this protocol holds a pressure", True),
+             "--pressure", "5"], "no NPT stage runs", True),
     (["demo", "--production-ps", "0", "-o", "d"], "--production-ps must be", True),
     (["analyze", "missing.h5md"], "no such file", False),
     (["diagnose", "missing.h5md", "--model", "sevennet-0"], "no such file", False),
