@@ -459,7 +459,14 @@ _SMALLEST_SHARE_RATIO = 1e-300
 def _composition(args):
     """Molecule counts of ``--solvent``/``--salt``/``--concentration`` (no packing)."""
     from ase_electrolyte.build import composition_counts, composition_density
+    from ase_electrolyte.units import warn_implausible
 
+    # --density is the box's density; it converts the concentration only in mol/L
+    density = composition_density(args.units, args.density)
+    if density is None and args.density is not None:
+        # composition_counts doubts a molar composition's density; a molal one's it is not
+        # given, and --density 0.0012 (kg/L meant as g/cm³?) went unsaid until packing
+        warn_implausible(density_g_cm3=args.density, density_measured=False)
     return composition_counts(
         A.parse_mapping(args.solvent, "solvent"),
         args.salt,
@@ -467,8 +474,7 @@ def _composition(args):
         units=args.units,
         n_atoms=args.n_atoms,
         ratio=args.ratio,
-        # --density is the box's density; it converts the concentration only in mol/L
-        density=composition_density(args.units, args.density),
+        density=density,
     )
 
 
