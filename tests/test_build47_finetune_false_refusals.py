@@ -26,12 +26,14 @@ from ase_electrolyte import finetuning
 from ase_electrolyte.finetuning import read_labelled
 
 
-def _rattled(seed, repeat=1, n=None, amplitude=None):
-    """EMT copper frames rattled at random (labels: EMT energy, forces), as the seeds drew."""
+def _rattled(seed, repeat=1, n=None, amplitude=None, base=None):
+    """EMT copper frames (or frames of ``base``) rattled at random (labels: EMT energy,
+    forces), as the seeds drew."""
     rng = np.random.default_rng(seed)  # a seed or a Generator (used as it stands)
     n = int(rng.integers(4, 21)) if n is None else n
     amplitude = rng.uniform(0.05, 0.3) if amplitude is None else amplitude
-    base = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(repeat)
+    if base is None:
+        base = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(repeat)
     frames = []
     for _ in range(n):
         atoms = base.copy()

@@ -14,27 +14,11 @@ import functools
 import re
 
 import pytest
+from test_cli50_counts_box import _ARGS, nothing_packed  # noqa: F401
 
 from ase_electrolyte.build import composition_counts
 from ase_electrolyte.species import parse_shares
 from electrolyte_cli.arguments import _mapping_as_typed, _option_in_front
-
-_ARGS = ["simulate", "--model", "sevennet-0", "--production-ps", "0.2",
-         "--preequilibration-ps", "0", "--equilibration-ps", "0", "--ensemble", "nvt"]
-
-
-@pytest.fixture
-def nothing_packed(monkeypatch):
-    """Packing the box, or loading the model, fails the test."""
-    import ase_electrolyte.build
-    import electrolyte_cli.arguments
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("packed or loaded before the refusal")
-
-    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", forbidden)
-    monkeypatch.setattr(electrolyte_cli.arguments, "make_calculator", forbidden)
-
 
 #: (options, the same composition as composition_counts' arguments)
 TOO_SMALL = [
@@ -62,7 +46,7 @@ def _library_dicts(composition, keywords):
 
 @pytest.mark.parametrize("options, composition, keywords", TOO_SMALL)
 def test_a_box_too_small_is_refused_in_the_options_words(options, composition, keywords,
-                                                         tmp_path, capsys, nothing_packed):
+                                                         tmp_path, capsys, nothing_packed):  # noqa: F811
     from electrolyte_cli import main
 
     out = tmp_path / "run"

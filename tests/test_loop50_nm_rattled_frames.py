@@ -44,8 +44,9 @@ def _water_and_far_ion():
     return atoms
 
 
-def _water_box():
-    rng = np.random.default_rng(0)
+def _water_box(rng=None):
+    """Eight waters in a 6.2 Å box, each turned at random about z (``rng``, default seed 0)."""
+    rng = np.random.default_rng(0) if rng is None else rng
     atoms = Atoms(cell=[6.2, 6.2, 6.2], pbc=True)
     for corner in np.ndindex(2, 2, 2):
         w = molecule("H2O")

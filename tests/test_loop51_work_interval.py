@@ -19,29 +19,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ase import Atoms
 from ase.build import molecule
-from ase.calculators.emt import EMT
-from ase.calculators.singlepoint import SinglePointCalculator
 from ase.units import Bohr, Hartree, kcal, mol
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).parent))
+from test_build47_finetune_false_refusals import _rattled  # noqa: E402
+from test_loop50_nm_rattled_frames import _water_box  # noqa: E402
 from test_mlip31_poor_base_false_refusals import _morse, _predict, _relabel  # noqa: E402
 from tiny_models import emt_copper  # noqa: E402
 
 from ase_electrolyte import finetuning  # noqa: E402
 from ase_electrolyte.finetuning import read_labelled  # noqa: E402
-
-
-def _water_box(rng):
-    atoms = Atoms(cell=[6.2, 6.2, 6.2], pbc=True)
-    for corner in np.ndindex(2, 2, 2):
-        w = molecule("H2O")
-        w.rotate(rng.uniform(0, 360), "z")
-        w.translate(3.1 * np.array(corner) + 1.5)
-        atoms += w
-    return atoms
 
 
 def _water_set(seed):
@@ -54,15 +43,8 @@ def _water_set(seed):
         base.center()
     else:
         base = _water_box(rng)
-    frames = []
-    for _ in range(n):
-        atoms = base.copy()
-        atoms.rattle(amplitude, rng=rng)
-        atoms.calc = EMT()
-        energy, forces = atoms.get_potential_energy(), atoms.get_forces()
-        atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=forces)
-        frames.append(atoms)
-    return frames
+    # the same Generator rattles on: the frames are those these seeds drew before
+    return _rattled(rng, n=n, amplitude=amplitude, base=base)
 
 
 def _pairs(frames):

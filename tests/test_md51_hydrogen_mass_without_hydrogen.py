@@ -15,11 +15,11 @@ import warnings
 
 import numpy as np
 import pytest
-from ase import Atoms
-from ase.build import bulk, molecule
+from ase.build import bulk
 from ase.constraints import FixAtoms
 from counting_emt import CountingEMT
 from stopping_argon import StoppingArgon, argon
+from test_md50_heavy_hydrogen_fixed_atoms import _methanes as methane_grid
 
 from ase_electrolyte.md import run_md, run_protocol
 from ase_electrolyte.trajectory import h5md_info, read_h5md, start_state
@@ -38,15 +38,7 @@ def _argon():
 
 def _methanes(fixed):
     """Four methanes on a 2 × 2 grid; ``fixed``: which atoms FixAtoms holds ("H", "C", "none")."""
-    one = molecule("CH4")
-    atoms = Atoms()
-    for i in range(2):
-        for j in range(2):
-            part = one.copy()
-            part.translate([4.0 * i, 4.0 * j, 0.0])
-            atoms += part
-    atoms.set_cell([8.0, 8.0, 5.0])
-    atoms.pbc = True
+    atoms = methane_grid([])
     atoms.calc = CountingEMT()
     symbol = {"H": 1, "C": 6}.get(fixed)
     if symbol is not None:
