@@ -125,13 +125,13 @@ def test_tasks_at_once_in_one_worker_keep_the_budget_until_the_last_ends(monkeyp
     seen = []
 
     def other_task():
-        with task_module._thread_budget_of_tasks(3):
+        with environment._given_thread_budget(3):
             second_in.set()
             first_out.wait(5)
             seen.append((environment._thread_budget(), os.environ.get("OMP_NUM_THREADS")))
 
     worker = threading.Thread(target=other_task)
-    with task_module._thread_budget_of_tasks(2):
+    with environment._given_thread_budget(2):
         first_in.set()
         worker.start()
         assert second_in.wait(5)

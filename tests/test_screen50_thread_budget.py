@@ -21,7 +21,6 @@ from ase_electrolyte import environment
 from ase_electrolyte.d3 import calculator as d3_calculator
 from ase_electrolyte.environment import _thread_budget, check_thread_variables
 from ase_electrolyte.screen import engine
-from ase_electrolyte.screen import task as task_module
 
 CPUS = 8
 
@@ -39,7 +38,7 @@ def test_tasks_at_once_in_one_process_each_keep_their_own_budget(eight_cpus, bud
     seen = {}
 
     def task(threads):
-        with task_module._thread_budget_of_tasks(threads):
+        with environment._given_thread_budget(threads):
             both_in.wait()  # the other task has set its budget too
             seen[threads] = (_thread_budget(), d3_calculator.D3(device="cpu").num_threads)
             both_in.wait()
@@ -54,7 +53,7 @@ def test_tasks_at_once_in_one_process_each_keep_their_own_budget(eight_cpus, bud
 
 def test_a_budget_given_to_a_thread_is_never_more_than_the_cpus(eight_cpus):
     before = _thread_budget()
-    with task_module._thread_budget_of_tasks(3 * CPUS):
+    with environment._given_thread_budget(3 * CPUS):
         assert _thread_budget() == CPUS
     assert _thread_budget() == before
 
@@ -64,7 +63,7 @@ def test_a_task_budget_that_is_no_thread_count_is_refused(eight_cpus, threads):
     import os
 
     with pytest.raises(ValueError, match="threads") as info:
-        with task_module._thread_budget_of_tasks(threads):
+        with environment._given_thread_budget(threads):
             pass
     assert repr(threads) in str(info.value) or str(threads) in str(info.value)
     assert os.environ["OMP_NUM_THREADS"] == "1"  # nothing set

@@ -1118,36 +1118,19 @@ def task_threads(spec):
 
 
 def _run(spec, folder, timing):
+    from ..environment import _given_thread_budget
+
     threads = task_threads(spec)
-    with _thread_budget_of_tasks(threads):
+    # the task's own thread sees the budget (D3's default count), not the worker process:
+    # two tasks of one worker with 2 and 3 threads ran D3 on the count set last when it was
+    # OMP_NUM_THREADS; torch's count is set in _torch_threads_of_task
+    with _given_thread_budget(threads):
         return _run_task(spec, folder, timing, threads)
 
 
-@contextlib.contextmanager
-def _thread_budget_of_tasks(threads):
-    """While a task runs, ``threads`` is the thread budget of this task's numerical code,
-    whether or not torch is loaded.
-
-    ``torch.set_num_threads`` alone was the task's budget, set only where the model had loaded
-    torch: a plan's ASE calculator on ``device = "cpu"`` with ``dispersion = "d3-bj"`` (torch
-    never imported) ran D3's kernel on the ``OMP_NUM_THREADS=1`` dask's nanny starts workers
-    with, one core of the task's share. D3's default count is the budget given to the task's
-    own thread (:func:`~ase_electrolyte.environment._given_thread_budget`, which
-    :func:`~ase_electrolyte.environment._thread_budget` consults first). Nothing of the process
-    is changed: ``OMP_NUM_THREADS`` was set to the budget as well while tasks ran, so that two
-    tasks of one worker process with 2 and 3 threads each saw the one set last, and code of
-    the worker outside the tasks saw a task's; torch's own threads are set in the task's
-    thread (:func:`_torch_threads_of_task`). A count that is no whole number >= 1 is refused
-    (``ValueError``).
-    """
-    from ..environment import _given_thread_budget
-
-    with _given_thread_budget(threads):
-        yield
-
-
 def _set_torch_threads(threads):
-    """torch's intra-op threads of the calling thread (only) are ``threads``.
+    """torch's intra-op threads of the calling thread (only) are ``threads``; returns the
+    count the thread had before.
 
     torch keeps its count per thread (OpenMP's, and MKL's ``mkl_set_num_threads_local``), but
     sets a thread's count at its first parallel operation from the count set last in any
@@ -1156,13 +1139,15 @@ def _set_torch_threads(threads):
     (``torch.get_num_threads`` makes that first setting), then set.
     """
     torch = sys.modules["torch"]
-    torch.get_num_threads()
+    before = torch.get_num_threads()
     torch.set_num_threads(int(threads))
+    return before
 
 
 @contextlib.contextmanager
 def _torch_threads_of_task(calc, threads, timing):
-    """Within the block, torch runs on ``threads`` threads in this task's thread.
+    """Within the block, torch runs on ``threads`` threads in this task's thread; after it,
+    on the count the thread had before.
 
     Where the model has loaded torch, at once. Where it has not, a model that imports torch
     at its first evaluation would run it on the count of the worker's environment (dask's
@@ -1171,37 +1156,49 @@ def _torch_threads_of_task(calc, threads, timing):
     evaluation that finds torch loaded; the calculator is left as it was when the block ends.
     A pure-Python potential never imports torch: importing it costs seconds per worker.
     ``timing["torch_threads"]`` records the count once set.
+
+    The count is given back when the block ends: a task run in the caller's own thread (a
+    client of ``processes=False``, :func:`run_task` called directly) left the caller's torch
+    on the task's count, and torch's count "set last", which a fresh thread starts from, too.
     """
     attributes = getattr(calc, "__dict__", None)  # None: slots, no attribute of its own
     if not threads:
         yield
         return
-    if "torch" in sys.modules:
-        _set_torch_threads(threads)
+    before = []  # this thread's count before the task set it, once set
+
+    def set_count():
+        before.append(_set_torch_threads(threads))
         timing["torch_threads"] = threads
-        yield
-        return
-    if attributes is None or "calculate" in attributes:
-        yield  # not wrapped (no attributes of its own, or its own calculate): left alone
-        return
-    own = calc.calculate
 
-    def calculate(*args, **kwargs):
-        try:
-            return own(*args, **kwargs)
-        finally:
-            if "torch" in sys.modules and attributes.get("calculate") is calculate:
-                del calc.calculate  # once: the class's own from here on
-                _set_torch_threads(threads)
-                timing["torch_threads"] = threads
-
-    calc.calculate = calculate
     try:
-        yield
+        if "torch" in sys.modules:
+            set_count()
+            yield
+            return
+        if attributes is None or "calculate" in attributes:
+            yield  # not wrapped (no attributes of its own, or its own calculate): left alone
+            return
+        own = calc.calculate
+
+        def calculate(*args, **kwargs):
+            try:
+                return own(*args, **kwargs)
+            finally:
+                if "torch" in sys.modules and attributes.get("calculate") is calculate:
+                    del calc.calculate  # once: the class's own from here on
+                    set_count()
+
+        calc.calculate = calculate
+        try:
+            yield
+        finally:
+            # the calculator is cached for the worker's next task and handed to the analyses
+            if attributes.get("calculate") is calculate:
+                del calc.calculate
     finally:
-        # the calculator is cached for the worker's next task and handed to the analyses
-        if attributes.get("calculate") is calculate:
-            del calc.calculate
+        if before:
+            sys.modules["torch"].set_num_threads(before[0])
 
 
 def _run_task(spec, folder, timing, threads):
@@ -1244,6 +1241,8 @@ def _run_task(spec, folder, timing, threads):
             ase.io.write(tmp, atoms, format="extxyz")
     timing["build_s"] = time.perf_counter() - tick
     tick = time.perf_counter()
+    # the analyses too: the error decomposition evaluates the model, on the task's count,
+    # which the block gives back when it ends
     with _torch_threads_of_task(calc, threads, timing):
         result = run_protocol(
             atoms,
@@ -1254,25 +1253,25 @@ def _run_task(spec, folder, timing, threads):
             progress=False,
             **plan["protocol"],
         )
-    timing["protocol_s"] = time.perf_counter() - tick
-    tick = time.perf_counter()
-    summary = {}
-    if plan["analyses"]:
-        from mda_electrolyte.bridge import from_ase
-        from mda_electrolyte.report import run_analyses
+        timing["protocol_s"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        summary = {}
+        if plan["analyses"]:
+            from mda_electrolyte.bridge import from_ase
+            from mda_electrolyte.report import run_analyses
 
-        universe = from_ase(result.files["production"])
-        with warnings.catch_warnings():
-            # a short trajectory warns a lot; what matters is summarised in the verdicts
-            warnings.simplefilter("ignore")
-            summary = run_analyses(
-                universe,
-                folder / "analysis",
-                calculator=calc,
-                only=plan["analyses"],
-                keep_going=True,
-            )
-    timing["analyses_s"] = time.perf_counter() - tick
+            universe = from_ase(result.files["production"])
+            with warnings.catch_warnings():
+                # a short trajectory warns a lot; what matters is summarised in the verdicts
+                warnings.simplefilter("ignore")
+                summary = run_analyses(
+                    universe,
+                    folder / "analysis",
+                    calculator=calc,
+                    only=plan["analyses"],
+                    keep_going=True,
+                )
+        timing["analyses_s"] = time.perf_counter() - tick
     from ..estimate import estimates_to_dict, json_number
 
     density = result.density
