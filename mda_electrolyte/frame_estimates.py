@@ -16,6 +16,10 @@ many frames much less so. The verdict refuses what cannot be trusted whatever it
   correlation time are not independent, and their error comes out too small ("too short"). The
   error is then the larger of the block error and the statistical-inefficiency error
   (:func:`mda_electrolyte.uncertainty.timeseries_mean`).
+- a value that repeats itself with a period of at most half the frames (a shell toggling
+  every frame, the same frames read twice): its autocorrelation never decays, and the error
+  came out of how the period fell on the blocks (``0, 1, 0, 1, ...`` gave 0.5 ± 0, valid)
+  ("periodic", error unknown);
 - a value that changed fewer than 19 times (fewer than 20 stretches of equal values): a shell
   that exchanged once or twice has ``g = 1`` and looks independent (four ions of which one left
   the shell for one frame of 60 were called valid, 0.004 ± 0.004 for a true fraction of 0.3),
@@ -92,6 +96,7 @@ from mda_electrolyte.uncertainty import (
     index_text,
     mean_error,
     outlier_note,
+    periodic_note,
     real_array,
     timeseries_mean,
 )
@@ -157,7 +162,8 @@ def frame_average(series, n_ions, unit="1", what="value"):
         independent frames the larger of the two), so that
         :meth:`~ase_electrolyte.estimate.Estimate.interval` takes t quantiles; not
         converged, with the reason, for too few frames, ions or
-        independent frames, or a value that never changed.
+        independent frames, a value that never changed, or one that repeats itself
+        periodically (error NaN).
 
     Examples
     --------
@@ -205,6 +211,13 @@ def frame_average(series, n_ions, unit="1", what="value"):
     if np.ptp(series) == 0:
         notes.append(f"no fluctuation: the value is {value:g} in all {series.size} frames (no "
                      "exchange sampled), so its error is unknown")
+        return Estimate(value, math.nan, unit, METHODS["none"], series.size, converged=False,
+                        notes=tuple(notes))
+    periodic = periodic_note(series, "frame")
+    if periodic:
+        # the autocorrelation of a periodic series never decays: neither its blocks nor its
+        # statistical inefficiency measure an uncertainty (0, 1, 0, 1, ... gave 0.5 ± 0, valid)
+        notes.append(periodic)
         return Estimate(value, math.nan, unit, METHODS["none"], series.size, converged=False,
                         notes=tuple(notes))
     n_blocks = _n_blocks(series.size)

@@ -139,6 +139,7 @@ __all__ = [
     "segment_estimate",
     "fit_estimate",
     "real_array",
+    "periodic_note",
     "MIN_INDEPENDENT_SAMPLES",
     "SeriesMean",
     "equilibrated_series_mean",
@@ -769,6 +770,81 @@ def _few_runs_note(x):
     k = runs - 1
     return (f"too few changes: the value changed {k} time{'' if k == 1 else 's'} (a calibrated "
             f"error needs at least {_MIN_RUNS - 1})")
+
+
+#: Largest difference, in units of the series' largest deviation from its middle sample, between
+#: a sample and the one a period later for :func:`periodic_note` to call the series periodic: the
+#: round-off of a computed oscillation (a sine of 1e6 samples differs from itself a period later
+#: by up to ~1e-9 of its amplitude), far below any sampled fluctuation.
+_PERIODIC_TOLERANCE = 1e-8
+
+
+def _period(x):
+    """Smallest period ``p`` (2 <= p <= N/2) with ``x[i + p] == x[i]`` for every ``i``
+    (within :data:`_PERIODIC_TOLERANCE`), or ``None``.
+
+    The mismatch ``D(p) = sum_i (x[i+p] - x[i])^2`` of every lag at once from one FFT
+    autocorrelation (O(N log N)); the lags where it is near zero are then checked sample by
+    sample.
+    """
+    y = _centered_series(np.asarray(x, dtype=np.float64).ravel())[0]
+    n = y.size
+    if n < 4 or np.ptp(y) == 0:
+        return None
+    y = y - y.mean()
+    size = 1 << int(2 * n - 1).bit_length()
+    f = np.fft.rfft(y, size)
+    corr = np.fft.irfft(f * np.conj(f), size)[: n // 2 + 1]
+    sq = np.concatenate(([0.0], np.cumsum(y * y)))
+    lags = np.arange(n // 2 + 1)
+    # sum over i < n - p of y[i + p]^2 and of y[i]^2
+    mismatch = (sq[n] - sq[lags]) + sq[n - lags] - 2.0 * corr
+    scale = np.maximum(sq[n - lags] + (sq[n] - sq[lags]), np.finfo(float).tiny)
+    candidates = np.flatnonzero(mismatch[2:] <= 1e-6 * scale[2:]) + 2
+    tol = _PERIODIC_TOLERANCE * float(np.max(np.abs(y)))
+    for p in candidates[:32]:
+        if np.max(np.abs(y[p:] - y[:-p])) <= tol:
+            return int(p)
+    return None
+
+
+def periodic_note(x, what="sample"):
+    """Why the mean of ``x`` is not valid because ``x`` repeats itself, or ``None``.
+
+    A strictly periodic series (a value toggling every frame, an oscillation sampled in step,
+    a run read twice) has an autocorrelation that never decays: its statistical inefficiency
+    and its block errors are not those of sampled fluctuations. ``0, 1, 0, 1, ...`` over 1000
+    frames was called 0.5 ± 0 (valid), a sine of period 10 frames 0 ± 5e-16, of period 50
+    frames 0 ± 0.17: the error depends on how the period falls on the blocks, not on any
+    uncertainty of the mean.
+
+    Parameters
+    ----------
+    x : array_like, shape (N,)
+        Finite samples.
+    what : str
+        What one sample is, for the note (``"sample"``, ``"frame"``).
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte.uncertainty import periodic_note
+    >>> periodic_note(np.tile([0.0, 1.0], 100), "frame").split(":")[0]
+    'periodic'
+    >>> periodic_note(np.random.default_rng(0).normal(size=200)) is None
+    True
+    """
+    p = _period(x)
+    if p is None:
+        return None
+    n = np.size(x)
+    return (f"periodic: the value repeats every {p} {what}s ({n / p:.3g} times over the "
+            f"{n} {what}s): an oscillation sampled in step, or the same {what}s read again, "
+            "not sampled fluctuation, so its error is unknown")
 
 
 def _power_of_two(magnitude):
@@ -1470,7 +1546,8 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
         ``notes`` says "not equilibrated" when the equilibration is detected in the second half
         of the series, "not converged" when a start-up transient fitted to the whole series
         leaves more than an error bar of bias in the mean (:func:`_relaxation_note`) and "too
-        short" below ``min_independent``. ``error`` is widened by
+        short" below ``min_independent``, "periodic" for a series that repeats itself
+        (:func:`periodic_note`; ``error`` NaN, ``g`` infinite). ``error`` is widened by
         :func:`_small_sample_widening` of ``n_independent`` and ``g``: with ``detect``
         always (the start is chosen for its small ``g``), without it where ``n_independent``
         passes ``min_independent`` (the threshold passes the series whose ``g`` came out low;
@@ -1500,6 +1577,12 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     # the project's number check: a NumPy count (np.int64(50), from an array of thresholds)
     # was refused as "must be a positive number"
     min_independent = check_number("min_independent", min_independent, above=0)
+    periodic = periodic_note(x)
+    if periodic:
+        # no decay of the autocorrelation to detect an equilibration or a g from: the error of
+        # 0, 1, 0, 1, ... came out 0.016 and of a sine of period 2 samples 4e-15, both valid
+        y, ref, scale = _centered_series(x)
+        return SeriesMean(float(ref + y.mean() * scale), math.nan, 0, math.inf, 0.0, (periodic,))
     t0 = detect_equilibration(x)[0] if detect else 0
     if x.size - t0 < 4:  # no stationary stretch long enough was found
         t0 = x.size // 2

@@ -32,7 +32,9 @@ def test_the_estimate_scales_with_the_values(scale, n):
 
 def test_values_at_the_largest_floats_are_averaged_not_refused():
     x = np.full(40, np.finfo(float).max)
-    x[::3] *= 0.5
+    # frames picked at random: every third frame made a periodic series, whose error is
+    # unknown (frame_average's "periodic" verdict)
+    x[np.random.default_rng(0).random(40) < 0.35] *= 0.5
     est = frame_average(x, 20)
     assert est.value == pytest.approx(x.mean(dtype=np.longdouble), rel=1e-12)
     assert np.isfinite(est.stderr) and est.stderr > 0
