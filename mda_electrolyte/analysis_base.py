@@ -763,14 +763,37 @@ def _mda_object(obj):
     return isinstance(obj, (Universe, GroupBase, ProtoReader, Timestep))
 
 
+def _sendable_tensor(obj):
+    """Whether ``obj`` is a torch tensor (or storage) that any pickler sends: left out of the
+    check, which then neither copies a model's weights nor hands them to
+    ``multiprocessing``'s reducers.
+
+    Those reducers (torch registers them with ``ForkingPickler``) move a tensor's storage to
+    shared memory and leave a duplicate of its file descriptor with the resource sharer until a
+    worker takes it; the check sends nothing, so none was ever taken: every parallel run of
+    an analysis holding a model kept one descriptor per tensor open (20 per run for a
+    calculator of 10 linear layers, a few hundred for a MACE model), until the process ran out
+    of them. A tensor those reducers refuse (one that is not a leaf and requires grad) is
+    still pickled, so that the check refuses it as the pool would; a subclass with attributes
+    of its own too (they may not pickle).
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:  # no tensor exists before torch is imported
+        return False
+    if isinstance(obj, (torch.UntypedStorage, torch.TypedStorage)):
+        return True
+    return (type(obj) in (torch.Tensor, torch.nn.Parameter) and not vars(obj)
+            and not (obj.requires_grad and not obj.is_leaf))
+
+
 class _SendCheck:
-    """A pickler of an analysis to nowhere, without MDAnalysis' own objects (see
-    :func:`_check_sendable`)."""
+    """A pickler of an analysis to nowhere, without MDAnalysis' own objects and torch tensors
+    (see :func:`_check_sendable`, :func:`_sendable_tensor`)."""
 
     def __init__(self, pickler_type):
         class Pickler(pickler_type):
             def persistent_id(self, obj):
-                return id(obj) if _mda_object(obj) else None
+                return id(obj) if _mda_object(obj) or _sendable_tensor(obj) else None
 
         self._pickler = Pickler
 
