@@ -508,11 +508,11 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     rho_model = check_number("rho_model (g/cm^3)", rho_model, above=0, maximum=MAX_DENSITY)
     rho_target = check_number("rho_target (g/cm^3)", rho_target, above=0, maximum=MAX_DENSITY)
     try:
-        kappa_per_bar = check_number("the compressibility (1/bar)", kappa_per_bar, above=0,
+        kappa_per_bar = check_number("kappa_per_bar (1/bar)", kappa_per_bar, above=0,
                                      maximum=MAX_COMPRESSIBILITY)
     except ValueError:
-        raise ValueError(f"the compressibility must be a positive, finite number (1/bar) of at "
-                         f"most {MAX_COMPRESSIBILITY:g} (an ideal gas at 1 bar), got "
+        raise ValueError(f"kappa_per_bar (1/bar), the compressibility, must be a finite number "
+                         f"> 0 and at most {MAX_COMPRESSIBILITY:g} (an ideal gas at 1 bar), got "
                          f"{kappa_per_bar!r}") from None
     rho_model_error = check_number("rho_model_error (g/cm^3)", rho_model_error, minimum=0)
     rho_target_error = check_number("rho_target_error (g/cm^3)", rho_target_error, minimum=0)
@@ -526,7 +526,7 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
         # a liquid stiffens as it is compressed: at a constant κ_T a 2 % density change took
         # 10 % less pressure than the Tait equation's, 4 % one 19 % less (beyond the shift's
         # error bar at density errors of 0.1-0.2 %), a 20 % one 2.7 times less
-        delta = tait_pressure_shift(rho_model, rho_target, kappa_per_bar)
+        delta = _tait_shift(rho_model, rho_target, kappa_per_bar)
         grow = np.exp((1.0 - rho_model / rho_target) / TAIT_C) / kappa_per_bar
         rho_terms = (grow * rho_model_error / rho_target,
                      grow * rho_target_error * rho_model / rho_target**2)
@@ -586,9 +586,9 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
 TAIT_C = 0.0894
 
 
-def tait_pressure_shift(rho_model, rho_target, kappa_per_bar):
-    r"""ΔP (bar) of :func:`pressure_shift_for_density` from the Tait equation instead of a
-    constant compressibility.
+def tait_pressure_shift(rho_model, rho_target, kappa_per_bar, *, rho_model_error=0.0,
+                        rho_target_error=0.0, kappa_error=0.0):
+    r"""ΔP of the Tait equation as an Estimate (bar), with its error and verdict.
 
     :math:`\Delta P = -B\,[\exp((1 - \rho_\mathrm{model}/\rho_\mathrm{target})/C) - 1]`,
     :math:`B = C/\kappa_T`, :math:`C` = :data:`TAIT_C`: the liquid stiffens as it is
@@ -596,17 +596,25 @@ def tait_pressure_shift(rho_model, rho_target, kappa_per_bar):
     :math:`-\ln(\rho_\mathrm{target}/\rho_\mathrm{model})/\kappa_T` leaves out. The sign is
     that of :func:`pressure_shift_for_density`: negative for a model that is too light.
 
+    The shift, its first-order error and its verdict are those of
+    :func:`pressure_shift_for_density` (the ``estimate`` of its :class:`PressureShift`): one
+    computation of the shift. Without errors (all three 0) the shift's error is unknown and
+    it is not valid; beyond a liquid's compressibility or densities a factor 1.25 apart it is
+    the linear-response number, not valid, with the reason.
+
     Parameters
     ----------
-    rho_model, rho_target : float
-        g/cm³.
-    kappa_per_bar : float
+    rho_model, rho_target : float or ase_electrolyte.estimate.Estimate
+        g/cm³ (an Estimate carries its error and verdict).
+    kappa_per_bar : float, Compressibility or ase_electrolyte.estimate.Estimate
         κ_T of the model's liquid at its density, 1/bar.
+    rho_model_error, rho_target_error, kappa_error : float
+        Standard errors of numbers given bare (g/cm³, g/cm³, 1/bar).
 
     Returns
     -------
-    float
-        bar.
+    ase_electrolyte.estimate.Estimate
+        ΔP, bar.
 
     Raises
     ------
@@ -618,21 +626,19 @@ def tait_pressure_shift(rho_model, rho_target, kappa_per_bar):
     Examples
     --------
     >>> from ase_electrolyte.density_alignment import tait_pressure_shift
-    >>> round(tait_pressure_shift(1.18, 1.204, 8e-5))  # linear response: -252
-    -279
+    >>> shift = tait_pressure_shift(1.18, 1.204, 8e-5, rho_model_error=0.002)
+    >>> round(shift.value), round(shift.stderr), shift.valid  # linear response: -252
+    (-279, 26, True)
     """
-    from .atoms_checks import check_number
-    from .build import MAX_DENSITY
+    return pressure_shift_for_density(rho_model, rho_target, kappa_per_bar,
+                                      rho_model_error=rho_model_error,
+                                      rho_target_error=rho_target_error,
+                                      kappa_error=kappa_error).estimate
 
-    # unchecked, κ_T = 0 or a density of 0 raised ZeroDivisionError, NaN returned NaN, a
-    # negative κ_T the shift of the opposite sign, κ_T = True (1 1/bar) -0.018 bar, and a
-    # density of 0 a shift of -8e7 bar
-    rho_model = check_number("rho_model (g/cm^3)", rho_model, above=0, maximum=MAX_DENSITY)
-    rho_target = check_number("rho_target (g/cm^3)", rho_target, above=0, maximum=MAX_DENSITY)
-    kappa_per_bar = check_number("kappa_per_bar (1/bar)", kappa_per_bar, above=0,
-                                 maximum=MAX_COMPRESSIBILITY)
-    b = TAIT_C / kappa_per_bar
-    return float(-b * np.expm1((1.0 - rho_model / rho_target) / TAIT_C))
+
+def _tait_shift(rho_model, rho_target, kappa_per_bar):
+    """The Tait equation's ΔP (bar) of checked numbers (see :func:`tait_pressure_shift`)."""
+    return float(-TAIT_C / kappa_per_bar * np.expm1((1.0 - rho_model / rho_target) / TAIT_C))
 
 
 def _density_input(value, error, name, notes):

@@ -237,7 +237,7 @@ def test_compressibility_from_volume_fluctuations_of_a_correlated_series():
     # an Estimate κ in another unit, and its verdict carried into the shift's note
     as_gpa = Estimate(kappa * 1e4, 0.1 * kappa * 1e4, "1/GPa", method="test", n_samples=50)
     shift = pressure_shift_for_density(7.8, 7.8 * 1.03, as_gpa)
-    tait = tait_pressure_shift(7.8, 7.8 * 1.03, kappa)  # the Tait equation's (box29)
+    tait = tait_pressure_shift(7.8, 7.8 * 1.03, kappa).value  # the Tait equation's (box29)
     assert abs(shift.delta_bar - tait) < 1e-6 * abs(shift.delta_bar)
     assert abs(shift.error_bar - 0.1 * abs(shift.delta_bar)) < 1e-6 * abs(shift.delta_bar)
     assert "too short" in pressure_shift_for_density(7.8, 8.0, short).note

@@ -76,7 +76,7 @@ def test_compressibility_with_errors_the_scatter_contradicts_is_not_valid():
 def test_a_shift_from_a_compressibility_that_is_not_valid_is_not_valid(kappa):
     shift = pressure_shift_for_density(1.18, 1.204, kappa, rho_model_error=0.001)
     # the Tait equation's shift (box29; the constant-κ_T one was 10 % small at 2 %)
-    tait = tait_pressure_shift(1.18, 1.204, KAPPA)
+    tait = tait_pressure_shift(1.18, 1.204, KAPPA).value
     assert abs(shift.delta_bar - tait) < 1e-9 * abs(shift.delta_bar)
     assert not shift.valid and not shift.estimate.valid
     assert shift.estimate.verdict == shift.note and "compressibility" in shift.note

@@ -517,6 +517,12 @@ NOT_HERE = {
     "Compressibility.density_at_zero": "a result record of compressibility_from_shifts",
     "Compressibility.n_points": "a result record of compressibility_from_shifts",
     "PressureShift.delta_bar": "a result record; align_density checks it as delta_bar",
+    "tait_pressure_shift.rho_model_error": "passed to pressure_shift_for_density (tried as "
+                                           "pressure_shift_for_density(rho_model_error))",
+    "tait_pressure_shift.rho_target_error": "passed to pressure_shift_for_density (tried as "
+                                            "pressure_shift_for_density(rho_target_error))",
+    "tait_pressure_shift.kappa_error": "passed to pressure_shift_for_density (tried as "
+                                       "pressure_shift_for_density(kappa_error))",
     "PressureShift.error_bar": "a result record of pressure_shift_for_density",
     "MeanPressure.mean_bar": "a result record of mean_pressure",
     "MeanPressure.stderr_bar": "a result record of mean_pressure",
