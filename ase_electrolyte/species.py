@@ -881,17 +881,72 @@ def get_salt(name):
             # option_words.choice_word reads a word's spacing
             loose = {_loose_key(k, signs=True): v for k, v in _salt_keys().items()}
             found = loose.get(_loose_key(key, signs=True))
+            if found is not None and _wrong_ion_sign(key, SALTS[found]):
+                found = None
         if found is not None:
             return SALTS[found]
     doubled = isinstance(name, str) and _doubled_sign(_lookup_key(name))
+    wrong = isinstance(name, str) and not doubled and _wrong_ion_sign_hint(name)
     hint = ((" (a charge sign is written twice: each ion takes one sign or none, "
-             "'Li+ PF6-' or 'LiPF6')") if doubled else "") or (
+             "'Li+ PF6-' or 'LiPF6')") if doubled else "") or wrong or (
         _salt_mixture_hint(name) or _salt_smiles_hint(name)
         or _close_matches(name, _salt_keys()))
     raise ValueError(
         f"unknown salt {name!r}{hint}; known salts: {', '.join(SALTS)}; "
         "for anything else pass Salt(name, cation=Species(...), anion=Species(...))"
     )
+
+
+def _ion_pattern(word):
+    """A regular expression of an ion's name or description as a lookup key may spell it:
+    blanks, hyphens and underscores anywhere inside ("l i", "hexa-fluorophosphate")."""
+    letters = [re.escape(c) for c in "".join(word.lower().split())]
+    return r"[\s_-]*".join(letters)
+
+
+def _wrong_ion_sign(key, salt):
+    """Why the charge signs written in a salt's lookup key (:func:`_lookup_key`) are not its
+    ions', or ``""``.
+
+    The loose lookup drops every sign, so ``"Li- PF6+"`` was LiPF6: a sign says the ion's
+    charge, and one against it is a typo or another ion, not the library's. A ``"+"`` may
+    follow the cation, a ``"-"`` the anion; a hyphen between the two names without a blank
+    after it (``"Li-PF6"``) joins them, as ``"li-pf6"`` is one spelling of LiPF6.
+    """
+    pairs = [(c, a) for c in (salt.cation.name, salt.cation.description.removesuffix(" cation"))
+             for a in (salt.anion.name, salt.anion.description)]
+    for cation, anion in pairs:
+        if not cation or not anion:
+            continue
+        found = re.fullmatch(rf"\s*{_ion_pattern(cation)}(?P<mid>[\s_+-]*)"
+                             rf"{_ion_pattern(anion)}(?P<tail>[\s+-]*)", key)
+        if found is None:
+            continue
+        mid, tail = found.group("mid"), found.group("tail")
+        wrong = []
+        # "Li- PF6": a minus written on the cation (then a blank); "Li-PF6" joins the names
+        if re.match(r"-\s", mid):
+            wrong.append((salt.cation, "-"))
+        if "+" in tail:
+            wrong.append((salt.anion, "+"))
+        return "; ".join(f"{ion.name} has charge {ion.charge:+d}, not the sign {sign}"
+                         for ion, sign in wrong)
+    # the names are not where the signs could stand: a sign inside a name ("L+iPF6")
+    return "a charge sign stands inside an ion's name" if "+" in key else ""
+
+
+def _wrong_ion_sign_hint(name):
+    """The hint of :func:`get_salt` for a library salt written with its ions' signs wrong
+    (``"Li- PF6+"``), or ``""``."""
+    key = _lookup_key(name)
+    loose = {_loose_key(k, signs=True): v for k, v in _salt_keys().items()}
+    found = loose.get(_loose_key(key, signs=True))
+    if found is None:
+        return ""
+    salt = SALTS[found]
+    why = _wrong_ion_sign(key, salt)
+    return (f" ({why}: write {salt.name!r} or "
+            f"'{salt.cation.name}+ {salt.anion.name}-')") if why else ""
 
 
 def _salt_keys():
