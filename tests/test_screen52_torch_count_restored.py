@@ -11,10 +11,10 @@ import threading
 
 import pytest
 from ase.calculators.emt import EMT
+from test_screen51_task_threads import _LazyTorch, _spec, _Stop
 
 from ase_electrolyte import environment
 from ase_electrolyte.screen import task as task_module
-from test_screen51_task_threads import _LazyTorch, _spec, _Stop
 
 torch = pytest.importorskip("torch")
 

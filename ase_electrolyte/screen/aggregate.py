@@ -949,8 +949,19 @@ def summary_estimate(row):
     Raises
     ------
     ValueError
-        A row that lacks one of the needed columns (named), or whose ``valid`` is no flag.
+        A row that lacks one of the needed columns (named), whose ``valid`` is no flag, or
+        whose ``unit`` is not one of :mod:`ase_electrolyte.units` (a property whose replicas
+        gave none, ``"unknown"``), or whose numbers :class:`~ase_electrolyte.estimate.Estimate`
+        refuses; the message names the row's composition, temperature and property.
     """
+    try:
+        return _summary_estimate(row)
+    except ValueError as err:
+        # "unknown unit 'g per cc'" alone did not say which of a table's rows gave it
+        raise ValueError(f"summary row {_row_name(row)}: {err}") from err
+
+
+def _summary_estimate(row):
     from ..estimate import METHODS, Estimate
 
     missing = [k for k in ("mean", "sem", "unit", "valid", "verdict") if k not in row]
@@ -969,8 +980,21 @@ def summary_estimate(row):
     notes = () if converged else (str(row["verdict"]) if not valid else "no value or error",)
     method = row.get("method")
     method = method if isinstance(method, str) and method else METHODS["replicas"].format(n=n)
-    return Estimate(mean, sem, str(row["unit"]), method, n_samples=n, converged=converged,
-                    notes=notes, dof=None if math.isnan(dof) else dof)
+    # a table of an earlier version spelt some units for display ("g/cm3")
+    unit = _UNIT_SPELLING.get(str(row["unit"]), str(row["unit"]))
+    return Estimate(mean, sem, unit, method, n_samples=n, converged=converged, notes=notes,
+                    dof=None if math.isnan(dof) else dof)
+
+
+def _row_name(row):
+    """``"composition EC_LiPF6_1, 298.15 K, density"``: which row of the table ``row`` is,
+    from the keys it has."""
+    parts = [f"composition {row['composition']}" if "composition" in row else ""]
+    temperature = _csv_number(row["temperature_K"]) if "temperature_K" in row else None
+    if isinstance(temperature, numbers.Real) and math.isfinite(temperature):
+        parts.append(f"{float(temperature):g} K")
+    parts.append(str(row["property"]) if "property" in row else "")
+    return ", ".join(p for p in parts if p) or "(without composition or property)"
 
 
 def _csv_number(value):
