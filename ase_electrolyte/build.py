@@ -355,10 +355,11 @@ def composition_counts(
         Unknown species/salt (a mixture of salts is named as one, with how to pack it by
         counts), non-positive shares, unknown units, a salt without a concentration (or a
         concentration without a salt), no solvent, a molar concentration without a density,
-        a density beside a molal concentration (it has no effect),
-        an ``n_atoms`` whose rounding leaves a solvent without a molecule or the salt without a
-        formula unit (the message names them and the smallest ``n_atoms`` that keeps one of
-        each), or two different species of one name.
+        a density beside a molal concentration (it has no effect), ``units="molar"`` without a
+        salt (a pure solvent has no concentration: neither the units nor a density change a
+        count), an ``n_atoms`` whose rounding leaves a solvent without a molecule or the salt
+        without a formula unit (the message names them and the smallest ``n_atoms`` that keeps
+        one of each), or two different species of one name.
 
     Warns
     -----
@@ -389,7 +390,7 @@ def composition_counts(
     # float NaN to integer"
     concentration = check_number("concentration", concentration, minimum=0,
                                  maximum=MAX_CONCENTRATION)
-    units = composition_word(units, "units")
+    units_given, units = units, composition_word(units, "units")
     if density is not None and units != "molar":
         # a density beside a molality converted nothing: density=1.2 and density=12 gave
         # the same counts, so the one that was a slip (kg/m³ meant as g/cm³) went unnoticed
@@ -397,6 +398,16 @@ def composition_counts(
             f"density={density!r} has no effect with units={units!r}: density is used only "
             "for units='molar' (to convert mol/L of solution to molecule counts); leave it "
             "out, or give the concentration in mol/L with units='molar'")
+    if salt is None and units == "molar":
+        # a pure solvent has no concentration to convert: units='molar' and its density
+        # changed no count (density=1.2 and 2.5 packed the same molecules), as --units without
+        # --salt, which electrolyte simulate refuses
+        given = f" and density={density!r}" if density is not None else ""
+        raise ValueError(
+            f"units={units_given!r}{given} {'have' if given else 'has'} no effect without a salt: "
+            "mol/L converts a salt's concentration, and a pure solvent has none; leave out "
+            f"units={' and density=' if given else ''} for a pure solvent (a box's own "
+            "density is electrolyte_box's density=), or give salt= and concentration=")
     density = check_density(density)
     warn_implausible(concentration=concentration, density_g_cm3=density,
                      density_measured=False)
@@ -1494,7 +1505,10 @@ def electrolyte_box(
         ``"concentration_deviation"`` = packed/asked - 1, ``"ratio"``,
         ``"solvent_shares_asked"``, ``"solvent_shares_packed"``, ``"solvent_share_deviation"``:
         the largest difference of a fraction; 1 mol/kg LiPF6 in EC:EMC 3:7 at 100 atoms
-        packs 1.44 mol/kg, +44 %). With
+        packs 1.44 mol/kg, +44 %): each number an Estimate's dict form, the asked ones given
+        (:meth:`~ase_electrolyte.estimate.Estimate.given_value`), the packed ones and the
+        deviations exact, but for shares by volume, whose errors are propagated from the
+        measured densities of the pure liquids. With
         ``conformers="boltzmann"`` and a species with rotamers, ``info["conformers"]``:
         ``{species: {rotamer label: {"count", "delta_e_kcal_mol", "weight", "degeneracy",
         "source"}}}`` (the weight at ``info["conformer_temperature_K"]``; ``source`` says
@@ -1802,9 +1816,73 @@ def electrolyte_box(
         # whole molecules miss the asked composition (1 mol/L of LiPF6 in EC:DMC 1:1 at 1000
         # atoms packs 1.043 mol/L): only the molality was recorded, so a molar box or the
         # solvent ratio said nothing of what was packed
-        atoms.info["packed_composition"] = _packed_composition(
-            plan, solvent, salt, concentration, units=units, ratio=ratio, density=density)
+        atoms.info["packed_composition"] = _packed_record(_packed_composition(
+            plan, solvent, salt, concentration, units=units, ratio=ratio, density=density),
+            plan)
     return atoms
+
+
+def _packed_record(packed, plan):
+    """:func:`_packed_composition`'s numbers as ``info["packed_composition"]`` keeps them: each
+    the :meth:`~ase_electrolyte.estimate.Estimate.to_dict` form of an Estimate, as
+    ``counted_composition``'s.
+
+    The asked numbers are given (:meth:`~ase_electrolyte.estimate.Estimate.given_value`), the
+    packed ones and their deviations exact ratios of the counts (:data:`COUNTED_METHOD`):
+    bare floats beside the Estimates of the other records were numbers without an error or a
+    verdict, and an asked value read as a measured one. Solvent shares by volume are the
+    exception: the packed molecules' volumes as pure liquids depend on the measured densities
+    of :data:`~ase_electrolyte.species.LIQUID_DENSITIES`, whose standard uncertainties are
+    propagated (first order) to the packed shares and the largest deviation.
+    """
+    from .estimate import METHODS, Estimate
+
+    def exact(value, unit):
+        return Estimate(value, 0.0, unit, COUNTED_METHOD).to_dict()
+
+    def given(value, unit, source):
+        return Estimate.given_value(value, unit, source=source).to_dict()
+
+    names = list(packed["solvent_shares_packed"])
+    shares = np.array([packed["solvent_shares_packed"][n] for n in names])
+    errors = np.zeros(len(names))
+    if packed["ratio"] == "volume" and len(names) > 1:
+        from .species import _liquid_density
+
+        by_name = {sp.name: sp for sp in plan}
+        records = [_liquid_density(by_name[n]) for n in names]
+        rho = np.array([r.value_g_cm3 for r in records])
+        sigma = np.array([r.error_g_cm3 for r in records])
+        # share_i = v_i / V, v_j = n_j m_j / rho_j: d share_i / d rho_j = -(delta_ij - share_i)
+        # share_j / rho_j
+        jacobian = -(np.eye(len(names)) - shares[:, None]) * (shares / rho)[None, :]
+        errors = np.sqrt((jacobian * sigma[None, :]) ** 2 @ np.ones(len(names)))
+
+    def share(k):
+        if not errors[k]:
+            return exact(float(shares[k]), "1")
+        return Estimate(float(shares[k]), float(errors[k]), "1", METHODS["propagated"]
+                        + ": the measured densities of the pure liquids (LIQUID_DENSITIES)"
+                        ).to_dict()
+
+    asked = packed["solvent_shares_asked"]
+    worst = int(np.argmax([abs(shares[k] - asked[n]) for k, n in enumerate(names)]))
+    deviation = packed["solvent_share_deviation"]
+    unit = packed["units"]
+    return {
+        "units": unit,
+        "concentration_asked": given(packed["concentration_asked"], unit, "concentration="),
+        "concentration_packed": exact(packed["concentration_packed"], unit),
+        "concentration_deviation": exact(packed["concentration_deviation"], "1"),
+        "ratio": packed["ratio"],
+        "solvent_shares_asked": {n: given(v, "1", "solvent= shares, normalised")
+                                 for n, v in asked.items()},
+        "solvent_shares_packed": {n: share(k) for k, n in enumerate(names)},
+        # the largest difference moves with the share it is of
+        "solvent_share_deviation": (exact(deviation, "1") if not errors[worst] else Estimate(
+            deviation, float(errors[worst]), "1", METHODS["propagated"]
+            + ": the measured densities of the pure liquids (LIQUID_DENSITIES)").to_dict()),
+    }
 
 
 def _counted_composition(plan):

@@ -97,9 +97,10 @@ def test_box_records_what_it_packed():
     p = atoms.info["packed_composition"]
     counts = atoms.info["composition"]
     hand, _ = _by_hand(counts, solvent, "LiPF6", 1.0, {})
-    assert p["concentration_packed"] == pytest.approx(hand)
-    assert p["concentration_packed"] == pytest.approx(atoms.info["cation_molality"]["value"])
-    assert abs(p["concentration_deviation"]) > 0.1
+    assert p["concentration_packed"]["value"] == pytest.approx(hand)
+    assert p["concentration_packed"]["value"] == pytest.approx(
+        atoms.info["cation_molality"]["value"])
+    assert abs(p["concentration_deviation"]["value"]) > 0.1
     assert p["units"] == "mol/kg" and p["ratio"] == "mass"
 
 

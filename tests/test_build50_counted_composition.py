@@ -50,7 +50,7 @@ def test_each_ion_and_species_of_a_counted_box_is_recorded_exactly(counts):
 def test_a_composition_box_records_the_molality_it_packed():
     box = electrolyte_box({"EC": 1}, "LiPF6", 1.0, n_atoms=120, seed=0)
     got = _values(box.info["counted_composition"]["ion_molality"], "mol/kg")
-    packed = box.info["packed_composition"]["concentration_packed"]
+    packed = box.info["packed_composition"]["concentration_packed"]["value"]
     assert got == pytest.approx({"Li": packed, "PF6": packed}, rel=1e-12)
     assert packed != pytest.approx(1.0, rel=1e-3)  # whole molecules miss the 1.0 asked
 

@@ -69,7 +69,7 @@ def test_the_thinnest_density_taken_gives_a_finite_box():
     """MIN_DENSITY itself, and air's 0.0012 g/cm³, are taken (a gas, with the doubt only)."""
     assert check_density(MIN_DENSITY) == MIN_DENSITY
     with pytest.warns(UserWarning, match="a box packed this thin is a gas"):
-        counts = composition_counts({"EC": 1.0}, None, 0.0, units="molar", n_atoms=100,
+        counts = composition_counts({"EC": 1.0}, "LiPF6", 0.001, units="molar", n_atoms=100,
                                     density=0.0012)
     assert sum(counts.values()) > 0
 
