@@ -197,11 +197,16 @@ inline void stencil_offsets(const double* lat, const int* n, double cutoff, std:
         diag = std::max(diag, std::sqrt(v2));
     }
     const double reach = (cutoff + diag) * (1.0 + 1e-9) + 1e-9;
-    // sub-cell heights bound the offsets along each lattice direction
+    // Two points within the cutoff differ by at most cutoff / h_k in fractional coordinate k
+    // (h_k the plane spacing), so their sub-cell indices by at most ceil(cutoff n_k / h_k) + 1
+    // (the 1 for their places inside the sub-cells). The bound is the cutoff's, not reach's:
+    // the diagonal of a sub-cell 10^4 Å long (a needle cell) made the box of offsets
+    // (2 reach n_k / h_k)^3 ~ 10^9 entries for a 30 Å cutoff in an 8 x 9 x 50000 Å cell.
+    const double radius = cutoff * (1.0 + 1e-9) + 1e-9;
     double height[3];
     cell_heights(lat, height);
     int m[3];
-    for (int k = 0; k < 3; ++k) m[k] = (int)std::ceil(reach / (height[k] / n[k])) + 1;
+    for (int k = 0; k < 3; ++k) m[k] = (int)std::ceil(radius / (height[k] / n[k])) + 1;
     d.clear();
     for (int i = -m[0]; i <= m[0]; ++i)
         for (int j = -m[1]; j <= m[1]; ++j)

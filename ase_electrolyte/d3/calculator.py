@@ -55,7 +55,7 @@ MIN_SMOOTH_CUTOFF = 0.1
 # singular cell): above them the kernel would run for hours or exhaust memory
 MAX_TRANSLATIONS = 10_000_000
 MAX_PAIR_IMAGES = 1e11
-# the kernels' guard on a 3D cell, (4/3)π (cutoff + the cell's diameter)³ / volume
+# the kernels' guard on a 3D cell, Π_k (2 cutoff / h_k + 1) over its plane spacings h_k
 # (MAX_CELL_IMAGES of csrc/d3_abi_exports.h): refused here first, in Å and by name
 KERNEL_MAX_CELL_IMAGES = 1e9
 # triple images the ATM term may visit (its kernel loops over pair images times atoms times
@@ -389,9 +389,10 @@ def _check_work(natoms, cell, pbc, rmax, ntrans=None):
         # for a 12 x 12 x 8000 Å cell whose pairs have ~90 images each
         heights = volume / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
         sphere = 4.0 / 3.0 * np.pi * _cube(rmax + diameter) / volume
-        ntrans = min(sphere, float(np.prod(2.0 * rmax / heights + 1.0)))
-        if sphere > KERNEL_MAX_CELL_IMAGES:
-            ntrans = sphere  # the kernels' own guard refuses it (in bohr, less clearly)
+        box = float(np.prod(2.0 * rmax / heights + 1.0))
+        ntrans = min(sphere, box)
+        if box > KERNEL_MAX_CELL_IMAGES:
+            ntrans = box  # the kernels' own guard refuses it (in bohr, less clearly)
         pair_images = 0.5 * natoms**2 * (4.0 / 3.0 * np.pi * _cube(rmax) / volume) + natoms
         what = f"cell volume {volume:.4g} Å³"
     else:

@@ -148,11 +148,14 @@ inline void check_system(const D3System& s, bool xyz_on_host) {
                     "%g, %g, %g bohr", s.lat[0], s.lat[4], s.lat[8]);
         cell_list::cell_heights(s.lat, height);
         const double volume = s.lat[0] * s.lat[4] * s.lat[8];
-        const double diameter = std::fabs(s.lat[0]) + std::hypot(s.lat[3], s.lat[4]) +
-                                std::hypot(std::hypot(s.lat[6], s.lat[7]), s.lat[8]);
         const double rmax = std::max({s.cutoff, s.cn_cutoff, s.atm ? s.atm_cutoff : 0.0});
-        const double reach = rmax + diameter;
-        const double images = 4.0 / 3.0 * 3.141592653589793 * reach * reach * reach / volume;
+        // the lattice translations whose images of a pair can lie within rmax: at most
+        // 2 rmax / h_k + 1 along each plane family (h_k its spacing), as the cell list's
+        // stencil and d3_for_each_image enumerate them. The sphere of rmax plus the cell's
+        // diameter counted ~(4/3)π L² / h² for a needle L long and h wide, and refused an
+        // 8 x 9 x 50000 Å cell at a 30 Å cutoff (1.2e9) whose pairs have 121 images at most
+        double images = 1.0;
+        for (int k = 0; k < 3; ++k) images *= 2.0 * rmax / height[k] + 1.0;
         if (!(images <= MAX_CELL_IMAGES) || !(rmax / height[0] <= MAX_CELL_WIDTHS) ||
             !(rmax / height[1] <= MAX_CELL_WIDTHS) || !(rmax / height[2] <= MAX_CELL_WIDTHS))
             invalid("the cutoff (%g bohr) spans ~%.3g periodic images of a cell of volume "
