@@ -536,7 +536,7 @@ def parse_shares(text, what="solvent", default=None):
                           not isinstance(text, dict) else
                           "; pass the dict itself where a dict is taken, not to parse_shares"))
     out = {}
-    items = [t.strip() for t in _paper_ratio(text, what, example).split(",")]
+    items = _comma_names([t.strip() for t in _paper_ratio(text, what, example).split(",")])
     # "EC:3,,EMC:7" or "EC:3," is a list with a hole: the missing item may be a lost species
     if len(items) > 1 and not all(items):
         raise ValueError(f"{what} {text!r} has an empty item between commas")
@@ -576,6 +576,31 @@ def parse_shares(text, what="solvent", default=None):
         raise ValueError(
             f"{what} {text!r} gives the share of {', '.join(n for n in out if n not in bare)} "
             f"but not of {', '.join(bare)}: give every share, or none (equal shares)")
+    return out
+
+
+def _comma_names(items):
+    """``items`` of a comma split with the pieces of a library name that holds commas joined
+    again: ``"1,2-dimethoxyethane:1"`` (DME's description, which :func:`get_species` takes)
+    was split into ``"1"`` and ``"2-dimethoxyethane:1"``, refused as "unknown species '1'"
+    or a bad entry ``'1'``."""
+    names = {k for k in _keys() if "," in k}
+    names |= {_loose_key(k) for k in names}
+    out, i = [], 0
+    while i < len(items):
+        for j in range(len(items), i + 1, -1):
+            if any(":" in t or "=" in t for t in items[i:j - 1]):
+                continue  # a name's pieces hold no number: only the last may
+            joined = ",".join(items[i:j])
+            name = re.split(r"[:=]", joined, maxsplit=1)[0]
+            if name.strip() and (_lookup_key(name) in names
+                                 or _loose_key(_lookup_key(name)) in names):
+                out.append(joined)
+                i = j
+                break
+        else:
+            out.append(items[i])
+            i += 1
     return out
 
 
