@@ -3756,7 +3756,9 @@ def run_protocol(
     observe_interval_fs : float
         Time between density/energy/pressure samples of the pre-equilibration and
         equilibration, fs (Ju et al. 2025: 10 fs). The production records every step, whatever
-        this is: Green–Kubo needs the currents at every step.
+        this is: Green–Kubo needs the currents at every step. So an interval longer than
+        a step (other than the default) is refused when neither of those stages runs: it
+        would have no effect.
     seed : int
         Seeds the initial velocities.
     progress : bool
@@ -4732,6 +4734,30 @@ def _check_protocol_settings_act(*, pressure_bar, preequilibration_ps, equilibra
             f"out {name}, or {cure}")
 
 
+def _check_observe_interval_acts(observe_interval_fs, preequilibration_ps, equilibration_ps,
+                                 timestep_fs):
+    """Refuse a sampling interval that no stage samples at: the production records every step
+    (Green–Kubo needs them) whatever ``observe_interval_fs`` is, so with both NPT stages
+    skipped an interval longer than the step was ignored without a word.
+
+    One that rounds to every step asks for what the production does (1 fs with a 1 fs step),
+    and the default is no choice: both pass.
+    """
+    import inspect
+
+    default = inspect.signature(check_protocol_arguments).parameters["observe_interval_fs"]
+    if (preequilibration_ps > 0 or equilibration_ps > 0
+            or observe_interval_fs == default.default
+            or max(1, _n_steps(observe_interval_fs, timestep_fs)) == 1):
+        return
+    raise ValueError(
+        f"observe_interval_fs = {observe_interval_fs:g} fs is the sampling interval of the "
+        "pre-equilibration and the equilibration, and preequilibration_ps = 0, "
+        "equilibration_ps = 0 skip both; the production records every step "
+        f"({timestep_fs:g} fs) whatever the interval: it would have no effect; leave out "
+        "observe_interval_fs, or give one of those stages a length")
+
+
 def check_protocol_arguments(
     *,
     temperature_K,
@@ -4768,7 +4794,9 @@ def check_protocol_arguments(
         production run shorter than one frame interval; a setting other than its default
         that no stage uses, which would have no effect: ``preequilibration_timestep_fs`` or
         ``hydrogen_mass`` with ``preequilibration_ps = 0``, ``pressure_bar`` when no NPT stage
-        runs, or, given ``atoms``, a ``hydrogen_mass`` for a box in which no hydrogen moves.
+        runs, an ``observe_interval_fs`` longer than a step when neither the
+        pre-equilibration nor the equilibration runs (the production records every step),
+        or, given ``atoms``, a ``hydrogen_mass`` for a box in which no hydrogen moves.
 
     Warns
     -----
@@ -4858,6 +4886,8 @@ def check_protocol_arguments(
     # pre-equilibration before the next stage's run_md refused it
     _check_timestep("preequilibration_timestep_fs", preequilibration_timestep_fs)
     _check_timestep("timestep_fs", timestep_fs)
+    _check_observe_interval_acts(observe_interval_fs, preequilibration_ps, equilibration_ps,
+                                 timestep_fs)
     # run_md writes the last step as a frame: off the frame grid it would end the trajectory
     # with a shorter spacing, and Green–Kubo, Einstein–Helfand and diffusion refuse unevenly
     # spaced frames; run_protocol rounds the production to whole frame intervals
