@@ -18,6 +18,7 @@ import contextlib
 import functools
 import inspect
 import itertools
+import numbers
 import os
 import pickle
 import sys
@@ -665,6 +666,25 @@ def _frame_selection(name, frames):
     return selection if selection.dtype.kind == "b" else selection.astype(np.intp)
 
 
+def _check_slice_bounds(name, start, stop, step):
+    """Refuse ``start``, ``stop`` or ``step`` of :meth:`FrameAnalysis.run` that is neither
+    ``None`` nor a whole number.
+
+    A flag is an ``int`` to Python: ``run(start=True)`` (meant as "from the start"?) analysed
+    from frame 1, silently leaving out frame 0, ``stop=True`` one frame; a float or text was
+    MDAnalysis' TypeError "start is not an integer", which named neither the analysis nor
+    the value.
+    """
+    for key, value in (("start", start), ("stop", stop), ("step", step)):
+        if value is None:
+            continue
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(
+                f"{name}: {key} must be None or a whole number of frames, not "
+                f"{type(value).__name__} {value!r}"
+                + ("; a flag is not a frame" if isinstance(value, (bool, np.bool_)) else ""))
+
+
 def _frames_text(frames):
     """``frames`` of :meth:`FrameAnalysis.run` as a message shows it: its length alone read
     as an index (``frames=0`` for an empty list)."""
@@ -972,9 +992,11 @@ class FrameAnalysis(AnalysisBase):
             file twice (:func:`check_trajectory_source`).
         TypeError
             ``frames`` that is not a list, tuple, range or 1-D array of whole frame indices or
-            booleans.
+            booleans; ``start``, ``stop`` or ``step`` that is not ``None`` or a whole number
+            (a flag: ``start=True`` analysed from frame 1).
         """
         frames = _frame_selection(type(self).__name__, frames)
+        _check_slice_bounds(type(self).__name__, start, stop, step)
         with kept_frame(trajectory):
             # sets the frames up (AnalysisBase._setup_frames) as it checks them
             self._check_frames(trajectory, start, stop, step, frames)
