@@ -1145,10 +1145,12 @@ class CarrierAnalysis:
         (the run's selected rows, where known) lets it say what length would do. Subclasses
         with lags or fit windows override it."""
 
-    def _configure_fit_window(self, fit_window, fit_window_ps=None):
+    def _configure_fit_window(self, fit_window, fit_window_ps=None, default=(0.1, 0.3)):
         """Check and keep the MSD fit window of an Einstein-type estimator (fractions of the
-        lags, or ps with ``fit_window_ps``)."""
-        self._fit_window, self._fit_window_ps = check_fit_window(fit_window, fit_window_ps)
+        lags, ``default`` where neither is given, or ps with ``fit_window_ps``; both given are
+        refused, :func:`~mda_electrolyte.correlation.check_fit_window`)."""
+        self._fit_window, self._fit_window_ps = check_fit_window(fit_window, fit_window_ps,
+                                                                 default)
 
     def _check_fit_segment(self, n_rows, dt, where, n_total=None):
         """:meth:`_check_segment` of an estimator fitting an MSD over its fit window."""

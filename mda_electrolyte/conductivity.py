@@ -956,9 +956,10 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         longer lags rests on few independent time origins, and over replicas of analytic data
         a window to 60 % gave error bars 1.36 times too small).
     fit_window_ps : (float, float), optional
-        Fit range in ps; overrides ``fit_window``. One ending beyond the last lag of a segment
-        is fitted up to that lag with a RuntimeWarning naming it (``results.fit_window``
-        records the range used); one holding fewer than 3 lags is refused before the pass.
+        Fit range in ps, instead of ``fit_window`` (both given are refused). One ending
+        beyond the last lag of a segment is fitted up to that lag with a RuntimeWarning naming
+        it (``results.fit_window`` records the range used); one holding fewer than 3 lags is
+        refused before the pass.
     unwrap : bool
         Unwrap positions as MDAnalysis' ``NoJump`` does: minimum-image steps between analysed
         frames in fractional coordinates of each frame's box
@@ -1024,7 +1025,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         charges=None,
         ion_center=None,
         compound="residues",
-        fit_window=(0.1, 0.3),
+        fit_window=None,
         fit_window_ps=None,
         unwrap=False,
         n_blocks=None,
@@ -1045,7 +1046,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
             verbose=verbose,
         )
 
-    def _configure(self, n_collections, *, temperature, fit_window=(0.1, 0.3),
+    def _configure(self, n_collections, *, temperature, fit_window=None,
                    fit_window_ps=None, n_blocks=None, volume=None, species=None):
         self._temperature = _check_temperature(temperature)
         self._configure_fit_window(fit_window, fit_window_ps)

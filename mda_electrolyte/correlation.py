@@ -706,24 +706,38 @@ def check_window(name, window, top=None, rule="0 <= start < stop"):
     return lo, hi
 
 
-def check_fit_window(fit_window, fit_window_ps):
+def check_fit_window(fit_window, fit_window_ps, default=None):
     """Raise ValueError for a fit window that is not two finite numbers ``0 <= start < stop``
     (fractions ``<= 1`` for ``fit_window``).
 
     Parameters
     ----------
-    fit_window : tuple of float
+    fit_window : tuple of float or None
         Fit window as fractions of the lags (used when ``fit_window_ps`` is None).
     fit_window_ps : tuple of float or None
         Fit window in ps, which takes precedence.
+    default : tuple of float, optional
+        The analysis' default fractions, given by an analysis whose ``fit_window`` defaults to
+        None: ``fit_window`` None takes it, and both windows given are refused (the fractions
+        would have no effect: ``fit_window=(0.5, 0.9), fit_window_ps=(2, 4)`` fitted 2-4 ps
+        without a word).
 
     Returns
     -------
     tuple
         ``(fit_window, fit_window_ps)`` as the analyses keep them: tuples of the values as
-        given (None where not given), so that a list or array the caller
-        changes later does not change the analysis.
+        given (None where not given; with ``default``, ``fit_window`` is None exactly when
+        ``fit_window_ps`` is given), so that a list or array the caller changes later does
+        not change the analysis.
     """
+    if default is not None:
+        if fit_window is not None and fit_window_ps is not None:
+            raise ValueError(
+                f"fit_window = {fit_window} (fractions of a segment) and fit_window_ps = "
+                f"{fit_window_ps} (ps) both given: fit_window_ps sets the fit, so fit_window "
+                "would have no effect; give one of them")
+        if fit_window is None and fit_window_ps is None:
+            fit_window = default
     if fit_window_ps is not None:
         check_window("fit_window_ps", fit_window_ps, rule="0 <= start < stop (ps)")
     else:

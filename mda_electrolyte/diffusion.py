@@ -157,9 +157,10 @@ class Diffusion(CarrierAnalysis):
     fit_window : (float, float)
         Fit range as fractions of the segment length (default 10 %–60 %, Ju et al. 2025).
     fit_window_ps : (float, float), optional
-        Fit range in ps; overrides ``fit_window``. One ending beyond the last lag of a segment
-        is fitted up to that lag with a RuntimeWarning naming it (``results.fit_window``
-        records the range used); one holding fewer than 3 lags is refused before the pass.
+        Fit range in ps, instead of ``fit_window`` (both given are refused). One ending
+        beyond the last lag of a segment is fitted up to that lag with a RuntimeWarning naming
+        it (``results.fit_window`` records the range used); one holding fewer than 3 lags is
+        refused before the pass.
     unwrap : bool
         Unwrap positions as MDAnalysis' ``NoJump`` does: minimum-image steps between analysed
         frames in fractional coordinates of each frame's box, so that wrapped input and the
@@ -290,7 +291,7 @@ class Diffusion(CarrierAnalysis):
         universes,
         ions,
         *,
-        fit_window=(0.1, 0.6),
+        fit_window=None,
         fit_window_ps=None,
         unwrap=False,
         charges=None,
@@ -344,10 +345,10 @@ class Diffusion(CarrierAnalysis):
                                      for s in self.species])
             self._check_drift_weights(masses / masses.sum())
 
-    def _configure(self, n_collections, *, fit_window=(0.1, 0.6), fit_window_ps=None,
+    def _configure(self, n_collections, *, fit_window=None, fit_window_ps=None,
                    n_blocks=None, volume=None, remove_drift=True, viscosity=None,
                    temperature=None, species=None):
-        self._configure_fit_window(fit_window, fit_window_ps)
+        self._configure_fit_window(fit_window, fit_window_ps, default=(0.1, 0.6))
         check_flag("remove_drift", remove_drift)
         self._remove_drift = remove_drift
         from .viscosity import MAX_RUN_TEMPERATURE_SPREAD

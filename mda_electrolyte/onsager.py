@@ -118,8 +118,13 @@ class OnsagerCoefficients(CarrierAnalysis):
     charges, ion_center, compound, volume, n_blocks, unwrap, verbose
         As for :class:`~mda_electrolyte.EinsteinHelfandConductivity`; charges as there, but
         neutral species get 0.
-    fit_window : (float, float)
+    fit_window : (float, float), optional
         Einstein fit range as fractions of a segment (default 10 %–30 %).
+    fit_window_ps : (float, float), optional
+        Einstein fit range in ps, as for :class:`~mda_electrolyte.EinsteinHelfandConductivity`
+        (overrides ``fit_window``; ``results.fit_window`` records the range used). Either
+        window is refused with ``method="green-kubo"``, which integrates up to ``max_lag``
+        instead: it would have no effect.
     max_lag : float, optional
         Green–Kubo correlation time in ps (default: half a segment); the plateau is its second
         half. ``method="green-kubo"`` only: refused with the Einstein method, which has none.
@@ -192,7 +197,8 @@ class OnsagerCoefficients(CarrierAnalysis):
         charges=None,
         ion_center=None,
         compound="residues",
-        fit_window=(0.1, 0.3),
+        fit_window=None,
+        fit_window_ps=None,
         max_lag=None,
         n_blocks=None,
         volume=None,
@@ -204,7 +210,8 @@ class OnsagerCoefficients(CarrierAnalysis):
         n_universes = n_universes_of(universes)
         self._configure(
             n_universes, temperature=temperature, method=method, fit_window=fit_window,
-            max_lag=max_lag, n_blocks=n_blocks, volume=volume, remove_drift=remove_drift,
+            fit_window_ps=fit_window_ps, max_lag=max_lag, n_blocks=n_blocks, volume=volume,
+            remove_drift=remove_drift,
             check_sampling=check_sampling,
         )
         # the word as _configure read it: "EINSTEIN" asked the collector for velocities
@@ -225,12 +232,24 @@ class OnsagerCoefficients(CarrierAnalysis):
                                       [s.charges for s in self.species])
 
     def _configure(self, n_collections, *, temperature, method="einstein",
-                   fit_window=(0.1, 0.3), max_lag=None, n_blocks=None, volume=None,
-                   remove_drift=False, check_sampling=True, species=None):
+                   fit_window=None, fit_window_ps=None, max_lag=None, n_blocks=None,
+                   volume=None, remove_drift=False, check_sampling=True, species=None):
         method = choice_word("method", method, ("einstein", "green-kubo"))
         self._method = method
         self._temperature = _check_temperature(temperature)
-        self._configure_fit_window(fit_window)
+        if method == "green-kubo":
+            given = [f"{k} = {v}" for k, v in (("fit_window", fit_window),
+                                               ("fit_window_ps", fit_window_ps))
+                     if v is not None]
+            if given:
+                # a window of no effect was ignored without a word (the Green–Kubo plateau is
+                # the second half of max_lag), as max_lag is refused with the Einstein method
+                raise ValueError(
+                    f"OnsagerCoefficients: {' and '.join(given)} sets the Einstein MSD fit, "
+                    "and method='green-kubo' integrates the correlations up to max_lag "
+                    "instead: it would have no effect; leave it out, or give "
+                    "method='einstein'")
+        self._configure_fit_window(fit_window, fit_window_ps)
         self._max_lag = check_number("max_lag (ps)", max_lag, above=0, allow_none=True)
         if method == "einstein" and max_lag is not None:
             # ignored without a word before (even 1e300): a setting of no effect is refused,
@@ -457,12 +476,12 @@ class OnsagerCoefficients(CarrierAnalysis):
         notes = list(self._temperature_verdicts)
         fit_window = None
         if self._method == "einstein":
-            window = fit_window_slice(time, self._fit_window, None)
+            window = fit_window_slice(time, self._fit_window, self._fit_window_ps)
             slopes, _, _ = fit_line(time[window], pair.reshape(-1, n)[:, window].T)
             pref = _conductivity_prefactor(vols, self._temperature, 6)
             l_seg = slopes.reshape(len(segments), n_sp, n_sp) * pref[:, None, None]
             t_self = np.arange(n_self) * dt_self
-            s_window = fit_window_slice(t_self, self._fit_window, None)
+            s_window = fit_window_slice(t_self, self._fit_window, self._fit_window_ps)
             s_slopes, _, _ = fit_line(t_self[s_window], selfs.reshape(-1, n_self)[:, s_window].T)
             self_seg = s_slopes.reshape(len(segments), n_sp) * pref[:, None]
             res.curves = {

@@ -770,7 +770,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
     fit_window : (float, float)
         Fit range as fractions of a segment (default 10 %–30 %).
     fit_window_ps : (float, float), optional
-        Fit range in ps; overrides ``fit_window``, as for
+        Fit range in ps, instead of ``fit_window`` (both given are refused), as for
         :class:`~mda_electrolyte.EinsteinHelfandConductivity` and
         :class:`~mda_electrolyte.Diffusion`. One ending beyond the last lag of a segment is
         fitted up to that lag with a RuntimeWarning naming it (``results.fit_window`` records
@@ -811,7 +811,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         temperature=None,
         volume=None,
         dt=None,
-        fit_window=(0.1, 0.3),
+        fit_window=None,
         fit_window_ps=None,
         n_blocks=None,
         components="traceless",
@@ -821,9 +821,10 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
             fit_window_ps=fit_window_ps, n_blocks=n_blocks, components=components,
         )
 
-    def _configure(self, collections, *, temperature=None, volume=None, fit_window=(0.1, 0.3),
+    def _configure(self, collections, *, temperature=None, volume=None, fit_window=None,
                    fit_window_ps=None, n_blocks=None, components="traceless"):
-        self._fit_window, self._fit_window_ps = check_fit_window(fit_window, fit_window_ps)
+        self._fit_window, self._fit_window_ps = check_fit_window(fit_window, fit_window_ps,
+                                                                 (0.1, 0.3))
         # the window is checked by run() (before the integrals), so that an analysis whose
         # window its segments cannot hold can still be made, as the conductivity's
         self._segment_needs = {}
