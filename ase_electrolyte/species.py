@@ -248,13 +248,17 @@ class Salt:
     Parameters
     ----------
     name : str
+        Name used in messages and plans (``"LiPF6"``); ASCII letters, digits, ``_`` and ``-``
+        only, as a :class:`Species` name. A library salt's name (:data:`SALTS`) names that
+        salt's ions only.
     cation, anion : Species
-        ``cation.charge > 0 > anion.charge``.
+        ``cation.charge > 0 > anion.charge`` (or a library name of one).
 
     Raises
     ------
     ValueError
-        If the charges cannot make a neutral salt.
+        If the name is unusable or a library salt's with other ions, or the charges cannot
+        make a neutral salt.
     """
 
     name: str
@@ -262,6 +266,12 @@ class Salt:
     anion: Species
 
     def __post_init__(self):
+        # None, '' and 'Li PF6 !' were taken: messages said "salt None", and the name a plan or
+        # a table shows was none
+        if not isinstance(self.name, str) or not self.name or not all(
+            c.isascii() and (c.isalnum() or c in "_-") for c in self.name
+        ):
+            raise ValueError(f"salt name {self.name!r}: use ASCII letters, digits, '_' or '-'")
         for role in ("cation", "anion"):
             # a library name is as good as its Species; anything else would fail on .charge
             if not isinstance(getattr(self, role), Species):
@@ -272,6 +282,15 @@ class Salt:
                 f"{self.cation.charge:+d} and anion {self.anion.name} {self.anion.charge:+d} "
                 "(need cation > 0 > anion)"
             )
+        library = globals().get("SALTS", {}).get(self.name)
+        if library is not None and (library.cation, library.anion) != (self.cation,
+                                                                       self.anion):
+            # Salt("LiFSI", "Li", "PF6") packed LiPF6 under the name of LiFSI, which every
+            # message and plan label then said
+            raise ValueError(
+                f"salt name {self.name!r} is the library's {library.cation.name}+ "
+                f"{library.anion.name}- salt, not {self.cation.name} {self.anion.name}: give "
+                "this salt another name")
 
     @property
     def stoichiometry(self):
