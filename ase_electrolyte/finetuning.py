@@ -29,7 +29,7 @@ import numpy as np
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
-from ase.units import Bohr, GPa, Hartree, Rydberg, kcal, kJ, mol
+from ase.units import Bohr, GPa
 
 from .atomic_file import (
     atomic_path,
@@ -40,6 +40,7 @@ from .atomic_file import (
 )
 from .atoms_checks import check_atoms, check_flag, check_number
 from .option_words import choice_word
+from .units import LABEL_ENERGY_UNITS, LABEL_FORCE_UNITS, LABEL_STRESS_UNITS
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "label_errors",
            "label_error_estimates", "check_finetune_options", "earlier_members", "MAX_EPOCHS",
@@ -75,17 +76,19 @@ _WORK_SCALE_RANGE = (0.4, 1.45)
 _MAX_CORRECT_WORK_FACTOR = 1.15
 _MIN_WORK_CORRELATION = 0.95
 # what that factor is when one of the two is in another unit (the other in eV or eV/Å)
+# (units.LABEL_ENERGY_UNITS, LABEL_FORCE_UNITS: forces in another unit scale the work by their
+# factor, so the ratio by its inverse)
 _WORK_READINGS = {
-    "Hartree energies": 1.0 / Hartree, "Rydberg energies": 1.0 / Rydberg,
-    "kcal/mol energies": mol / kcal, "kJ/mol energies": mol / kJ,
-    "eV/bohr forces": 1.0 / Bohr, "Hartree/bohr forces": Hartree / Bohr,
-    "kcal/mol/Å forces": kcal / mol, "kJ/mol/Å forces": kJ / mol,
+    **{f"{unit} energies": LABEL_ENERGY_UNITS[unit]
+       for unit in ("Hartree", "Rydberg", "kcal/mol", "kJ/mol")},
+    **{f"{unit} forces": 1.0 / LABEL_FORCE_UNITS[unit]
+       for unit in ("eV/bohr", "Hartree/bohr", "kcal/mol/Å", "kJ/mol/Å")},
 }
 # the info keys of labels that ase.io's extxyz reader leaves in an Atoms without calculator
 _LABEL_KEYS = ("energy", "free_energy", "stress", "virial")
 #: Energy units a label may be in by mistake: the factor of the label on eV.
-ENERGY_UNIT_FACTORS = {"Hartree": 1.0 / Hartree, "Rydberg": 1.0 / Rydberg,
-                       "kcal/mol": mol / kcal, "kJ/mol": mol / kJ}
+ENERGY_UNIT_FACTORS = {unit: LABEL_ENERGY_UNITS[unit]
+                       for unit in ("Hartree", "Rydberg", "kcal/mol", "kJ/mol")}
 # labels within this of the base model's energy (eV/atom) pass the energy check whatever else
 _ENERGY_OFFSET_ALLOWED = 0.5
 
@@ -585,8 +588,10 @@ def _work_factor_interval(d_energy, work):
 # what the stress work factor is for stress labels in another unit or sign (label = factor ×
 # stress in eV/Å³, ASE's sign)
 _STRESS_READINGS = {
-    "VASP's sign (the pressure, -stress)": -1.0, "GPa": 1.0 / GPa, "kbar": 10.0 / GPa,
-    "GPa in VASP's sign": -1.0 / GPa, "kbar in VASP's sign": -10.0 / GPa,
+    "VASP's sign (the pressure, -stress)": -1.0,
+    "GPa": LABEL_STRESS_UNITS["GPa"], "kbar": LABEL_STRESS_UNITS["kbar"],
+    "GPa in VASP's sign": -LABEL_STRESS_UNITS["GPa"],
+    "kbar in VASP's sign": -LABEL_STRESS_UNITS["kbar"],
 }
 
 
@@ -1419,10 +1424,8 @@ def _checkpoint_config(checkpoint):
 
 
 # what a frame's force label is, as a factor of the force in eV/Å, when written in another unit
-_FORCE_READINGS = {
-    "eV/bohr": Bohr, "Hartree/bohr": Bohr / Hartree, "Rydberg/bohr": Bohr / Rydberg,
-    "kcal/mol/Å": mol / kcal, "kJ/mol/Å": mol / kJ, "eV/nm": 10.0,
-}
+_FORCE_READINGS = {unit: LABEL_FORCE_UNITS[unit] for unit in (
+    "eV/bohr", "Hartree/bohr", "Rydberg/bohr", "kcal/mol/Å", "kJ/mol/Å", "eV/nm")}
 #: A frame's label-to-model force ratio off the others' median by more than this factor is
 #: another unit when a reading brings it within :data:`_READING_MATCH` of the median. A tiny
 #: SevenNet model of EMT copper (20 epochs) gave per-frame ratios 1.17-1.74 (×0.84-1.25 of

@@ -36,6 +36,9 @@ __all__ = [
     "MAX_PLAUSIBLE_TEMPERATURE_K",
     "MAX_PLAUSIBLE_TIMESTEP_FS",
     "HYDROGEN_MASS_AMU",
+    "LABEL_ENERGY_UNITS",
+    "LABEL_FORCE_UNITS",
+    "LABEL_STRESS_UNITS",
     "plausible_timestep_fs",
     "MIN_FRAME_SPACING_PS",
     "MIN_PLAUSIBLE_TIMESTEP_FS",
@@ -139,6 +142,31 @@ UNITS = {
     "1": ("dimensionless", 1.0),
     "%": ("dimensionless", 0.01),
 }
+
+#: Energy units a label (a reference energy) may be stored in by mistake: the factor of a label
+#: in that unit on the same energy in eV (kcal/mol: 23.06). Fine-tuning's label checks and the
+#: intra/intermolecular error analysis both read their unit slips from these tables.
+LABEL_ENERGY_UNITS = {
+    "kcal/mol": _ase.mol / _ase.kcal,
+    "kJ/mol": _ase.mol / _ase.kJ,
+    "meV": 1000.0,
+    "Hartree": 1.0 / _ase.Hartree,
+    "Rydberg": 1.0 / _ase.Rydberg,
+}
+#: Force units a force label may be in by mistake: the factor of a label in that unit on the
+#: same force in eV/Å. Each energy of :data:`LABEL_ENERGY_UNITS` per Å, the atomic-unit codes'
+#: gradients per bohr (in their energy unit, or in eV or kJ/mol), and eV/nm.
+LABEL_FORCE_UNITS = {
+    **{f"{unit}/Å": factor for unit, factor in LABEL_ENERGY_UNITS.items()},
+    **{f"{unit}/bohr": factor * _ase.Bohr for unit, factor in LABEL_ENERGY_UNITS.items()
+       if unit != "meV"},
+    "eV/bohr": _ase.Bohr,
+    "eV/nm": 10.0,
+}
+#: Stress units a stress label may be in by mistake: the factor of a label in that unit on the
+#: same stress in eV/Å³ (ASE's unit).
+LABEL_STRESS_UNITS = {"GPa": 1.0 / _ase.GPa, "kbar": 1.0 / (1000.0 * _ase.bar),
+                      "bar": 1.0 / _ase.bar}
 
 #: Lowest temperature (K) :func:`warn_implausible` takes without a doubt, for an MD run and an
 #: analysis alike: below 50 K no classical liquid exists (neon's 24.6–27 K and the quantum

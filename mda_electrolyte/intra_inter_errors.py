@@ -32,6 +32,7 @@ from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import mark_not_valid
 from ase_electrolyte.finetuning import _check_net_force
+from ase_electrolyte.units import LABEL_ENERGY_UNITS, LABEL_FORCE_UNITS, LABEL_STRESS_UNITS
 
 from .analysis_base import FrameAnalysis, kept_frame, require_results
 from .error_metrics import PairStream, error_estimates
@@ -135,26 +136,17 @@ def _voigt_to_tensor(voigt):
 
 
 #: Factors by which labels stored in another unit differ from eV (energies) and eV/Å (forces):
-#: a reference that is one of them times the model is a unit mistake, not a model error.
-UNIT_FACTORS = {
-    "kcal/mol": 23.0605,
-    "kJ/mol": 96.4853,
-    "meV": 1000.0,
-    "Hartree": 1 / 27.2114,
-    "Rydberg": 1 / 13.6057,
-}
-#: For forces, each energy unit per Å and also per Bohr rather than per Å (named as force
-#: units: the energy's name alone, "kcal/mol", was told of forces in kcal/mol/Å).
-FORCE_UNIT_FACTORS = {
-    **{f"{unit}/Å": factor for unit, factor in UNIT_FACTORS.items()},
-    "Hartree/Bohr": 1 / 51.4221,
-    "Rydberg/Bohr": 1 / 25.7110,
-    "kcal/mol/Bohr": 23.0605 * 0.529177,
-    # a reference from a code that gives gradients per Bohr in eV (or kJ/mol) was reported as
-    # a model 1.9 times too stiff, its errors valid
-    "eV/Bohr": 0.529177,
-    "kJ/mol/Bohr": 96.4853 * 0.529177,
-}
+#: a reference that is one of them times the model is a unit mistake, not a model error. Taken
+#: from :data:`ase_electrolyte.units.LABEL_ENERGY_UNITS`, whose table fine-tuning's label checks
+#: read too.
+UNIT_FACTORS = dict(LABEL_ENERGY_UNITS)
+#: For forces, each energy unit per Å and also per bohr rather than per Å (named as force
+#: units: the energy's name alone, "kcal/mol", was told of forces in kcal/mol/Å); a reference
+#: from a code that gives gradients per bohr in eV (or kJ/mol) was reported as a model 1.9 times
+#: too stiff, its errors valid.
+FORCE_UNIT_FACTORS = {unit: LABEL_FORCE_UNITS[unit] for unit in (
+    *(f"{unit}/Å" for unit in UNIT_FACTORS), "Hartree/bohr", "Rydberg/bohr", "kcal/mol/bohr",
+    "eV/bohr", "kJ/mol/bohr")}
 
 
 #: The factors of :data:`FORCE_UNIT_FACTORS` that no physical ratio of two forces of one
@@ -163,7 +155,7 @@ _FAR_FORCE_FACTORS = {k: v for k, v in FORCE_UNIT_FACTORS.items() if not 0.3 < v
 
 
 #: Factors by which stresses stored in another unit differ from eV/Å³ (ASE's unit).
-STRESS_UNIT_FACTORS = {"GPa": 160.21766, "kbar": 1602.1766, "bar": 1.6021766e6}
+STRESS_UNIT_FACTORS = dict(LABEL_STRESS_UNITS)
 
 
 def unit_doubt(reference, model, quantity, n_atoms=None, *, factors=None):

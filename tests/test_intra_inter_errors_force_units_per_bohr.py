@@ -26,7 +26,7 @@ from mda_electrolyte.intra_inter_errors import (  # noqa: E402
 BOHR = 0.529177
 
 
-@pytest.mark.parametrize("unit, factor", [("eV/Bohr", BOHR), ("kJ/mol/Bohr", 96.4853 * BOHR)])
+@pytest.mark.parametrize("unit, factor", [("eV/bohr", BOHR), ("kJ/mol/bohr", 96.4853 * BOHR)])
 def test_forces_per_bohr_are_named(unit, factor):
     assert FORCE_UNIT_FACTORS[unit] == pytest.approx(factor)
     rng = np.random.default_rng(3)
@@ -43,9 +43,9 @@ def test_labels_in_ev_per_bohr_mark_every_number():
     frames = [_frame(seed=s) for s in range(3)]
     model = MolecularPairModel(scale=0.99)
     labels = _labels(frames, MolecularPairModel(), forces=BOHR)
-    r = _run(frames, model, labels, "eV/Bohr")
+    r = _run(frames, model, labels, "eV/bohr")
     marked = _verdicts(r.estimates, "forces")
-    assert marked and all(not e.valid and "eV/Bohr" in e.verdict for e in marked.values())
+    assert marked and all(not e.valid and "eV/bohr" in e.verdict for e in marked.values())
     # the other labels came with the forces: doubted too, as for every force unit
     assert not r.rmse["total"]["energy"].valid
     assert all(not e.valid for e in r.softening.values())

@@ -44,7 +44,7 @@ def _run(factor, frames=FRAMES, labels=None, isolated=None):
 
 
 @pytest.mark.parametrize("unit, factor", [("kcal/mol/Å", FORCE_UNIT_FACTORS["kcal/mol/Å"]),
-                                          ("Hartree/Bohr", FORCE_UNIT_FACTORS["Hartree/Bohr"]),
+                                          ("Hartree/bohr", FORCE_UNIT_FACTORS["Hartree/bohr"]),
                                           ("sign", -1.0)])
 def test_isolated_forces_in_another_unit_or_sign_mark_the_intra_and_inter_errors(unit, factor):
     right, none = _run(1.0)

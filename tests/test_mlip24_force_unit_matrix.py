@@ -24,7 +24,7 @@ from test_intra_inter_errors_label_units import _labels  # noqa: E402
 from mda_electrolyte.intra_inter_errors import IntraInterErrors, unit_doubt  # noqa: E402
 
 BOHR = 0.529177
-UNITS = {"eV/Bohr": BOHR, "Hartree/Å": 1 / 27.2114, "Hartree/Bohr": 1 / 51.4221,
+UNITS = {"eV/bohr": BOHR, "Hartree/Å": 1 / 27.2114, "Hartree/bohr": 1 / 51.4221,
          "kcal/mol/Å": 23.0605, "kJ/mol/Å": 96.4853}
 
 
@@ -65,7 +65,7 @@ def test_labels_in_another_unit_are_named(unit, scatter, seed):
 def test_per_bohr_alone_names_the_model_error_it_cannot_rule_out():
     x = _forces(0)
     doubt = unit_doubt(BOHR * x, x, "forces")
-    assert "eV/Bohr" in doubt and "1.89 times too large" in doubt and "energies" in doubt
+    assert "eV/bohr" in doubt and "1.89 times too large" in doubt and "energies" in doubt
 
 
 def _run(model, labels, frames):
@@ -92,7 +92,7 @@ def test_a_scaled_model_beside_its_energies_is_its_own_error(frames, scale):
     assert "rather than eV" not in r.rmse["total"]["forces"].verdict
 
 
-@pytest.mark.parametrize("unit", ["eV/Bohr", "Hartree/Bohr", "kcal/mol/Å"])
+@pytest.mark.parametrize("unit", ["eV/bohr", "Hartree/bohr", "kcal/mol/Å"])
 def test_force_labels_in_another_unit_beside_energies_in_ev_are_named(frames, unit):
     labels = _labels(frames, MolecularPairModel(), forces=UNITS[unit])
     r, said = _run(MolecularPairModel(scale=0.99), labels, frames)
