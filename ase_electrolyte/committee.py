@@ -19,6 +19,7 @@ from ase.data import chemical_symbols
 from .atoms_checks import check_elements
 from .calculator import Calculator
 from .calculator_errors import InputError, check_finite, input_errors
+from .calculator_parameters import _options_snapshot
 from .models import modal_spelling, model_modals, model_spec
 
 __all__ = ["Committee", "EnergyOffsetWarning", "RepeatedMemberWarning", "committee_spread",
@@ -595,6 +596,13 @@ def _heavy_tails_note(key, standard):
             "the frames of largest error over spread")
 
 
+def _same_options(a, b):
+    """Whether two lists of option dicts (:func:`_options_snapshot` of the summed terms) are
+    equal, arrays compared by value."""
+    return a is not None and len(a) == len(b) and all(
+        equal(x, y) for x, y in zip(a, b, strict=True))
+
+
 def _counted(n, word):
     """``"1 element"``, ``"2 elements"``: the screen plan's count with its noun (one rule for
     the package's messages), imported late as the screen package imports the MD engine."""
@@ -857,9 +865,40 @@ class Committee(Calculator):
         "max_forces_std_calibrated",
     ]
 
-    #: the scale factors of :meth:`calibrate_spread` (``{"energy": Estimate, "forces":
-    #: Estimate}``), or ``None``: the spread is then raw, no error bar
-    spread_scale = None
+    @property
+    def spread_scale(self):
+        """The scale factors of :meth:`calibrate_spread` (``{"energy": Estimate, "forces":
+        Estimate}``), or ``None``: the spread is then raw, no error bar.
+
+        Dropped (``None``) once an option of a summed term differs from what it was at the
+        calibration (``calc.dispersion.set(damping="zero")``, an edit of
+        ``calc.electrostatics.parameters``): the factors measured the error of the mean with
+        the old terms. Such an edit changes no option of the committee, so :meth:`set`,
+        which drops them too, never ran: a committee calibrated with D3(BJ) and then given
+        zero damping kept giving ``*_std_calibrated`` values scaled by the BJ error.
+        """
+        scale = self.__dict__.get("_spread_scale")
+        if scale is not None and not _same_options(self._calibrated_terms,
+                                                   self._terms_snapshot()):
+            self._spread_scale = None
+            self._calibration_dropped = (
+                "a summed term's options changed since calibrate_spread (the factors measured "
+                "the error with the old terms)")
+            scale = None
+        return scale
+
+    @spread_scale.setter
+    def spread_scale(self, scale):
+        self._spread_scale = scale
+        self._calibration_dropped = None
+        # the terms' options as calibrated with, to notice an edit that bypasses set()
+        self._calibrated_terms = None if scale is None else self._terms_snapshot()
+
+    def _terms_snapshot(self):
+        # options edited in calc.parameters are applied first (a term given there as a spec
+        # is built), as before any property
+        self._apply_direct_edits()
+        return [_options_snapshot(o) for o in self._term_options()]
 
     def calibrate_spread(self, frames):
         r"""Measure the spread's scale factors on held-out labelled frames, and from then on
@@ -916,9 +955,14 @@ class Committee(Calculator):
     set.__doc__ = Calculator.set.__doc__
 
     def get_property(self, name, atoms=None, allow_calculation=True):
+        # options edited in calc.parameters first (they drop the calibration through set)
+        self._apply_direct_edits()
         if name.endswith("_std_calibrated") and self.spread_scale is None:
+            dropped = self.__dict__.get("_calibration_dropped")
             raise PropertyNotImplementedError(
-                f"{name}: this committee's spread is not calibrated (a raw spread is no error "
+                f"{name}: this committee's spread is not calibrated"
+                + (f" any more: {dropped}" if dropped else "")
+                + " (a raw spread is no error "
                 "bar: members trained on one data set share their error); call "
                 "calc.calibrate_spread(held_out_labelled_frames) first, or read the raw "
                 f"{name[:-len('_calibrated')]}")
