@@ -455,13 +455,26 @@ def convert(value, from_unit, to_unit):
             or (kind is None and not isinstance(value, numbers.Real))):
         raise TypeError(f"value must be a real number or an array of real numbers, not "
                         f"{value!r:.80}")
-    with np.errstate(over="ignore"):
-        out = value * (si_a / si_b)
+    # in double precision whatever the value's type: float32 (MDAnalysis' arrays) kept its
+    # type, so 1e38 S/m was refused as an overflow in mS/cm, 1e-38 Å²/ps became 0 m²/s and
+    # every result lost its digits past the seventh; an int beyond 64 bits (10**30) reached
+    # numpy's isfinite as an object and raised its TypeError
+    try:
+        x = float(value) if kind is None else np.asarray(value, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(f"value {value!r:.20} {from_unit} is beyond the range of a float (is it "
+                         "in another unit?)") from None
+    with np.errstate(over="ignore", under="ignore"):
+        out = x * (si_a / si_b)
     # NaN and infinities pass as they are (an Estimate's unknown error stays unknown); a finite
     # value that overflows was returned as inf (1e308 S/m in mS/cm)
-    if np.any(np.isinf(out) & np.isfinite(value)):
-        raise ValueError(f"value {np.max(np.abs(value)):g} {from_unit} overflows in {to_unit}: "
+    if np.any(np.isinf(out) & np.isfinite(x)):
+        raise ValueError(f"value {np.max(np.abs(x)):g} {from_unit} overflows in {to_unit}: "
                          "beyond the range of a float (is it in another unit?)")
+    if np.any((out == 0) & (x != 0)):
+        raise ValueError(f"value {np.min(np.abs(x[x != 0]) if np.ndim(x) else abs(x)):g} "
+                         f"{from_unit} underflows to 0 in {to_unit}: below the range of a "
+                         "float (is it in another unit?)")
     return out
 
 
