@@ -2357,6 +2357,23 @@ def _analysis_temperature(universe, collection):
     return est, _KINETIC_KEY, doubt
 
 
+def _unmet_temperature(universe):
+    """Why the transport analyses of ``run_analyses`` have no temperature to divide by, or
+    ``None``: none given and no velocities for a kinetic one.
+
+    Einstein–Helfand and Nernst–Einstein need velocities only for that temperature: declared
+    as a need, a trajectory of positions alone was skipped ("velocities") even with the
+    temperature given. Said before the trajectory is read.
+    """
+    if temperature_settings().temperature is not None:
+        return None
+    if universe.trajectory.ts.has_velocities:
+        return None
+    return ("needs velocities (for the kinetic temperature σ is divided by; the frames have "
+            "none) or the run's temperature given (electrolyte analyze --temperature, "
+            "run_analyses(temperature=))")
+
+
 def _conductivity_of(cls, universe, verbose, **parameters):
     """``cls`` (a conductivity) of the shared collection's charged species at the run's
     temperature (:func:`_analysis_temperature`) and ``parameters``, with the charged species,
@@ -2431,8 +2448,7 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     }
 
 
-@register_analysis("einstein_helfand_conductivity",
-                   needs=("velocities", "box", "real masses", "charged species"))
+@register_analysis("einstein_helfand_conductivity", needs=("box", "real masses", "charged species"))
 def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
@@ -2442,6 +2458,9 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
         ions = charged_species(universe)
     except ValueError as err:
         return {"skipped": str(err)}
+    unmet = _unmet_temperature(universe)
+    if unmet:
+        return {"skipped": unmet}
     try:
         eh, ions, temperature, caught = _conductivity_of(EinsteinHelfandConductivity, universe,
                                                          verbose)
@@ -2467,13 +2486,15 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
     }
 
 
-@register_analysis("nernst_einstein",
-                   needs=("velocities", "box", "real masses", "charged species"))
+@register_analysis("nernst_einstein", needs=("box", "real masses", "charged species"))
 def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False):
     try:
         ions = charged_species(universe)
     except ValueError as err:
         return {"skipped": str(err)}
+    unmet = _unmet_temperature(universe)
+    if unmet:
+        return {"skipped": unmet}
     try:
         # the analysis, not its Estimate: its segments are the D's, so α_d's error comes from
         # their joint scatter
