@@ -397,7 +397,10 @@ def composition_counts(
         raise ValueError(
             f"density={density!r} has no effect with units={units!r}: density is used only "
             "for units='molar' (to convert mol/L of solution to molecule counts); leave it "
-            "out, or give the concentration in mol/L with units='molar'")
+            + ("out, or give the concentration in mol/L with units='molar'" if salt is not None
+               # units='molar' is no cure without a salt: it is refused in turn
+               else "out: a pure solvent has no concentration to convert (a box's own density "
+               "is electrolyte_box's density=)"))
     if salt is None and units == "molar":
         # a pure solvent has no concentration to convert: units='molar' and its density
         # changed no count (density=1.2 and 2.5 packed the same molecules), as --units without
@@ -1611,7 +1614,10 @@ def electrolyte_box(
         total = sum(sp.n_atoms * n for sp, n in resolved.items())
         if total > MAX_ATOMS:
             raise ValueError(
-                f"counts {dict(counts)} make {total} atoms, more than {MAX_ATOMS} (a box "
+                # 1e300 EC wrote all 301 digits of the atoms' count
+                f"counts {dict(counts)} make "
+                f"{total if total < 10**12 else format(float(total), '.3g')} atoms, more than "
+                f"{MAX_ATOMS} (a box "
                 "PACKMOL and a machine-learned potential cannot handle); is a count mistyped?"
             )
         # solvents first, then cations, then anions (the order of the residues downstream),

@@ -51,3 +51,24 @@ def test_a_pure_solvent_counts_do_not_depend_on_a_density():
                                            n_atoms=5000, density=d)) for d in (1.1, 1.6)}
     assert counts[1.1]["Li"] / counts[1.1]["EC"] > counts[1.6]["Li"] / counts[1.6]["EC"]
     assert _named(composition_counts({"EC": 1}, n_atoms=5000)) == {"EC": 500}
+
+
+@pytest.mark.parametrize("solvent", _SOLVENTS, ids=str)
+@pytest.mark.parametrize("density", [1.2, 12.0])
+def test_a_molal_pure_solvents_density_is_not_cured_by_molar_units(solvent, density):
+    """The refusal of a density beside molal units advised units='molar', which a pure
+    solvent's composition refuses in turn: its cure is to leave the density out."""
+    with pytest.raises(ValueError) as err:
+        composition_counts(solvent, n_atoms=300, density=density)
+    message = str(err.value)
+    assert "leave it out" in message and "pure solvent has no concentration" in message
+    assert "with units='molar'" not in message
+
+
+def test_a_huge_count_is_named_in_few_digits():
+    """1e300 molecules of EC wrote the 301 digits of their atoms' count."""
+    with pytest.raises(ValueError) as err:
+        electrolyte_box(counts={"EC": 1e300}, seed=0)
+    assert "make 1e+301 atoms" in str(err.value) and len(str(err.value)) < 300
+    with pytest.raises(ValueError, match="make 1000010 atoms"):
+        electrolyte_box(counts={"EC": 100001}, seed=0)
