@@ -677,6 +677,37 @@ def _option_words(convention, cutoff_convention, no_minimum):
             choice_word("no_minimum", no_minimum, NO_MINIMUM))
 
 
+#: The settings of the first-minimum search as their defaults in :class:`SolvationShells`.
+_SEARCH_DEFAULTS = {"no_minimum": "raise", "rdf_smoothing": 0.2, "max_cutoff": 6.0}
+
+
+def _refuse_search_settings(known, cutoff_convention, **settings):
+    """Refuse a setting of the first-minimum search other than its default where every
+    species' cutoff is known before the pass (given, or a donor-atom preset): no RDF minimum
+    is searched, and ``no_minimum="preset"``, ``rdf_smoothing=0.5`` or ``max_cutoff=4.0``
+    beside ``cutoffs=`` for every species changed nothing, without a word (the caller took
+    the shells for those of the search's cutoffs).
+
+    Raises
+    ------
+    ValueError
+        Naming the settings and where the cutoffs come from.
+    """
+    changed = {k: v for k, v in settings.items() if v != _SEARCH_DEFAULTS[k]}
+    if not changed:
+        return
+    source = ("cutoffs= and the donor-atom presets of cutoff_convention='donor_atoms':"
+              if cutoff_convention == "donor_atoms" else "cutoffs=")
+    given = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+    raise ValueError(
+        f"SolvationShells: {given} set{'s' if len(changed) == 1 else ''} the search of the RDF "
+        f"first minima, but every species' cutoff is known before the pass ({source}"
+        f"{ {n: round(float(r), 4) for n, r in known.items()} } Å), so no minimum is searched "
+        f"and {'it has' if len(changed) == 1 else 'they have'} no effect; leave "
+        f"{'it' if len(changed) == 1 else 'them'} out, or leave out the cutoffs that are to "
+        "come from the RDF")
+
+
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                   cutoff_convention="whole_molecule", no_minimum="raise", bonds=None):
     _option_words(convention, cutoff_convention, no_minimum)
@@ -816,6 +847,9 @@ class SolvationShells(FrameAnalysis):
     no_minimum : {"raise", "preset"}
         What to do when an RDF has no acceptable first minimum: raise, or (Li cations) use the
         ``"donor_atoms"`` preset for that species and say so in ``results.cutoff_details``.
+        This, ``rdf_smoothing`` and ``max_cutoff`` set the first-minimum search: other than
+        their defaults where every species' cutoff is known before the pass (``cutoffs`` for
+        all, or the donor-atom presets) they would have no effect, and are refused.
     rdf_smoothing : float
         Smallest Gaussian smoothing width in Å of the first-minimum search.
     max_cutoff : float
@@ -1154,6 +1188,10 @@ class SolvationShells(FrameAnalysis):
         if cutoff_convention == "donor_atoms":
             known.update({n: self._presets[n][1] for n in names if n not in known})
         self._rdf_needed = not set(known) >= set(names)
+        if not self._rdf_needed:
+            _refuse_search_settings(known, cutoff_convention, no_minimum=no_minimum,
+                                    rdf_smoothing=self._rdf_smoothing,
+                                    max_cutoff=float(max_cutoff))
         if self._rdf_needed:
             # a search that ends short of any shell (a range or limit in nm) ran the whole pass
             # to "no first minimum found within (0.0, 0.8) Å", as a given cutoff of 0.26 is

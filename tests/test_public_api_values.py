@@ -330,7 +330,6 @@ ALLOWED = {
     ("IonCollector(max_ion_frames)", 1e308): "a ceiling: larger than the run is no limit",
     ("IonCollector(n_universes)", 1e308): "only decides whether AtomGroups are accepted",
     ("SolvationShells(rdf_range[0])", 0): "the RDF starts at r = 0 by default",
-    ("SolvationShells(max_cutoff)", 1e308): "a ceiling of the fallback cutoff, unused here",
     ("diagnose(max_scan_frames)", 1e308): "a ceiling: larger than the run is no limit",
     ("diagnose(max_error_frames)", 1e308): "a ceiling: larger than the run is no limit",
     ("report_frames(max_frames)", 1e308): "a ceiling: larger than the run is no limit",
