@@ -3739,7 +3739,9 @@ def run_protocol(
     relax_fmax : float
         Loose relaxation threshold, eV/Å.
     preequilibration_ps, equilibration_ps, production_ps : float
-        Stage lengths in ps (Ju et al. 2025: 1000, 200, 200); a zero length skips the stage.
+        Stage lengths in ps (Ju et al. 2025: 1000, 200, 200); a zero length skips the
+        pre-equilibration or the equilibration. The production cannot be skipped (the
+        results and the trajectory are its): at least one frame interval.
     production_ensemble : {"npt", "nvt", "nve"}
         NPT for densities (Ju et al. 2025); NVT (or NVE) for transport, run at the mean volume
         of the last NPT stage after its detected equilibration (pymbar). The production stage
@@ -4722,10 +4724,8 @@ def _check_protocol_settings_act(*, pressure_bar, preequilibration_ps, equilibra
             ("pressure_bar", pressure_bar, "bar", "the NPT stages' pressure", npt,
              # each keyword with its own value: the CLI writes "--equilibration-ps 0" for
              # "equilibration_ps = 0", and "a = b = 0" read "--a --b 0" there
-             "no NPT stage runs (preequilibration_ps = 0, equilibration_ps = 0 and "
-             + ("production_ps = 0" if production_ps == 0
-                else f"an {production_ensemble.upper()} production: the box keeps its volume")
-             + ")",
+             "no NPT stage runs (preequilibration_ps = 0, equilibration_ps = 0 and an "
+             f"{production_ensemble.upper()} production: the box keeps its volume)",
              "give an NPT stage a length")):
         if value is None or value == defaults[name] or used:
             continue
@@ -4852,6 +4852,10 @@ def check_protocol_arguments(
     preequilibration_ps = check_number("preequilibration_ps", preequilibration_ps, minimum=0)
     equilibration_ps = check_number("equilibration_ps", equilibration_ps, minimum=0)
     production_ps = check_number("production_ps", production_ps, minimum=0)
+    if production_ps == 0:
+        # before the settings a skipped stage refuses: "no NPT stage runs (... production_ps
+        # = 0)" blamed the pressure for a production that cannot be skipped
+        _check_production_frames(production_ps, timestep_fs, write_interval_fs)
     _check_protocol_settings_act(
         pressure_bar=pressure_bar, preequilibration_ps=preequilibration_ps,
         equilibration_ps=equilibration_ps, production_ps=production_ps,
@@ -5101,6 +5105,14 @@ def _check_production_frames(production_ps, timestep_fs, write_interval_fs):
     """Refuse a production shorter than one frame interval: it would hold no frame after its
     first, and rounding it to whole intervals stretched it to one interval."""
     interval_fs = max(write_interval_fs, timestep_fs)
+    if production_ps == 0:
+        # "a zero length skips the stage" holds for the two NPT stages only: a zero production
+        # was refused as "shorter than one frame interval", with the advice to shorten the
+        # frame interval, which could never make it run
+        raise ValueError(
+            "production_ps = 0 ps: the production cannot be skipped (the protocol's results, "
+            "and the trajectory the analyses read, are its); give it a length of at least one "
+            f"frame interval ({interval_fs:g} fs)")
     if production_ps * 1000.0 < interval_fs:
         # both named: a write_interval_fs in another unit (ps given as fs) is as likely
         interval = (f"write_interval_fs = {write_interval_fs:g} fs"

@@ -31,7 +31,7 @@ _BAD_PRODUCTION = [
     # (production_ps, timestep_fs, write_interval_fs), the argument the message names
     ((0.001, 1.0, 1e6), "production_ps = 0.001 ps is shorter than one frame interval"),
     ((0.2, 1.0, 1e12), "production_ps = 0.2 ps is shorter than one frame interval"),
-    ((0.0, 1.0, 100.0), "production_ps = 0.0 ps is shorter than one frame interval"),
+    ((0.0, 1.0, 100.0), "production_ps = 0 ps: the production cannot be skipped"),
     ((-1.0, 1.0, 100.0), "production_ps"),
     ((math.nan, 1.0, 100.0), "production_ps"),
     ((math.inf, 1.0, 100.0), "production_ps"),
