@@ -1099,40 +1099,59 @@ def species_from_formula(symbols):
     ----------
     symbols : sequence of str or str
         Chemical symbols (``["C", "C", "C", "H", ...]``, ``atoms.get_chemical_symbols()``),
-        or a formula in any order (``"C3H4O3"``, ``"H2O"``, ``"PF6"``).
+        or a formula in any order (``"C3H4O3"``, ``"H2O"``, ``"PF6"``) of one molecule, which
+        may end in the sign of its charge (``"PF6-"``, ``"Li+"``).
 
     Raises
     ------
     ValueError
-        A formula text that does not parse, or names no chemical element.
+        A formula text that does not parse, names no chemical element, joins several
+        formulas (``"H+2O"``, ``"2H2O"``: ASE's Formula reads them as HO2 and H4O2), or ends in
+        a sign that is not the charge of the library species of its composition (``"H2O+"``).
 
     Examples
     --------
     >>> from ase_electrolyte.species import species_from_formula
     >>> species_from_formula("C3H4O3").name, species_from_formula(["H", "O", "H"]).name
     ('EC', 'H2O')
+    >>> species_from_formula("PF6-").name
+    'PF6'
     """
     from ase.data import chemical_symbols
 
+    sign, written = "", symbols
     if isinstance(symbols, str):
         # a formula was split into its characters ("H2O" as "H", "2", "O") and matched
         # nothing: None, as for a molecule the library does not hold
         from ase.formula import Formula
 
+        text = symbols.strip().translate(_MINUS_SIGNS)
+        if text[-1:] in ("+", "-"):
+            sign, text = text[-1], text[:-1].rstrip()
+        advice = "give one such as 'C3H4O3' (or 'PF6-'), or the atoms' symbols"
+        if not text or "+" in text or "-" in text or text[:1].isdigit():
+            # ASE's Formula reads "+" as joining formulas and a leading number as a multiple:
+            # "H2O+" was water, "H+2O" HO2, "" no molecule at all (None)
+            raise ValueError(f"formula {symbols!r} is no formula of one molecule: {advice}")
         try:
-            counts = Formula(symbols.strip()).count()
+            counts = Formula(text).count()
         except ValueError as err:
             raise ValueError(f"formula {symbols!r} does not parse ({str(err) or 'not a formula'}); "
-                             "give one such as 'C3H4O3', or the atoms' symbols") from None
+                             f"{advice}") from None
         strange = sorted(el for el in counts if el not in chemical_symbols[1:])
-        if strange:
-            raise ValueError(f"formula {symbols!r} names {strange}, no chemical element; give "
-                             "one such as 'C3H4O3', or the atoms' symbols")
+        if strange or not counts:
+            raise ValueError(f"formula {symbols!r} names {strange or 'no element'}, no chemical "
+                             f"element; {advice}")
         symbols = [el for el, n in counts.items() for _ in range(n)]
     formula = hill_formula(list(symbols))
     for table in (SOLVENTS, IONS):
         for sp in table.values():
             if sp.formula == formula:
+                if sign and sign != ("+" if sp.charge > 0 else "-" if sp.charge < 0 else ""):
+                    said = f"has charge {sp.charge:+d}" if sp.charge else "is neutral"
+                    raise ValueError(
+                        f"formula {written!r}: the library's {sp.name} of that formula {said}, "
+                        f"not the sign {sign}; write {sp.name!r}")
                 return sp
     return None
 
