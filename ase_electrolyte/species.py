@@ -696,13 +696,18 @@ def get_species(name):
 _MINUS_SIGNS = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d", "-"))
 
 
+# the Greek letters of chemical names as the library's descriptions spell them: "γ-butyrolactone"
+# (as papers write GBL) was unknown beside "gamma-butyrolactone"
+_GREEK = str.maketrans({"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "Γ": "gamma"})
+
+
 def _lookup_key(name):
     """``name`` as the library looks it up: compatibility characters as their plain ones
     (Unicode NFKC: "Li⁺" as "Li+", "LiPF₆" as "LiPF6", full-width letters), every minus sign
     as "-", blanks joined, lower case. "PF6-" was found and "PF6⁻" only hinted at."""
     import unicodedata
 
-    text = unicodedata.normalize("NFKC", name).translate(_MINUS_SIGNS)
+    text = unicodedata.normalize("NFKC", name).translate(_MINUS_SIGNS).translate(_GREEK)
     return " ".join(text.split()).lower()
 
 
