@@ -242,6 +242,16 @@ class IonCollection:
                                  f"{self.n_ions[k]} ions")
         self.volume = check_volume(volume)
         self.volume_range = _volume_range(volume_range)
+        if self.volume is not None and self.volume_range is not None:
+            lo, hi = self.volume_range
+            # a float32 mean of equal volumes may round past them
+            slack = 1e-6 * hi
+            if not lo - slack <= self.volume <= hi + slack:
+                # the mean volume outside the range it is the mean of: one of them belongs to
+                # another run (the spread judged by the range, the numbers by the volume)
+                raise ValueError(
+                    f"volume {self.volume:g} Å³ lies outside volume_range ({lo:g}, {hi:g}) Å³, "
+                    "whose mean it should be: give the volume and range of the same frames")
         # NaN passed checked_volume's "spread > 5 %" test: any volume change was accepted
         self.volume_spread = check_number("volume_spread (std/mean of the volume)",
                                           volume_spread, minimum=0)
@@ -390,8 +400,9 @@ class IonCollection:
         charges : dict, optional
             Species -> charge per ion in e (scalar or one per ion).
         masses : dict, optional
-            Species -> mass per ion in amu, scalar or one per ion (default 1: the drift
-            reference is the plain mean). Checked by
+            Species -> mass per ion in amu, scalar or one per ion, for every species (default
+            none: every ion 1 amu, the drift reference the plain mean; some species without
+            a mass are refused). Checked by
             :func:`~mda_electrolyte.molecules.check_masses`: an ion of mass 0, a negative or
             non-finite mass is refused (a negative one beside heavier ions moved the drift
             reference without a word).
@@ -446,6 +457,15 @@ class IonCollection:
             m.append(check_masses(np.zeros(counts[k], dtype=np.intp),
                                   np.broadcast_to(given, (counts[k],)), np.arange(counts[k]),
                                   f"masses[{s!r}] (amu per ion)"))
+        lacking = [s for s in names if masses and s not in masses]
+        if lacking:
+            # the others took the default 1 amu beside the real masses given: masses={"Li":
+            # 6.94} weighed each anion at 1 amu, and the drift reference was Li's (0.22 of it
+            # per Li ion of 4 + 4, 0.011 with the anions' 145 amu)
+            raise ValueError(f"masses gives {sorted(set(masses))} but not {lacking}: the drift "
+                             "reference weighs every ion by its mass, and 1 amu beside the "
+                             "masses given would be no mass of theirs; give every species' "
+                             "mass, or none (the plain mean)")
         builder = _Sums(names, counts, q, m)
         fields = {}
         for key, arr in (("velocities", velocities), ("positions", positions)):
@@ -456,6 +476,16 @@ class IonCollection:
             arr = np.array(real_array(arr, key))
             if arr.ndim != 3 or arr.shape[1:] != (n_total, 3):
                 raise ValueError(f"{key} must have shape (T, {n_total}, 3), not {arr.shape}")
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                # named "position_sum contains NaN or infinite values" before: an internal sum,
+                # no frame, no ion
+                frame, ion = (int(i) for i in np.argwhere(bad)[0][:2])
+                raise ValueError(
+                    f"{key} hold {int(bad.any(axis=(1, 2)).sum())} frame(s) with NaN or "
+                    f"infinite values, the first frame {frame} (ion {ion}, of species "
+                    f"{names[int(np.searchsorted(bounds, ion, side='right')) - 1]!r}); drop "
+                    "those frames first")
             # 0 or 1 frames were refused only by an estimator, as "give fewer n_blocks"
             if arr.shape[0] < 2:
                 raise ValueError(f"{key} holds {arr.shape[0]} frame(s): a time series of at "

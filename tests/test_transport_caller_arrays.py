@@ -45,7 +45,8 @@ def test_arrays_edited_after_the_collection_change_none_of_its_numbers():
     charges = {"Li": np.ones(4), "AN": -1.0}
     kept = v.copy(), x.copy(), charges["Li"].copy()
     col = IonCollection.from_arrays({"Li": 4, "AN": 4}, dt=DT, velocities=v, positions=x,
-                                    charges=charges, masses={"Li": np.full(4, 6.94)}, volume=V)
+                                    charges=charges, masses={"Li": np.full(4, 6.94), "AN": 19.0},
+                                    volume=V)
     before = _numbers(col)
     # the analyses did not write into the caller's arrays
     for mine, copy in zip((v, x, charges["Li"]), kept, strict=True):
