@@ -334,10 +334,10 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
 
     doubts = []
     if temperature_K is not None:
-        t = np.asarray(temperature_K, dtype=float)
+        t, scalar = _finite_values(temperature_K)
         if t.size and not (MIN_PLAUSIBLE_TEMPERATURE_K <= t.min()
                            and t.max() <= MAX_PLAUSIBLE_TEMPERATURE_K):
-            shown = float(t) if t.ndim == 0 else f"{t.min():g}–{t.max():g}"
+            shown = float(t[0]) if scalar else f"{t.min():g}–{t.max():g}"
             # below 1 K the slip is an energy (k_B T in eV), not °C: 25 °C reads 25 K; above
             # the range °C cannot be the slip (1e5 °C is hotter still), a typo or scale is
             hints = []
@@ -352,9 +352,9 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
                           f"({MIN_PLAUSIBLE_TEMPERATURE_K:g}–{MAX_PLAUSIBLE_TEMPERATURE_K:g} K; "
                           f"a liquid electrolyte's 200–500 K, argon's 84 K): {hint}")
     if pressure_bar is not None:
-        p = np.abs(np.asarray(pressure_bar, dtype=float))
-        if p.size and p.max() > IMPLAUSIBLE_PRESSURE_BAR:
-            shown = float(pressure_bar) if p.ndim == 0 else f"up to {p.max():g}"
+        p, scalar = _finite_values(pressure_bar)
+        if p.size and np.abs(p).max() > IMPLAUSIBLE_PRESSURE_BAR:
+            shown = float(p[0]) if scalar else f"up to {np.abs(p).max():g}"
             doubts.append(f"pressure_bar = {shown} bar is beyond 50 kbar: is it in Pa "
                           "(1 atm = 1.01325 bar)?")
     limit = plausible_timestep_fs(lightest_mass_amu)
@@ -375,9 +375,9 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
                 f"({MAX_PLAUSIBLE_TIMESTEP_FS:g} fs × √(m / {HYDROGEN_MASS_AMU} amu); "
                 "molecular MD with hydrogen takes 0.5–2 fs): is it in another unit?")
     if density_g_cm3 is not None:
-        d = np.asarray(density_g_cm3, dtype=float)
+        d, scalar = _finite_values(density_g_cm3)
         if d.size and not (0.3 <= d.min() and d.max() <= 5.0):
-            shown = float(d) if d.ndim == 0 else f"{d.min():g}–{d.max():g}"
+            shown = float(d[0]) if scalar else f"{d.min():g}–{d.max():g}"
             # too dense is nearly always kg/m³; too thin is more often a density computed
             # from atoms without masses or from a box too large for them than a unit
             if d.max() > 5.0:
@@ -393,7 +393,7 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
             doubts.append(f"a density of {shown} g/cm³ is far from a liquid electrolyte's "
                           f"(0.7–2 g/cm³): {cause}")
     if concentration is not None:
-        c = np.asarray(concentration, dtype=float)
+        c, _ = _finite_values(concentration)
         if c.size and c.max() > 30.0:
             doubts.append(f"a salt concentration of {c.max():g} mol/kg (or mol/L) is beyond "
                           "any liquid electrolyte's (water-in-salt: about 21 mol/kg): is it in "
@@ -409,6 +409,19 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
                 "MD of any box gives tens to thousands of bar: is the tensor in eV/Å³ (1 eV/Å³ "
                 "= 1.602·10⁶ bar; ASE's get_stress), GPa (10⁴ bar) or kbar (10³ bar)?")
     return doubts
+
+
+def _finite_values(values):
+    """``(finite values flattened, whether one number was given)``: :func:`implausible_doubts`
+    judges a series by its finite values. A NaN among them made its extremes NaN, which
+    compared false: a temperature series in °C with one NaN was told "nan–nan K" without the
+    °C hint, a density series in kg/m³ was asked about missing masses, and a pressure in Pa or
+    a concentration in mmol was not doubted at all (NaN itself is refused by the checks of
+    numbers, not read as a unit)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    return values[np.isfinite(values)], values.ndim == 0
 
 
 def dimension(unit):
