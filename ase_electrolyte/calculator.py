@@ -637,8 +637,22 @@ class Calculator(ParametersContract, _AseCalculator):
             return float(calc.r_max)
         if self.backend == "chgnet":
             return float(calc.model.graph_converter.atom_graph_cutoff)
-        value = getattr(calc, "r_max", None)  # nequip (where its calculator says)
-        return float(value) if isinstance(value, (int, float)) else None
+        # NequIP/Allegro and GAP keep it where their calculators do not name it: read as None,
+        # it let a committee of nequip models of 3.5 and 4.5 Å through the one-cutoff check,
+        # and the isolation checks of molecules in a box (vacuum > cutoff) were skipped
+        if self.backend == "nequip":
+            # the neighbour list transform nequip builds from the compiled model's r_max (the
+            # largest, where per-edge-type cutoffs are set)
+            values = [getattr(t, "r_max", None) for t in getattr(calc, "transforms", ())]
+        elif self.backend == "gap":
+            quip = getattr(calc, "_quip_potential", None)
+            values = [quip.cutoff()] if hasattr(quip, "cutoff") else []
+        else:
+            values = [getattr(calc, "r_max", None)]
+        values = [float(v) for v in values
+                  if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                  and np.isfinite(v) and v > 0]
+        return max(values) if values else None
 
     # ------------------------------------------------------------------ evaluation
     def _terms(self):
