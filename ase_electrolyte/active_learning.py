@@ -544,6 +544,12 @@ def _standardised(descriptors, n):
     return (d[:, keep] - d[:, keep].mean(axis=0)) / std[keep] if keep.any() else d[:, :0]
 
 
+#: Largest ``ridge`` of :func:`d_optimal_selection`: a frame brings about 1 per feature, which
+#: beside a prior of 1e6 still moves the pivots by 1e-6, ten orders of magnitude above float64
+#: rounding; far beyond it the frames' information is lost to rounding.
+MAX_RIDGE = 1.0e6
+
+
 def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     r"""Indices of ``n`` rows picked greedily to maximise the log-determinant of their information.
 
@@ -573,10 +579,11 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
         frame of largest leverage, the one farthest from the mean.
     ridge : float
         :math:`\lambda`, the prior information per feature, in units of the mean column
-        variance (> 0); a frame brings on average 1 per feature. The small default makes the
-        selection volume-maximising (MaxVol-like): a frame along a direction not yet covered
-        always beats a repeat of a covered one. Larger values weigh a frame's own leverage more;
-        D-optimal designs then replicate extreme frames, near-duplicates included.
+        variance (> 0, at most :data:`MAX_RIDGE`); a frame brings on average 1 per feature.
+        The small default makes the selection volume-maximising (MaxVol-like): a frame along
+        a direction not yet covered always beats a repeat of a covered one. Larger values
+        weigh a frame's own leverage more; D-optimal designs then replicate extreme frames,
+        near-duplicates included.
 
     Warns
     -----
@@ -613,9 +620,11 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     # that vary only by noise stay small and do not pass for new directions
     scale = np.sqrt(np.mean(z.var(axis=0)))
     z = z / scale if scale > 0 else z
-    ridge = float(ridge)
-    if not (np.isfinite(ridge) and ridge > 0):
-        raise ValueError(f"ridge must be positive, got {ridge}")
+    # float() took True and "0.1" as numbers and failed on None with its own words; a ridge of
+    # 1e300 drowned every frame's information (about 1 per feature) in rounding: the picks
+    # fell to index order, [0, 1, 2], with a log-determinant of 0
+    ridge = check_number("ridge (in units of the mean column variance)", ridge, above=0,
+                         maximum=MAX_RIDGE)
     # int() read 1.5 and True as frames 1 and failed on NaN without naming the argument
     first = check_number(f"first (a frame index, 0 to {len(z) - 1})", first, integer=True,
                          minimum=0, maximum=len(z) - 1, allow_none=True)

@@ -315,8 +315,6 @@ ALLOWED = {
     ("CandidateCollector(min_interval)", 1e308): "a ceiling: one candidate per run",
     ("farthest_point_sampling(first)", 0): "the first frame",
     ("d_optimal_selection(first)", 0): "the first frame",
-    ("d_optimal_selection(ridge)", 1e308): "a ridge above the descriptors' scale selects in "
-                                           "order (log-det gain 0): finite",
     ("Device(index)", 0): "the first device",
     ("convert(value)", math.nan): "an unknown number (an Estimate's error) stays unknown",
     ("convert(value)", math.inf): "an infinite number stays infinite",
