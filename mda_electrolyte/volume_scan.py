@@ -1145,7 +1145,8 @@ def scan_minimum(scales, volumes, total, n_atoms, *, frame_values=None):
     -------
     dict
         ``"scale"`` (unit ``"1"``) and ``"bulk_modulus"`` (``"GPa"``): Estimates, not valid
-        (value NaN where there is none) for a curve that does not change with ``s`` beyond
+        (value NaN where there is none) for fewer than :data:`MIN_MINIMUM_POINTS` scale
+        factors in all, a curve that does not change with ``s`` beyond
         rounding (:data:`FLAT_SPAN`), a minimum at the smallest or largest scale factor
         (outside the scanned range), fewer than :data:`MIN_MINIMUM_POINTS` scale factors
         about it, a cubic whose residual exceeds :data:`POOR_FIT` of the energies' span,
@@ -1194,6 +1195,14 @@ def scan_minimum(scales, volumes, total, n_atoms, *, frame_values=None):
 
     if not np.all(np.isfinite(total)):
         return invalid("not finite: the calculator returned NaN or infinity in the scan")
+    if scales.size < MIN_MINIMUM_POINTS:
+        # before the curve is judged: the one value of a scan of s = 1 alone spans 0 meV/atom
+        # and read as 'flat ... no molecule is within the model's reach of another' for two
+        # waters 3 Å apart, a model's fault named where the scan was too short
+        return invalid(f"too few points: {scales.size} scale factor"
+                       f"{'s' if scales.size > 1 else ''} scanned in all ({scales.tolist()}); "
+                       f"a fit of the minimum needs at least {MIN_MINIMUM_POINTS} about it; "
+                       f"scan more (e.g. the default scales {list(DEFAULT_SCALES)})")
     mean = total.mean(axis=0)
     span = float(np.ptp(mean))
     # (1 meV/atom the least magnitude: a curve about 0 spans more than 1e-9 meV/atom)
