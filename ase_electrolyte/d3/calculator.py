@@ -818,7 +818,10 @@ class D3(ParametersContract, Calculator):
         bet; for CSO also a3, a4). a1, s6, s8, s9, rs6, rs8, alp, bet are dimensionless;
         a2 (and CSO's a4) are in bohr, as published.
     atm : bool
-        Add the three-body ATM term (scaled by s9, default 1 from the data base).
+        Add the three-body ATM term (scaled by s9, default 1 from the data base). Parameters
+        only the ATM term reads are refused in ``params`` with ``atm=False`` (s9 other than
+        0; alp under bj, bjm, op and cso, whose two-body terms do not read it:
+        :data:`ase_electrolyte.d3.parameters.THREE_BODY_ALP`), as is ``atm=True`` with s9 = 0.
     cutoff : float
         Two-body cutoff in Å (default 50.2, the VASP-style value used with SevenNet-0).
         Every cutoff must exceed 0.1 Å (``MIN_DISTANCE``; a shorter one holds no pair).

@@ -359,7 +359,9 @@ def resolve_parameters(
     ------
     ValueError
         Unknown damping, functional or parameter; a parameter the damping does not use; a
-        parameter outside :data:`RANGES` (s9 too, even with ``atm`` off); a damping radius
+        parameter outside :data:`RANGES` (s9 too, even with ``atm`` off); a three-body
+        parameter without effect (s9 other than 0, or alp where only the ATM term reads it,
+        :data:`THREE_BODY_ALP`, given with ``atm`` off; ``atm`` on with s9 = 0); a damping radius
         a1·√(3 Q_i Q_j) + a2 (CSO: a3·√(3 Q_i Q_j) + a4) that is <= 0 for some element pair;
         or a damping that does not damp: at the covalent bond length of some element pair it
         leaves more than :data:`DAMPING_SLACK` times the fraction of -C_n/r^n that the
@@ -371,10 +373,36 @@ def resolve_parameters(
     # before the kernel sees them (the overflow used to surface after the whole run)
     _check_ranges(damping, out)
     _check_damps(damping, out)
+    _check_three_body(damping, params, out, atm)
     if not atm:
         out["s9"] = 0.0
     out["damping_id"] = DAMPINGS[damping][0]
     return out
+
+
+#: Dampings whose two-body term does not read ``alp``: there it is the exponent of the
+#: three-body (ATM) damping alone (Grimme et al. 2010; simple-dftd3 reads it so).
+THREE_BODY_ALP = ("bj", "bjm", "op", "cso")
+
+
+def _check_three_body(damping: str, params: dict | None, out: dict, atm: bool) -> None:
+    """ValueError for three-body settings without effect: s9 (non-zero) or, for the
+    dampings of :data:`THREE_BODY_ALP`, alp given with ``atm`` off (the energy was the same
+    for any value: s9 = 0.3 or alp = 20 changed nothing), or ``atm`` on with s9 = 0 (a
+    three-body loop, the costliest part of D3, that adds exactly 0)."""
+    given = set(params or ())
+    if not atm:
+        idle = (["alp"] if "alp" in given and damping in THREE_BODY_ALP else []) + (
+            ["s9"] if "s9" in given and out["s9"] != 0.0 else [])
+        if idle:
+            raise ValueError(
+                f"D3({damping}) parameter(s) {idle} act on the three-body ATM term only, "
+                f"which atm=False leaves out: they would change nothing; set atm=True or "
+                f"leave them out")
+    elif out["s9"] == 0.0:
+        raise ValueError(
+            "atm=True with s9 = 0: the three-body ATM term would add exactly 0 at the cost of "
+            "its triple loop; set atm=False, or give s9 (1 in the published parameters)")
 
 
 def _assemble(damping: str, functional: str | None, params: dict | None) -> dict:
