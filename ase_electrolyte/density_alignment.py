@@ -36,6 +36,7 @@ __all__ = [
     "pressure_shift_for_density",
     "tait_pressure_shift",
     "TAIT_C",
+    "MIN_LIQUID_COMPRESSIBILITY",
     "align_density",
     "mean_pressure",
     "MeanPressure",
@@ -80,6 +81,24 @@ MAX_COMPRESSIBILITY = 1.0
 #: 0.45) passed as 0.45 1/bar and gave a valid shift ten thousand times too small (-0.044 bar
 #: for a 2 % density change).
 MAX_LIQUID_COMPRESSIBILITY = 1.0e-3
+#: Smallest compressibility (1/bar) taken as a liquid's: 1e-7 1/bar is a bulk modulus of 1 TPa,
+#: over twice diamond's (443 GPa, 2.3e-7 1/bar); liquids lie between about 1e-6 (liquid metals)
+#: and 1e-3. Volumes in nm³ (GROMACS' unit) gave a fluctuation κ_T a thousand times too small
+#: (5e-8 1/bar for a carbonate's 5e-5), pressures in Pa one 1e5 times too small, each marked
+#: valid, and from it a 'valid' pressure shift of -3.7e5 bar for a 1.7 % density change.
+MIN_LIQUID_COMPRESSIBILITY = 1.0e-7
+
+
+def _stiffness_note(kappa_per_bar):
+    """The note of a compressibility below :data:`MIN_LIQUID_COMPRESSIBILITY`, else ``None``."""
+    if kappa_per_bar >= MIN_LIQUID_COMPRESSIBILITY:
+        return None
+    return (f"the compressibility {kappa_per_bar:.3g} 1/bar is below "
+            f"{MIN_LIQUID_COMPRESSIBILITY:g} 1/bar (a bulk modulus above 1 TPa, stiffer than "
+            "diamond): no liquid's; volumes in nm³ rather than Å³ make it 1000 times too small, "
+            "pressures in Pa rather than bar 1e5 times")
+
+
 # densities of model and target further apart than this factor are no pressure shift's work
 _MAX_DENSITY_RATIO = 1.25
 
@@ -110,7 +129,7 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         0.65-0.72 at 3, 4, 5, 6, 8, 12 points (unscaled: coverage 0.57-0.64). With
         ``density_errors`` the error is propagated from them (z-score standard deviation
         0.96-1.03 at 2-12 points) and not valid when the scatter contradicts them
-        (χ² p < 10⁻⁴).
+        (χ² p < 10⁻⁴). Not valid below :data:`MIN_LIQUID_COMPRESSIBILITY` (pressures in Pa).
 
     Raises
     ------
@@ -227,6 +246,9 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         # agree with them
         notes = _fit_error_notes(resid, rho_err_ln, dof) if dof >= 1 else ()
     notes = notes + input_notes
+    stiff = _stiffness_note(slope)
+    if stiff:
+        notes = (stiff, *notes)
     # the scatter-based error is t-scaled for the fit's points minus its 2 parameters; one
     # propagated from given density errors is normal
     estimate = Estimate(float(slope), slope_err, "1/bar", method, n_samples=len(p),
@@ -268,7 +290,8 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
         or of :math:`\delta V^2` (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`).
         Its interval is on the log scale (``interval_scale="log"``: a variance is right-skewed)
         with ``dof`` = n/5 - 1 for n uncorrelated samples (the error of a variance rests on a
-        fourth moment). Over 800 seeded AR(1) volume series per case (``g`` = 1, 2, 5, 20;
+        fourth moment). Not valid below :data:`MIN_LIQUID_COMPRESSIBILITY` (volumes in nm³).
+        Over 800 seeded AR(1) volume series per case (``g`` = 1, 2, 5, 20;
         40-300 true independent samples) the κ_T called valid had one-sigma/95 % coverage
         0.67-0.84/0.94-0.99 (0.40-0.76/0.75-0.96 with a linear interval and the widening of a
         mean).
@@ -401,6 +424,10 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     # Its error rests on the scatter of δV² (a fourth moment): for normal volumes that error's
     # square has relative variance ~14/n, t-distributed with about n/7 degrees of freedom;
     # n/5 measured (95 % coverage 0.93 -> 0.94 for g = 20 at 100 independent samples)
+    stiff = _stiffness_note(var_v / kt_v)
+    if stiff:
+        notes.insert(0, stiff)
+        converged = False
     return Estimate(var_v / kt_v, var_err / kt_v, "1/bar",
                     "volume-fluctuation formula; " + METHODS["inefficiency"],
                     n_samples=int(n_eff), converged=converged, notes=tuple(notes),
@@ -423,7 +450,8 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     2 % density change took 10 % less pressure at a constant :math:`\kappa_T`, a 4 % one 19 %
     less: more than the shift's error at density errors of 0.1-0.2 %). The standard error is
     propagated to first order from the density and compressibility errors. A compressibility
-    that is not a liquid's (above :data:`MAX_LIQUID_COMPRESSIBILITY`) and densities more than a
+    that is not a liquid's (above :data:`MAX_LIQUID_COMPRESSIBILITY` or below
+    :data:`MIN_LIQUID_COMPRESSIBILITY`) and densities more than a
     factor 1.25 apart get the linear-response number, marked not valid.
 
     Parameters
@@ -446,7 +474,8 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
         when no input has an error (an error of 0 is not a measured one),
         when the densities are more than a factor 1.25 apart (no pressure shift carries a
         liquid that far: a note says so), when the compressibility is above
-        :data:`MAX_LIQUID_COMPRESSIBILITY` (a gas's, or one in 1/GPa), or when the
+        :data:`MAX_LIQUID_COMPRESSIBILITY` (a gas's, or one in 1/GPa) or below
+        :data:`MIN_LIQUID_COMPRESSIBILITY` (from volumes in nm³ or pressures in Pa), or when the
         compressibility is not valid or has
         no error estimate (``kappa_error`` NaN, e.g. a fit of 2 points without density
         errors). Over 300 replicas of a model 4 % too light against a Murnaghan liquid
@@ -519,7 +548,8 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     kappa_error = check_number("kappa_error (1/bar)", kappa_error, minimum=0)
     ratio = np.log(rho_target / rho_model)
     linear = -ratio / kappa_per_bar
-    liquid = kappa_per_bar <= MAX_LIQUID_COMPRESSIBILITY
+    stiff = _stiffness_note(kappa_per_bar)
+    liquid = kappa_per_bar <= MAX_LIQUID_COMPRESSIBILITY and not stiff
     # beyond the densities' factor (noted below, not valid) the Tait curve is not followed:
     # it overflowed for a unit slip of the target
     if liquid and abs(ratio) <= np.log(_MAX_DENSITY_RATIO):
@@ -536,7 +566,9 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
         delta = linear
         rho_terms = (rho_model_error / rho_model / kappa_per_bar,
                      rho_target_error / rho_target / kappa_per_bar)
-    if not liquid:
+    if stiff:
+        notes.insert(0, stiff)
+    elif not liquid:
         notes.insert(0, (
             f"the compressibility {kappa_per_bar:g} 1/bar is not a liquid's (at most "
             f"{MAX_LIQUID_COMPRESSIBILITY:g} 1/bar; carbonates 5e-5 to 1e-4): a gas, a fluid near "
