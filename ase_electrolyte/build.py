@@ -2116,7 +2116,9 @@ def excluded_volume(positions, radius):
     Raises
     ------
     ValueError
-        A radius that is no number > 0; a position that is NaN or infinite.
+        A radius that is no number > 0; positions of another shape than (n, 3); a position
+        that is NaN or infinite; a position or radius beyond
+        :data:`~ase_electrolyte.atoms_checks.MAX_COORDINATE`.
 
     Examples
     --------
@@ -2125,13 +2127,25 @@ def excluded_volume(positions, radius):
     >>> round(excluded_volume([[0, 0, 0]], 1.0) / (4 / 3 * np.pi), 2)  # one unit sphere
     1.0
     """
-    positions = np.asarray(positions, dtype=float).reshape(-1, 3)
+    from .atoms_checks import MAX_COORDINATE
+
+    positions = np.asarray(positions, dtype=float)
+    if positions.size == 0:
+        positions = positions.reshape(0, 3)
+    if positions.ndim != 2 or positions.shape[1] != 3:
+        # reshaped to (-1, 3), a (3, 2) array was taken as two atoms of other coordinates
+        raise ValueError(f"positions must have shape (n, 3) (Å), not {positions.shape}")
     radius = check_number("radius (Å)", radius, above=0)
     if not np.all(np.isfinite(positions)):
         # a NaN atom overlaps nothing: its ball would be counted whole
         bad = int(np.flatnonzero(~np.all(np.isfinite(positions), axis=1))[0])
         raise ValueError(f"positions: atom {bad} is at {positions[bad].tolist()} Å; positions "
                          "must be finite")
+    far = np.abs(positions).max(initial=0.0)
+    if far > MAX_COORDINATE or radius > MAX_COORDINATE:
+        # 1e200 Å overflowed inside scipy's k-d tree ("The value of p too large")
+        raise ValueError(f"positions up to {far:.3g} Å and radius {radius:.3g} Å: beyond "
+                         f"{MAX_COORDINATE:.0e} Å no molecule lies (positions in Å?)")
     return _cached_volume(_excluded_volume, positions, radius)
 
 
