@@ -22,8 +22,8 @@ from ase_electrolyte.screen import aggregate  # noqa: E402
 NUMBERS = ("mean", "sem", "dof", "packed_concentration", "cation_molality", "box_length_A")
 
 
-def _prop(value, unit="g/cm^3", valid=True):
-    return {"value": value, "stderr": 0.01, "unit": unit, "method": "blocks", "n_samples": 5,
+def _prop(value, unit="g/cm^3", valid=True, stderr=0.01):
+    return {"value": value, "stderr": stderr, "unit": unit, "method": "blocks", "n_samples": 5,
             "converged": valid, "verdict": "valid" if valid else "not finite"}
 
 
@@ -47,8 +47,10 @@ def test_no_density_leaves_the_box_side_empty_and_says_why(tmp_path):
         if c == 3.0:  # the runs gave a non-finite density (a blown-up box)
             return {"density": _prop(None, valid=False),
                     "D_Li": _prop(1.0e-10 * (1 + 0.1 * r), "m^2/s")}
+        # D's in-run error of its scatter over replicas: 0.01 m^2/s, 10^8 times that, is
+        # "error bars not consistent" and not valid
         return {"density": _prop(1.3 + 0.01 * r), "D_Li": _prop(1.1e-10 * (1 + 0.1 * r),
-                                                                 "m^2/s")}
+                                                                 "m^2/s", stderr=1e-11)}
 
     _folder(tmp_path, outcome, replicas=5)
     aggregate(tmp_path, plots=False)
