@@ -7,6 +7,7 @@ The committee spread is the uncertainty signal of ensemble knowledge distillatio
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import warnings
@@ -895,10 +896,12 @@ class Committee(Calculator):
         self._calibrated_terms = None if scale is None else self._terms_snapshot()
 
     def _terms_snapshot(self):
-        # options edited in calc.parameters are applied first (a term given there as a spec
-        # is built), as before any property
-        self._apply_direct_edits()
-        return [_options_snapshot(o) for o in self._term_options()]
+        # read without applying options edited in calc.parameters (that would reset the
+        # results in the middle of calculate): a term given there as a spec is no calculator
+        # yet, and its spec differs from the options calibrated with
+        return [_options_snapshot(t.todict()) if hasattr(t, "todict") else copy.deepcopy(t)
+                for t in (self.parameters["dispersion"], self.parameters["electrostatics"])
+                if t is not None]
 
     def calibrate_spread(self, frames):
         r"""Measure the spread's scale factors on held-out labelled frames, and from then on
