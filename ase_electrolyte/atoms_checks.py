@@ -10,6 +10,7 @@ the model has loaded.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -157,8 +158,13 @@ def check_number(
     need = " ".join([need, " and ".join(b for b in bounds if b)]).strip()
     scalar = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
     ok = isinstance(scalar, numbers.Real) and not isinstance(scalar, (bool, np.bool_))
+    x = math.nan
     if ok:
-        x = float(scalar)
+        try:
+            x = float(scalar)
+        except OverflowError:
+            # a Python int beyond a float (10**400) raised OverflowError, naming no argument
+            x = math.inf
         ok = np.isfinite(x) and (not integer or x.is_integer())
         ok = ok and (above is None or x > above) and (minimum is None or x >= minimum)
         ok = ok and (maximum is None or x <= maximum)
@@ -170,12 +176,17 @@ def check_number(
             # "300 K" or "300": the unit or the quotes are the trouble, said as the CLI says it
             advice = unit_advice(value, unit_of_name(name)) or ""
         elif isinstance(scalar, numbers.Real) and not isinstance(scalar, (bool, np.bool_)) \
-                and np.isfinite(float(scalar)) and not integer:
+                and math.isfinite(x) and not integer:
             # a number out of bounds in its unit but in them in another (0.2 nm for 2 Å)
             advice = slip_advice(scalar, unit_of_name(name), lambda y: (
                 (above is None or y > above) and (minimum is None or y >= minimum)
                 and (maximum is None or y <= maximum)))
-        raise ValueError(f"{name} must be {need}, got {value!r}{advice}")
+        shown = repr(value)
+        if isinstance(value, numbers.Integral) and len(shown) > 30:
+            # the 400 digits of 10**400 said nothing a reader could check
+            digits = str(abs(int(value)))
+            shown = f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+        raise ValueError(f"{name} must be {need}, got {shown}{advice}")
     return int(x) if integer else x
 
 

@@ -542,6 +542,14 @@ def composition_counts(
     return out
 
 
+def _short_int(n):
+    """A whole number ``n`` of any size in three significant digits (``1e+301``, ``1.23e+15``):
+    a float holds none beyond 1.8e308 (``float(10 * 10**308)`` overflowed)."""
+    digits = str(abs(int(n)))
+    mantissa = f"{int(digits[:3]) / 100:g}" if len(digits) >= 3 else digits
+    return f"{'-' if n < 0 else ''}{mantissa}e+{len(digits) - 1:02d}"
+
+
 def _canonical_key(sp):
     """The packing order of a species: solvents, then cations, then anions, each by name (and
     SMILES: a box holds one species per name, but the key is total). A composition packs the
@@ -1616,7 +1624,7 @@ def electrolyte_box(
             raise ValueError(
                 # 1e300 EC wrote all 301 digits of the atoms' count
                 f"counts {dict(counts)} make "
-                f"{total if total < 10**12 else format(float(total), '.3g')} atoms, more than "
+                f"{total if total < 10**12 else _short_int(total)} atoms, more than "
                 f"{MAX_ATOMS} (a box "
                 "PACKMOL and a machine-learned potential cannot handle); is a count mistyped?"
             )
