@@ -99,6 +99,9 @@ MAX_EPOCHS = 10**6
 #: Most fine-tuned members of one committee (see :data:`MAX_EPOCHS`).
 MAX_ENSEMBLE = 1000
 
+#: Largest seed of a fine-tuned member: torch.manual_seed's (an unsigned 64-bit integer).
+MAX_SEED = 2**64 - 1
+
 #: Units of the learning curve's RMSEs (``<split>_<quantity>_rmse``), by quantity.
 RMSE_UNITS = {"energy": "eV/atom", "force": "eV/Å", "stress": "kbar"}
 
@@ -2830,6 +2833,16 @@ def check_finetune_options(*, epochs, ensemble, loss, check_units, plot, lr, bat
     epochs = check_number("epochs", epochs, integer=True, minimum=1, maximum=MAX_EPOCHS)
     ensemble = check_number("ensemble", ensemble, integer=True, minimum=1,
                             maximum=MAX_ENSEMBLE)
+    # member k is trained with seed + k, which torch.manual_seed takes up to 2**64 - 1: above
+    # it the member failed with "Overflow when unpacking long long" once the data were read and
+    # checked, or, for the last members of an ensemble only, after the first were trained
+    # (compared as integers: check_number's bound compares floats, where 2**64 - 1 is 2**64)
+    check_number("seed", seed, integer=True, minimum=0)
+    if int(seed) + int(ensemble) - 1 > MAX_SEED:
+        raise ValueError(
+            f"seed (member k trains with seed + k) must be at most {MAX_SEED - int(ensemble) + 1}"
+            f" for {int(ensemble)} member(s), torch's largest seed being {MAX_SEED} (2**64 - 1), "
+            f"got {int(seed)}")
     _loss_word(loss)
     check_flag("check_units", check_units)
     check_flag("plot", plot)

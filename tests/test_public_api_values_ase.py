@@ -305,7 +305,6 @@ ALLOWED = {
     ("compressibility_from_shifts(density_errors)", 1e308): "a point of no weight",
     ("finetune(batch_size)", 1e308): "a ceiling: one batch of all the frames",
     ("finetune(seed)", 0): "seeds start at 0",
-    ("finetune(seed)", 1e308): "any whole number seeds torch",
     ("finetune(force_weight)", 0): "energies (and stresses) only",
     ("finetune(stress_weight)", 0): "no stress term (molecules)",
     ("finetune(pressure_shift_bar)", -1): "a shift of either sign",
