@@ -213,6 +213,10 @@ def _entry_problem(prop):
         if number is not None and (isinstance(number, bool)
                                    or not isinstance(number, (int, float))):
             return f"{key} {number!r} is not a number"
+        if key != "value" and number is not None and number < 0:
+            # a negative in-run error entered tasks.csv as the replica's and the check of the
+            # replicas' scatter against their errors; an Estimate refuses one
+            return f"{key} {number!r} is negative (an error is >= 0; an unknown one is null)"
     if "converged" in prop and not isinstance(prop["converged"], bool):
         return f"converged {prop['converged']!r} is not true or false"
     if prop.get("verdict") is not None and not isinstance(prop["verdict"], str):
