@@ -367,6 +367,28 @@ def _check_hydrogen_mass_acts(atoms, hydrogen_mass, *, cure="leave out hydrogen_
         f"and {where}: it would have no effect; {cure}")
 
 
+def _check_seed_acts(atoms, seed, temperature_K):
+    """Refuse a ``seed`` (other than the default 0) that draws nothing: run_md starts from
+    the velocities ``atoms`` carries as they are, and an NVE run without ``temperature_K``
+    from rest. Such a seed was taken without a word, and recorded in the file as the run's, so
+    that a rerun with another one was refused as another run ("seed stored 5, now 7") though
+    both ran the same. run_protocol's later stages continue a state and are not judged."""
+    if seed == 0 or _PROTOCOL_STAGE.get() is not None:
+        return
+    if np.any(atoms.get_velocities()):
+        why = (f"atoms carries velocities (kinetic temperature "
+               f"{atoms_temperature(atoms):.4g} K), which run_md starts from as they are")
+        cure = "or set its velocities to zero to draw them at temperature_K"
+    elif temperature_K is None:
+        why = "an NVE run without temperature_K starts at rest: nothing is drawn"
+        cure = "or give temperature_K to draw its velocities"
+    else:
+        return
+    raise ValueError(
+        f"seed = {seed} seeds the Maxwell–Boltzmann draw of the starting velocities, and {why}: "
+        f"it would have no effect; leave out seed, {cure}")
+
+
 def _check_mass_total(masses, cure):
     """Refuse masses (amu) whose total is beyond a float: each finite, their sum (the centre of
     mass, the density, the temperature's centre-of-mass term) overflowed to inf, and the writer
@@ -2649,7 +2671,10 @@ def run_md(
         multiples of it, evenly spaced; frames carry their own copy of the observables
         (MDAnalysis' ``ts.data``) also at steps off that grid.
     seed : int
-        Seeds the initial velocities.
+        Seeds the initial velocities where they are drawn (``atoms`` at rest, with
+        ``temperature_K``). Another value than the default 0 is refused where nothing is
+        drawn (``atoms`` carries velocities, or an NVE run without ``temperature_K``): it
+        would have no effect.
     progress : bool
         Show a tqdm progress bar.
     description : str, optional
@@ -2768,6 +2793,7 @@ def run_md(
     trajectory = _absolute(trajectory)
     _check_constraints(atoms, ensemble)
     _check_hydrogen_mass_acts(atoms, hydrogen_mass)
+    _check_seed_acts(atoms, seed, temperature_K)
     if hydrogen_mass is not None:
         _check_mass_total(np.where(atoms.numbers == 1, hydrogen_mass, atoms.get_masses()),
                           "Give hydrogen_mass in amu (3 in Ju et al. 2025).")
