@@ -304,6 +304,17 @@ def equilibrated_mean(values, dt=1.0, detect=True, trend=False, what="the series
             "n_effective": r.n_independent, "dof": r.dof, "verdict": verdict}
 
 
+
+def _density_unit_notes(what, densities):
+    """Verdict notes of a number in the unit of ``densities`` (g/cm³) where their values
+    doubt that unit (:func:`ase_electrolyte.units.implausible_doubts`: outside 0.3–5 g/cm³,
+    kg/m³?), as ``"unit doubted: {what}: ..."`` (the transport analyses' rule,
+    :func:`mda_electrolyte.carriers.doubted_unit_notes`)."""
+    from .carriers import doubted_unit_notes
+
+    return tuple(doubted_unit_notes(what, density_g_cm3=densities))
+
+
 class Density:
     r"""Equilibrated NPT density with its uncertainty.
 
@@ -314,7 +325,8 @@ class Density:
         engine (a Universe: the total mass of its atoms over the box volume of every frame,
         frames equally spaced in time), or a density series in g/cm³. Values outside
         0.3–5 g/cm³ are doubted with a UserWarning (kg/m³?), as by
-        :func:`ase_electrolyte.units.warn_implausible`.
+        :func:`ase_electrolyte.units.warn_implausible`, and make the density not valid
+        (``"unit doubted: ..."``; the number is unchanged).
     dt : float, optional
         Spacing of an array series in ps (refused for an H5MD file or a Universe, whose
         samples carry their times).
@@ -378,6 +390,9 @@ class Density:
         # before run(): too few samples is known now
         _check_series_size(self._values, "the density series")
         warn_implausible(density_g_cm3=self._values)
+        # the warning alone left the mean valid: kg/m³ read as g/cm³ came out as
+        # '1199.7 ± 0.2 g/cm^3 (valid)'
+        self._unit_notes = _density_unit_notes("the density series", self._values)
         self._detect = bool(detect_equilibration)
         self.results = Results()
 
@@ -396,6 +411,9 @@ class Density:
                 f"{np.ptp(self._values) / np.mean(self._values):.1g} of its mean, at most "
                 f"{FIXED_VOLUME_SPREAD:g}); an NPT run measures the model's density"
             )
+        if self._unit_notes:
+            r["verdict"] = "; ".join(((r["verdict"],) if r["verdict"] != "valid" else ())
+                                     + self._unit_notes)
         res = self.results
         res.equilibrium_density = Estimate(
             r["mean"], r["error"], "g/cm^3", METHODS["inefficiency"],
@@ -444,7 +462,8 @@ class EquationOfState:
     Parameters
     ----------
     densities : array_like
-        Densities of the NVT runs, g/cm³ (at least 4).
+        Densities of the NVT runs, g/cm³ (at least 4); outside 0.3–5 g/cm³ (kg/m³?) ρ0 is not
+        valid (``"unit doubted: ..."``). The pressures' unit does not move ρ0.
     pressures : array_like of float or of Estimate, optional
         Mean pressures in bar; or give ``sources``. Estimates carry their errors (no
         ``pressure_errors`` then) and verdicts: one that is not valid makes ρ0 not valid.
@@ -551,6 +570,9 @@ class EquationOfState:
                     f"need at least 3 distinct {label}, got {np.unique(values).size}")
         _repeated_points_refused(rho, p, "density", "pressure")
         warn_implausible(pressure_bar=p, density_g_cm3=rho)
+        # ρ0 is in the densities' unit (the pressures' unit does not move the zero crossing):
+        # densities in kg/m³ gave 'ρ0 = 1200.0 ± 2.3 g/cm^3 (valid)'
+        self._input_notes = self._input_notes + _density_unit_notes("the densities", rho)
         self._rho, self._p = rho, p
         self._err = _point_errors(given_errors, p, "pressure")
         self.results = Results()
