@@ -31,6 +31,7 @@ from .plan import (
 from .task import (
     ERROR_FILE,
     RESULT_FILE,
+    TASK_FILE,
     read_result,
     run_task,
     worker_problems,
@@ -730,6 +731,45 @@ def _check_finished(outdir, tasks, fingerprints=None):
         )
 
 
+def _check_unfinished(outdir, tasks, fingerprints):
+    """Refuse unfinished task folders whose ``task.json`` records another plan or task.
+
+    A task that has not finished resumes what its folder holds: the packed
+    ``initial.extxyz`` and the H5MD stages. A task folder copied from a screen of another
+    model, protocol or box (merging two screens by hand), or from another replica, before its
+    task finished was taken as this task's: its ``task.json`` was overwritten with this plan's
+    fingerprint and its box and frames run on, so the result was another plan's (or a copy of
+    another replica's start) recorded as this one's. Refused here, before any submission,
+    naming each folder; a folder without a readable ``task.json`` (nothing run yet, or an
+    earlier version) is left to the task.
+    """
+    problems = []
+    for task in tasks:
+        path = outdir / TASKS_DIR / task.id / TASK_FILE
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            # none, or damaged: the task writes its own; as read_result, nothing to judge by
+            continue
+        ran = record.get("task") if isinstance(record, dict) else None
+        ran = ran if isinstance(ran, dict) else {}
+        fingerprint = record.get("fingerprint") if isinstance(record, dict) else None
+        if fingerprints and isinstance(fingerprint, str) and fingerprint not in fingerprints:
+            problems.append(f"{path} records plan {fingerprint}, not this folder's "
+                            f"{' or '.join(sorted(fingerprints))} (another model, protocol, "
+                            "box or analyses)")
+        elif ran.get("id", task.id) != task.id or ran.get("seed", task.seed) != task.seed:
+            problems.append(f"{path} records task {ran.get('id')!r} with seed "
+                            f"{ran.get('seed')!r}, not {task.id!r} with seed {task.seed}")
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if
+                                           len(problems) > 5 else "")
+        raise PlanError(
+            f"{len(problems)} unfinished task folder(s) hold a partial run that is not this "
+            f"task's (copied from another screen or task?), which the task would resume: "
+            f"{shown}. Delete those task folders to run the tasks again")
+
+
 def _recorded_before_hash(old, plan):
     """Whether ``old`` is this plan as recorded before calculator files were hashed.
 
@@ -1002,8 +1042,9 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
     tasks = plan.tasks()
     todo = [t for t in tasks if not (outdir / TASKS_DIR / t.id / RESULT_FILE).exists()]
     try:
-        _check_finished(outdir, [t for t in tasks if t not in todo],
-                        record_fingerprints(plan.to_dict()))
+        fingerprints = record_fingerprints(plan.to_dict())
+        _check_finished(outdir, [t for t in tasks if t not in todo], fingerprints)
+        _check_unfinished(outdir, todo, fingerprints)
     except BaseException:
         rollback.append(undo)
         raise
