@@ -256,13 +256,44 @@ def _nrep(text):
     return nrep
 
 
+# the options each mode reads (the default mode: the liquid boxes against simple-dftd3)
+_MODE_OPTIONS = {
+    "gpu_model": set(),
+    "tensor": {"rounds", "atoms"},
+    "boxes": {"rounds", "sizes", "large", "atm", "atm_cutoff"},
+}
+
+
+def _refuse_unused(parser, args):
+    """One line and exit status 2 for options the chosen mode does not read: ``--atoms``
+    without ``--tensor`` timed the default boxes, ``--gpu-model --sizes 2,2,2`` modelled its
+    own three boxes, ``--tensor --atm`` ran no ATM term, each without a word."""
+    if args.child:
+        return
+    if args.gpu_model and args.tensor:
+        parser.error("--gpu-model and --tensor are two modes; give one")
+    mode = "gpu_model" if args.gpu_model else "tensor" if args.tensor else "boxes"
+    given = {name for name in ("rounds", "atoms", "sizes", "atm_cutoff")
+             if getattr(args, name) is not None}
+    given |= {name for name in ("large", "atm") if getattr(args, name)}
+    unused = sorted(given - _MODE_OPTIONS[mode])
+    if unused:
+        who = {"gpu_model": "--gpu-model does", "tensor": "--tensor does",
+               "boxes": "the box timings (without --tensor or --gpu-model) do"}
+        parser.error(f"{who[mode]} not use "
+                     + ", ".join("--" + name.replace("_", "-") for name in unused)
+                     + (" (they would change nothing)" if len(unused) > 1
+                        else " (it would change nothing)"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also the ~9000-atom box")
     parser.add_argument("--gpu-model", action="store_true",
                         help="only the GPU pair-image visit model (no timing, no GPU needed)")
-    parser.add_argument("--rounds", type=number("--rounds", minimum=1, integer=True), default=3,
-                        help="alternating rounds of both codes on the ~1000-atom box")
+    parser.add_argument("--rounds", type=number("--rounds", minimum=1, integer=True),
+                        default=None, help="alternating rounds of both codes on each box "
+                        "(default 3), or of the --tensor timings")
     parser.add_argument("--sizes", nargs="+", type=_nrep, default=None, metavar="NX,NY,NZ",
                         help="molecules per box side (8 kinds, ~8.3 atoms each); default 5,5,5")
     parser.add_argument("--atm", action="store_true", help="add the three-body ATM term")
@@ -271,9 +302,11 @@ def main():
     parser.add_argument("--tensor", action="store_true",
                         help="only compute_tensor on a molecule, slab and wire vs the CPU")
     parser.add_argument("--atoms", type=number("--atoms", minimum=2, integer=True),
-                        default=5000, help="atoms of each --tensor structure (default 5000)")
+                        default=None, help="atoms of each --tensor structure (default 5000)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _refuse_unused(parser, args)
+    rounds = 3 if args.rounds is None else args.rounds
     atm_cutoff = args.atm_cutoff if args.atm_cutoff is not None else (12.0 if args.atm else None)
     if args.child:
         code, nrep, repeats = args.child
@@ -283,12 +316,12 @@ def main():
         gpu_model()
         return
     if args.tensor:
-        tensor_route(args.atoms, args.rounds)
+        tensor_route(5000 if args.atoms is None else args.atoms, rounds)
         return
     # (box, rounds): each round runs our code (3 evaluations, best kept) and then simple-dftd3
     # (one evaluation), each in a fresh child, so that both codes see the same slow changes of
     # the machine's load; the speed-up is best reference time / best time of ours
-    sizes = [(nrep, args.rounds) for nrep in (args.sizes or [(5, 5, 5)])]
+    sizes = [(nrep, rounds) for nrep in (args.sizes or [(5, 5, 5)])]
     sizes += [((10, 10, 11), 1)] if args.large else []
     if atm_cutoff is not None:
         print(f"with the ATM term, atm_cutoff {atm_cutoff:g} Å")
