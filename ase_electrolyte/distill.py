@@ -417,7 +417,9 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     Raises
     ------
     ValueError
-        Before the committee labels any frame: fewer than two models, a bad ``epochs``,
+        Before the committee labels any frame: fewer than two models, one model given
+        several times (a name in two spellings, a file under two paths or a copy), a bad
+        ``epochs``,
         ``n_students`` or fine-tuning option, an ``out`` holding more students of an earlier
         distillation, frames that cannot be read, students of one batch per epoch.
     ase_electrolyte.writer_lock.ConcurrentWriterError
@@ -429,6 +431,20 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     models = [str(m) for m in models]
     if len(models) < 2:
         raise ValueError("distillation needs a committee of at least two models")
+    from .committee import _member_identity
+
+    # one model given K times (a name in two spellings, a file under two paths, a copy): its
+    # 'mean' labels are its own, the teacher spread 0 on every frame; the committee labelled
+    # every frame and the students were fine-tuned on their own model's labels, changing
+    # nothing, the notes reporting a teacher spread of 0 eV/Å as if it were confident
+    # (a path to no file is named by the loader, once the options are checked)
+    identities = {repr(_member_identity(m)) for m in models}
+    if len(identities) == 1 and not identities.pop().startswith("('path'"):
+        raise ValueError(
+            f"the committee ({', '.join(models)}) holds one model {len(models)} times (the "
+            "same name, file, link or copy): its mean labels are that model's own and its "
+            "spread is zero, so a student would learn nothing; distil a committee of distinct "
+            "models (e.g. finetune(..., ensemble=K))")
     # checked before the committee labels any frame (minutes of model evaluations)
     epochs = check_number("epochs", epochs, integer=True, minimum=1)
     n_students = check_number(f"n_students (between 1 and {len(models)})", n_students,
