@@ -935,6 +935,14 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
                 "packs one)" if entry.get("salt") is not None else ""))
         ratio = _spelling(entry.get("ratio", "mass"), "ratio", where)
         units = _spelling(entry.get("units", "molal"), "units", where)
+        if units == "molar" and entry.get("salt") is None:
+            # checked before the density: without a salt the density is not what is missing,
+            # and composition_counts' refusal speaks of electrolyte_box's arguments
+            raise PlanError(
+                f"{where}: units = {entry['units']!r} has no effect without a salt: mol/L is a "
+                "salt's concentration, and a pure solvent has none; leave units out (the "
+                "plan's density, if given, still sets the box) or give salt and concentration"
+            )
         if units == "molar" and density is None:
             raise PlanError(
                 f"{where}: a molar concentration needs the plan's density (g/cm³) to convert "
