@@ -997,7 +997,8 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
         Steps between stored frames (default: only the first and the last), e.g. to take
         frames for :func:`align_density` or a mean-squared displacement from the run.
     seed : int
-        Seed of the initial velocities.
+        Seed of the initial velocities (refused, other than 0, where ``atoms`` carries
+        velocities, which the run starts from).
     **calc_options
         For :class:`ase_electrolyte.Calculator` when ``model`` is a name or path (refused
         beside an ASE calculator, which does not take them).
@@ -1017,7 +1018,7 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
     from mda_electrolyte.density import Density
 
     from .atoms_checks import check_number
-    from .md import _check_run_numbers, _check_trajectory_path, run_md
+    from .md import _check_run_numbers, _check_seed_acts, _check_trajectory_path, run_md
 
     # before the model is loaded: int(steps) was "cannot convert float NaN to integer", 2.5 ran
     # 2 steps and then failed for want of samples, write_interval=0 meant the whole run
@@ -1029,6 +1030,9 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
                        pdamp_fs, None, 3.0, 0.5, write_interval or steps, 1, seed)
     if not atoms.pbc.all():
         raise ValueError("an NPT density needs a 3D-periodic structure")
+    # run_md's refusal of a seed that draws nothing (atoms carrying velocities), before the
+    # model is loaded
+    _check_seed_acts(atoms, seed, temperature_K)
     # run_md names a bad trajectory too, but only after the model below is loaded
     _check_trajectory_path(trajectory)
     calc = _calculator(model, calc_options, "npt_density", ("energy", "forces", "stress"))
