@@ -601,11 +601,13 @@ def transference_estimate(est, value, samples, name):
     """
     from dataclasses import replace
 
+    from .correlation import NO_SCATTER, NO_SCATTER_NOTE
+
     value = float(value) + 0.0  # -0.0 -> 0.0
     samples = np.asarray(samples, dtype=np.float64)
     out = replace(est, value=value)
     if samples.size >= 2 and np.all(np.isfinite(samples)) and (
-            np.ptp(samples) <= 1e-9 * max(1.0, float(np.max(np.abs(samples))))):
+            np.ptp(samples) <= NO_SCATTER * max(1.0, float(np.max(np.abs(samples))))):
         # frozen ions give a share of exactly 0 or 1; any other constant share is fixed by the
         # system (two species whose momenta cancel: equal masses, opposite charges, no solvent
         # give t = 0.5 in every segment), and blaming frozen atoms misled
@@ -613,11 +615,14 @@ def transference_estimate(est, value, samples, name):
                "(frozen atoms, or velocities/positions not written for them?)"
                if min(abs(value), abs(value - 1.0)) <= 1e-9 else
                "a share the same in every segment is fixed by the system itself (e.g. the "
-               "momenta of two ion species cancel: no solvent, or ions alone in the analysis)")
-        out = out.with_notes(
+               "momenta of two ion species cancel: no solvent, or ions alone in the analysis) "
+               "or by a motion repeated in every segment (strictly periodic, or frames "
+               "repeated)")
+        # its own cause said here, instead of transport_estimate's general note
+        kept = tuple(n for n in out.notes if not n.startswith(NO_SCATTER_NOTE))
+        out = replace(out, stderr=float("nan"), converged=False, notes=kept + (
             f"no scatter: the transference number of {name} is {value:.6g} in every segment to "
-            f"rounding, so it has no error; {why}", converged=False)
-        out = replace(out, stderr=float("nan"))
+            f"rounding, so it has no error; {why}",))
     return out
 
 

@@ -55,6 +55,7 @@ from .conductivity import (
     _refuse_still_segments,
 )
 from .correlation import (
+    NO_SCATTER_NOTE,
     check_sampling,
     check_segment_lags,
     fit_line,
@@ -640,9 +641,11 @@ class OnsagerCoefficients(CarrierAnalysis):
                 if z[k] != 0:
                     e = est(t_seg[:, k], "1", "dipole", "dipole", counts=charged)
                     if fixed is not None:
-                        e = e.with_notes(fixed, converged=False)
-                    # shares the masses fix are the same in every segment: "not measured"
-                    # says why, and their error stays the (round-off) scatter
+                        # shares the masses fix are the same in every segment: "not measured"
+                        # says why, not transport_estimate's repeated motion; their error is
+                        # unknown (NaN: the scatter is round-off)
+                        e = replace(e, converged=False, notes=tuple(
+                            n for n in e.notes if not n.startswith(NO_SCATTER_NOTE)) + (fixed,))
                     res.transference_numbers[name] = (
                         transference_estimate(e, t_mean[k], t_seg[:, k], name) if fixed is None
                         else replace(e, value=float(t_mean[k]) + 0.0))

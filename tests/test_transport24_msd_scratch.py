@@ -73,7 +73,8 @@ def test_estimates_do_not_depend_on_the_chunks(monkeypatch):
     (d1, e1, l1, le1, s1), (d2, e2, l2, le2, s2) = results
     for name in d1:
         assert d1[name] == pytest.approx(d2[name], rel=1e-12)
-        assert e1[name] == pytest.approx(e2[name], rel=1e-12)
+        # NaN: the runs repeat one motion (pos + k), whose D has no scatter to give an error
+        assert e1[name] == pytest.approx(e2[name], rel=1e-12, nan_ok=True)
     # relative to L itself: with drift removed, two species' errors are round-off (1e-15)
     scale = np.abs(l1).max()
     for a, b in ((l1, l2), (le1, le2), (s1, s2)):
