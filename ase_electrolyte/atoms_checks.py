@@ -166,6 +166,11 @@ def check_number(
             # a Python int beyond a float (10**400) raised OverflowError, naming no argument
             x = math.inf
         ok = np.isfinite(x) and (not integer or x.is_integer())
+        if ok and isinstance(scalar, numbers.Integral):
+            # a whole number is compared and returned exactly: through float, seed 2**53 + 1
+            # came back as 2**53 (another run's seed) and 2**64 - 1 was refused as above
+            # maximum=2**64 - 1
+            x = int(scalar)
         ok = ok and (above is None or x > above) and (minimum is None or x >= minimum)
         ok = ok and (maximum is None or x <= maximum)
     if not ok:
@@ -187,7 +192,7 @@ def check_number(
             digits = str(abs(int(value)))
             shown = f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
         raise ValueError(f"{name} must be {need}, got {shown}{advice}")
-    return int(x) if integer else x
+    return int(x) if integer else float(x)
 
 
 class FlagError(TypeError, ValueError):
