@@ -175,6 +175,7 @@ def _analyze_into(args, traj, out, only, atom_style):
             if args.model is not None:  # the more specific reason first
                 _check_model_can_be_used(universe)
             _check_some_analysis_runs(universe, traj, args.model)
+        _check_temperature_runs(universe, only, args)
         if args.model is not None:
             _check_model_frames(universe, only, args.keep_going)
         calc = (A.make_calculator(args.model, args.dispersion, args.device, args.modal)
@@ -184,6 +185,21 @@ def _analyze_into(args, traj, out, only, atom_style):
                              **_temperature_options(args))
         A.print_summary(summary, out, command="analyze")
     return summary
+
+
+def _check_temperature_runs(universe, only, args):
+    """``--temperature``, ``--constraints`` or ``--com-removed`` given where every analysis
+    that would use them is skipped for what the trajectory lacks, refused before the model
+    loads (:func:`mda_electrolyte.report.check_temperature_runs`)."""
+    from mda_electrolyte.report import (
+        TemperatureSettings,
+        check_temperature_runs,
+        registered_analyses,
+    )
+
+    settings = TemperatureSettings(**_temperature_options(args))
+    check_temperature_runs(universe, only or list(registered_analyses()), settings,
+                           object() if args.model else None, _TEMPERATURE_FLAGS)
 
 
 def _check_model_frames(universe, only, keep_going=False):

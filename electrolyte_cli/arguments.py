@@ -1630,11 +1630,15 @@ def is_setting(est):
 def given_text(est):
     """The terminal's line of a number given (:func:`is_setting`): ``"300 K (a setting given,
     not a result)"``, with its error where one was given (``"1.00 ± 0.10 mPa·s (given, not a
-    result)"``)."""
+    result)"``) and its verdict where it is not valid (``"2.6 Å (a setting given, not a
+    result; NOT VALID: reason)"``)."""
     unit = "" if est.unit == "1" else f" {est.unit}"
+    # a given number in doubt (a cutoff among overlapping atoms, a temperature in °C) was
+    # printed as a plain setting, its verdict dropped, where the HTML report and str() say it
+    doubt = "" if est.valid else f"; NOT VALID: {one_line(est.verdict)}"
     if est.stderr == 0:
-        return f"{est.value:g}{unit} (a setting given, not a result)"
-    return f"{est.number_text()}{unit} (given, not a result)"
+        return f"{est.value:g}{unit} (a setting given, not a result{doubt})"
+    return f"{est.number_text()}{unit} (given, not a result{doubt})"
 
 
 def _print_temperature_given(record):

@@ -343,6 +343,54 @@ def check_temperature_used(names, settings, flags=None):
                          "one of those")
 
 
+def check_temperature_runs(universe, names, settings, calculator, flags=None):
+    """Refuse :class:`TemperatureSettings` that no analysis of ``names`` able to run on
+    ``universe`` would use: asked for none of :data:`TEMPERATURE_ANALYSES`
+    (:func:`check_temperature_used`), or every one asked for skipped for what the trajectory
+    lacks (:func:`unmet_requirements`: no charged species, no velocities, no observables).
+
+    Without ``only``, ``electrolyte analyze water.extxyz --temperature 300`` skipped each
+    analysis that divides by k_B T and ran the others with the temperature unused, without a
+    word. Judged from the topology and the file alone, before any analysis runs.
+
+    Parameters
+    ----------
+    universe : MDAnalysis.Universe
+    names : list of str
+        The registered analyses to run.
+    settings : TemperatureSettings
+    calculator : object or None
+        The model of the analyses that need one (any object stands for it).
+    flags : dict, optional
+        How the message names each setting (default ``temperature=`` ...).
+
+    Raises
+    ------
+    ValueError
+        Naming the settings and why each analysis that would use them cannot run.
+    """
+    check_temperature_used(names, settings, flags)
+    flags = flags or {name: f"{name}=" for name in TemperatureSettings._fields}
+    given = [flags[name] for name, value in zip(settings._fields, settings, strict=True)
+             if value is not None]
+    if not given:
+        return
+    available = registered_analyses()
+    lacking = []
+    for name in names:
+        if name not in TEMPERATURE_ANALYSES or name not in available:
+            continue
+        missing = unmet_requirements(universe, available[name], calculator)
+        if not missing:
+            return
+        lacking.append(f"{name} needs {', '.join(missing)}")
+    raise ValueError(f"{' and '.join(given)} appl{'y' if len(given) > 1 else 'ies'} to the "
+                     f"analyses that divide by k_B T, and none of them can run on this "
+                     f"trajectory ({'; '.join(lacking)}): {'they' if len(given) > 1 else 'it'} "
+                     "would change nothing; leave "
+                     f"{'them' if len(given) > 1 else 'it'} out")
+
+
 def temperature_settings():
     """The :class:`TemperatureSettings` of the :func:`run_analyses` call running (none given
     outside one)."""
@@ -421,6 +469,10 @@ def estimate_label(est, reason=True):
         text = "n/a"
     elif not math.isfinite(est.stderr):
         text = f"{est.value:.4g}{unit}, no error"
+    elif est.given and est.stderr == 0:
+        # a setting used as it is: "2.6 ± 0 Å" read as a measurement without scatter (the
+        # terminal, the HTML report and str() write "2.6 Å")
+        text = f"{est.value:g}{unit}"
     else:
         # the terminal's and the HTML report's form of the number
         text = f"{est.number_text()}{unit}"
@@ -707,7 +759,9 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         # an empty summary written as the result of nothing asked for
         raise ValueError(f"only names no analysis; give names among {sorted(available)}, or "
                          "None for all")
-    check_temperature_used(names, settings)
+    # used by none of the analyses that can run here (skipped for want of charged species or
+    # velocities): refused, not ignored
+    check_temperature_runs(universe, names, settings, calculator)
     # a folder where summary.json or a figure goes failed the write after every analysis ran
     check_outputs(outdir, report_files(names), links_removed=True)
     # every file of every analysis: those not run now are removed as an earlier run's
