@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MOLECULE_INDEX", "SPECIES", "FORMAL_CHARGE", "get_topology", "set_topology"]
+__all__ = [
+    "MOLECULE_INDEX", "SPECIES", "FORMAL_CHARGE", "get_topology", "set_topology", "check_extxyz",
+]
 
 MOLECULE_INDEX = "molecule_index"
 # not "species": extended XYZ uses that name for the chemical symbols
@@ -44,7 +46,7 @@ def get_topology(atoms):
     ValueError
         If only some of the arrays are present, an index or charge is not a whole number
         within ±2**53, a molecule index is negative, or a species name is not a non-empty
-        string without surrounding whitespace.
+        string without whitespace.
     """
     from ase import Atoms
 
@@ -70,9 +72,9 @@ def get_topology(atoms):
 def _species_names(values):
     """The species names as a str array, or ValueError naming the first bad one.
 
-    A name is a non-empty string without surrounding whitespace (bytes are decoded): ``None``,
-    numbers and ``''`` were kept as the names ``'None'``, ``'1'`` and ``''`` (an analysis
-    refused them only after a whole MD run).
+    A name is a non-empty string without whitespace (bytes are decoded): ``None``, numbers and
+    ``''`` were kept as the names ``'None'``, ``'1'`` and ``''`` (an analysis refused them only
+    after a whole MD run), and ``'my solvent'`` read back from extended XYZ as ``'my'``.
     """
     arr = np.asarray(values)
     if arr.dtype.kind == "S":
@@ -92,9 +94,13 @@ def _species_names(values):
         return arr
     names, where = np.unique(arr, return_index=True)
     for name, i in zip(names.tolist(), where, strict=True):
-        if not name.strip() or name != name.strip():
+        # one token: ASE's extended XYZ writer stores a per-atom string unquoted and its reader
+        # splits the line at any whitespace, so 'my solvent' read back as 'my' (another
+        # species, without a word) and a name with a newline made the file unreadable
+        if name.split() != [name]:
             raise ValueError(f"{SPECIES} holds {name!r} (atom {int(i)}): a species name is a "
-                             "non-empty string without surrounding whitespace")
+                             "non-empty string without whitespace (write "
+                             f"{'_'.join(name.split()) or 'a name'!r})")
     # a molecule of several names is refused where the molecules are read against the atoms
     # (mda_electrolyte.molecules.check_stored_molecules), naming the frame and the file
     return arr
@@ -143,15 +149,15 @@ def set_topology(atoms, molecule_index, species, formal_charge):
     atoms : ase.Atoms
     molecule_index, species, formal_charge : array_like, shape (n_atoms,)
         Molecule indices and formal charges (e) are whole numbers, indices not negative;
-        species names are non-empty strings without surrounding whitespace (bytes are
-        decoded).
+        species names are non-empty strings without whitespace (bytes are decoded; extended
+        XYZ cuts a name at a blank).
 
     Raises
     ------
     ValueError
         An array of another length, a fractional or NaN index or charge (a cast made 0.5
         molecule 0, merging two molecules), one beyond ±2**53, a negative index, a species
-        name that is none (``None``, a number, ``''``, ``' EC'``);
+        name that is none (``None``, a number, ``''``, ``' EC'``, ``'my solvent'``);
         ``atoms`` is then left as it was (all three are checked before any is set).
     TypeError
         ``atoms`` not an ase.Atoms.
@@ -186,3 +192,48 @@ def set_topology(atoms, molecule_index, species, formal_charge):
         if name in atoms.arrays:
             del atoms.arrays[name]
         atoms.new_array(name, arr)
+
+
+def check_extxyz(frames):
+    """Refuse frames whose per-atom text ASE's extended XYZ writer would not read back.
+
+    Every writer of extended XYZ calls this before it writes: ASE stores a per-atom string
+    unquoted and its reader splits the line at any whitespace, so ``'my solvent'`` came back as
+    ``'my'`` (a molecule of another species, without a word) and a string with a newline made
+    the file unreadable.
+
+    Parameters
+    ----------
+    frames : ase.Atoms or sequence of ase.Atoms
+
+    Raises
+    ------
+    ValueError
+        A frame with inconsistent topology arrays (:func:`get_topology`), or a per-atom string
+        array (any name) holding an empty string or one with whitespace; the message names the
+        frame, the array and the atom.
+    TypeError
+        A frame that is not an ase.Atoms.
+    """
+    from ase import Atoms
+
+    frames = [frames] if isinstance(frames, Atoms) else list(frames)
+    for k, atoms in enumerate(frames):
+        try:
+            get_topology(atoms)
+            for name, values in atoms.arrays.items():
+                if name == SPECIES or np.asarray(values).dtype.kind not in "USO":
+                    continue
+                rows = np.asarray(values).reshape(len(atoms), -1).tolist()
+                for i, text in ((i, t) for i, row in enumerate(rows) for t in row):
+                    if isinstance(text, bytes):
+                        text = text.decode("utf-8", "replace")
+                    if isinstance(text, str) and text.split() != [text]:
+                        raise ValueError(
+                            f"Atoms.arrays[{name!r}] holds {text!r} (atom {i}), which extended "
+                            "XYZ would cut at the whitespace: a per-atom string is one "
+                            "non-empty word"
+                        )
+        except (TypeError, ValueError) as err:
+            where = f"frame {k}: " if len(frames) > 1 else ""
+            raise type(err)(f"{where}{err}") from None

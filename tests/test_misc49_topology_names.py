@@ -29,8 +29,8 @@ Q = [0, 0, 0]
     (np.array(["A", "A", 3], dtype=object), "strings"),
     (["", "", "B"], "non-empty"),
     (["  ", "  ", "B"], "non-empty"),
-    (["A", "A", "B "], "surrounding whitespace"),
-    (["\tA", "\tA", "B"], "surrounding whitespace"),
+    (["A", "A", "B "], "without whitespace"),
+    (["\tA", "\tA", "B"], "without whitespace"),
 ])
 def test_bad_names_are_refused_and_atoms_kept(species, fragment):
     atoms = Atoms("H3")
@@ -44,7 +44,7 @@ def test_bad_names_are_refused_and_atoms_kept(species, fragment):
 
 @pytest.mark.parametrize("species", [
     ["A", "A", "B"], [b"A", b"A", b"B"], np.array(["A", "A", "B"], dtype=object),
-    np.array([b"A", b"A", b"B"]), [np.str_("A"), "A", "B"], ["my solvent"] * 2 + ["B"],
+    np.array([b"A", b"A", b"B"]), [np.str_("A"), "A", "B"], ["my-solvent"] * 2 + ["B"],
 ])
 def test_names_of_every_string_type_are_kept(species):
     atoms = Atoms("H3")
