@@ -31,6 +31,7 @@ from pathlib import Path
 
 import MDAnalysis as mda
 import numpy as np
+from _arguments import number  # benchmarks/, beside this script
 from MDAnalysis.coordinates.memory import MemoryReader
 
 from mda_electrolyte import (
@@ -41,13 +42,34 @@ from mda_electrolyte import (
 )
 from mda_electrolyte.ion_collection import IonCollector
 
+# rigid molecules, Å about their centre: PF6 an octahedron (P-F 1.6 Å); the solvent the ten
+# carbons of adamantane (C-C 1.54 Å), a compact molecule whose residue holds one bonded group
+_PF6 = np.vstack([np.zeros(3), 1.6 * np.vstack([np.eye(3), -np.eye(3)])])
+_SOLVENT = np.vstack([0.89 * np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]),
+                      1.78 * np.vstack([np.eye(3), -np.eye(3)])])
+# centres of neighbouring molecules at least this far apart: their nearest atoms (3.6 Å of
+# solvent extent between them) stay beyond a covalent contact (C-C 1.54 x 1.2 Å)
+SITE_SPACING = 6.0
+# Å, the expanded copper crystal of the observables' benchmark
+CU_LATTICE = 4.8
+# fewest frames: Green–Kubo's 2 ps max_lag in 10 blocks of frames 0.01 ps apart
+MIN_FRAMES = 10 * 201
+
 
 def build(n_frames, n_pairs, n_solvent, rng):
-    """Li (1 atom), PF6 (7 atoms) and a 10-atom neutral solvent, random-walk motion."""
+    """Li (1 atom), PF6 (7 atoms) and a 10-atom neutral solvent, random-walk motion.
+
+    Each molecule is rigid, on a site of a cubic lattice of :data:`SITE_SPACING` Å (a box of
+    at least 30 Å), and walks as one: its atoms share one white-noise velocity. Atoms scattered
+    at random, or walking apart, are no molecules: the analyses rightly refuse residues that a
+    guessed covalent bond joins, or that hold several bonded groups.
+    """
     sizes = [1] * n_pairs + [7] * n_pairs + [10] * n_solvent
-    resindex = np.repeat(np.arange(len(sizes)), sizes)
+    n_residues = len(sizes)
+    resindex = np.repeat(np.arange(n_residues), sizes)
     n_atoms = resindex.size
-    u = mda.Universe.empty(n_atoms, n_residues=len(sizes), atom_resindex=resindex, trajectory=True)
+    u = mda.Universe.empty(n_atoms, n_residues=n_residues, atom_resindex=resindex,
+                           trajectory=True)
     u.add_TopologyAttr("resnames", ["LI"] * n_pairs + ["PF6"] * n_pairs + ["SOL"] * n_solvent)
     names = (
         ["Li"] * n_pairs + ["P", "F", "F", "F", "F", "F", "F"] * n_pairs + ["C"] * 10 * n_solvent
@@ -57,9 +79,14 @@ def build(n_frames, n_pairs, n_solvent, rng):
     u.add_TopologyAttr("masses", [masses[n] for n in names])
     charges = {"Li": 1.0, "P": -1.0, "F": 0.0, "C": 0.0}
     u.add_TopologyAttr("formalcharges", [charges[n] for n in names])
-    box = 30.0
-    vel = rng.normal(scale=5.0, size=(n_frames, n_atoms, 3)).astype(np.float32)
-    pos = (rng.uniform(0, box, size=(n_atoms, 3)) + np.cumsum(vel * 0.01, axis=0)) % box
+    n_side = int(np.ceil(n_residues ** (1 / 3) - 1e-9))
+    box = max(30.0, SITE_SPACING * n_side)
+    sites = np.stack(np.unravel_index(rng.permutation(n_side**3)[:n_residues], (n_side,) * 3),
+                     axis=1) * (box / n_side)
+    shapes = [np.zeros((1, 3))] * n_pairs + [_PF6] * n_pairs + [_SOLVENT] * n_solvent
+    offsets = np.vstack(shapes)
+    vel = rng.normal(scale=5.0, size=(n_frames, n_residues, 3))[:, resindex].astype(np.float32)
+    pos = (sites[resindex] + offsets + np.cumsum(vel * 0.01, axis=0)) % box
     u.load_new(
         pos.astype(np.float32),
         velocities=vel,
@@ -68,6 +95,24 @@ def build(n_frames, n_pairs, n_solvent, rng):
         dimensions=[box, box, box, 90, 90, 90],
     )
     return u
+
+
+def check_same_numbers(separate, collected):
+    """The conductivities of the one collection are those of the separate reads (same frames,
+    same carriers), checked before any timing: a faster path to other numbers is no speed-up.
+
+    Diffusion is not compared: the collection holds the solvent too, whose share of the
+    system's drift the separate read of the carriers does not remove.
+    """
+    for name, analysis in separate.items():
+        ours, theirs = analysis.results, collected[name].results
+        pairs = [(ours.sigma, theirs.sigma), (ours.sigma_err, theirs.sigma_err)]
+        if not all(np.isclose(a, b, rtol=1e-9, atol=0.0) for a, b in pairs):
+            raise SystemExit(f"{name}: the collection gives sigma {theirs.sigma!r} ± "
+                             f"{theirs.sigma_err!r} S/m, the separate read {ours.sigma!r} ± "
+                             f"{ours.sigma_err!r} S/m: not timed")
+    print(f"same numbers: sigma of {', '.join(separate)} from the one collection equal to the "
+          "separate reads (relative 1e-9)")
 
 
 def fps(n_frames, func, repeat=2):
@@ -81,10 +126,16 @@ def fps(n_frames, func, repeat=2):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=10000)
-    parser.add_argument("--pairs", type=int, default=50)
-    parser.add_argument("--solvent", type=int, default=60)
-    parser.add_argument("--md-steps", type=int, default=200)
+    # GreenKuboConductivity's max_lag of 2 ps at 0.01 ps per frame in its default 10 blocks
+    # needs segments of 201 frames; the observables' Green–Kubo (max_lag 20 steps, 2 blocks)
+    # two segments of more than 20 steps
+    parser.add_argument("--frames", type=number("--frames", minimum=MIN_FRAMES, integer=True),
+                        default=10000)
+    parser.add_argument("--pairs", type=number("--pairs", minimum=1, integer=True), default=50)
+    parser.add_argument("--solvent", type=number("--solvent", minimum=0, integer=True),
+                        default=60)
+    parser.add_argument("--md-steps", type=number("--md-steps", minimum=50, integer=True),
+                        default=200)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     mem = build(args.frames, args.pairs, args.solvent, rng)
@@ -108,29 +159,39 @@ def main():
                 _ = carriers.velocities, carriers.positions
 
         def green_kubo():
-            GreenKuboConductivity(
+            return GreenKuboConductivity(
                 u, ions, temperature=300, max_lag=2.0, check_sampling=False
             ).run()
 
         def einstein_helfand():
-            EinsteinHelfandConductivity(u, ions, temperature=300, unwrap=True).run()
+            return EinsteinHelfandConductivity(u, ions, temperature=300, unwrap=True).run()
 
         def diffusion():
-            Diffusion(u, ions, unwrap=True).run()
+            return Diffusion(u, ions, unwrap=True).run()
 
         def onsager():
-            OnsagerCoefficients(u, ions, 300, unwrap=True).run()
+            return OnsagerCoefficients(u, ions, 300, unwrap=True).run()
 
         def collect_once():
             species = {"LI": "resname LI", "PF6": "resname PF6", "SOL": "resname SOL"}
             col = IonCollector(u, species, unwrap=True).run().collection
             carriers = ["LI", "PF6"]
-            GreenKuboConductivity.from_collections(col, temperature=300, max_lag=2.0,
-                                                   check_sampling=False, species=carriers)
-            EinsteinHelfandConductivity.from_collections(col, temperature=300, species=carriers)
-            Diffusion.from_collections(col)
-            OnsagerCoefficients.from_collections(col, temperature=300, species=carriers)
+            return {
+                "GreenKuboConductivity": GreenKuboConductivity.from_collections(
+                    col, temperature=300, max_lag=2.0, check_sampling=False, species=carriers),
+                "EinsteinHelfandConductivity": EinsteinHelfandConductivity.from_collections(
+                    col, temperature=300, species=carriers),
+                "Diffusion": Diffusion.from_collections(col),
+                "OnsagerCoefficients": OnsagerCoefficients.from_collections(
+                    col, temperature=300, species=carriers),
+            }
 
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_same_numbers(
+                {"GreenKuboConductivity": green_kubo(),
+                 "EinsteinHelfandConductivity": einstein_helfand(),
+                 "OnsagerCoefficients": onsager()}, collect_once())
         ref = fps(n, plain)
         rates = {}
         print(f"{'plain iteration (reference)':38s} {ref:10.0f} frames/s")
@@ -170,7 +231,10 @@ def bench_observables(steps, n_atoms):
     from mda_electrolyte import GreenKuboViscosity
 
     reps = max(1, round((n_atoms / 4) ** (1 / 3)))
-    atoms = bulk("Cu", cubic=True).repeat((reps, reps, reps))
+    # one "molecule" per atom, as the topology below says: the crystal is expanded until its
+    # nearest neighbours (3.4 Å) lie beyond a guessed Cu-Cu bond (1.2 x 2.64 Å), which the
+    # trajectory's reader would rightly take for molecules joined across two indices
+    atoms = bulk("Cu", cubic=True, a=CU_LATTICE).repeat((reps, reps, reps))
     n = len(atoms)
     set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
     atoms.calc = EMT()
