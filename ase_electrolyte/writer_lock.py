@@ -44,6 +44,9 @@ from pathlib import Path
 
 __all__ = ["WriterLock", "ConcurrentWriterError", "FOLDER_LOCK_NAME", "lock_file", "writer_of"]
 
+# the longest file name of common file systems (ext4, xfs, btrfs, tmpfs), in bytes
+_NAME_MAX = 255
+
 #: Name of the lock file inside a claimed folder.
 FOLDER_LOCK_NAME = ".electrolyte-writer.lock"
 
@@ -81,7 +84,20 @@ def lock_file(target):
     target = Path(os.path.realpath(target))
     if target.is_dir():
         return target / FOLDER_LOCK_NAME
-    return target.parent / f".{target.name}.lock"
+    name = f".{target.name}.lock"
+    if len(os.fsencode(name)) > _NAME_MAX:
+        # a trajectory name of 250 to 255 bytes is a valid file name, but its lock file's was
+        # not: the writer failed with ENAMETOOLONG naming a file the user never made. The
+        # name is shortened, with a digest of the whole name so that two long names that
+        # share their start keep two locks
+        import hashlib
+
+        digest = hashlib.sha256(os.fsencode(target.name)).hexdigest()[:16]
+        tail = f"-{digest}.lock"
+        stem = os.fsencode(target.name)[: _NAME_MAX - 1 - len(tail)]
+        # a character cut in two is left out
+        name = f".{stem.decode('utf-8', 'ignore')}{tail}"
+    return target.parent / name
 
 
 class WriterLock:
