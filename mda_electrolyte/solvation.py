@@ -999,8 +999,10 @@ class SolvationShells(FrameAnalysis):
         ``coordination_numbers`` and ``pairing`` (species →), ``free_cation_fraction``,
         ``free_ion_fraction``, and the shares of the distributions, ``labels`` (label →),
         ``network_sizes`` and ``cn_distribution_total`` (int →), each the average over frames
-        of that frame's share, and ``ssip_fraction_in_networks`` (over the frames holding an
-        SSIP; ``None`` without any). The plain floats above are their values. Every one of
+        of that frame's share, and ``ssip_fraction_in_networks`` (the SSIPs in networks over
+        all SSIP shells, ``ssip_networks["fraction_in_networks"]``, with the error of that
+        pooled ratio over frames: :func:`~mda_electrolyte.shell_summary.pooled_ratio_estimate`;
+        ``None`` without any SSIP). The plain floats above are their values. Every one of
         them (and the mean angles) is not valid, with the reason, where a cutoff taken from an
         RDF first minimum is not valid (shallow, not significant, a small sample): where the
         shell ends is then uncertain beyond the error bars. A coordination number counted with

@@ -571,9 +571,9 @@ def test_cn_distributions_and_ssip_networks_against_the_shell_table():
         if roots:
             per_frame.append(np.mean([roots.count(r) > 1 for r in roots]))
     sizes = np.array(sizes)
-    # the Estimate averages the frames' own shares (3 frames: too few for a block error)
+    # the Estimate is the pooled share of all SSIPs (3 frames: too few for a block error)
     est = res.estimates["ssip_fraction_in_networks"]
-    assert est.value == pytest.approx(np.mean(per_frame)) and "too few frames" in est.verdict
+    assert est.value == pytest.approx(np.mean(sizes > 1)) and "too few frames" in est.verdict
     net = res.ssip_networks
     assert net["n_ssip"] == sizes.size
     assert net["fraction_in_networks"] == pytest.approx(np.mean(sizes > 1))
