@@ -167,8 +167,11 @@ def _analyze_into(args, traj, out, only, atom_style):
                                 lammps_units=args.lammps_units or "metal",
                                 lammps_atom_style=atom_style)
         # a count the file's own contradicts, before any analysis (and the model) runs
-        with A.options_named(_TEMPERATURE_FLAGS, warnings_too=False):
-            _checked_temperature_settings(universe, **_temperature_options(args))
+        try:
+            with A.options_named(_TEMPERATURE_FLAGS, warnings_too=False):
+                _checked_temperature_settings(universe, **_temperature_options(args))
+        except ValueError as err:
+            raise ValueError(_com_removed_as_typed(str(err))) from None
         if only:
             _check_requested(universe, only, args.model)
         else:
@@ -501,6 +504,15 @@ def _temperature_options(args):
     """run_analyses' ``temperature``, ``constraints`` and ``com_removed`` of the options."""
     return {"temperature": args.temperature, "constraints": args.constraints,
             "com_removed": None if args.com_removed is None else args.com_removed == "yes"}
+
+
+def _com_removed_as_typed(text):
+    """``text`` with the library's ``--com-removed False`` (its keyword's value, renamed) as
+    the option is typed, ``--com-removed no``: "False" is no value the option takes."""
+    import re
+
+    return re.sub(r"--com-removed (True|False)\b",
+                  lambda m: f"--com-removed {'yes' if m.group(1) == 'True' else 'no'}", text)
 
 
 def _checked_temperature_settings(universe, **options):

@@ -716,6 +716,28 @@ def check_output_folder(path, flag="-o/--output"):
                 break
 
 
+def check_files_creatable(folder, flag="-o/--output"):
+    """A new file can be created in the existing ``folder``, or a ValueError naming ``flag``.
+
+    Permission bits do not tell it for root, nor for a file system that refuses files by its
+    own rules (``/proc``, an NFS export squashing root): ``electrolyte select -o
+    /proc/picked.extxyz`` loaded the model and picked the frames, then failed naming a
+    hidden temporary file ("No such file or directory: '/proc/.picked.6939-...part.extxyz'").
+    A hidden file is created and removed at once.
+    """
+    import os
+    import tempfile
+
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".electrolyte-write-check-")
+    except OSError as err:
+        raise ValueError(f"{flag}: the folder {shown_path(folder)} takes no new file "
+                         f"({err.strerror or err}); give a folder you can write to") from None
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+
+
 #: The entries (``fnmatch`` patterns) that mark a folder as the output of each command whose
 #: files another command's run would delete (each clears the figures and tables of its own
 #: names before it writes), leave stale beside its new numbers, or mix with its own. Each

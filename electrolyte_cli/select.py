@@ -76,6 +76,9 @@ def _check_select(args):
         real = out.resolve()
         check_replaceable(real.parent, [real.name])
     A.check_output_folder(out.parent, flag=f"-o/--output {out}: the folder")
+    # a folder that looks writable may still refuse the file (/proc, root on a squashed NFS
+    # export): found before the model loads, not at the write after the selection
+    A.check_files_creatable(out.resolve().parent, flag=f"-o/--output {out}")
     if candidates.suffix.lower() in (".h5", ".h5md"):
         raise ValueError(f"{candidates}: select reads candidate frames (extxyz of a "
                          "CandidateCollector), not an H5MD trajectory")
