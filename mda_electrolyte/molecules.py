@@ -33,6 +33,7 @@ __all__ = [
     "rigid_decomposition",
     "atoms_molecule_ids",
     "bonded_components",
+    "check_bonds",
     "covalent_bonds",
     "covalent_contacts",
     "check_stored_molecules",
@@ -337,9 +338,9 @@ def covalent_contacts(positions, numbers, bonds, cell=None, pbc=False):
     from ase.data import covalent_radii
     from ase.geometry import find_mic
 
-    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
     positions = np.asarray(positions, dtype=np.float64)
     numbers = np.asarray(numbers)
+    bonds = check_bonds(bonds, len(positions))
     direct = positions[bonds[:, 1]] - positions[bonds[:, 0]]
     pbc = np.broadcast_to(np.asarray(pbc, dtype=bool), (3,))
     if len(bonds) and cell is not None and pbc.any():
@@ -673,9 +674,7 @@ def _contact_tree(positions, ids, cell, bonds=None):
     elif bonds is None:
         i, j = _intramolecular_pairs(ids)
     else:
-        bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
-        if bonds.size and (bonds.min() < 0 or bonds.max() >= n):
-            raise ValueError(f"bonds index atoms outside 0 .. {n - 1}")
+        bonds = check_bonds(bonds, n)
         bonds = bonds[ids[bonds[:, 0]] == ids[bonds[:, 1]]]
         bonds = bonds[bonds[:, 0] != bonds[:, 1]]
         i, j = bonds.min(axis=1), bonds.max(axis=1)
@@ -891,18 +890,39 @@ def inertia_tensors(positions, masses, ids, com=None):
         Masses in amu.
     ids : array_like of int, shape (n_atoms,)
     com : array_like, shape (n_molecules, 3), optional
-        Centres of mass, computed when not given.
+        Centres of mass (or any other reference points, Å), computed when not given.
 
     Returns
     -------
     numpy.ndarray, shape (n_molecules, 3, 3)
         ``I = Σ m (|r|² 1 − r ⊗ r)`` in amu·Å².
+
+    Raises
+    ------
+    ValueError
+        As :func:`centers_of_mass` (positions, masses, ids), also when ``com`` is given (NaN
+        masses made NaN tensors), and a ``com`` of another shape than ``(n_molecules, 3)`` or
+        not finite (three rows for one molecule gave three tensors, two of them zero).
     """
     positions = np.asarray(positions, dtype=np.float64)
-    masses = np.asarray(masses, dtype=np.float64)
     ids = check_molecule_ids(ids, len(positions))
     if com is None:
         com = centers_of_mass(positions, masses, ids)
+    else:
+        if positions.ndim != 2 or positions.shape[1] != 3:
+            raise ValueError(f"inertia tensors: positions must have shape (n_atoms, 3), not "
+                             f"{positions.shape}")
+        if not np.isfinite(positions).all():
+            bad = int(np.flatnonzero(~np.isfinite(positions).all(axis=1))[0])
+            raise ValueError(f"inertia tensors: atom {bad} has non-finite coordinates "
+                             f"{positions[bad].tolist()}")
+        com = np.asarray(com, dtype=np.float64)
+        n_mol = int(ids.max()) + 1 if ids.size else 0
+        if com.shape != (n_mol, 3) or not np.isfinite(com).all():
+            raise ValueError(f"inertia tensors: com must hold one finite point per molecule "
+                             f"(shape ({n_mol}, 3)), not shape {com.shape}"
+                             + ("" if com.shape != (n_mol, 3) else " with non-finite values"))
+    masses = check_masses(np.zeros(ids.shape, dtype=np.intp), masses, ids, "inertia tensors")
     rel = positions - com[ids]
     outer = masses[:, None, None] * (
         np.einsum("ij,ij->i", rel, rel)[:, None, None] * np.eye(3)
@@ -1220,7 +1240,7 @@ def check_stored_molecules(atoms, ids, bonds=None, whole=False, cut_bonds=False)
     if (atoms.pbc.all() or whole) and len(atoms):
         if bonds is None:
             bonds = covalent_bonds(atoms)
-        bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+        bonds = check_bonds(bonds, len(atoms))
         inside = bonds[ids[bonds[:, 0]] == ids[bonds[:, 1]]]
         fragment = bonded_components(len(atoms), inside)
         pairs = np.unique(np.stack([ids, fragment], axis=1), axis=0)
@@ -1239,7 +1259,7 @@ def check_stored_molecules(atoms, ids, bonds=None, whole=False, cut_bonds=False)
     if cut_bonds and len(atoms):
         if bonds is None:
             bonds = covalent_bonds(atoms)
-        bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+        bonds = check_bonds(bonds, len(atoms))
         across = bonds[ids[bonds[:, 0]] != ids[bonds[:, 1]]]
         # only a bond shorter than SPLIT_BOND_SCALE × the radii: a short hydrogen bond
         # between two molecules is within the guess's reach
@@ -1290,6 +1310,59 @@ def check_stored_molecules(atoms, ids, bonds=None, whole=False, cut_bonds=False)
                 "one species has one charge: the charges were edited, or the names are wrong")
 
 
+def check_bonds(bonds, n_atoms, what="bonds"):
+    """``bonds`` as an integer array of atom index pairs, shape ``(n_bonds, 2)``.
+
+    Every function here that takes bonds reads them through this: a cast to integers made a
+    bond ``[0, 1.7]`` one between atoms 0 and 1 and NaN the most negative index, and a reshape
+    to pairs read the ``(2, n_bonds)`` form of a graph library's edge list (``[[0, 2, 4],
+    [1, 3, 5]]``: bonds 0-1, 2-3, 4-5) as the bonds 0-2, 4-1 and 3-5, joining and splitting
+    molecules without a word.
+
+    Parameters
+    ----------
+    bonds : array_like of int, shape (n_bonds, 2)
+        Atom index pairs (``universe.bonds.indices``, :func:`covalent_bonds`); empty for none
+        (``[]``, shape ``(0,)`` or ``(0, 2)``). Whole-valued floats are taken.
+    n_atoms : int
+        Number of atoms the indices refer to.
+    what : str
+        What the bonds are, for the message.
+
+    Returns
+    -------
+    numpy.ndarray of intp, shape (n_bonds, 2)
+
+    Raises
+    ------
+    ValueError
+        Another shape (the ``(2, n_bonds)`` form is named), values that are not whole numbers
+        (fractions, NaN, flags, text), or indices outside ``0 .. n_atoms - 1``.
+    """
+    arr = np.asarray(bonds)
+    if arr.size == 0 and arr.ndim <= 2 and (arr.ndim < 2 or arr.shape[1] in (0, 2)):
+        return np.zeros((0, 2), dtype=np.intp)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        hint = (" (the (2, n_bonds) form of an edge list: give bonds.T)"
+                if arr.ndim == 2 and arr.shape[0] == 2 else "")
+        raise ValueError(f"{what} must be atom index pairs of shape (n_bonds, 2), not shape "
+                         f"{arr.shape}{hint}")
+    if arr.dtype.kind == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        if not whole.all():
+            k = tuple(np.argwhere(~whole)[0])
+            raise ValueError(f"{what} must hold atom indices (whole numbers), got "
+                             f"{float(arr[k])} in bond {int(k[0])}")
+    elif arr.dtype.kind not in "iu":
+        raise ValueError(f"{what} must hold atom indices (whole numbers), not {arr.dtype} "
+                         f"values such as {arr.ravel()[:4].tolist()}")
+    if arr.size and (arr.min() < 0 or arr.max() >= n_atoms):
+        k = int(np.flatnonzero(((arr < 0) | (arr >= n_atoms)).any(axis=1))[0])
+        raise ValueError(f"{what} index atoms outside 0 .. {n_atoms - 1}: bond {k} is "
+                         f"{arr[k].tolist()}")
+    return arr.astype(np.intp)
+
+
 def bonded_components(n_atoms, bonds):
     """Molecule index of every atom: the connected components of ``bonds``.
 
@@ -1302,11 +1375,19 @@ def bonded_components(n_atoms, bonds):
     -------
     numpy.ndarray of int, shape (n_atoms,)
         In order of first appearance; an atom without bonds is a molecule of its own.
+
+    Raises
+    ------
+    ValueError
+        ``n_atoms`` not a whole number of at least 0, or bonds refused by :func:`check_bonds`.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+    from ase_electrolyte.atoms_checks import check_number
+
+    n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=0)
+    bonds = check_bonds(bonds, n_atoms)
     graph = coo_matrix((np.ones(len(bonds)), (bonds[:, 0], bonds[:, 1])), shape=(n_atoms, n_atoms))
     _, labels = connected_components(graph, directed=False)
     return first_appearance(labels)
@@ -1362,8 +1443,7 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None, whole=False):
         ids = first_appearance(atoms.arrays[MOLECULE_INDEX])
         check_stored_molecules(atoms, ids, bonds, whole=whole)
         return ids
-    if bonds is None:
-        bonds = covalent_bonds(atoms, mult=mult)
+    bonds = covalent_bonds(atoms, mult=mult) if bonds is None else check_bonds(bonds, len(atoms))
     fragments = bonded_components(len(atoms), bonds)
     lone = np.flatnonzero((atoms.numbers == 1) & (np.bincount(fragments)[fragments] == 1))
     if lone.size and not np.any(atoms.pbc) and len(atoms) > 1:
@@ -1396,7 +1476,6 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None, whole=False):
                 stacklevel=2,
             )
         return fragments
-    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
     cut = bonds[labels[bonds[:, 0]] != labels[bonds[:, 1]]]
     certain = covalent_contacts(atoms.positions, atoms.numbers, cut, atoms.cell.array, atoms.pbc)
     if certain.any():
