@@ -1536,9 +1536,13 @@ def print_summary(summary, out, filename="summary.json", command=None):
                 # a number given is neither a valid result nor one that is not
                 given = sum(est.given for est in deeper)
                 valid = sum(est.valid and not est.given for est in deeper)
+                # a given number in doubt (a cutoff among overlapping atoms) is counted as
+                # given, and said to be not valid: "3 given" alone hid it
+                doubted = sum(est.given and not est.valid for est in deeper)
                 print(f"    {len(deeper)} more number{'s' * (len(deeper) != 1)} in {filename} "
                       f"({valid} valid, {len(deeper) - valid - given} not valid"
-                      + (f", {given} given)" if given else ")"))
+                      + (f", {given} given" if given else "")
+                      + (f", {doubted} of them not valid" if doubted else "") + ")")
     if any(marked):
         # the reasons advise keywords this command has no option for
         print(f"  {python_only_note(command)}")

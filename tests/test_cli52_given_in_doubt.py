@@ -74,3 +74,18 @@ def test_label_of_a_measured_zero_error_keeps_it():
     # a measured number without scatter is no setting: its "± 0" says so
     est = Estimate(2.0, 0.0, "Å", "measured", 10)
     assert "± 0" in estimate_label(est)
+
+
+@pytest.mark.parametrize(("n_given", "n_doubted"), [(1, 1), (3, 1), (3, 2), (2, 0)])
+def test_count_of_deeper_numbers_says_given_ones_in_doubt(capsys, n_given, n_doubted):
+    given = [Estimate.given_value(2.0 + k, "Å", source="test") for k in range(n_given)]
+    given = [g.with_notes(REASON, converged=False) if k < n_doubted else g
+             for k, g in enumerate(given)]
+    measured = Estimate(1.0, 0.1, "K", "block average", 10)
+    deep = {f"g{k}": g for k, g in enumerate(given)} | {"m": measured}
+    print_summary({"analysis": {"pairs": {"A-B": deep}}}, Path("out"))
+    line = next(x for x in capsys.readouterr().out.splitlines() if "more number" in x)
+    assert f"{n_given + 1} more numbers" in line
+    assert "1 valid, 0 not valid" in line
+    assert f"{n_given} given" in line
+    assert (f"{n_doubted} of them not valid" in line) is bool(n_doubted)
