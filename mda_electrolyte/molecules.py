@@ -584,6 +584,14 @@ def _cell_matrix(box):
     """3×3 cell (rows are vectors, Å) from an MDAnalysis box or a 3×3 matrix, in float64."""
     box = np.asarray(box, dtype=np.float64)
     if box.shape == (3, 3):
+        if not np.all(np.isfinite(box)):
+            # find_mic failed with "cannot convert float NaN to integer"
+            raise ValueError(f"cell {box.tolist()} holds non-finite values")
+        # rows of zeros are directions without periodicity (ASE's convention); the others
+        # must span their own directions (parallel vectors: numpy's "Singular matrix")
+        rows = box[np.any(box != 0, axis=1)]
+        if len(rows) and np.linalg.matrix_rank(rows) < len(rows):
+            raise ValueError(f"cell {box.tolist()} has parallel cell vectors: no periodic box")
         return box
     if box.shape != (6,):
         raise ValueError(
@@ -591,7 +599,12 @@ def _cell_matrix(box):
         )
     if not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
         raise ValueError(f"box {box.tolist()} has non-positive or non-finite lengths")
-    return triclinic_vectors(box, dtype=np.float64)
+    cell = triclinic_vectors(box, dtype=np.float64)
+    if not np.any(cell):
+        # MDAnalysis gives a zero matrix for angles that make no box (0°, 180°, 60/60/150°):
+        # taken as no periodicity, molecules cut by the box were left cut without a word
+        raise ValueError(f"box {box.tolist()}: the angles (degrees) describe no box")
+    return cell
 
 
 def _intramolecular_pairs(ids):
@@ -1525,6 +1538,10 @@ def molecule_species(numbers, ids, names=None):
     first[ids[::-1]] = np.arange(ids.size)[::-1]
     if names is not None:
         names = np.asarray(names)
+        if names.shape != ids.shape:
+            # [] was an IndexError, longer names were cut without a word
+            raise ValueError(f"names has shape {names.shape}, expected ({ids.size},): one "
+                             "species name per atom")
         return [str(names[k]) for k in first]
     if n_mol == 0:
         return []
