@@ -185,11 +185,21 @@ def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, s
             reference = "trajectory"
     errors = None
     if reference is not None:
+        from .intra_inter_errors import _NothingToCompare
+
         # a trajectory stores forces only, no energies or stress
         quantities = {"quantities": ("forces",)} if reference == "trajectory" else {}
-        errors = IntraInterErrors(
-            universe_or_frames, calculator, reference=reference, vacuum=vacuum, **quantities
-        )
+        try:
+            errors = IntraInterErrors(
+                universe_or_frames, calculator, reference=reference, vacuum=vacuum, **quantities
+            )
+        except _NothingToCompare as err:
+            if not (isinstance(reference, str) and reference == "trajectory"):
+                raise
+            # the forces of the model's own run_md trajectory are no labels: the error part
+            # is skipped with that reason, as for placeholder labels (they were compared, the
+            # model's rounding reported as its error)
+            no_labels = str(err)
     return scan, errors, ref_calc, no_labels
 
 
