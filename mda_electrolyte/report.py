@@ -486,6 +486,10 @@ def estimate_label(est, reason=True):
 
 #: Reasons a :func:`mark_invalid` stamp spells out; further ones are counted.
 MAX_STAMP_REASONS = 3
+#: Lines of reasons a :func:`mark_invalid` stamp holds (:data:`STAMP_WIDTH` characters each).
+MAX_STAMP_LINES = 8
+#: Characters per line of a :func:`mark_invalid` stamp.
+STAMP_WIDTH = 60
 
 
 def mark_invalid(ax, *estimates):
@@ -493,7 +497,11 @@ def mark_invalid(ax, *estimates):
 
     The stamp names each distinct reason once (the shares of ten shell labels that all have
     "too few ions" say it once), the first :data:`MAX_STAMP_REASONS` of them in full and the
-    rest as a count, so the stamp stays readable over the data.
+    rest as a count, so the stamp stays readable over the data. It holds at most
+    :data:`MAX_STAMP_LINES` lines of reasons: a reason cut there ends in "…" and the stamp
+    says the reasons are in full in ``summary.json``. Three reasons of a solvation shell's
+    number (hundreds of characters each) made a stamp of 30 lines, which covered the panel
+    beside it, the axis labels and the figure's edges.
     """
     check_axes(ax)
     # an Estimate's dict (summary.json) is read as one; a bare number is refused by name
@@ -502,10 +510,12 @@ def mark_invalid(ax, *estimates):
     if not bad:
         return ax
     reasons = list(dict.fromkeys(note for e in bad for note in e.notes))
-    lines = [_wrap(r) for r in reasons[:MAX_STAMP_REASONS]]
-    if len(reasons) > MAX_STAMP_REASONS:
-        more = len(reasons) - MAX_STAMP_REASONS
+    lines, shown, cut = _stamp_lines(reasons)
+    more = len(reasons) - shown
+    if more:
         lines.append(f"and {more} more reason{'s' if more > 1 else ''} (see summary.json)")
+    elif cut:
+        lines.append("(in full in summary.json)")
     ax.title.set_color("tab:red")
     # a reason may quote a name the user chose (a species, a file): shown as typed
     ax.text(0.5, 0.5, "NOT VALID\n" + "\n".join(lines), transform=ax.transAxes, ha="center",
@@ -513,10 +523,34 @@ def mark_invalid(ax, *estimates):
     return ax
 
 
-def _wrap(text, width=60):
+def _stamp_lines(reasons):
+    """``(lines, shown, cut)``: the wrapped lines of the first reasons that fit the stamp, how
+    many reasons they show, and whether the last of them was cut."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width))
+    lines = []
+    shown = 0
+    for reason in reasons[:MAX_STAMP_REASONS]:
+        room = MAX_STAMP_LINES - len(lines)
+        if room <= 0:
+            break
+        wrapped = textwrap.wrap(reason, STAMP_WIDTH) or [""]
+        shown += 1
+        if len(wrapped) > room:
+            lines += wrapped[:room - 1] + [_cut_line(" ".join(wrapped[room - 1:]))]
+            return lines, shown, True
+        lines += wrapped
+    return lines, shown, False
+
+
+def _cut_line(text):
+    """The first :data:`STAMP_WIDTH` characters of ``text`` (at a word's end where one is
+    near), ending in "…"."""
+    if len(text) <= STAMP_WIDTH:
+        return text
+    head = text[:STAMP_WIDTH - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > STAMP_WIDTH // 2 else head).rstrip() + " …"
 
 
 #: What an analysis may need (:func:`register_analysis`), each checked by
