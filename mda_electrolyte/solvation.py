@@ -103,6 +103,7 @@ from mda_electrolyte.shell_table import OC as _OC
 from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
 from mda_electrolyte.shell_table import ShellLayout, ShellTable, ShellTableBuilder, check_table
+from mda_electrolyte.uncertainty import timeseries_mean
 
 __all__ = ["SolvationShells", "cutoff_cn_errors", "cutoff_share_errors", "oxygen_types",
            "shell_results"]
@@ -924,7 +925,9 @@ class SolvationShells(FrameAnalysis):
         Species → the cutoff as an :class:`~ase_electrolyte.estimate.Estimate` in Å
         (:meth:`~mda_electrolyte.shell_cutoffs.ShellCutoff.estimate`): the resolution of the
         first-minimum search as error, not valid when the minimum is shallow, not significant,
-        from a small sample, or replaced by a preset; a cutoff given by the caller or a preset
+        from a small sample (counted over the independent frames: ``N / g`` of ``N``, ``g`` the
+        statistical inefficiency of the species' per-frame coordination number, one frame
+        where it never changes), or replaced by a preset; a cutoff given by the caller or a preset
         is given (:meth:`~ase_electrolyte.estimate.Estimate.given_value`, ``"2.6 Å (given)"``).
     results.cutoff_details : dict
         Species → how the cutoff was chosen (:class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`
@@ -1603,22 +1606,27 @@ class SolvationShells(FrameAnalysis):
         self.results.rdfs = rdfs
         if dropped:
             self._warn_dropped(dropped)
-            spreads = {name: self._details[name].cutoff_spread for name in self._species}
-            entries = list(_uncertain_cutoffs(
-                types.SimpleNamespace(layout=layout, radius=self._radius),
-                self.results.cutoffs, self.results.cutoff_estimates,
-                self.results.cutoff_source, spreads))
+            def uncertain():
+                spreads = {name: self._details[name].cutoff_spread for name in self._species}
+                return list(_uncertain_cutoffs(
+                    types.SimpleNamespace(layout=layout, radius=self._radius),
+                    self.results.cutoffs, self.results.cutoff_estimates,
+                    self.results.cutoff_source, spreads))
+
+            entries = uncertain()
             second = self._second_pass(self.results.cutoffs, layout, entries)
             self.results.update(second.results)
+            counts = second._second_counts
+            # the frames' correlation, known from the shells just counted, widened a scatter:
+            # its r_c ± δ counted again (a third read of the frames), as a table recounts them
+            if self._correlated_cutoffs():
+                entries = uncertain()
+                counts = self._second_pass(self.results.cutoffs, layout,
+                                           entries)._second_counts
             n_shells = self.n_frames * layout.n_cations
-            self.results.cutoff_cn_errors = _cn_errors_of_counts(
-                entries, second._second_counts, n_shells)
-            estimates = self.results.estimates
-            estimates["coordination_numbers"] = _with_cutoff_errors(
-                estimates["coordination_numbers"], self.results.cutoff_cn_errors)
-            self.results.cutoff_share_errors = _share_errors_of_counts(
-                entries, second._second_counts, n_shells, layout.anions)
-            _with_share_errors(estimates, self.results.cutoff_share_errors)
+            self._apply_cutoff_errors(
+                _cn_errors_of_counts(entries, counts, n_shells),
+                _share_errors_of_counts(entries, counts, n_shells, layout.anions))
         elif table is None:
             if streamed_drop:
                 self._warn_dropped(streamed_drop)
@@ -1638,23 +1646,97 @@ class SolvationShells(FrameAnalysis):
             # each species' nearest atoms per shell and molecule, found once for both
             nearest = {}
             # where repeated runs put each cutoff (its scatter), not where the true minimum of a
-            # flat trough may lie (its Estimate's wider error)
+            # flat trough may lie (its Estimate's wider error); over the independent frames
+            self._correlated_cutoffs()
             spreads = {name: self._details[name].cutoff_spread for name in self._species}
-            self.results.cutoff_cn_errors = _cutoff_cn_errors(
+            cn_errors = _cutoff_cn_errors(
                 table, self.results.cutoffs, self.results.cutoff_estimates,
                 self.results.cutoff_source, spreads=spreads, _nearest=nearest)
-            estimates = self.results.estimates
-            estimates["coordination_numbers"] = _with_cutoff_errors(
-                estimates["coordination_numbers"], self.results.cutoff_cn_errors)
             # and so are the shares of shells with or without an anion, or with a species
-            self.results.cutoff_share_errors = _cutoff_share_errors(
+            share_errors = _cutoff_share_errors(
                 table, self.results.cutoffs, self.results.cutoff_estimates,
                 self.results.cutoff_source, self._convention, spreads=spreads,
                 _nearest=nearest)
-            _with_share_errors(estimates, self.results.cutoff_share_errors)
+            self._apply_cutoff_errors(cn_errors, share_errors)
         note = _doubtful_cutoffs(self.results.cutoff_estimates, self.results.cutoff_source)
         if note is not None:
             _mark_shells(self.results, note)
+
+    def _apply_cutoff_errors(self, cn_errors, share_errors):
+        """The cutoffs' errors (counted at ``r_c ± δ`` of the scatter over the independent
+        frames, :meth:`_correlated_cutoffs`) into ``results`` and the shells' estimates."""
+        self.results.cutoff_cn_errors = cn_errors
+        estimates = self.results.estimates
+        estimates["coordination_numbers"] = _with_cutoff_errors(
+            estimates["coordination_numbers"], cn_errors)
+        self.results.cutoff_share_errors = share_errors
+        _with_share_errors(estimates, share_errors)
+
+    def _correlated_cutoffs(self):
+        """Cutoffs from RDF first minima searched again with the pair counts of the
+        independent frames; species → the factor their scatter widened by.
+
+        The search's counting noise (its significance, the small-sample count, the Poisson
+        bootstrap of the cutoff's error and scatter) takes every pair of every frame as
+        independent. Consecutive MD frames hold mostly the same pairs: one frame repeated 4
+        times gave a valid cutoff of 2.85 ± 0.14 Å, 60 times 2.849 ± 0.035 Å, where the frame
+        alone gave 2.85 ± 0.33 Å, not valid (a small sample). The frames count as ``N / g``
+        independent ones, ``g`` the statistical inefficiency of the species' per-frame
+        coordination number (Chodera et al. 2007, pymbar; a series that never changes: one
+        frame), and the search is run again on the counts divided by ``g``: the cutoff is
+        kept (its place does not depend on the counts' scale), its errors are the larger of
+        the two searches', and the verdict is the second's (its warnings, or that it finds no
+        significant minimum)."""
+        factors = {}
+        series = self.results.timeseries["coordination_numbers"]
+        for name, (edges, g_search, counts, below) in getattr(self, "_search_inputs",
+                                                              {}).items():
+            detail = self._details[name]
+            if detail.method != "rdf_first_minimum" or detail.cutoff is None:
+                continue
+            x = np.asarray(series[name], dtype=float)
+            if x.size < 2:
+                continue
+            if np.ptp(x) == 0:
+                g = float(x.size)
+            elif x.size < 4:
+                continue
+            else:
+                g = timeseries_mean(x, what=f"coordination number of {name}")[2]
+            if not g > 1.0 + 1e-9:
+                continue
+            if below is not None:
+                below = below / g
+            again = first_minimum(edges, g_search, counts=counts / g,
+                                  smoothing=self._rdf_smoothing, below=below)
+            n_frames = x.size
+            why = (f"the {n_frames} frames count as {n_frames / g:.3g} independent ones "
+                   f"(statistical inefficiency {g:.3g} of the per-frame coordination number)")
+            old_spread = detail.cutoff_spread
+            new_warnings = list(again.warnings)
+            if again.cutoff is None:
+                new_warnings.append(f"no significant first minimum once {why}: {again.note}")
+                scale = math.sqrt(g)
+                err = (detail.cutoff_err or 0.0) * scale
+                spread = (old_spread or 0.0) * scale
+            else:
+                err = max(detail.cutoff_err or 0.0, again.cutoff_err or 0.0)
+                spread = min(max(old_spread or 0.0, again.cutoff_spread or 0.0), err)
+                detail.significance = again.significance
+                if again.peak_err is not None:
+                    detail.peak_err = max(detail.peak_err or 0.0, again.peak_err)
+            for text in new_warnings:
+                if text not in detail.warnings:
+                    warnings.warn(f"SolvationShells: shell cutoff of {name!r} "
+                                  f"({detail.cutoff} Å): {text}", UserWarning, stacklevel=5)
+            detail.warnings = new_warnings
+            detail.cutoff_err, detail.cutoff_spread = err, spread
+            detail.note = f"{detail.note}; its counting noise from {why}"
+            if spread != old_spread:
+                factors[name] = spread / old_spread if old_spread else math.inf
+            self.results.cutoff_details[name] = detail.as_dict()
+            self.results.cutoff_estimates[name] = detail.estimate()
+        return factors
 
     def _warn_dropped(self, per_cation_frame):
         total = per_cation_frame * self._layout.n_cations * self.n_frames
@@ -1718,6 +1800,7 @@ class SolvationShells(FrameAnalysis):
                     k, name, float(self._known_pairs[k]), 0.0,
                     f"the cation–{name} shell within its {self._details[name].method} cutoff "
                     f"{radii[name]} Å")
+        self._search_inputs = {}
         if set(radii) >= set(self._species):
             return radii, {}, layout, shell_atoms
         rdfs = {}
@@ -1738,6 +1821,8 @@ class SolvationShells(FrameAnalysis):
                 g_search, counts_search, below = _without_overlaps(edges, g, counts[k], below)
                 found = first_minimum(edges, g_search, counts=counts_search,
                                       smoothing=self._rdf_smoothing, below=below)
+                # searched again once the shells tell how correlated the frames are
+                self._search_inputs[name] = (edges, g_search, counts_search, below)
                 self._details[name] = found
                 # the search left the overlapping pairs out of the shell's pairs: counted back
                 n_close = float(self._close_counts[0, k])
