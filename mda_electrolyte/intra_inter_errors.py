@@ -1869,7 +1869,19 @@ class IntraInterErrors(FrameAnalysis):
         ------
         ValueError
             ``start``/``stop``/``step`` that select no frame (or a step of 0).
+        TypeError
+            ``start``, ``stop`` or ``step`` that is neither ``None`` nor a whole number (a
+            flag included).
         """
+        from .analysis_base import _check_slice_bounds
+
+        # as run() reads them: start=True listed the molecules from frame 1, frame 0's left
+        # unlabelled without a word (then "no stored reference label" once the model had run
+        # on it), and a step of 0 was MDAnalysis' bare "Step size is zero"
+        _check_slice_bounds("unique_isolated_molecules", start, stop, step)
+        if step == 0:
+            raise ValueError("unique_isolated_molecules: step=0 selects no frames (a step is a "
+                             "whole number other than 0)")
         seen, unique = set(), []
         with kept_frame(self._source.atomgroup.universe.trajectory) as trajectory:
             for ts in trajectory[start:stop:step]:
