@@ -599,6 +599,8 @@ class H5MDWriter:
         self.has_velocities = "velocity" in group
         self.has_forces = "force" in group
         self.has_box = "edges" in group["box"]
+        # every frame's periodicity (a frame of other pbc is refused: see _check_frame_atoms)
+        self._pbc = np.asarray(self._file[_META]["pbc"][()], dtype=bool)
         self._attrs = self._file[_META].attrs
         self.n_frames = int(self._attrs["n_frames"])
         # dataset handles looked up once: h5py name lookups dominate a frame's cost otherwise
@@ -828,6 +830,21 @@ class H5MDWriter:
                 f"frame's atom {i} is {chemical_symbols[numbers[i]]}, the file's "
                 f"{chemical_symbols[self._numbers[i]]} in {self.path}: the atoms are other "
                 "elements or in another order than the file's; nothing is written")
+        # the file's periodicity is fixed when it is made: a periodic frame in a file of no
+        # box lost its cell without a word, a frame of no periodicity in a periodic file was
+        # read back periodic, and a periodic cell vector of zero length (or two parallel
+        # ones) was stored as the box, the density inf, MDAnalysis' box of length 0
+        pbc = np.asarray(atoms.pbc, dtype=bool)
+        if not np.array_equal(pbc, self._pbc):
+            raise ValueError(
+                f"frame has pbc {pbc.tolist()}, the file {self._pbc.tolist()} ({self.path}): "
+                "a trajectory keeps the periodicity of its first frame; nothing is written "
+                "(write the frames of other periodicity to another file)")
+        rows = np.asarray(atoms.cell.array, dtype=np.float64)[pbc]
+        if len(rows) and np.all(np.isfinite(rows)) and np.linalg.matrix_rank(rows) < len(rows):
+            raise ValueError(
+                f"frame's cell {atoms.cell.array.tolist()} has zero or parallel vectors along "
+                f"its periodic directions ({self.path}): no box; nothing is written")
 
     def _check_same_particles(self, atoms):
         group = self._file[self._group_path]
