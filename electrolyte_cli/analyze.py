@@ -348,6 +348,41 @@ def _check_time_and_units(args, traj):
                              "times; leave out --dt")
     if args.lammps_units is not None and args.dump is None:
         raise ValueError("--lammps-units applies to a LAMMPS dump (--dump); leave it out")
+    if args.lammps_units is not None:
+        columns = dump_columns(args.dump)
+        if columns is not None and not set(columns) & set(_UNIT_COLUMNS):
+            # positions are in Å in both styles and the times come from --dt: the style
+            # converts velocities and forces alone, and the dump has neither
+            raise ValueError(
+                f"--lammps-units {args.lammps_units}: {args.dump} holds no velocities or "
+                f"forces (its columns: {' '.join(columns)}), the only numbers the unit style "
+                "converts (positions are in Å in metal and real alike, times come from --dt); "
+                "leave it out")
+
+
+#: The columns of a LAMMPS dump whose units ``--lammps-units`` sets (velocities and forces).
+_UNIT_COLUMNS = ("vx", "vy", "vz", "fx", "fy", "fz")
+
+
+def dump_columns(path):
+    """The per-atom columns of the first frame of the LAMMPS text dump ``path`` (``["id",
+    "type", "x", "y", "z"]``), from its ``ITEM: ATOMS`` line; ``None`` where it is not found
+    in the file's first 64 KiB or the file cannot be read (the reader then says what is
+    wrong). Plain, gzip or bz2 files."""
+    import bz2
+    import gzip
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(Path(path).suffix.lower(), open)
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(65536)
+    except (OSError, EOFError):
+        return None
+    for line in head.split(b"\n"):
+        words = line.split()
+        if words[:2] == [b"ITEM:", b"ATOMS"]:
+            return [w.decode("utf-8", "replace") for w in words[2:]]
+    return None
 
 
 #: MDAnalysis' column descriptions of the LAMMPS atom styles a data file names in a comment
