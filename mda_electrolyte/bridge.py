@@ -817,6 +817,18 @@ def _from_frames(frames, dt):
                 f"frame {k} is periodic along {np.asarray(a.pbc).tolist()}, frame 0 along "
                 f"{np.asarray(ref.pbc).tolist()}: not one trajectory (a frame written without "
                 "its cell?); give frames of one periodicity")
+        if ("masses" in a.arrays or "masses" in ref.arrays) and not np.array_equal(
+                a.get_masses(), ref.get_masses(), equal_nan=True):
+            # the Universe has one mass per atom, frame 0's: frames of a heavy-hydrogen run
+            # joined to those of another were given frame 0's masses without a word (a NaN
+            # mass in every frame is named by the mass check instead)
+            mass, mass0 = a.get_masses(), ref.get_masses()
+            i = int(np.flatnonzero((mass != mass0) & ~(np.isnan(mass) & np.isnan(mass0)))[0])
+            raise ValueError(
+                f"frame {k}: atom {i} ({chemical_symbols[a.numbers[i]]}) has mass "
+                f"{mass[i]:g} amu, in frame 0 {mass0[i]:g} amu: a "
+                "Universe has one mass per atom; give frames of one run (or set the masses "
+                "of all frames alike)")
         _check_frame(a, f"frame {k}")
     times = _frame_times(frames) if dt is None else None
     bonds = covalent_bonds(ref)
