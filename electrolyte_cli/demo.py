@@ -381,7 +381,9 @@ def demo_limits(n_li, production_ps, n_atoms):
 
 
 def mark_estimates(summary, reasons, applies=None):
-    """A copy of ``summary`` with every Estimate (object or its dict) marked not valid.
+    """A copy of ``summary`` with every measured Estimate (object or its dict) marked not
+    valid; a given number (:meth:`~ase_electrolyte.estimate.Estimate.given_value`) is left as
+    it is.
 
     Parameters
     ----------
@@ -406,7 +408,9 @@ def mark_estimates(summary, reasons, applies=None):
 
     def mark(est, path):
         own = [r for r in reasons if applies is None or applies(path, r)]
-        if not own:
+        if not own or est.given:
+            # a number given (a cutoff, a temperature) is no result of the run: a run "too
+            # short" says nothing of it, and the mark read as a doubt of the setting
             return est
         # an analysis that already counted too few ions says so with its own threshold
         has_few = any(n.startswith("too few ions") for n in est.notes)
