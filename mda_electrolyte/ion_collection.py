@@ -1801,14 +1801,21 @@ def _pressure_tensor_of(universe, label, window=None):
 def collect(universes, ions, **kwargs):
     """Run one :class:`IonCollector` per Universe; the list of their collections.
 
+    Every collector is set up (and its arguments checked) before the first pass.
+
     Parameters
     ----------
     universes : MDAnalysis.Universe or list of Universe
+        Independent runs of one system; positions in Å, times in ps.
     ions : dict
+        Species name -> selection string or AtomGroup, as for :class:`IonCollector`.
     **kwargs
         For :class:`IonCollector`; ``run_kwargs`` (dict) goes to its ``run()``.
 
-    Every collector is set up (and its arguments checked) before the first pass.
+    Returns
+    -------
+    list of IonCollection
+        One per Universe, in their order.
     """
     from .carriers import _as_universes
 
