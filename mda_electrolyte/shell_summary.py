@@ -588,6 +588,18 @@ def summary_results(summary, convention="anion_count", *, _in_place=False):
                                   what=f"share of coordination number {k}")
             for k in np.flatnonzero(tally(total))},
     }
+    if not layout.anions:
+        # no anion species: every shell is an SSIP by definition. "No fluctuation (no exchange
+        # sampled)" told the user to run longer for a number no run can change
+        why = (f"no anion species given: every shell is an SSIP by definition, not a "
+               f"measurement (pass anions={{name: AtomGroup}}; the species are {names})")
+        est = out["estimates"]
+        est["fractions"] = {c: Estimate.invalid(out["fractions"][c], np.nan, "1",
+                                                METHODS["none"], why, n_samples=n_frames)
+                            for c in CLASSES}
+        for key in ("free_cation_fraction", "free_ion_fraction"):
+            est[key] = Estimate.invalid(out[key], np.nan, "1", METHODS["none"], why,
+                                        n_samples=n_frames)
     out["cn_distribution"] = {n: distribution(counts[n]) for n in names}
     out["cn_distribution"]["total"] = distribution(total)
     out["cn_distribution_by_class"] = {

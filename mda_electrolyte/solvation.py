@@ -965,6 +965,8 @@ class SolvationShells(FrameAnalysis):
         (solvation-analysis' definitions).
     results.free_cation_fraction : float
         Static degree of dissociation α_s: fraction of cations with no anion in the shell.
+        Without anion species (``anions={}``) every shell is an SSIP by definition: the
+        classes' fractions and the free fractions are then not valid, saying so.
     results.free_ion_fraction : float
         Free cations plus anion molecules in no shell, over all cations and anion molecules.
     results.network_sizes : dict
