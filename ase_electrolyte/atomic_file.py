@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 
 __all__ = ["atomic_path", "write_text_atomic", "write_json_atomic", "save_figure",
-           "check_output_path", "is_read_only"]
+           "check_output_path", "is_read_only", "temporaries_of"]
 
 # a name longer than this is refused by common file systems (ext4, xfs, btrfs, tmpfs)
 _NAME_MAX = 255
@@ -60,8 +60,60 @@ def _temporary_name(path):
     room = _NAME_MAX - len(tag) - 1
     encoded = stem.encode()
     if len(encoded) > room:
-        stem = encoded[: max(room, 0)].decode(errors="ignore")
+        # with a digest of the whole stem: two long names that share their start would
+        # otherwise share a shortened stem, and a writer clearing its own killed writers'
+        # temporaries (temporaries_of) could take another name's for one of them
+        mark = _long_stem_mark(stem)
+        stem = encoded[: max(room - len(mark), 0)].decode(errors="ignore") + mark
     return path.with_name(f".{stem}{tag}")
+
+
+def _long_stem_mark(stem):
+    """``~`` and a digest of ``stem``: the end of a shortened stem of a temporary name."""
+    import hashlib
+
+    return "~" + hashlib.sha256(stem.encode(errors="surrogateescape")).hexdigest()[:16]
+
+
+def temporaries_of(path):
+    """The temporary files of :func:`atomic_path` for ``path`` that exist in its folder.
+
+    For a writer that holds ``path``'s claim (:class:`~ase_electrolyte.writer_lock.WriterLock`):
+    no other writer of it runs, so each of them was left by one that was killed. A long name's
+    temporaries carry a shortened stem ending in a digest of the whole one
+    (:func:`_temporary_name`), whose length depends on the writer's process and thread
+    numbers: a pattern of the whole stem missed them, and a killed writer's file of a
+    trajectory named with over ~200 bytes stayed for good.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    list of pathlib.Path
+        In name order; empty when the folder cannot be listed.
+    """
+    import re
+
+    path = Path(os.fspath(path))
+    pattern = re.compile(rf"\.(?P<stem>.*)\.\d+-\d+-\d+\.part{re.escape(path.suffix)}")
+    whole = path.stem
+    mark = _long_stem_mark(whole)
+    try:
+        names = sorted(os.listdir(path.parent))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None:
+            continue
+        stem = match["stem"]
+        if stem == whole or (stem.endswith(mark)
+                             and whole.startswith(stem[: len(stem) - len(mark)])):
+            found.append(path.parent / name)
+    return found
 
 
 def broken_link(path):

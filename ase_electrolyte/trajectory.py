@@ -699,21 +699,14 @@ class H5MDWriter:
         """Remove the temporary skeletons of this file that killed writers left behind.
 
         Called with the file's writer claim held: no other writer of it is running, so every
-        such file (``.<stem>.<pid>-<thread>-<n>.part<suffix>``) belongs to a dead one.
+        such file (``.<stem>.<pid>-<thread>-<n>.part<suffix>``, the stem shortened for a long
+        name: :func:`~ase_electrolyte.atomic_file.temporaries_of`) belongs to a dead one.
         """
-        import re
+        from .atomic_file import temporaries_of
 
-        pattern = re.compile(
-            rf"\.{re.escape(self.path.stem)}\.\d+-\d+-\d+\.part{re.escape(self.path.suffix)}"
-        )
-        try:
-            names = os.listdir(self.path.parent)
-        except OSError:
-            return
-        for name in names:
-            if pattern.fullmatch(name):
-                with contextlib.suppress(OSError):
-                    (self.path.parent / name).unlink()
+        for stale in temporaries_of(self.path):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
     def _open(self, mode):
         # no chunk cache: a chunk is written (or fails) inside the call that writes it
