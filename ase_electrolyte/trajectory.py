@@ -934,7 +934,9 @@ class H5MDWriter:
         ------
         ValueError
             Non-finite data, a step or time not after the last frame's (or, for a frame that is
-            also a sample, the last sample's), a negative step, other atoms, other observables
+            also a sample, the last sample's), a negative step, other atoms, another
+            periodicity (pbc) than the file's or zero or parallel periodic cell vectors, other
+            observables
             or shapes than earlier frames (and samples), observables that are not real numbers
             (a flag, a complex number, a string); nothing is written and the writer goes on.
         TrajectoryFullError
