@@ -51,6 +51,7 @@ from .model_labels import (
     geometry_key,
     input_checks,
     is_calculator,
+    not_calculator_error,
     placeholder_labels,
     read_frames,
     stored_labels,
@@ -165,7 +166,7 @@ def unit_doubt(reference, model, quantity, n_atoms=None, *, factors=None):
     factor of :data:`UNIT_FACTORS`, e.g. 23.06 for labels in kcal/mol; for forces (of
     :data:`FORCE_UNIT_FACTORS`) the regression ratio ``Σ ref² / Σ ref·model``, which a
     model's scatter does not bias, within a factor of 1.35 of a factor far from 1 where the
-    two correlate, within 2.5 % of one near 1 (eV/Bohr, 0.529: a model twice too stiff gives
+    two correlate, within 2.5 % of one near 1 (eV/bohr, 0.529: a model twice too stiff gives
     0.500, and the sentence then names that reading too, which energies compared beside the
     forces rule out in :class:`IntraInterErrors`); or for a stress within a factor of 2 of
     one of :data:`STRESS_UNIT_FACTORS`
@@ -210,16 +211,16 @@ def _array_summary(reference, model):
 #: :data:`_NEAR_FORCE_TOLERANCE` (forces); those outside it within :data:`_FAR_FACTOR_RANGE`.
 _NEAR_ONE = (0.3, 3.0)
 #: How far (relative) the least-squares ratio of reference to model forces may lie from a unit
-#: factor near 1 (eV/Bohr, 0.529) and still be that unit. A model twice too stiff gives 0.500,
-#: 5.7 % from eV/Bohr, and was told its labels were in eV/Bohr within the earlier 10 %; the
+#: factor near 1 (eV/bohr, 0.529) and still be that unit. A model twice too stiff gives 0.500,
+#: 5.7 % from eV/bohr, and was told its labels were in eV/bohr within the earlier 10 %; the
 #: ratio is that of the regression of the model's components on the reference's, which a
 #: model's scatter does not bias (the ratio of RMS magnitudes fell to 0.47 for labels in
-#: eV/Bohr beside a model scattered by half the force scale).
+#: eV/bohr beside a model scattered by half the force scale).
 _NEAR_FORCE_TOLERANCE = 0.025
 #: How far (as a factor either way) a ratio of reference to model may lie from a unit factor
 #: far from 1 and still be that unit: a model 35 % off its reference is one under test,
-#: 23 times off is not; the neighbouring factors (Hartree/Bohr and Hartree, kcal/mol and
-#: kJ/mol/Bohr) are 1.9-2.2 apart, so that two ranges overlap little.
+#: 23 times off is not; the neighbouring factors (Hartree/bohr and Hartree, kcal/mol and
+#: kJ/mol/bohr) are 1.9-2.2 apart, so that two ranges overlap little.
 _FAR_FACTOR_RANGE = 1.35
 
 
@@ -1265,7 +1266,7 @@ class IntraInterErrors(FrameAnalysis):
         self._source = FrameSource(frames, compound=compound)
         super().__init__(self._source.atomgroup.universe.trajectory, **kwargs)
         if not is_calculator(model):
-            raise TypeError(f"model must be an ASE calculator, not {type(model).__name__}")
+            raise not_calculator_error("model", model)
         self.vacuum = check_vacuum(vacuum)
         self._model = EvaluationMethod("model", calculator=model,
                                        isolated=IsolatedMoleculeEvaluator(model))
@@ -1291,6 +1292,10 @@ class IntraInterErrors(FrameAnalysis):
             # the model compared with itself: errors of exactly zero, reported as valid
             raise ValueError("the reference is the model under test itself: give the "
                              "reference method's calculator or stored labels")
+        if isinstance(reference, type):
+            # a calculator class was taken for stored labels ("'ABCMeta' object is not
+            # iterable")
+            raise not_calculator_error("reference", reference)
         if is_calculator(reference):
             if reference_isolated is not None:
                 # the stored labels were ignored without a word: the calculator's own

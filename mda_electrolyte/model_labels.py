@@ -1180,8 +1180,25 @@ def placeholder_labels(labels, what="frames"):
 
 
 def is_calculator(obj):
-    """Whether ``obj`` behaves as an ASE calculator (rather than stored labels)."""
+    """Whether ``obj`` behaves as an ASE calculator (rather than stored labels).
+
+    A calculator class is not one: its ``calculate`` is an unbound function, and a class given
+    for an instance failed inside the first evaluation ("reset() missing 1 required positional
+    argument: 'self'") or was reported as a calculator that "failed to give energy".
+    """
+    if isinstance(obj, type):
+        return False
     return callable(getattr(obj, "calculate", None)) or callable(getattr(obj, "get_property", None))
+
+
+def not_calculator_error(name, obj):
+    """The :class:`TypeError` for ``name`` given ``obj``, which is no calculator; a calculator
+    class is told to give an instance."""
+    if isinstance(obj, type) and (callable(getattr(obj, "calculate", None))
+                                  or callable(getattr(obj, "get_property", None))):
+        return TypeError(f"{name} must be an ASE calculator, not the class {obj.__name__}: "
+                         f"give an instance, e.g. {obj.__name__}()")
+    return TypeError(f"{name} must be an ASE calculator, not {type(obj).__name__}")
 
 
 def evaluate_frame(calculator, atoms, properties):

@@ -36,7 +36,12 @@ from .analysis_base import (
     require_results,
 )
 from .model_frames import FrameSource
-from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
+from .model_labels import (
+    IsolatedMoleculeEvaluator,
+    evaluate_frame,
+    is_calculator,
+    not_calculator_error,
+)
 from .molecules import (
     check_vacuum,
     check_whole,
@@ -308,7 +313,7 @@ class RigidVolumeScan(FrameAnalysis):
             )
         for name, calc in (("calculator", calculator), ("reference", reference)):
             if calc is not None and not is_calculator(calc):
-                raise TypeError(f"{name} must be an ASE calculator, not {type(calc).__name__}")
+                raise not_calculator_error(name, calc)
         if calculator is None:
             raise TypeError("calculator is required")
         if reference is not None and reference is calculator:
