@@ -2072,12 +2072,17 @@ def read_h5md(path, index=-1):
                                               group["velocity/value"][index])
                                  / VELOCITY_TO_ANGSTROM_PER_PS)
         if MOLECULE_INDEX in meta:
-            set_topology(
-                atoms,
-                meta[MOLECULE_INDEX][()],
-                meta["species_name"].asstr()[()],
-                group["charge"][()],
-            )
+            try:
+                set_topology(
+                    atoms,
+                    meta[MOLECULE_INDEX][()],
+                    meta["species_name"].asstr()[()],
+                    group["charge"][()],
+                )
+            except ValueError as err:
+                # the refusal named an array, not the file it came from
+                raise ValueError(f"{path}: its stored topology ({_META}/{MOLECULE_INDEX}, "
+                                 f"species_name, charge) cannot be read: {err}") from None
         atoms.info["step"] = step
         atoms.info["time_ps"] = float(group["position/time"][index])
         results = {}

@@ -103,3 +103,35 @@ def test_every_name_is_refused_or_kept_exactly(text):
 def test_check_extxyz_needs_atoms():
     with pytest.raises(TypeError, match="needs an ase.Atoms"):
         check_extxyz(["not atoms"])
+
+
+@pytest.mark.parametrize("dataset, values, message", [
+    ("parameters/ase_electrolyte/species_name", ["my solvent", "my solvent", "Li"],
+     "without whitespace"),
+    ("parameters/ase_electrolyte/species_name", ["", "", "Li"], "non-empty"),
+    ("parameters/ase_electrolyte/molecule_index", [0, -1, 1], "negative"),
+    ("particles/trajectory/charge", [0.5, 0, 1], "whole numbers"),
+])
+def test_read_h5md_names_the_file_of_a_stored_topology_it_refuses(tmp_path, dataset, values,
+                                                                  message):
+    import h5py
+
+    from ase_electrolyte.trajectory import H5MDWriter, read_h5md
+
+    atoms = Atoms("OHLi", positions=[[1, 1, 1], [1.96, 1, 1], [5, 5, 5]], cell=[9, 9, 9],
+                  pbc=True)
+    set_topology(atoms, [0, 0, 1], ["W", "W", "Li"], [0, 0, 1])
+    path = tmp_path / "run.h5md"
+    with H5MDWriter(path, atoms, forces=False, velocities=False) as writer:
+        writer.write(atoms, step=0, time=0.0)
+    with h5py.File(path, "a") as f:
+        # rewritten as another program (or an earlier version) could have stored it
+        kind = f[dataset].dtype
+        del f[dataset]
+        if kind.kind == "O":
+            f.create_dataset(dataset, data=np.array(values, dtype=object),
+                             dtype=h5py.string_dtype())
+        else:
+            f.create_dataset(dataset, data=np.array(values, dtype=float))
+    with pytest.raises(ValueError, match=rf"{path.name}: its stored topology.*{message}"):
+        read_h5md(path)
