@@ -716,6 +716,31 @@ def check_output_folder(path, flag="-o/--output"):
                 break
 
 
+@contextlib.contextmanager
+def warnings_after_checks():
+    """The warnings of a command's argument checks, issued once every check has passed; when
+    one refuses, carried by the refusal as notes (``main`` writes them in its one line).
+
+    ``electrolyte simulate --write-interval-fs 5 --equilibration-ps 0.001`` printed two
+    warnings of rounded intervals and lengths, then the refusal of the equilibration: three
+    lines on stderr for one refused command. Now the refusal's line ends with "; warning:
+    ..." for each. Issued again under the caller's filters (``PYTHONWARNINGS=error`` makes
+    them errors there).
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except (ValueError, OSError, RuntimeError) as err:
+            for text in dict.fromkeys(str(w.message) for w in caught):
+                err.add_note(f"warning: {text}")
+            raise
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def check_files_creatable(folder, flag="-o/--output"):
     """A new file can be created in the existing ``folder``, or a ValueError naming ``flag``.
 

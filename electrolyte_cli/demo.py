@@ -89,9 +89,12 @@ def run(args):
             f"intervals ({settings.write_interval_fs:g} fs on a {'GPU' if gpu else 'CPU'}), so "
             "the production would hold no frame after its first; give at least "
             f"{settings.write_interval_fs / 1000.0:g} ps")
-    # every stage length and interval judged before the box is packed or the model loaded
-    check_protocol(protocol_settings(args, gpu))
-    check_mean_volume_stage(protocol_settings(args, gpu), args.output)
+    # every stage length and interval judged before the box is packed or the model loaded;
+    # a warning of one (a length rounded to whole intervals) said before a refusal of the
+    # next made it several lines
+    with A.warnings_after_checks():
+        check_protocol(protocol_settings(args, gpu))
+        check_mean_volume_stage(protocol_settings(args, gpu), args.output)
     from mda_electrolyte.report import (
         check_outputs,
         check_replaceable,

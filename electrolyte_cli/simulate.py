@@ -479,7 +479,9 @@ def _composition(args):
 
 
 def run(args):
-    _check_simulate(args)
+    # a warning of a check (a rounded interval) beside a later refusal made it several lines
+    with A.warnings_after_checks():
+        _check_simulate(args)
     with A.claim_output_folder(args.output):
         return _run(args)
 
