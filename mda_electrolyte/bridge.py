@@ -133,10 +133,10 @@ def from_ase(
         types' masses (elements are the dump's where it has them and the mass names none);
         a stored topology that contradicts the atoms (an H5MD file's or the Atoms'
         :mod:`~ase_electrolyte.topology` arrays: molecules joined, split or swapped, names on
-        molecules of different compositions or charges, :func:`~mda_electrolyte.molecules.
-        check_stored_molecules`; molecules named and made as a library species whose net
-        formal charge is not the library's: a neutral PF6, an Li of +2); masses that are not
-        finite, negative, or 0 for an atom of a known element
+        molecules of different compositions or charges,
+        :func:`~mda_electrolyte.molecules.check_stored_molecules`; molecules named and made as
+        a library species whose net formal charge is not the library's: a neutral PF6, an Li
+        of +2); masses that are not finite, negative, or 0 for an atom of a known element
         (:func:`~mda_electrolyte.molecules.check_masses`); an argument that would be ignored
         (``index`` for frames in memory, ``lammps_units`` or
         ``lammps_atom_style`` without ``dump``).

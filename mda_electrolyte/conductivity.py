@@ -242,9 +242,10 @@ def read_charge_current(path, window=None):
         ``current`` (T, n_species, 3) in e·Å/ps, ``species`` (list of names), ``ion_charges``
         (species -> charge of each of its molecules, e, as the current has them), ``dt`` (ps),
         ``volume`` (mean, Å³), ``volume_range`` (min, max), ``volume_spread`` (std/mean) and
-        ``volume_notes`` (a drifting volume's note, :func:`~mda_electrolyte.carriers.
-        volume_drift_note`) and ``temperature`` (the file's ``temperature`` observable over
-        the same span, K, or ``None``: what a temperature given to Green–Kubo is judged by,
+        ``volume_notes`` (a drifting volume's note,
+        :func:`~mda_electrolyte.carriers.volume_drift_note`) and ``temperature`` (the file's
+        ``temperature`` observable over the same span, K, or ``None``: what a temperature
+        given to Green–Kubo is judged by,
         :func:`~mda_electrolyte.carriers.temperature_notes`).
     """
     obs = read_observable(path, "charge_current", window=window)

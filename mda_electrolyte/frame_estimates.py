@@ -47,7 +47,7 @@ two-state shells below, the valid means of 50 true independent frames cover 0.68
 (0.53-0.72 per case; 0.73 with 50) and of 100, 0.72 (0.66-0.79; 0.76 with 50); AR(1) series of
 40 true independent frames called valid (12 %) cover 0.60 with either (400 replicas).
 
-The widening is :func:`mda_electrolyte.uncertainty._small_sample_widening`, the one of every
+The widening is ``mda_electrolyte.uncertainty._small_sample_widening``, the one of every
 mean selected by its count of independent samples. Those are the series the count selects by a
 low ``g``, and what is uncertain in ``g`` is its correlated part ``g - 1``: a correlated
 series (weight ``min(1, 2 (g - 1))``, all of it from ``g`` = 1.5) is widened by

@@ -1,10 +1,11 @@
 r"""Collect once, estimate many: the per-frame ion data of one trajectory, read in one pass.
 
-:class:`IonCollector` reads one Universe through the :class:`~MDAnalysis.analysis.base.
-AnalysisBase` hooks into an :class:`IonCollection`; Green–Kubo and Einstein–Helfand
-conductivities, diffusion coefficients, Nernst–Einstein, Onsager coefficients and the shear
-viscosities are then *estimators* built from one collection or several independent ones (after
-solvation-analysis' ``Solute`` → ``Pairing.from_solute``), e.g.
+:class:`IonCollector` reads one Universe through the
+:class:`~MDAnalysis.analysis.base.AnalysisBase` hooks into an :class:`IonCollection`;
+Green–Kubo and Einstein–Helfand conductivities, diffusion coefficients, Nernst–Einstein,
+Onsager coefficients and the shear viscosities are then *estimators* built from one collection
+or several independent ones (after solvation-analysis' ``Solute`` → ``Pairing.from_solute``),
+e.g.
 ``GreenKuboConductivity.from_collections(collection, temperature=300)``. A collection can also be
 built from stored arrays (:meth:`IonCollection.from_arrays`), so the estimators are testable
 without a trajectory.

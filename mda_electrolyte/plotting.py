@@ -165,9 +165,9 @@ def count_argument(name, value, minimum=1):
 def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     """Bars of Estimates with their error bars; a bar that is not valid is hatched and grey.
 
-    Each error bar spans the Estimate's one-sigma interval (:meth:`~ase_electrolyte.estimate.
-    Estimate.interval` at 68.27 %): value ± stderr, or on a log scale (``interval_scale="log"``,
-    a conductivity) ``value · exp(± stderr / value)``.
+    Each error bar spans the Estimate's one-sigma interval
+    (:meth:`~ase_electrolyte.estimate.Estimate.interval` at 68.27 %): value ± stderr, or on a
+    log scale (``interval_scale="log"``, a conductivity) ``value · exp(± stderr / value)``.
 
     A value or error that is not finite is drawn as no bar and no error bar (never a NaN
     handed to matplotlib); a value that is not finite is written :data:`MISSING_TEXT` at its

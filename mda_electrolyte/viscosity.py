@@ -113,9 +113,9 @@ def read_pressure_tensor(path, *, required=True, window=None):
     dict or None
         ``tensor`` (T, 3, 3) in bar, ``dt`` (sample spacing, ps), ``volume`` (mean of the
         ``volume`` observable, Å³), ``volume_range`` (min, max), ``volume_spread`` (std/mean)
-        ``volume_notes`` (a drifting volume's note, :func:`~mda_electrolyte.carriers.
-        volume_drift_note`) and ``temperature`` (mean of the ``temperature`` observable in K,
-        ``None`` if not recorded).
+        ``volume_notes`` (a drifting volume's note,
+        :func:`~mda_electrolyte.carriers.volume_drift_note`) and ``temperature`` (mean of the
+        ``temperature`` observable in K, ``None`` if not recorded).
     """
     p = read_observable(path, "pressure_tensor", required=required, window=window)
     if p is None:

@@ -176,3 +176,61 @@ def test_modules_the_pages_refer_to_are_targets():
                 importlib.import_module(target)  # a stale module name is another test's
                 missing.add(f"{page.relative_to(DOCS)}: {target}")
     assert not missing, sorted(missing)
+
+
+_ROLE = re.compile(r":(?:func|class|data|attr|meth|mod|exc|obj):`([^`]*)`")
+_PRIVATE_TARGET = re.compile(
+    r":(?:func|class|data|attr|meth|mod|exc|obj):`~?((?:ase_electrolyte|mda_electrolyte|"
+    r"electrolyte_cli)\.[\w.]*\._\w+)`")
+
+
+def reference_form_problems(text):
+    """References Sphinx cannot link whatever the entries: a target broken over two lines (its
+    name then holds the line break and the indentation), and one naming a private object,
+    which has no entry."""
+    problems = []
+    for match in _ROLE.finditer(text):
+        content = match.group(1)
+        target = content.rsplit("<", 1)[-1] if content.endswith(">") else content
+        if "\n" in target:  # a title may wrap, the target may not
+            problems.append(" ".join(match.group(0).split()))
+    problems += [f"private: {m.group(1)}" for m in _PRIVATE_TARGET.finditer(text)]
+    return problems
+
+
+def test_the_reference_form_check_sees_split_and_private_targets():
+    assert reference_form_problems(
+        ":func:`~mda_electrolyte.carriers.\n        volume_drift_note`, :func:`x.y`, "
+        ":func:`mda_electrolyte.uncertainty._small_sample_widening`") == [
+        ":func:`~mda_electrolyte.carriers. volume_drift_note`",
+        "private: mda_electrolyte.uncertainty._small_sample_widening"]
+
+
+def _docstrings():
+    """(name, docstring) of every module of the packages and of everything they define."""
+    from test_docs_coverage import MODULES
+
+    found = []
+    for module in MODULES:
+        found.append((module.__name__, module.__doc__ or ""))
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue  # a private object's docstring is rendered nowhere
+            if inspect.isfunction(obj) or inspect.isclass(obj):
+                found.append((f"{module.__name__}.{name}", obj.__doc__ or ""))
+            if inspect.isclass(obj):
+                for key, value in vars(obj).items():
+                    if key.startswith("_") and key != "__init__":
+                        continue
+                    value = getattr(value, "__func__", getattr(value, "fget", value))
+                    if callable(value) and getattr(value, "__doc__", None):
+                        found.append((f"{module.__name__}.{name}.{key}", value.__doc__))
+    return found
+
+
+def test_no_reference_in_a_docstring_or_page_is_split_or_private():
+    texts = [(str(page.relative_to(DOCS)), page.read_text(encoding="utf-8")) for page in PAGES]
+    problems = [f"{where}: {problem}" for where, text in texts + _docstrings()
+                for problem in reference_form_problems(text)]
+    assert not problems, "\n".join(problems)
+
