@@ -38,3 +38,19 @@ def word(name, choices):
             raise argparse.ArgumentTypeError(str(err)) from None
 
     return read
+
+
+def device(name):
+    """An argparse ``type`` reading a device (``auto``, ``cpu``, ``cuda``, ``cuda:N``) through
+    the package's one device check (:func:`ase_electrolyte.device.parse_device`), before any
+    model is loaded."""
+    from ase_electrolyte.device import parse_device
+
+    def read(text):
+        try:
+            parse_device(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(f"{name}: {err}") from None
+        return text.strip()
+
+    return read

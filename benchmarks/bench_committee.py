@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _arguments import device, number  # benchmarks/, beside this script
 from ase.build import molecule
 
 
@@ -54,12 +55,38 @@ def time_calc(calc, structures, repeats):
     return best / len(structures)
 
 
+def check_same_numbers(single, committee, atoms, rtol=1e-6):
+    """The committee of copies gives the member's energy, forces and stress (its mean over
+    identical members), checked before any timing: a faster committee of other numbers is no
+    speed-up. Leaves the warning of identical members to the committee's own record."""
+    results = []
+    for calc in (single, committee):
+        work = atoms.copy()
+        work.calc = calc
+        results.append((work.get_potential_energy(), work.get_forces(), work.get_stress()))
+    names = ("energy (eV)", "forces (eV/Å)", "stress (eV/Å³)")
+    for name, one, many in zip(names, *results, strict=True):
+        one, many = np.asarray(one, float), np.asarray(many, float)
+        scale = max(float(np.max(np.abs(one))), 1e-12)
+        worst = float(np.max(np.abs(many - one))) if np.all(np.isfinite(many)) else np.inf
+        if not worst <= rtol * scale:
+            raise SystemExit(f"the committee of {name} differs from its member by {worst:.3g} "
+                             f"(largest member value {scale:.3g}): not timed")
+    print(f"same numbers: the committee's energy, forces and stress equal its member's "
+          f"(relative {rtol:g})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=3)
-    parser.add_argument("--molecules", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--device", default="auto")
+    parser.add_argument("--members", type=number("--members", minimum=2, integer=True),
+                        default=3, help="committee size K (a committee has two or more)")
+    # the ion pair replaces atoms of the first two molecules
+    parser.add_argument("--molecules", type=number("--molecules", minimum=2, integer=True),
+                        default=32)
+    parser.add_argument("--repeats", type=number("--repeats", minimum=1, integer=True),
+                        default=5)
+    parser.add_argument("--device", type=device("--device"),
+                        default="auto")
     args = parser.parse_args()
 
     from sevenn.util import pretrained_name_to_path
@@ -81,10 +108,7 @@ def main():
             structures.append(a)
         single = Calculator(paths[0], device=args.device)
         committee = Calculator(paths, device=args.device)
-        for calc in (single, committee):  # warm-up
-            w = structures[0].copy()
-            w.calc = calc
-            w.get_forces()
+        check_same_numbers(single, committee, structures[0])  # also the warm-up
         t1 = time_calc(single, structures, args.repeats)
         tk = time_calc(committee, structures, args.repeats)
         ratio = tk / (args.members * t1)

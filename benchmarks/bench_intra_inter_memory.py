@@ -35,6 +35,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _arguments import number  # noqa: E402
 from bench_volume_scan_memory import Harmonic, water_frames  # noqa: E402
 
 from mda_electrolyte import IntraInterErrors  # noqa: E402
@@ -66,8 +67,11 @@ def peak_mb(frames, cache=True):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--molecules", type=int, default=216)
-    parser.add_argument("--frames", type=int, nargs="+", default=[4, 8, 16, 32])
+    # two molecules at least: the intermolecular part of one molecule alone is nothing
+    parser.add_argument("--molecules", type=number("--molecules", minimum=2, integer=True),
+                        default=216)
+    parser.add_argument("--frames", type=number("--frames", minimum=1, integer=True), nargs="+",
+                        default=[4, 8, 16, 32])
     args = parser.parse_args()
     n_atoms = 3 * args.molecules
     # one-time allocations (imports, lazily built tables) kept out of the first size's peak

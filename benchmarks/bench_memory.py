@@ -98,6 +98,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+from _arguments import number  # benchmarks/, beside this script
 from bench_conductivity import build
 
 from mda_electrolyte import (
@@ -126,6 +127,9 @@ SHELL_CUTOFFS = {"PF6": 2.8, "SOL": 2.6}
 MIN_FRAMES = max(200, 2 * CHUNK_FRAMES + 1)
 # the shell pass has no fit window and no chunks (and is the slow one)
 MIN_SHELL_FRAMES = 100
+# fewest kept frames whose Onsager fit window (0.1-0.3 of a segment) holds 3 lags (measured:
+# 14 frames hold 2 and are refused)
+MIN_KEPT_FRAMES = 15
 # kept per-ion centres in capped mode: fewer than any length measured, so that every length lies
 # beyond the cap and the slope is the per-frame cost that remains
 CAPPED_ION_FRAMES = 100
@@ -287,17 +291,26 @@ def streamed_per_shell(u, repeats=(200, 2000)):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lengths", type=int, nargs="+", default=[600, 1200, 2400],
-                        help="frames of the transport measurements")
-    parser.add_argument("--shell-lengths", type=int, nargs="+", default=[200, 400, 800],
+    def frames(name):
+        return number(name, minimum=1, integer=True)
+
+    parser.add_argument("--lengths", type=frames("--lengths"), nargs="+",
+                        default=[600, 1200, 2400], help="frames of the transport measurements")
+    parser.add_argument("--shell-lengths", type=frames("--shell-lengths"), nargs="+",
+                        default=[200, 400, 800],
                         help="frames of the SolvationShells measurements")
-    parser.add_argument("--pairs", type=int, default=50)
-    parser.add_argument("--solvent", type=int, default=60)
-    parser.add_argument("--correlation-samples", type=int, nargs="+", default=[10**5, 10**6],
+    # two pairs at least: drift removal needs no single carrier of half their mass (one PF6)
+    parser.add_argument("--pairs", type=number("--pairs", minimum=2, integer=True), default=50)
+    parser.add_argument("--solvent", type=number("--solvent", minimum=1, integer=True),
+                        default=60, help="solvent molecules (the shells' solvent)")
+    parser.add_argument("--correlation-samples", type=frames("--correlation-samples"),
+                        nargs="+", default=[10**5, 10**6],
                         help="lengths of the 9-column series correlated last")
-    parser.add_argument("--kept-frames", type=int, nargs="+", default=[1000, 2000],
+    parser.add_argument("--kept-frames", type=frames("--kept-frames"), nargs="+",
+                        default=[1000, 2000],
                         help="kept per-ion frames of the Diffusion/Onsager scratch fit")
-    parser.add_argument("--kept-ions", type=int, nargs="+", default=[200, 400],
+    parser.add_argument("--kept-ions", type=number("--kept-ions", minimum=2, integer=True),
+                        nargs="+", default=[200, 400],
                         help="ions of the Diffusion/Onsager scratch fit")
     args = parser.parse_args()
     if min(args.correlation_samples) < 2000:
@@ -310,9 +323,12 @@ def main():
                      "peak alike at every length")
     if min(args.shell_lengths) < MIN_SHELL_FRAMES:
         parser.error(f"--shell-lengths must be at least {MIN_SHELL_FRAMES} frames")
-    for option in ("lengths", "shell_lengths"):
+    if min(args.kept_frames) < MIN_KEPT_FRAMES:
+        parser.error(f"--kept-frames must be at least {MIN_KEPT_FRAMES} frames: the Onsager "
+                     "fit window (0.1–0.3 of a segment) needs 3 lags or more")
+    for option in ("lengths", "shell_lengths", "kept_frames", "kept_ions"):
         if len(set(getattr(args, option))) < 2:
-            parser.error(f"--{option.replace('_', '-')} needs two different lengths or more "
+            parser.error(f"--{option.replace('_', '-')} needs two different values or more "
                          "(a slope is fitted)")
         setattr(args, option, sorted(set(getattr(args, option))))
     rng = np.random.default_rng(0)

@@ -19,10 +19,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import packing_reference  # noqa: E402
+from _arguments import number  # noqa: E402  benchmarks/, beside this script
 
 from ase_electrolyte import build  # noqa: E402
 from ase_electrolyte.screen import load_plan  # noqa: E402
-from ase_electrolyte.screen.plan import box_of  # noqa: E402
+from ase_electrolyte.screen.plan import (
+    PlanError,  # noqa: E402
+    box_of,  # noqa: E402
+)
 from ase_electrolyte.species import get_species  # noqa: E402
 
 COMPOSITION = {"solvent": "EC:3,EMC:7", "salt": "LiPF6", "concentration": 1.0}
@@ -48,13 +52,19 @@ def _check(counts, density, seed, reference):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=16)
-    parser.add_argument("--atoms", type=int, default=300)
-    parser.add_argument("--density", type=float, default=1.2)
+    parser.add_argument("--tasks", type=number("--tasks", minimum=1, integer=True), default=16)
+    parser.add_argument("--atoms", type=number("--atoms", minimum=1, integer=True), default=300)
+    # below the 3.0 g/cm³ at which every task is refused (the refusals' numbers compared)
+    parser.add_argument("--density", type=number("--density (g/cm³)", above=0.0, maximum=2.5),
+                        default=1.2)
     args = parser.parse_args()
-    plan = load_plan({"seed": 1, "replicas": args.tasks, "temperatures": [298],
-                      "n_atoms": args.atoms, "model": {"calculator": "ase.calculators.emt:EMT"},
-                      "composition": [COMPOSITION]})
+    try:
+        plan = load_plan({"seed": 1, "replicas": args.tasks, "temperatures": [298],
+                          "n_atoms": args.atoms,
+                          "model": {"calculator": "ase.calculators.emt:EMT"},
+                          "composition": [COMPOSITION]})
+    except PlanError as err:  # the plan's own bounds, named by the plan reader
+        parser.error(str(err))
     tasks = plan.tasks()
     counts = {get_species(name): n for name, n in box_of(tasks[0].composition, args.atoms)}
     build._volume_of.cache_clear()

@@ -14,9 +14,9 @@ extras: labels, networks, angles, per-type RDFs, shell table) against solvation-
 ``Solute`` with its default analyses on the same frames and species, prints that ratio (target
 >= 1), and the memory of the collected shell table per cation and frame with its extrapolation to
 300 frames of 192 Li⁺ (the case that took 0.6 GB before the table).
-Run ``python benchmarks/bench_rdf.py``; ``--profile`` prints instead where IntraInterRDF's
-time goes by cProfile (call counts and per-function share of one run, and of its conclusion):
-on a shared machine the call counts, not the seconds, show avoidable work.
+Run ``python benchmarks/bench_rdf.py [--repeats 2]``; ``--profile`` prints instead where
+IntraInterRDF's time goes by cProfile (call counts and per-function share of one run, and of
+its conclusion): on a shared machine the call counts, not the seconds, show avoidable work.
 """
 
 from __future__ import annotations
@@ -54,6 +54,22 @@ def _timed(function):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def _concluded_by(analysis, conclude):
+    """``analysis`` with its conclusion (of a run about to be made) replaced by
+    ``conclude(original)``: a finished analysis is not concluded twice (the pass's scratch is
+    consumed: a second ``_conclude`` raised KeyError '_close_frame_counts')."""
+    original = analysis._conclude
+    analysis._conclude = lambda: conclude(original)
+    return analysis
+
+
+def _conclusion_time(make):
+    """(wall s, CPU s) of the conclusion of a fresh run of ``make(run=False)``."""
+    spent = []
+    _concluded_by(make(run=False), lambda original: spent.append(_timed(original)[1:])).run()
+    return spent[0]
+
+
 def main(repeats=2):
     warnings.simplefilter("ignore", DeprecationWarning)
     u = bn_fec_universe()
@@ -74,9 +90,10 @@ def main(repeats=2):
             ref[(a, b)] = rdf.results.rdf
         return ref
 
-    def intra_inter_rdf(engine="auto"):
-        return mda_electrolyte.IntraInterRDF(u.atoms, pairs="elements", nbins=80,
-                                             range=(0.0, 8.0), engine=engine).run()
+    def intra_inter_rdf(engine="auto", run=True):
+        rdf = mda_electrolyte.IntraInterRDF(u.atoms, pairs="elements", nbins=80,
+                                            range=(0.0, 8.0), engine=engine)
+        return rdf.run() if run else rdf
 
     times = {"InterRDF": [], "IntraInterRDF": []}
     for _ in range(repeats):
@@ -93,7 +110,8 @@ def main(repeats=2):
           f"{best['IntraInterRDF'][1]:.3f} s CPU (best of {repeats})")
     # of which the conclusion: g(r), CN and the bootstrapped first peak and minimum of every pair
     # (mda_electrolyte.shell_cutoffs), independent of the number of frames
-    conclude = min((_timed(ours._conclude)[1:] for _ in range(repeats)), key=lambda t: t[1])
+    conclude = min((_conclusion_time(intra_inter_rdf) for _ in range(repeats)),
+                   key=lambda t: t[1])
     print(f"  of which _conclude ({len(pairs)} first minima, bootstrapped): "
           f"{conclude[0]:.3f} s wall, {conclude[1]:.3f} s CPU")
     ratio = best["InterRDF"] / best["IntraInterRDF"]
@@ -158,23 +176,37 @@ def profile(n_lines=25):
     warnings.simplefilter("ignore", DeprecationWarning)
     u = bn_fec_universe()
 
-    def run():
+    def make():
         return mda_electrolyte.IntraInterRDF(u.atoms, pairs="elements", nbins=80,
-                                             range=(0.0, 8.0)).run()
+                                             range=(0.0, 8.0))
 
-    rdf = run()  # the compiled kernel built and loaded before the profile
-    for what, call in (("run", run), ("_conclude", rdf._conclude)):
-        profiler = cProfile.Profile()
-        profiler.runcall(call)
+    make().run()  # the compiled kernel built and loaded before the profile
+    profilers = {"run": cProfile.Profile(), "_conclude": cProfile.Profile()}
+    profilers["run"].runcall(make().run)
+    # a second run, whose conclusion alone is profiled (one profiler active at a time)
+    _concluded_by(make(), lambda original: profilers["_conclude"].runcall(original)).run()
+    for what, profiler in profilers.items():
         stats = pstats.Stats(profiler)
         print(f"--- IntraInterRDF {what}: {stats.total_calls} calls ---")
         stats.sort_stats("cumulative").print_stats(n_lines)
 
 
 if __name__ == "__main__":
+    import argparse
     import sys
 
-    if "--profile" in sys.argv[1:]:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _arguments import number  # benchmarks/, beside this script
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=number("--repeats", minimum=1, integer=True),
+                        default=None, help="timings per contender, best of (2)")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile of one IntraInterRDF run instead of the timings")
+    args = parser.parse_args()
+    if args.profile and args.repeats is not None:
+        parser.error("--repeats is not read with --profile (one profiled run)")
+    if args.profile:
         profile()
     else:
-        main()
+        main(repeats=args.repeats or 2)

@@ -21,9 +21,11 @@ Measured (this machine, 9 scales): in memory 2.6 / 8.9 / 25.4 MB for 648 atoms a
 frames (~90-110 bytes per scanned atom: 1.2 GB for 10⁴ atoms, 11 scales, 100 frames); streamed
 2.0 / 3.5 / 7.5 MB (the cache's growth, bounded as above).
 
-Run: ``python benchmarks/bench_volume_scan_memory.py`` (a minute or two on one core).
+Run: ``python benchmarks/bench_volume_scan_memory.py`` (a minute or two on one core; it takes
+no options, and refuses any: its sizes are those measured above).
 """
 
+import argparse
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -98,4 +100,5 @@ def main():
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     main()
