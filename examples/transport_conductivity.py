@@ -44,22 +44,15 @@ ne = NernstEinstein(diff, temperature=300, conductivity=gk)
 
 exact = constants.e**2 * 2 * n_pairs * s**2 * tau * 1e-8 / (box**3 * 1e-30 * constants.k * 300)
 r = gk.results
+# every number as an Estimate: value ± error with its verdict (a number not valid says why)
 print(f"exact           sigma = {exact:.3f} S/m")
-print(
-    f"Green-Kubo      sigma = {r.sigma:.3f} ± {r.sigma_err:.3f} S/m "
-    f"(self {r.sigma_self:.3f}, distinct {r.sigma_distinct:.3f}; plateau {r.plateau} ps)"
-)
-print(f"Einstein-Helfand sigma = {eh.results.sigma:.3f} ± {eh.results.sigma_err:.3f} S/m")
-print(
-    f"Nernst-Einstein sigma = {ne.results.sigma:.3f} ± {ne.results.sigma_err:.3f} S/m, "
-    f"alpha_d = {ne.results.alpha_d:.2f} ± {ne.results.alpha_d_err:.2f}"
-)
+print(f"Green-Kubo      sigma = {r.conductivity} (self {r.conductivity_self}, distinct "
+      f"{r.conductivity_distinct}; plateau {r.plateau} ps)")
+print(f"Einstein-Helfand sigma = {eh.results.conductivity}")
+print(f"Nernst-Einstein sigma = {ne.results.conductivity}, alpha_d = {ne.results.dissociation}")
 for name in ions:
-    print(
-        f"D({name}) = {diff.results.D[name]:.3f} ± {diff.results.D_err[name]:.3f} Å²/ps "
-        f"(exact {s * s * tau}), R² = {diff.results.r2[name]:.3f}, "
-        f"t_GK = {r.transference[name]:.2f}"
-    )
+    print(f"D({name}) = {diff.results.diffusion_coefficient[name]} (exact {s * s * tau}), "
+          f"R² = {diff.results.r2[name]:.3f}, t_GK = {r.transference_numbers[name]}")
 print(f"verdicts: GK {r.verdict}; EH {eh.results.verdict}; D {diff.results.verdict}")
 
 # The same ions seen only every 20th frame (1 ps apart, twice tau): the current autocorrelation is
@@ -76,5 +69,6 @@ except ValueError as err:
 
 # Onsager coefficients: the conductivity and transference numbers with all ion correlations
 on = OnsagerCoefficients(u, ions, 300, unwrap=True).run().results
-print(f"Onsager L (S/m per e²):\n{on.L}\nsigma = {on.sigma:.3f} ± {on.sigma_err:.3f} S/m, "
-      f"t = {on.transference}")
+print("Onsager coefficients: " + "; ".join(f"{k} {v}" for k, v in on.coefficients.items()))
+print(f"Onsager sigma = {on.conductivity}; transference numbers: "
+      + "; ".join(f"{k} {v}" for k, v in on.transference_numbers.items()))
