@@ -59,8 +59,19 @@ def run(args):
 
     The checks that need no analysis module come first: the analyses' names and the files
     they write are known only once their modules (MDAnalysis) are imported, seconds on a
-    loaded machine, which a mistyped ``--dt`` or ``--device`` waited for.
+    loaded machine, which a mistyped ``--dt`` or ``--device`` waited for. Their warnings (a
+    temperature in °C?) are held until the model loads, and written in the line of a refusal
+    (:func:`~electrolyte_cli.arguments.warnings_after_checks`).
     """
+    import contextlib
+
+    with contextlib.ExitStack() as checks:
+        checks.enter_context(A.warnings_after_checks())
+        return _run(args, checks)
+
+
+def _run(args, checks):
+    """:func:`run`; ``checks`` holds the checks' warnings until it is closed."""
     if args.list:
         given = _given_with_list(args)
         if given:
@@ -127,7 +138,7 @@ def run(args):
     check_replaceable(out, report_files(declared_analyses()))
     A.check_plotting()
     try:
-        summary = _analyze_into(args, traj, out, only, atom_style)
+        summary = _analyze_into(args, traj, out, only, atom_style, checks)
     except KeyboardInterrupt as err:
         # stopped before run_analyses (reading the trajectory, loading the model), which
         # says itself what it left: the output folder has not been touched
@@ -155,38 +166,24 @@ def _analysis_names(only):
         raise ValueError(f"--only: {err}") from None
 
 
-def _analyze_into(args, traj, out, only, atom_style):
+def _analyze_into(args, traj, out, only, atom_style, checks=None):
     """The analyses of ``traj`` into ``out``, once every argument is checked."""
-    from mda_electrolyte.bridge import from_ase
-
     # one writer per output folder (e.g. not the analysis folder of a demo that is running);
     # the library's checks of --temperature repeat the doubt its check said, naming no option
-    with A.claim_output_folder(out), A.temperature_doubted():
-        with A.options_named({"dt": "--dt", "lammps_units": "--lammps-units"}):
-            universe = from_ase(traj, dump=args.dump, dt=args.dt,
-                                lammps_units=args.lammps_units or "metal",
-                                lammps_atom_style=atom_style)
-        # a count the file's own contradicts, before any analysis (and the model) runs
-        try:
-            with A.options_named(_TEMPERATURE_FLAGS, warnings_too=False):
-                _checked_temperature_settings(universe, **_temperature_options(args))
-        except ValueError as err:
-            raise ValueError(_com_removed_as_typed(str(err))) from None
-        if only:
-            _check_requested(universe, only, args.model)
-        else:
-            if args.model is not None:  # the more specific reason first
-                _check_model_can_be_used(universe)
-            _check_some_analysis_runs(universe, traj, args.model)
-        _check_temperature_runs(universe, only, args)
-        if args.model is not None:
-            _check_model_frames(universe, only, args.keep_going)
-        calc = (A.make_calculator(args.model, args.dispersion, args.device, args.modal)
-                if args.model else None)
-        summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
-                             source=input_record(traj, args.dump, universe),
-                             **_temperature_options(args))
-        A.print_summary(summary, out, command="analyze")
+    with A.claim_output_folder(out):
+        with A.temperature_doubted():
+            universe = _checked_universe(args, traj, only, atom_style)
+        if checks is not None:
+            # every check passed: their warnings are said now, before the model and the work
+            # (closed outside temperature_doubted: warnings filters are restored in order)
+            checks.close()
+        with A.temperature_doubted():
+            calc = (A.make_calculator(args.model, args.dispersion, args.device, args.modal)
+                    if args.model else None)
+            summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
+                                 source=input_record(traj, args.dump, universe),
+                                 **_temperature_options(args))
+            A.print_summary(summary, out, command="analyze")
     return summary
 
 
@@ -203,6 +200,32 @@ def _check_temperature_runs(universe, only, args):
     settings = TemperatureSettings(**_temperature_options(args))
     check_temperature_runs(universe, only or list(registered_analyses()), settings,
                            object() if args.model else None, _TEMPERATURE_FLAGS)
+
+
+def _checked_universe(args, traj, only, atom_style):
+    """The trajectory read, and the checks that need it, before the model loads."""
+    from mda_electrolyte.bridge import from_ase
+
+    with A.options_named({"dt": "--dt", "lammps_units": "--lammps-units"}):
+        universe = from_ase(traj, dump=args.dump, dt=args.dt,
+                            lammps_units=args.lammps_units or "metal",
+                            lammps_atom_style=atom_style)
+    # a count the file's own contradicts, before any analysis (and the model) runs
+    try:
+        with A.options_named(_TEMPERATURE_FLAGS, warnings_too=False):
+            _checked_temperature_settings(universe, **_temperature_options(args))
+    except ValueError as err:
+        raise ValueError(_com_removed_as_typed(str(err))) from None
+    if only:
+        _check_requested(universe, only, args.model)
+    else:
+        if args.model is not None:  # the more specific reason first
+            _check_model_can_be_used(universe)
+        _check_some_analysis_runs(universe, traj, args.model)
+    _check_temperature_runs(universe, only, args)
+    if args.model is not None:
+        _check_model_frames(universe, only, args.keep_going)
+    return universe
 
 
 def _check_model_frames(universe, only, keep_going=False):

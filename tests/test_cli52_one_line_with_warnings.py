@@ -74,3 +74,45 @@ def test_warnings_as_errors_still_stop_the_command(monkeypatch):
         with pytest.raises(UserWarning, match="rounded"):
             with warnings_after_checks():
                 warnings.warn("rounded", UserWarning, stacklevel=1)
+
+
+@pytest.mark.parametrize(("options", "refusal"), [
+    (["--dt", "0.5"], "--dt 0.5 ps given"),
+    ([], "none of them can run on this trajectory"),
+    (["--only", "intra_inter_rdf"], "--temperature applies to the analyses"),
+])
+def test_analyze_refusal_is_one_line_with_its_warnings(tmp_path, capsys, options, refusal):
+    from cli_inputs import water_frames
+
+    traj = water_frames(tmp_path / "water.extxyz")
+    out = tmp_path / "out"
+    status = main(["analyze", str(traj), "--temperature", "25", "-o", str(out), "-q",
+                   *options])
+    err = capsys.readouterr().err
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert refusal in lines[0]
+    # the doubt of the temperature only where the check that says it has run
+    if "--only" not in options:
+        assert "; warning: --temperature 25.0 K" in lines[0] and "°C" in lines[0]
+    assert not (out / "summary.json").exists()
+
+
+def test_analyze_warnings_said_once_when_it_runs(tmp_path, capsys):
+    import ase.io
+    from ase.build import molecule
+
+    # frames without times: the reading warns that it assumes 1 ps, held until the checks
+    # pass and then said once, before the analyses
+    frames = []
+    for k in range(3):
+        water = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
+        water.positions += 2.0 + 0.05 * k
+        frames.append(water)
+    traj = tmp_path / "untimed.extxyz"
+    ase.io.write(traj, frames)
+    with pytest.warns(UserWarning) as said:
+        assert main(["analyze", str(traj), "-o", str(tmp_path / "out"), "-q"]) == 0
+    texts = [str(w.message) for w in said]
+    assert sum("carry no time" in t for t in texts) == 1, texts
