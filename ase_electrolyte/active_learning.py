@@ -25,6 +25,7 @@ import numpy as np
 
 from .atomic_file import atomic_path, check_output_path
 from .atoms_checks import check_number
+from .topology import check_extxyz
 
 __all__ = [
     "CandidateCollector",
@@ -345,6 +346,7 @@ committee.RepeatedMemberWarning`), whose spread is zero everywhere.
             frame.info["energy_std_scale"] = float(scale["energy"].value)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = io.StringIO()
+        check_extxyz(frame)
         ase.io.write(text, frame, format="extxyz")
         _append_whole(self.path, text.getvalue().encode())
         self._last_written = k
@@ -897,6 +899,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         # a failed write (disk full, killed) leaves an earlier selection of that name intact
+        check_extxyz(selected)
         with atomic_path(out) as tmp:
             ase.io.write(tmp, selected, format="extxyz")
     return selected

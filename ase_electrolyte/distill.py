@@ -17,6 +17,7 @@ from ase.calculators.singlepoint import SinglePointCalculator
 
 from .atomic_file import atomic_path, check_output_path
 from .atoms_checks import check_number, check_overlaps
+from .topology import check_extxyz
 
 __all__ = ["relabel", "distill"]
 
@@ -514,6 +515,8 @@ def _relabel_and_train(models, frames, out, *, epochs, n_students, device, **kwa
         for k in range(int(n_students)):
             _check_frames_for_model(members[k], kwargs["valid"],
                                     f"validation data (student {k} starts from {models[k]})")
+    # before the teacher labels anything: the labelled frames are written as extended XYZ
+    check_extxyz(frames)
     # each frame's labels are kept as soon as made: a rerun after a stop labels only the rest
     labelled = relabel(frames, teacher, labels=out / "labels",
                        **({"device": device} if isinstance(teacher, list) else {}))

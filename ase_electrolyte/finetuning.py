@@ -40,6 +40,7 @@ from .atomic_file import (
 )
 from .atoms_checks import check_atoms, check_flag, check_number
 from .option_words import choice_word
+from .topology import check_extxyz
 from .units import LABEL_ENERGY_UNITS, LABEL_FORCE_UNITS, LABEL_STRESS_UNITS
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "label_errors",
@@ -2207,6 +2208,7 @@ def _write_frames(frames, path, pressure_shift_bar=0.0):
         copy = atoms.copy()
         copy.calc = SinglePointCalculator(copy, **labels)
         shifted.append(copy)
+    check_extxyz(shifted)
     with atomic_path(path) as tmp:
         ase.io.write(tmp, shifted, format="extxyz")
 

@@ -209,9 +209,9 @@ def check_extxyz(frames):
     Raises
     ------
     ValueError
-        A frame with inconsistent topology arrays (:func:`get_topology`), or a per-atom string
-        array (any name) holding an empty string or one with whitespace; the message names the
-        frame, the array and the atom.
+        A frame whose species names are not one word each (:func:`get_topology`'s rule), or a
+        per-atom string array (any name) holding an empty string or one with whitespace; the
+        message names the frame, the array and the atom.
     TypeError
         A frame that is not an ase.Atoms.
     """
@@ -220,7 +220,12 @@ def check_extxyz(frames):
     frames = [frames] if isinstance(frames, Atoms) else list(frames)
     for k, atoms in enumerate(frames):
         try:
-            get_topology(atoms)
+            if not isinstance(atoms, Atoms):
+                raise TypeError(f"check_extxyz needs an ase.Atoms, not {atoms!r:.80}")
+            # the names alone: frames carrying some topology arrays only (a molecule_index for
+            # an error analysis) write and read back whole, as before
+            if SPECIES in atoms.arrays:
+                _species_names(atoms.arrays[SPECIES])
             for name, values in atoms.arrays.items():
                 if name == SPECIES or np.asarray(values).dtype.kind not in "USO":
                     continue

@@ -1145,6 +1145,7 @@ def run_protocol_into(atoms, calc, out, args):
 
     from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
     from ase_electrolyte.md import run_protocol
+    from ase_electrolyte.topology import check_extxyz
 
     out.mkdir(parents=True, exist_ok=True)
     initial = out / "initial.extxyz"
@@ -1158,6 +1159,7 @@ def run_protocol_into(atoms, calc, out, args):
             )
         atoms = previous
     else:
+        check_extxyz(atoms)
         with atomic_path(initial) as tmp:
             ase.io.write(tmp, atoms, format="extxyz")
     molality = _held_molality(atoms)

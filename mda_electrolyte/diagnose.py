@@ -273,7 +273,7 @@ def diagnose(
         a bad ``vacuum`` or frame count. An error while the model is evaluated, or while the
         outputs are written (a full disk, Ctrl-C), leaves the files of an earlier run in
         ``outdir`` as they were: the outputs are written once both parts have run, into a
-        hidden folder in ``outdir``, and published as :func:`~mda_electrolyte.run_analyses`
+        hidden folder in ``outdir``, and published as :func:`~mda_electrolyte.report.run_analyses`
         publishes, ``diagnose.json`` last (a killed run's hidden folder is removed by the
         next run).
     """
@@ -384,6 +384,7 @@ def _write_outputs(outdir, scan, errors, ref_calc, no_labels):
 
     from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
     from ase_electrolyte.estimate import estimates_to_dict
+    from ase_electrolyte.topology import check_extxyz
 
     from .intra_inter_errors import errors_summary
     from .report import staged_outputs
@@ -395,8 +396,10 @@ def _write_outputs(outdir, scan, errors, ref_calc, no_labels):
         if scan is not None:
             summary["rigid_volume_scan"] = scan_summary(scan, files)
             labels = "reference" if ref_calc is not None else "model"
+            scanned = scan.scanned_frames(labels=labels)
+            check_extxyz(scanned)
             with atomic_path(files / "volume_scan_frames.extxyz") as tmp:
-                write(str(tmp), scan.scanned_frames(labels=labels), format="extxyz")
+                write(str(tmp), scanned, format="extxyz")
         else:
             summary["rigid_volume_scan"] = {"skipped": "the frames have no periodic box"}
         if errors is None:

@@ -26,6 +26,7 @@ from MDAnalysis.core.groups import AtomGroup
 from ase_electrolyte.atomic_file import atomic_path, save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.option_words import choice_word
+from ase_electrolyte.topology import check_extxyz
 
 from . import rdf as _rdf
 from .analysis_base import (
@@ -465,6 +466,7 @@ class RigidVolumeScan(FrameAnalysis):
                 if "stress" in ref:
                     copy.info["reference_stress"] = ref["stress"]
             out.append(copy)
+        check_extxyz(out)
         write(os.path.join(self._parts, f"{frame:012d}.extxyz"), out, format="extxyz")
 
     def _single_frame(self):

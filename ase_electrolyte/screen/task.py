@@ -59,6 +59,7 @@ from pathlib import Path
 
 from ..atomic_file import atomic_path, write_json_atomic
 from ..environment import _usable_cpus
+from ..topology import check_extxyz
 from .properties import task_properties
 
 __all__ = [
@@ -1241,6 +1242,7 @@ def _run_task(spec, folder, timing, threads):
             # default 298.15 K: a 350 K task packed the conformer populations of 298 K
             temperature_K=task["temperature_K"],
         )
+        check_extxyz(atoms)
         with atomic_path(initial) as tmp:
             ase.io.write(tmp, atoms, format="extxyz")
     timing["build_s"] = time.perf_counter() - tick
