@@ -139,7 +139,8 @@ def from_ase(
         of +2); masses that are not finite, negative, or 0 for an atom of a known element
         (:func:`~mda_electrolyte.molecules.check_masses`); an argument that would be ignored
         (``index`` for frames in memory, ``lammps_units`` or
-        ``lammps_atom_style`` without ``dump``).
+        ``lammps_atom_style`` without ``dump``, ``lammps_units="real"`` for a dump without
+        velocities or forces); frames whose masses differ from frame 0's.
     TypeError
         A ``source`` that is neither Atoms, frames of Atoms nor a path; a ``dump`` that is
         no path. (A dict, or frames holding something else than Atoms: ValueError.)
@@ -1442,6 +1443,12 @@ def _from_lammps(data, dump, units, atom_style, dt):
     v_scale, f_scale = _LAMMPS_UNITS[units]
     has_v = traj.trajectory.ts.has_velocities
     has_f = traj.trajectory.ts.has_forces
+    if units != "metal" and not (has_v or has_f):
+        # the unit style converts velocities and forces only: 'real' beside a positions-only
+        # dump was taken and changed nothing (electrolyte analyze refuses it likewise)
+        raise ValueError(f"lammps_units={units!r} converts a dump's velocities and forces, and "
+                         f"{dump} has neither (no vx/vy/vz or fx/fy/fz column); leave "
+                         "lammps_units out")
     velocities, forces, positions, dims, steps = [], [], [], [], []
     frames = traj.trajectory if n_whole is None else traj.trajectory[:n_whole]
     try:
