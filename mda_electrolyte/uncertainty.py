@@ -838,6 +838,10 @@ def periodic_note(x, what="sample"):
     >>> periodic_note(np.random.default_rng(0).normal(size=200)) is None
     True
     """
+    if _few_runs_note(x) is not None:
+        # a value that changed a few times is a few events, said by that rule: two blips a
+        # third of the way apart in 200 frames read as 'repeats every 67 frames'
+        return None
     p = _period(x)
     if p is None:
         return None

@@ -17,8 +17,13 @@ from electrolyte_cli import main  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    return tiny_committee(tmp_path_factory.mktemp("tiny"))[1][0]
+def members(tmp_path_factory):
+    return tiny_committee(tmp_path_factory.mktemp("tiny"))[1]
+
+
+@pytest.fixture(scope="module")
+def good(members):
+    return members[0]
 
 
 def _truncated(good, path):
@@ -135,14 +140,16 @@ def test_the_command_keeps_a_base_in_its_own_output_folder(good, tmp_path, monke
     assert base.read_bytes() == kept
 
 
-def test_distill_keeps_a_teacher_inside_its_student_folder(good, tmp_path):
+def test_distill_keeps_a_teacher_inside_its_student_folder(good, members, tmp_path):
     import shutil
     from pathlib import Path
 
     from ase_electrolyte.distill import distill
 
     teacher = tmp_path / "d" / "student_0" / "member_0"
-    shutil.copytree(Path(good).parent, teacher)
+    # another member than ``good``: a copy of it would make a committee of one model, refused
+    # before the folders are looked at
+    shutil.copytree(Path(members[1]).parent, teacher)
     kept = (teacher / "finetuned.pth").read_bytes()
     with pytest.raises(ValueError, match="whose model and checkpoints this fine-tune replaces"):
         distill([str(teacher / "finetuned.pth"), good], emt_copper(3), epochs=1,

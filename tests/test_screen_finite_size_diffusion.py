@@ -28,7 +28,7 @@ XI = 2.837297
 
 
 def _prop(value, unit, valid=True, stderr=None):
-    stderr = 0.01 * value if stderr is None else stderr
+    stderr = 0.01 * abs(value) if stderr is None else stderr
     return {"value": value, "stderr": stderr, "unit": unit, "method": "blocks",
             "n_samples": 5, "converged": valid, "verdict": "valid" if valid else "no plateau",
             "notes": [] if valid else ["no plateau"]}

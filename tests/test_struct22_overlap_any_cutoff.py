@@ -76,9 +76,13 @@ def test_the_clean_frames_give_the_same_shell_whatever_the_source():
     u = carbonyls(5)
     cns = {}
     for label, kwargs in SOURCES.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # no overlap warning on clean frames
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             res = run(u, **kwargs).results
+        # no overlap warning on clean frames (a cutoff found from 5 identical shells is a
+        # small sample, said as such since shells52's correlated frames)
+        said = [str(w.message) for w in caught]
+        assert not [m for m in said if "closer than" in m or "overlap" in m], said
         assert res.cutoff_source["CO"] == label.split(",")[0]
         cns[label] = res.coordination_numbers["CO"]
     # 4 O within 2.0 ± 0.1 Å of every Li⁺, the next at 4 Å: 4 molecules by every cutoff

@@ -59,7 +59,6 @@ from pathlib import Path
 
 from ..atomic_file import atomic_path, write_json_atomic
 from ..environment import _usable_cpus
-from ..topology import check_extxyz
 from .properties import task_properties
 
 __all__ = [
@@ -1242,6 +1241,8 @@ def _run_task(spec, folder, timing, threads):
             # default 298.15 K: a 350 K task packed the conformer populations of 298 K
             temperature_K=task["temperature_K"],
         )
+        from ..topology import check_extxyz  # numpy: not at the light package import
+
         check_extxyz(atoms)
         with atomic_path(initial) as tmp:
             ase.io.write(tmp, atoms, format="extxyz")
