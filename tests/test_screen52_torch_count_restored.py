@@ -11,24 +11,17 @@ import threading
 
 import pytest
 from ase.calculators.emt import EMT
-from test_screen51_task_threads import _LazyTorch, _spec, _Stop
+from test_screen51_task_threads import (
+    _LazyTorch,
+    _spec,
+    _Stop,
+    worker_process,  # noqa: F401 (the fixture)
+)
 
-from ase_electrolyte import environment
 from ase_electrolyte.screen import task as task_module
 
 torch = pytest.importorskip("torch")
 
-CPUS = 8
-
-
-@pytest.fixture
-def caller(monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setattr(environment, "_usable_cpus", lambda: CPUS)
-    monkeypatch.setattr(task_module, "_CALCULATORS", {})
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
 
 
 def _in_caller_thread(tmp_path, threads, caller_count, protocol, lazy=False, analyses=()):
@@ -72,7 +65,8 @@ def _stopping_protocol(seen, atoms, calc, folder, **kwargs):
 
 @pytest.mark.parametrize("threads, caller_count", [(3, 1), (2, 5), (5, 2), (1, 4)])
 @pytest.mark.parametrize("lazy", [False, True], ids=["torch-loaded", "torch-imported-late"])
-def test_a_task_in_the_callers_thread_gives_torchs_count_back(caller, tmp_path, threads,
+def test_a_task_in_the_callers_thread_gives_torchs_count_back(worker_process, tmp_path,  # noqa: F811
+                                                             threads,
                                                              caller_count, lazy):
     after, seen = _in_caller_thread(tmp_path, threads, caller_count, _stopping_protocol,
                                     lazy=lazy)
@@ -88,7 +82,7 @@ class _Result:
 
 @pytest.mark.parametrize("threads, caller_count", [(3, 1), (2, 4)])
 def test_the_analyses_run_on_the_tasks_count_and_the_caller_gets_its_own_back(
-        caller, tmp_path, monkeypatch, threads, caller_count):
+        worker_process, tmp_path, monkeypatch, threads, caller_count):  # noqa: F811
     import mda_electrolyte.bridge
     import mda_electrolyte.report
 
