@@ -723,12 +723,17 @@ def _check_finished(outdir, tasks, fingerprints=None):
         if problem:
             problems.append(problem)
     if problems:
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if
-                                           len(problems) > 5 else "")
         raise PlanError(
-            f"{len(problems)} finished task(s) hold a result that cannot be used: {shown}. "
-            f"Delete those {RESULT_FILE} files to run the tasks again"
+            f"{len(problems)} finished task(s) hold a result that cannot be used: "
+            f"{_first_problems(problems)}. Delete those {RESULT_FILE} files to run the tasks "
+            "again"
         )
+
+
+def _first_problems(problems):
+    """The first five of ``problems`` joined, and how many more there are."""
+    return "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5
+                                      else "")
 
 
 def _check_unfinished(outdir, tasks, fingerprints):
@@ -762,12 +767,10 @@ def _check_unfinished(outdir, tasks, fingerprints):
             problems.append(f"{path} records task {ran.get('id')!r} with seed "
                             f"{ran.get('seed')!r}, not {task.id!r} with seed {task.seed}")
     if problems:
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if
-                                           len(problems) > 5 else "")
         raise PlanError(
             f"{len(problems)} unfinished task folder(s) hold a partial run that is not this "
             f"task's (copied from another screen or task?), which the task would resume: "
-            f"{shown}. Delete those task folders to run the tasks again")
+            f"{_first_problems(problems)}. Delete those task folders to run the tasks again")
 
 
 def _recorded_before_hash(old, plan):
