@@ -20,10 +20,12 @@ many frames much less so. The verdict refuses what cannot be trusted whatever it
   every frame, the same frames read twice): its autocorrelation never decays, and the error
   came out of how the period fell on the blocks (``0, 1, 0, 1, ...`` gave 0.5 ± 0, valid)
   ("periodic", error unknown);
-- a value that changed fewer than 19 times (fewer than 20 stretches of equal values): a shell
-  that exchanged once or twice has ``g = 1`` and looks independent (four ions of which one left
-  the shell for one frame of 60 were called valid, 0.004 ± 0.004 for a true fraction of 0.3),
-  so its error means nothing ("too few changes").
+- a discrete value (one that occurs more than once, as the fractions of a few ions do) that
+  changed fewer than 19 times (fewer than 20 stretches of equal values): a shell that exchanged
+  once or twice has ``g = 1`` and looks independent (four ions of which one left the shell for
+  one frame of 60 were called valid, 0.004 ± 0.004 for a true fraction of 0.3), so its error
+  means nothing ("too few changes"). A continuous value changes in every frame; a short one is
+  "too short" by the count above.
 
 Which error: blocks of 10 or more estimated independent frames each (100 independent frames
 in 10 blocks) give the block error; a valid mean of fewer (50-100) the statistical-inefficiency

@@ -763,9 +763,17 @@ def outlier_note(x, what="sample"):
 
 
 def _few_runs_note(x):
-    """Why the mean of ``x`` is not valid because its value changed too few times, or ``None``."""
+    """Why the mean of ``x`` is not valid because its value changed too few times, or ``None``.
+
+    Only a discrete series (integer-valued or quantised: some value occurs more than once, as
+    the fractions of a few ions do) is judged: its changes, not its samples, bound the
+    independent values. A continuous series takes a new value in every sample, so its changes
+    are its samples less one and the count of independent samples judges it: a temperature
+    kept at 19 frames was called "too few changes: the value changed 18 times".
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
     runs = _n_runs(x)
-    if runs >= _MIN_RUNS:
+    if runs >= _MIN_RUNS or np.unique(x).size == x.size:
         return None
     k = runs - 1
     return (f"too few changes: the value changed {k} time{'' if k == 1 else 's'} (a calibrated "
