@@ -224,26 +224,9 @@ def _run(args, gpu):
         print("demo-sized box: " + "; ".join(few) + " (each analysis marks its own averages "
               "over too few ions)", flush=True)
     A.print_summary(summary, out / "analysis", command="demo")
-    settings = {
-        "composition": "LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass",
-        "molecules": {sp.name: n for sp, n in counts.items()},
-        "atoms": len(atoms),
-        "model": "sevennet-0" + (f" + {dispersion}" if dispersion != "none" else ""),
-        # an input, not a result: the simulated density is in the results with its verdict
-        "packing density (g/cm³; input from the pure liquids' densities and the salt's volume)":
-            round(density, 4),
-        # the estimate's own doubt (sources, salt volume, ideal mixing), so a reader can tell
-        # how far the run's density may move from where the box started
-        "packing density uncertainty (g/cm³)": round(estimated.stderr, 4),
-        "temperature (K)": sim_args.temperature,
-        "pre-equilibration NPT (ps)": sim_args.preequilibration_ps,
-        "equilibration NPT (ps)": sim_args.equilibration_ps,
-        "production NVT (ps)": sim_args.production_ps,
-        "frame interval (fs)": sim_args.write_interval_fs,
-        "device": "GPU" if gpu else "CPU",
-        "wall time (s)": round(time.perf_counter() - start),
-        "limits of this run": "; ".join(limits) or "none found",
-    }
+    settings = demo_settings(counts, estimated, sim_args, n_atoms=len(atoms),
+                             dispersion=dispersion, gpu=gpu,
+                             wall_s=time.perf_counter() - start, limits=limits)
     report = write_html_report(
         out / "analysis" / "report.html",
         title="electrolyte demo: LiPF6 in EC:EMC with SevenNet-0",
@@ -261,6 +244,79 @@ def _run(args, gpu):
     A.check_some_result(summary, report)
     print(f"demo finished in {time.perf_counter() - start:.0f} s", flush=True)
     return summary
+
+
+def demo_settings(counts, density, sim_args, *, n_atoms, dispersion, gpu, wall_s, limits):
+    """The settings table of the demo's HTML report: what was asked and what the box holds.
+
+    The packing density and the composition the whole molecules make are numbers with an
+    error and a verdict like every other on the page: the density the box was packed at is
+    given (an input, not the simulated density) with the error of its estimate, the asked
+    concentration and solvent shares are given, the packed ones exact ratios of the counts
+    (``info["packed_composition"]`` of :func:`ase_electrolyte.build.electrolyte_box`). The
+    page showed the density and its uncertainty as two bare numbers, and the 1.44 mol/kg that
+    ~100 atoms pack of the 1.0 asked only in the terminal.
+
+    Parameters
+    ----------
+    counts : dict
+        ``{Species: molecules}`` of the box (:func:`_demo_counts`).
+    density : Estimate
+        g/cm³, :func:`ase_electrolyte.build.estimate_density` of ``counts``.
+    sim_args : argparse.Namespace
+        :func:`protocol_settings`.
+    n_atoms : int
+        Atoms in the box.
+    dispersion : str
+        The dispersion word (``"none"``: left out).
+    gpu : bool
+    wall_s : float
+        Wall time so far, s.
+    limits : list of str
+        :func:`demo_limits`.
+
+    Returns
+    -------
+    dict
+    """
+    from ase_electrolyte.build import _packed_composition, _packed_record
+    from ase_electrolyte.estimate import Estimate
+
+    packing = Estimate.given_value(
+        density.value, density.unit, density.stderr,
+        source="the box's packing density: an input estimated from the pure liquids' "
+        "densities and the salt's volume in solution, not the simulated density; its error "
+        + density.method)
+    if not density.valid:
+        packing = packing.with_notes(*density.notes, converged=False)
+    plan = {sp: int(n) for sp, n in counts.items() if n}
+    return {
+        "composition": "LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass",
+        "molecules": {sp.name: int(n) for sp, n in counts.items()},
+        "atoms": n_atoms,
+        "model": "sevennet-0" + (f" + {dispersion}" if dispersion != "none" else ""),
+        # the simulated density is among the results, with its verdict
+        "packing density": packing,
+        # whole molecules miss the asked composition: asked (given) beside packed (exact)
+        "packed composition": _packed_record(_packed_composition(
+            plan, DEMO_SOLVENT, "LiPF6", DEMO_MOLALITY, units="molal"), plan),
+        "temperature": Estimate.given_value(sim_args.temperature, "K", source="the demo's "
+                                            "thermostat"),
+        "pressure": Estimate.given_value(sim_args.pressure, "bar", source="the demo's "
+                                         "barostat"),
+        "pre-equilibration NPT (ps)": sim_args.preequilibration_ps,
+        "equilibration NPT (ps)": sim_args.equilibration_ps,
+        "production NVT (ps)": sim_args.production_ps,
+        "frame interval (fs)": sim_args.write_interval_fs,
+        "device": "GPU" if gpu else "CPU",
+        "wall time (s)": round(wall_s),
+        "limits of this run": "; ".join(limits) or "none found",
+    }
+
+
+#: The demo's solvent shares (by mass) and salt molality (mol/kg), as its description says.
+DEMO_SOLVENT = {"EC": 3, "EMC": 7}
+DEMO_MOLALITY = 1.0
 
 
 def _held(counts):
@@ -285,7 +341,8 @@ def _demo_counts(n_atoms):
     """
     from ase_electrolyte.build import composition_counts
 
-    return composition_counts({"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molal", n_atoms=n_atoms)
+    return composition_counts(DEMO_SOLVENT, "LiPF6", DEMO_MOLALITY, units="molal",
+                              n_atoms=n_atoms)
 
 
 @functools.cache
