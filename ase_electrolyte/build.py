@@ -31,7 +31,13 @@ from ase import Atoms, units
 from ase.data import atomic_numbers, covalent_radii
 
 from .atoms_checks import MAX_TEMPERATURE_K, check_flag, check_number
-from .species import _rotamer_enthalpies, get_salt, get_species, hill_formula
+from .species import (
+    _library_counterpart,
+    _rotamer_enthalpies,
+    get_salt,
+    get_species,
+    hill_formula,
+)
 from .topology import MOLECULE_INDEX, SPECIES, set_topology
 from .units import GCM3_TO_AMU_PER_A3, warn_implausible
 
@@ -808,7 +814,9 @@ def estimate_density(counts, *, with_uncertainty=None):
         n_solvent += n
         solvent_mass += m
         if n:
-            solvents.add(sp.name)
+            # by the library's name of the molecule: the carbonates the salt volume was
+            # measured in and water's mixing doubt are molecules, whatever a Species calls them
+            solvents.add(_library_counterpart(sp).name)
         v = m / (measured.value_g_cm3 * GCM3_TO_AMU_PER_A3)
         volume += v
         if n:
@@ -850,14 +858,16 @@ def estimate_density(counts, *, with_uncertainty=None):
         notes.append(message)
     if bare:
         return rho
-    return _density_estimate(rho, volume + ions_volume, volumes, ions_error, bias, notes)
+    return _density_estimate(rho, volume + ions_volume, volumes, ions_error, bias, notes,
+                             water="H2O" in solvents)
 
 
-def _density_estimate(rho, total_volume, volumes, ions_error, bias, notes):
+def _density_estimate(rho, total_volume, volumes, ions_error, bias, notes, water=None):
     """The :class:`~ase_electrolyte.estimate.Estimate` of :func:`estimate_density`: ``rho``
     g/cm³ of a mixture of ``total_volume`` Å³, from the solvents' ``{name: (volume, error)}``
     and the ions' volume error (Å³); ``bias`` (g/cm³) the unmeasured ions' possible shift;
-    ``notes`` the reasons it is not valid (none: valid)."""
+    ``notes`` the reasons it is not valid (none: valid); ``water`` whether one of the
+    solvents is water (default: one named H2O)."""
     from .estimate import METHODS, Estimate
 
     # ρ = M / V: a volume error δV moves it by -ρ δV / V; the inputs are independent
@@ -865,7 +875,9 @@ def _density_estimate(rho, total_volume, volumes, ions_error, bias, notes):
     relative = math.sqrt(sum(t * t for t in terms)) / total_volume
     solvent_volume = sum(v for v, _ in volumes.values())
     phi = [v / solvent_volume for v, _ in volumes.values()]
-    mixing = _MIXING_DOUBT_WATER if "H2O" in volumes and len(volumes) > 1 else _MIXING_DOUBT
+    if water is None:
+        water = "H2O" in volumes
+    mixing = _MIXING_DOUBT_WATER if water and len(volumes) > 1 else _MIXING_DOUBT
     relative = math.hypot(relative, mixing * (1.0 - sum(f * f for f in phi)))
     stderr = math.hypot(rho * relative, bias)
     return Estimate(rho, stderr, "g/cm^3", METHODS["propagated"],
@@ -910,6 +922,13 @@ def _ions_volume(ions, solvent_mass, solvents=frozenset()):
 
     if not ions:
         return 0.0, True, 0.0, []
+    # the library's ions of these molecules: SALT_VOLUMES measured the ions, not their names
+    # (Species("PF6", "[P-](F)(F)(F)(F)(F)F") took the van der Waals rule, 12 % low)
+    library = {}
+    for sp, n in ions.items():
+        same = _library_counterpart(sp) or sp
+        library[same] = library.get(same, 0) + n
+    ions = library
     for name, (v_salt, u_salt, _) in SALT_VOLUMES.items():
         salt = SALTS[name]
         n_c, n_a = salt.stoichiometry

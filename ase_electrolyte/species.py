@@ -22,7 +22,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -894,16 +894,72 @@ def _rotamer_enthalpies(species):
 
 
 def _library_entry(species, table):
-    """``table[species.name]`` when ``species`` is the library solvent of that name, else None."""
-    entry = table.get(species.name)
-    library = SOLVENTS.get(species.name)
-    if entry is None or library is None:
-        return None
-    if species.smiles != library.smiles:
-        Chem = _rdkit()
-        if Chem.MolToSmiles(species.rdkit_mol) != Chem.MolToSmiles(library.rdkit_mol):
-            return None
-    return entry
+    """``table[name]`` of the library solvent that is ``species``' molecule
+    (:func:`_library_counterpart`), else None."""
+    library = _library_counterpart(species)
+    return None if library is None or library.charge else table.get(library.name)
+
+
+def _library_counterpart(species):
+    """The library species (:data:`SOLVENTS`, :data:`IONS`) that is the same molecule as
+    ``species``, or None.
+
+    The library's measurements (:data:`LIQUID_DENSITIES`, :data:`SALT_VOLUMES`,
+    :data:`ROTAMER_ENTHALPIES`) are of molecules, not of names: they hold for a
+    :class:`Species` of another name or another spelling of the SMILES
+    (``Species("ethylene_carbonate", "C1COC(=O)O1")`` is EC, ``Species("PF6",
+    "[P-](F)(F)(F)(F)(F)F")`` PF6): by name alone the first had no measured density (its
+    estimate refused) and the second no measured salt volume (a LiPF6 solution estimated by
+    the van der Waals rule, 12 % low and marked not valid). The same molecule is the same
+    canonical SMILES, stereochemistry and charges included (one enantiomer of PC is not the
+    racemic liquid the library measured); a library name given to another molecule
+    (``Species("EC", "O")``) is not the library's.
+
+    Parameters
+    ----------
+    species : Species or str
+        A species or a library name (:func:`get_species`).
+
+    Returns
+    -------
+    Species or None
+
+    Examples
+    --------
+    >>> from ase_electrolyte.species import Species, _library_counterpart
+    >>> _library_counterpart(Species("ethylene_carbonate", "C1COC(=O)O1")).name
+    'EC'
+    >>> _library_counterpart(Species("EC", "O")) is None
+    True
+    """
+    species = get_species(species)
+    for table in (SOLVENTS, IONS):
+        library = table.get(species.name)
+        if library is not None and (library.smiles == species.smiles
+                                    or _canonical_smiles(library) == _canonical_smiles(species)):
+            return library
+    if species.name in SOLVENTS or species.name in IONS:
+        return None  # a library name for another molecule
+    return _library_by_smiles().get(_canonical_smiles(species))
+
+
+@lru_cache(maxsize=4096)
+def _canonical_smiles(species):
+    """RDKit's canonical SMILES of ``species``' molecule (explicit hydrogens, stereo and
+    charges kept)."""
+    return _rdkit().MolToSmiles(species.rdkit_mol)
+
+
+def _library_by_smiles():
+    """``{canonical SMILES: library species}`` of :data:`SOLVENTS` and :data:`IONS`."""
+    if not _LIBRARY_BY_SMILES:
+        for table in (SOLVENTS, IONS):
+            for sp in table.values():
+                _LIBRARY_BY_SMILES.setdefault(_canonical_smiles(sp), sp)
+    return _LIBRARY_BY_SMILES
+
+
+_LIBRARY_BY_SMILES = {}
 
 
 def get_salt(name):
