@@ -287,10 +287,25 @@ class Salt:
                                                                        self.anion):
             # Salt("LiFSI", "Li", "PF6") packed LiPF6 under the name of LiFSI, which every
             # message and plan label then said
+            # an ion that is the library's molecule written otherwise ("[Li+1]", a name of
+            # its own) was told "the library's Li+ PF6- salt, not Li PF6": the difference is
+            # the Species, which the message must name
+            differ = []
+            for role, mine, theirs in (("cation", self.cation, library.cation),
+                                       ("anion", self.anion, library.anion)):
+                if mine == theirs:
+                    continue
+                same = _library_counterpart(mine) == theirs
+                differ.append(
+                    f"its {role} Species({mine.name!r}, {mine.smiles!r}) is "
+                    + (f"the library's {theirs.name} under another "
+                       f"{'spelling' if mine.name == theirs.name else 'name'}" if same else
+                       f"not the library's {theirs.name} ({theirs.smiles!r})"))
             raise ValueError(
-                f"salt name {self.name!r} is the library's {library.cation.name}+ "
-                f"{library.anion.name}- salt, not {self.cation.name} {self.anion.name}: give "
-                "this salt another name")
+                f"salt name {self.name!r} is the library's salt of {library.cation.name} "
+                f"({library.cation.smiles!r}) and {library.anion.name} "
+                f"({library.anion.smiles!r}); {' and '.join(differ)}: give the library's "
+                f"ions (get_salt({self.name!r})) or name this salt otherwise")
 
     @property
     def stoichiometry(self):
