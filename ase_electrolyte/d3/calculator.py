@@ -836,7 +836,8 @@ class D3(ParametersContract, Calculator):
     cn_cutoff : float
         Coordination-number cutoff in Å (default 20.0).
     atm_cutoff : float
-        Three-body cutoff in Å (default 40 bohr = 21.17 Å, simple-dftd3's default). With
+        Three-body cutoff in Å (default 40 bohr = 21.17 Å, simple-dftd3's default); another
+        value with ``atm=False`` is refused, as the ATM term's parameters are. With
         ``atm`` in a periodic cell, a cutoff whose triple images exceed
         ``MAX_ATM_TRIPLE_IMAGES`` (1e12; e.g. 100 Å around one atom of a 3 Å cell is 2.4e10,
         minutes) is refused before the kernel runs. The three-body cutoff is hard, as
@@ -917,7 +918,8 @@ class D3(ParametersContract, Calculator):
         keeps its device buffers between calls and runs on torch's current CUDA stream.
     num_threads : int or None
         CPU threads of the kernel; a number larger than the CPUs this process may use is a
-        ceiling, the kernel runs on at most those CPUs. ``None`` (default): the thread budget
+        ceiling, the kernel runs on at most those CPUs. Refused (a number) with a CUDA device,
+        whose kernel does not read it. ``None`` (default): the thread budget
         of the model it is summed with, looked up at every calculation, so that one setting
         governs both: ``torch.get_num_threads()`` when torch is loaded (it reads
         ``OMP_NUM_THREADS`` at import and follows ``torch.set_num_threads``, which the screen
@@ -1037,6 +1039,13 @@ class D3(ParametersContract, Calculator):
         # every coordination number was exactly 0 without a word
         cutoff, cn_cutoff, atm_cutoff = (
             _check_cutoff(name, p[name]) for name in ("cutoff", "cn_cutoff", "atm_cutoff"))
+        if not atm and atm_cutoff != DEFAULT_ATM_CUTOFF:
+            # as the ATM term's parameters (s9, alp) are: the cutoff of a term that is off
+            # changed nothing (ethanol or a LiF cell: the same energy for any atm_cutoff)
+            raise ValueError(
+                f"atm_cutoff = {atm_cutoff:g} Å acts on the three-body ATM term only, which "
+                f"atm=False leaves out: it would change nothing; set atm=True or leave "
+                f"atm_cutoff at its default ({DEFAULT_ATM_CUTOFF!r} Å, 40 bohr)")
         smooth = check_number("smooth_cutoff (Å)", p["smooth_cutoff"], minimum=0, allow_none=True)
         if smooth == 0:
             smooth = None
@@ -1060,6 +1069,13 @@ class D3(ParametersContract, Calculator):
                 device = backend.select_device(str(parsed))
             except RuntimeError as err:
                 raise CalculatorSetupError(f"D3: {err}") from err
+        if num_threads is not None and str(device).startswith("cuda"):
+            # the CUDA kernel (and its host emulation) takes no thread count: the setting
+            # was stored, recorded by todict() and changed nothing
+            raise ValueError(
+                f"num_threads = {num_threads} sets the CPU kernel's threads, but this "
+                f"calculator runs the CUDA kernel on {device}, which does not read it; leave "
+                f"num_threads at None or use device='cpu'")
         # every option is valid: only now is the calculator changed
         self.method_parameters = method_parameters
         self._tail_warned = set()
