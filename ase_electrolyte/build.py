@@ -394,8 +394,8 @@ def composition_counts(
     n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1, maximum=MAX_ATOMS)
     # 1000 mol/kg (or mol/L) is beyond any salt's solubility; 1e308 ended in "cannot convert
     # float NaN to integer"
-    concentration = check_number("concentration", concentration, minimum=0,
-                                 maximum=MAX_CONCENTRATION)
+    concentration = check_number("concentration", _concentration_number(concentration, units),
+                                 minimum=0, maximum=MAX_CONCENTRATION)
     units_given, units = units, composition_word(units, "units")
     if density is not None and units != "molar":
         # a density beside a molality converted nothing: density=1.2 and density=12 gave
@@ -546,6 +546,37 @@ def composition_counts(
         out[salt_obj.cation] = out.get(salt_obj.cation, 0) + n_c * n_salt
         out[salt_obj.anion] = out.get(salt_obj.anion, 0) + n_a * n_salt
     return out
+
+
+def _concentration_number(concentration, units):
+    """``concentration`` as the number :func:`composition_counts` reads in ``units``: an
+    :class:`~ase_electrolyte.estimate.Estimate` (a given value, or the ``concentration_asked``
+    of a box's ``info["packed_composition"]`` read back with
+    :meth:`~ase_electrolyte.estimate.Estimate.from_dict`) converted to mol/kg or mol/L, as
+    :func:`check_density` takes a density's; anything else as it is, for
+    :func:`~ase_electrolyte.atoms_checks.check_number` to judge.
+
+    Raises
+    ------
+    ValueError
+        An Estimate that is not valid, or in a unit that is not a concentration in ``units``
+        (a molarity with ``units="molal"``).
+    """
+    from .estimate import Estimate
+
+    if not isinstance(concentration, Estimate):
+        return concentration
+    unit = "mol/kg" if composition_word(units, "units") == "molal" else "mol/L"
+    if not concentration.valid:
+        # a number the package itself marks untrusted is no composition to pack
+        raise ValueError(f"concentration {concentration} is not valid: give a concentration "
+                         f"in {unit} that is")
+    try:
+        return concentration.to(unit).value
+    except ValueError as err:
+        other = "molar" if unit == "mol/kg" else "molal"
+        raise ValueError(f"concentration {concentration}: {err}; units={units!r} reads a "
+                         f"concentration in {unit} (units={other!r} for the other)") from None
 
 
 def _short_int(n):
@@ -1658,6 +1689,8 @@ def electrolyte_box(
                              f"counts={_SOLVENT_FREE}")
         # read once: the packed-composition record after PACKMOL iterates it as a dict
         solvent = _solvent_shares(solvent)
+        # an Estimate's number, in the units asked: the record after PACKMOL divides by it
+        concentration = _concentration_number(concentration, units)
         plan = composition_counts(
             solvent, salt, concentration, units=units, n_atoms=n_atoms, ratio=ratio,
             density=composition_density(units, density),
