@@ -316,9 +316,11 @@ def composition_counts(
         alone, ``"EC"``, is the pure solvent).
     salt : str or Salt, optional
         ``"LiPF6"`` etc.; ``None`` for a pure solvent.
-    concentration : float
+    concentration : float or Estimate
         Salt concentration in mol/kg of solvent (``units="molal"``) or mol/L of solution
-        (``units="molar"``).
+        (``units="molar"``); an :class:`~ase_electrolyte.estimate.Estimate` (a given value,
+        or a box's ``concentration_asked`` read back) is converted to that unit, and refused
+        when not valid.
     units : {"molal", "molar"}
         Or another spelling of :func:`composition_word` (``"mol/kg"``, ``"mol/L"``, ...;
         ``"M"`` is refused: its case tells it from molal ``"m"``).
@@ -1495,8 +1497,9 @@ def electrolyte_box(
     salt : str or Salt, optional
         ``"LiPF6"``, ``"LiFSI"``, ``"LiTFSI"``, ``"NaPF6"``, ``"KPF6"`` or a
         :class:`~ase_electrolyte.species.Salt`.
-    concentration : float
-        mol/kg of solvent (``units="molal"``) or mol/L of solution (``units="molar"``).
+    concentration : float or Estimate
+        mol/kg of solvent (``units="molal"``) or mol/L of solution (``units="molar"``); an
+        :class:`~ase_electrolyte.estimate.Estimate` as in :func:`composition_counts`.
     units : {"molal", "molar"}
         ``"molar"`` needs ``density``. Or another spelling of :func:`composition_word`, as in
         :func:`composition_counts`.
