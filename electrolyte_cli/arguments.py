@@ -1696,13 +1696,26 @@ def _print_temperature_given(record):
     """The settings of an input record (:func:`mda_electrolyte.report.given_temperature_record`):
     the temperature given, the run's own measured one with its error and verdict, and their
     comparison."""
+    import numbers
+
     from ase_electrolyte.html_report import estimate_of
 
     settings = record.get("settings")
     if not isinstance(settings, dict) or "temperature_K" not in settings:
         return
-    print(f"    setting: temperature {settings['temperature_K']:g} K (given, used as it is by "
-          "the analyses that divide by k_B T)")
+    given = settings["temperature_K"]
+    est = estimate_of(given)
+    if est is None and isinstance(given, numbers.Real) and not isinstance(given, bool):
+        # the summary of an earlier version: the bare number
+        from ase_electrolyte.estimate import Estimate
+
+        est = Estimate.given_value(float(given), "K")
+    if est is None:
+        return
+    # a temperature in doubt (25 for 25 °C) said so here, not only in the numbers divided by it
+    doubt = "" if est.valid else f"; NOT VALID: {one_line(est.verdict)}"
+    print(f"    setting: temperature {est.value:g} K (given, used as it is by the analyses "
+          f"that divide by k_B T{doubt})")
     measured = estimate_of(record.get("run_temperature"))
     if measured is not None:
         print(f"    run's temperature: {format_estimate(measured)}")

@@ -817,8 +817,12 @@ def given_temperature_record(universe, temperature):
     Returns
     -------
     dict
-        ``"settings"``: ``{"temperature_K": temperature}`` (K, as given: no error, no verdict,
-        not a result); ``"run_temperature"``: an :class:`~ase_electrolyte.estimate.Estimate`
+        ``"settings"``: ``{"temperature_K": temperature}``, a given
+        :class:`~ase_electrolyte.estimate.Estimate` (K, no error, not a result), not valid
+        where the temperature is no liquid's (``"unit doubted: ..."``, the rule of
+        :func:`~mda_electrolyte.carriers.doubted_unit_notes`: 25 K given for 25 °C was stored
+        as a plain, unquestioned setting while every number divided by it was marked);
+        ``"run_temperature"``: an :class:`~ase_electrolyte.estimate.Estimate`
         (K) of the run's ``temperature`` observable (an H5MD file of run_md), else of the
         velocities' kinetic temperature, absent where the frames hold neither;
         ``"temperature_check"``: a sentence comparing the two by the transport analyses'
@@ -829,17 +833,32 @@ def given_temperature_record(universe, temperature):
     --------
     >>> import MDAnalysis as mda
     >>> from mda_electrolyte.report import given_temperature_record
-    >>> given_temperature_record(mda.Universe.empty(3, trajectory=True), 300)
-    {'settings': {'temperature_K': 300.0}}
+    >>> u = mda.Universe.empty(3, trajectory=True)
+    >>> print(given_temperature_record(u, 300)["settings"]["temperature_K"])
+    300 K (given)
+    >>> given_temperature_record(u, 25)["settings"]["temperature_K"].valid
+    False
     """
     import math
 
     from ase_electrolyte.atoms_checks import check_number
+    from ase_electrolyte.estimate import Estimate
 
-    from .carriers import TEMPERATURE_MISMATCH, TEMPERATURE_MISMATCH_SIGMAS, recorded_temperature
+    from .carriers import (
+        TEMPERATURE_MISMATCH,
+        TEMPERATURE_MISMATCH_SIGMAS,
+        doubted_unit_notes,
+        recorded_temperature,
+    )
 
     temperature = check_number("temperature (K)", temperature, above=0.0)
-    record = {"settings": {"temperature_K": temperature}}
+    setting = Estimate.given_value(temperature, "K", source=TEMPERATURE_SOURCE)
+    # the value alone, not the keyword: the terminal of electrolyte analyze shows it too
+    doubts = [note.replace("temperature_K = ", "") for note in
+              doubted_unit_notes("the temperature given", temperature_K=temperature)]
+    if doubts:
+        setting = setting.with_notes(*doubts, converged=False)
+    record = {"settings": {"temperature_K": setting}}
     measured = _measured_temperature(universe, recorded_temperature(universe))
     if measured is None:
         return record
@@ -866,6 +885,10 @@ def given_temperature_record(universe, temperature):
         record["temperature_check"] = (f"{said}: they agree (within {TEMPERATURE_MISMATCH:.0%} "
                                        f"or {TEMPERATURE_MISMATCH_SIGMAS:g} standard errors)")
     return record
+
+
+#: Where the temperature of :func:`given_temperature_record` was given.
+TEMPERATURE_SOURCE = "temperature=, electrolyte analyze --temperature"
 
 
 def _measured_temperature(universe, recorded):

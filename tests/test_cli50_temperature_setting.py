@@ -64,8 +64,9 @@ def test_the_run_temperature_is_measured_and_compared(thermal, given, agrees):
     u, exact = thermal
     u.trajectory[3]
     record = given_temperature_record(u, given)
-    assert record["settings"] == {"temperature_K": float(given)}
-    assert isinstance(record["settings"]["temperature_K"], float)
+    setting = record["settings"]["temperature_K"]
+    assert isinstance(setting, Estimate) and setting.given and setting.valid
+    assert setting.value == float(given) and setting.unit == "K" and setting.stderr == 0
     measured = record["run_temperature"]
     assert isinstance(measured, Estimate) and measured.unit == "K"
     # the mean of 2 K / (N_dof k_B) over the frames, N_dof = 3N - 3
@@ -94,8 +95,9 @@ def test_a_measurement_that_is_not_valid_judges_no_setting():
 def test_a_run_without_velocities_has_the_setting_alone():
     from mda_electrolyte.report import given_temperature_record
 
-    assert given_temperature_record(mda.Universe.empty(3, trajectory=True), 300.0) == {
-        "settings": {"temperature_K": 300.0}}
+    record = given_temperature_record(mda.Universe.empty(3, trajectory=True), 300.0)
+    assert set(record) == {"settings"}
+    assert record["settings"]["temperature_K"].value == 300.0
 
 
 def test_run_analyses_records_the_setting_beside_the_input(thermal, tmp_path, monkeypatch):
@@ -113,7 +115,8 @@ def test_run_analyses_records_the_setting_beside_the_input(thermal, tmp_path, mo
                                   source={"trajectory": "t.h5md", "frames": _FRAMES})
     record = summary[report.INPUT_KEY]
     assert record["trajectory"] == "t.h5md"
-    assert record["settings"] == {"temperature_K": 400.0}
+    setting = Estimate.from_dict(record["settings"]["temperature_K"])
+    assert setting.given and setting.valid and setting.value == 400.0
     assert Estimate.from_dict(record["run_temperature"]).value == pytest.approx(
         exact.mean(), rel=1e-4)
     assert "another temperature" in record["temperature_check"]
