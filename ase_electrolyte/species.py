@@ -961,8 +961,12 @@ def _library_counterpart(species):
 @lru_cache(maxsize=4096)
 def _canonical_smiles(species):
     """RDKit's canonical SMILES of ``species``' molecule (explicit hydrogens, stereo and
-    charges kept)."""
-    return _rdkit().MolToSmiles(species.rdkit_mol)
+    charges kept), with its enhanced stereo: without it the library's racemic trans-DFEC
+    (``|&1:3,5|``) was the one enantiomer its SMILES writes, and the same racemate written
+    from the other enantiomer another molecule."""
+    Chem = _rdkit()
+    return Chem.MolToCXSmiles(species.rdkit_mol, Chem.SmilesWriteParams(),
+                              Chem.CXSmilesFields.CX_ENHANCEDSTEREO)
 
 
 def _library_by_smiles():

@@ -124,3 +124,16 @@ def test_other_molecules_get_no_library_density(sp):
     is not the library's molecule."""
     with pytest.raises(ValueError, match="no measured liquid density"):
         estimate_density({sp: 10})
+
+
+@pytest.mark.parametrize(("smiles", "same"), [
+    ("O=C1O[C@@H](F)[C@H](F)O1 |&1:3,5|", True),  # the library's text
+    ("F[C@H]1OC(=O)O[C@@H]1F |&1:1,6|", True),  # the racemate from the other enantiomer
+    ("O=C1O[C@@H](F)[C@H](F)O1", False),  # one enantiomer
+    ("O=C1O[C@@H](F)[C@@H](F)O1", False),  # cis
+])
+def test_racemic_dfec_is_matched_with_its_enhanced_stereo(smiles, same):
+    from ase_electrolyte.species import _library_counterpart
+
+    found = _library_counterpart(Species("my_dfec", smiles))
+    assert (found is not None and found.name == "DFEC") is same
