@@ -186,7 +186,16 @@ def check_number(
             advice = slip_advice(scalar, unit_of_name(name), lambda y: (
                 (above is None or y > above) and (minimum is None or y >= minimum)
                 and (maximum is None or y <= maximum)))
+        from .estimate import Estimate
+
         shown = repr(value)
+        if isinstance(value, Estimate):
+            # an Estimate's dataclass repr (nine fields) said neither its number nor what to
+            # give: said as the Estimate prints, with the number it holds
+            unit = unit_of_name(name)
+            shown = f"the Estimate {value}"
+            advice = ("; give a number: the Estimate's .value"
+                      + (f" in {unit} (.to({unit!r}).value)" if unit else ""))
         if isinstance(value, numbers.Integral) and len(shown) > 30:
             # the 400 digits of 10**400 said nothing a reader could check
             digits = str(abs(int(value)))
