@@ -94,6 +94,7 @@ __all__ = [
     "protocol_steps",
     "StageSteps",
     "calculator_fingerprint",
+    "physics_record",
     "MDInstabilityError",
     "RelaxationNotConvergedWarning",
     "Terminated",
@@ -492,6 +493,80 @@ def _check_barostat_stiffness(atoms, calc, temperature_K, pdamp_fs, timestep_fs,
         f"with run_md and pdamp_fs ≥ {need_fs:.5g} fs (ω·dt = 1)")
 
 
+#: Wavenumber (cm⁻¹) of the C–H stretch, the fastest vibration of the carbonate, ester and
+#: ether solvents of a liquid electrolyte (2850–3050 cm⁻¹); the O–H stretch of water or an
+#: alcohol (3700 cm⁻¹) is faster still.
+_CH_STRETCH_PER_CM = 3000.0
+#: Largest ω·dt of that stretch a run takes without a warning: π/4, eight steps per period.
+#: Verlet integration is stable to ω·dt = 2 (3.5 fs for C–H), but long before that the
+#: fastest vibration is sampled too coarsely for the energy to be conserved: hydrogen at its
+#: real mass needs ≤ 1.4 fs (0.5–1 fs in the papers; Ju et al. 2025's 1 fs, and their 2 fs with
+#: tritium, take 11.1 and 8.9 steps per period).
+_MAX_HYDROGEN_OMEGA_DT = np.pi / 4
+
+
+def hydrogen_timestep_fs(hydrogen_mass_amu=None):
+    """The longest time step (fs) that integrates a C–H stretch with eight steps per period.
+
+    The accuracy rule for runs with moving hydrogen, beside the package's unit-slip bound
+    (:func:`~ase_electrolyte.units.plausible_timestep_fs`: 5 fs for hydrogen, Verlet's
+    stability, past which a step is doubted as another unit). The stretch (3000 cm⁻¹ for
+    hydrogen at its real mass, period 11.1 fs) keeps its force constant when hydrogen is made
+    heavier, so its angular frequency scales as 1/√μ with the C–H reduced mass μ.
+
+    Parameters
+    ----------
+    hydrogen_mass_amu : float, optional
+        Mass (amu) hydrogen is integrated with (``hydrogen_mass``); ``None``: its real mass.
+
+    Returns
+    -------
+    float
+        fs: 1.39 for hydrogen, 2.23 for tritium (3 amu).
+
+    Examples
+    --------
+    >>> from ase_electrolyte.md import hydrogen_timestep_fs
+    >>> round(hydrogen_timestep_fs(), 2), round(hydrogen_timestep_fs(3.0), 2)
+    (1.39, 2.23)
+    """
+    from ase.data import atomic_masses
+
+    real, carbon = float(atomic_masses[1]), float(atomic_masses[6])
+    mass = real if hydrogen_mass_amu is None else check_number(
+        "hydrogen_mass_amu", hydrogen_mass_amu, above=0)
+    reduced_real = carbon * real / (carbon + real)
+    reduced = carbon * mass / (carbon + mass)
+    omega = 2.0 * np.pi * units._c * 100.0 * _CH_STRETCH_PER_CM * 1e-15  # rad/fs
+    return float(_MAX_HYDROGEN_OMEGA_DT / omega * np.sqrt(reduced / reduced_real))
+
+
+def _hydrogen_timestep_doubt(timestep_fs, hydrogen_mass, *, name="timestep_fs",
+                             heavier=True):
+    """The warning text for a time step too long for moving hydrogen at ``hydrogen_mass``
+    (amu, ``None`` for its real mass), or ``None``. Steps beyond the unit-slip bound are left
+    to that doubt (one warning per step). ``heavier``: whether the caller can give hydrogen
+    another mass for this step (not the protocol's real-mass stages)."""
+    from ase.data import atomic_masses
+
+    from .units import plausible_timestep_fs
+
+    limit = hydrogen_timestep_fs(hydrogen_mass)
+    mass = float(atomic_masses[1]) if hydrogen_mass is None else float(hydrogen_mass)
+    if timestep_fs <= limit or timestep_fs > plausible_timestep_fs(mass):
+        return None
+    per_period = 8.0 * limit / timestep_fs
+    heavier = ("" if not heavier or (hydrogen_mass is not None and hydrogen_mass >= 3.0) else
+               ", or give hydrogen a heavier mass (hydrogen_mass = 3, tritium: "
+               f"{hydrogen_timestep_fs(3.0):.3g} fs)")
+    return (f"{name} = {timestep_fs:g} fs takes {per_period:.2g} steps per period of a C–H "
+            f"stretch (3000 cm⁻¹) with hydrogen at {mass:.4g} amu, where Verlet integration "
+            f"needs about 8 for the energy to be conserved (ω·dt ≤ π/4; an O–H stretch is "
+            f"faster still): the run will heat or drift, and its averages are not converged in "
+            f"the time step; give {name} ≤ {limit:.3g} fs (Ju et al. 2025: 1 fs at real masses, "
+            f"2 fs with tritium){heavier}")
+
+
 def _check_timestep(name, dt_fs):
     """A time step (fs) between :data:`_MIN_TIMESTEP_FS` and :data:`MAX_TIMESTEP_FS`, or a
     ValueError naming ``name``: one check for :func:`run_md` and the protocol's arguments (a
@@ -503,6 +578,34 @@ def _check_timestep(name, dt_fs):
             f"{name} = {dt_fs!r} fs is below {_MIN_TIMESTEP_FS} fs, far shorter "
             "than any atomistic time step (0.5–2 fs): is it in another unit?")
     return dt_fs
+
+
+def _warn_couplings_outlast_run(ensemble, steps, timestep_fs, tdamp_fs, pdamp_fs):
+    """Warn (to :func:`run_md`'s caller) of a given thermostat or barostat time constant (fs)
+    longer than the whole run.
+
+    ASE's Nosé–Hoover chain has the mass Q = N_f·k_B·T·τ² (the MTK barostat W ∝ τ² alike): a
+    temperature gap ΔT drives its friction as ζ̇ = (ΔT / T) / τ², so by a time t it has
+    corrected about (t / τ)² of the gap, and a run shorter than τ is NVE (or NVT) in all but
+    name, recorded as the ensemble asked. ``tdamp_fs=1e12`` was taken without a word.
+    ``None`` (the defaults, 100 and 1000 steps) is no choice and is not judged.
+    """
+    length_fs = steps * timestep_fs
+    for name, tau, coupling, used, without, advice in (
+            ("tdamp_fs", tdamp_fs, "thermostat", ensemble != "nve",
+             "NVE" if ensemble == "nvt" else "NPH (no thermostat)", 100),
+            ("pdamp_fs", pdamp_fs, "barostat", ensemble == "npt", "NVT", 1000)):
+        if not used or tau is None or tau <= length_fs:
+            continue
+        import warnings
+
+        warnings.warn(
+            f"{name} = {tau:g} fs is longer than the whole run ({steps} steps of "
+            f"{timestep_fs:g} fs, {length_fs:g} fs): a Nosé–Hoover {coupling} corrects about "
+            f"(t/τ)² of a deviation by a time t, {(length_fs / tau) ** 2:.2g} of it by the "
+            f"run's end, so the run is {without} in all but name; give {name} ≤ {length_fs:g} fs "
+            f"(ASE advises {advice} time steps, {advice * timestep_fs:g} fs) or a longer run",
+            UserWarning, stacklevel=3)
 
 
 def _check_stage_steps(name, length_fs, dt_fs=None):
@@ -1730,8 +1833,8 @@ def _other_run(info, first, run_info, atoms, path, *, positions=True, cell=True,
             "it records no settings or calculator (written by an older version or another "
             "program), so it cannot be told to be this run"
         )
-    elif _same_physics(info["run_info"]) != _same_physics(run_info):
-        stored, now = _same_physics(info["run_info"]), _same_physics(run_info)
+    elif physics_record(info["run_info"]) != physics_record(run_info):
+        stored, now = physics_record(info["run_info"]), physics_record(run_info)
         diff = sorted(k for k in set(now) | set(stored) if now.get(k) != stored.get(k))
         why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
         if diff == ["temperature_dof"]:
@@ -1823,14 +1926,37 @@ def _edited_clock(path, n_frames, run_info):
 _ACCELERATIONS = frozenset({"enable_cueq", "enable_flash", "enable_oeq"})
 
 
-def _same_physics(run_info):
-    """``run_info`` less the calculator's kernel choices (:data:`_ACCELERATIONS`).
+def physics_record(run_info):
+    """A run's record less the calculator's GPU kernel choices: what two runs must share to be
+    the same physics.
 
-    A run started on a GPU with ``enable_cueq=True`` and resumed where those kernels are not
-    installed (a CPU node, another GPU) has to drop the option: the same model, the same
-    physics, as on another device; it was refused as "settings differ in ['calculator']" and
-    the run (up to 1 ns in Ju et al. 2025's protocol) had to start again. The file keeps what
-    ran.
+    ``run_info`` is what :func:`run_md` and :func:`relax` store in their H5MD file
+    (:func:`~ase_electrolyte.trajectory.h5md_info`'s ``"run_info"``), or any dict with a
+    ``"calculator"`` entry (:func:`calculator_fingerprint`); other values are returned as
+    they are. Two records are the same physics when their ``physics_record`` compare equal:
+    the kernel options :data:`_ACCELERATIONS` (SevenNet's ``enable_cueq``, ``enable_flash``,
+    ``enable_oeq``; MACE's cuEquivariance) choose how the same model is evaluated, as the
+    device does, not the model. A run started on a GPU with ``enable_cueq=True`` and resumed
+    where those kernels are not installed (a CPU node, another GPU) has to drop the option: it
+    was refused as "settings differ in ['calculator']" and the run (up to 1 ns in Ju et al.
+    2025's protocol) had to start again. The file keeps what ran.
+
+    Parameters
+    ----------
+    run_info : dict
+        A stored or planned run record.
+
+    Returns
+    -------
+    dict
+        A new dict (the argument is not changed), its ``"calculator"`` without those options
+        at any depth.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.md import physics_record
+    >>> physics_record({"calculator": {"name": "sevennet", "enable_cueq": True}, "steps": 5})
+    {'calculator': {'name': 'sevennet'}, 'steps': 5}
     """
     def strip(value):
         if isinstance(value, dict):
@@ -1842,6 +1968,11 @@ def _same_physics(run_info):
     if not isinstance(run_info, dict) or "calculator" not in run_info:
         return run_info
     return {**run_info, "calculator": strip(run_info["calculator"])}
+
+
+#: The earlier, private name of :func:`physics_record`, which
+#: :mod:`mda_electrolyte.intra_inter_errors` imports; new code uses the public one.
+_same_physics = physics_record
 
 
 class _Unreadable(ValueError):
@@ -2773,6 +2904,12 @@ def run_md(
         is 101325 Pa), a time step beyond Verlet's stability for the lightest mass integrated
         (:func:`~ase_electrolyte.units.plausible_timestep_fs`: 5 fs for hydrogen). Not inside
         :func:`run_protocol`, whose :func:`check_protocol_arguments` has said it once.
+        Below that bound, a time step too long for the accuracy of moving hydrogen's
+        integration: fewer than eight steps per period of a C–H stretch
+        (:func:`hydrogen_timestep_fs`: 1.39 fs at the real mass, 2.23 fs at
+        ``hydrogen_mass = 3``). A given ``tdamp_fs`` or ``pdamp_fs`` longer than the whole
+        run (``steps × timestep_fs``): the coupling corrects about (t/τ)² of a deviation by a
+        time t, and the run is NVE (NVT, NPH) in all but name.
     """
     ensemble = ensemble_name(ensemble)
     (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
@@ -2783,6 +2920,9 @@ def run_md(
         observe_interval, seed)
     if not _PROTOCOL_DOUBTS_SAID.get():
         _warn_unit_slips(ensemble, temperature_K, pressure_bar)
+    if _PROTOCOL_STAGE.get() is None:
+        # run_protocol's stages take its fixed time constants, not the caller's
+        _warn_couplings_outlast_run(ensemble, steps, timestep_fs, tdamp_fs, pdamp_fs)
     check_flag("progress", progress)
     check_flag("overwrite", overwrite)
     # a number or a flag was shown as the progress bar's label
@@ -2813,6 +2953,14 @@ def run_md(
         # at 10 fs with real masses ran without a doubt; one rule now, by the lightest mass
         warn_implausible(timestep_fs=timestep_fs,
                          lightest_mass_amu=_lightest_mass(atoms, hydrogen_mass), stacklevel=3)
+        # Verlet's stability (the unit-slip rule's 5 fs) is not its accuracy: 3.5-5 fs with
+        # hydrogen ran without a word, a C–H stretch sampled by 2-3 steps per period
+        doubt = (_hydrogen_timestep_doubt(timestep_fs, hydrogen_mass)
+                 if _moving_hydrogen(atoms).any() else None)
+        if doubt is not None:
+            import warnings
+
+            warnings.warn(doubt, UserWarning, stacklevel=2)
     if trajectory is not None and _PROTOCOL_STAGE.get() is None:
         _warn_off_grid_last_frame(steps, write_interval)
     with _claim(trajectory), terminate_as_interrupt():
@@ -3664,6 +3812,15 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
         stage not valid. A stage file of an earlier version, which holds no conserved energy,
         has a drift "not recorded" (NaN, said). Not among :meth:`estimates`: it judges the
         run, it is no property of the liquid.
+    settings : dict
+        The settings the stages ran with, by argument name, each an
+        :meth:`Estimate.given_value <ase_electrolyte.estimate.Estimate.given_value>` (shown as
+        given, never as a measured result): ``temperature_K`` (K), ``pressure_bar`` (bar, only
+        when an NPT stage ran: otherwise it acted on nothing), ``relax_fmax`` (eV/Å),
+        ``timestep_fs`` and, when that stage ran, ``preequilibration_timestep_fs`` (fs), and
+        each MD stage's length as run, in whole steps (``preequilibration_ps``,
+        ``equilibration_ps``, ``production_ps``: ps; the production rounded to whole frame
+        intervals). Serialise with :meth:`settings_record`. Not among :meth:`estimates`.
     density_sem, density_verdict
         Aliases of ``density.stderr`` and ``density.verdict`` (earlier versions' attributes).
     """
@@ -3676,6 +3833,16 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
     density_std: float = float("nan")
     relaxation: Estimate = None
     energy_drift: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+    def settings_record(self):
+        """:attr:`settings` as a run record holds them (``simulation.json``): name →
+        :meth:`Estimate.to_dict <ase_electrolyte.estimate.Estimate.to_dict>`, each marked
+        given (``"given": true``, method ``"given (run_protocol(temperature_K=))"``), so that a
+        reader tells a setting from a measured number."""
+        from .estimate import estimates_to_dict
+
+        return estimates_to_dict(dict(self.settings))
 
     @property
     def density_sem(self):
@@ -4011,7 +4178,7 @@ def _stage_differences(name, stored, now):
     protocol's caller never gives: a longer pre-equilibration was refused as "settings differ in
     ['steps']", and another production ensemble as "['ensemble', 'pdamp_fs', 'pressure_bar']".
     """
-    stored, now = _same_physics(stored), _same_physics(now)
+    stored, now = physics_record(stored), physics_record(now)
     differ = {k for k in set(stored) | set(now) if stored.get(k) != now.get(k)}
     if not differ:
         return ""
@@ -4128,7 +4295,7 @@ def _check_stage_files(atoms, outdir, runs):
             differences = (
                 _stage_differences(name, info["run_info"], run_info)
                 if info["n_atoms"] == len(atoms) and isinstance(info["run_info"], dict)
-                and _same_physics(info["run_info"]) != _same_physics(run_info) else "")
+                and physics_record(info["run_info"]) != physics_record(run_info) else "")
             why = f"its settings differ in {differences}" if differences else _other_run(
                 *read, run_info, start, path, positions=name == "relaxed",
                 cell=name == "relaxed" or first_md, velocities=first_md)
@@ -4323,7 +4490,34 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         density_std=float(np.std(rho)),
         relaxation=relaxation,
         energy_drift=drifts,
+        settings=_protocol_settings(plan, files, temperature_K=temperature_K,
+                                    pressure_bar=pressure_bar, relax_fmax=relax_fmax,
+                                    production_ensemble=production_ensemble),
     )
+
+
+def _protocol_settings(plan, files, *, temperature_K, pressure_bar, relax_fmax,
+                       production_ensemble):
+    """:attr:`ProtocolResult.settings`: the settings that acted, as given values, the stage
+    lengths those of the steps run (``plan``, :func:`protocol_steps`); ``files`` names the
+    stages that ran."""
+    def given(name, value, unit):
+        return Estimate.given_value(float(value), unit, source=f"run_protocol({name}=)")
+
+    settings = {"temperature_K": given("temperature_K", temperature_K, "K")}
+    if "preequilibration" in files or "equilibration" in files or production_ensemble == "npt":
+        settings["pressure_bar"] = given("pressure_bar", pressure_bar, "bar")
+    settings["relax_fmax"] = given("relax_fmax", relax_fmax, "eV/Å")
+    if "preequilibration" in files:
+        settings["preequilibration_timestep_fs"] = given(
+            "preequilibration_timestep_fs", plan["preequilibration"].timestep_fs, "fs")
+    settings["timestep_fs"] = given("timestep_fs", plan["production"].timestep_fs, "fs")
+    for name in ("preequilibration", "equilibration", "production"):
+        if name in files:
+            stage = plan[name]
+            settings[f"{name}_ps"] = given(f"{name}_ps", stage.steps * stage.timestep_fs
+                                           / 1000.0, "ps")
+    return settings
 
 
 def _drifts_too_much(drift):
@@ -4841,7 +5035,10 @@ def check_protocol_arguments(
         asked, and the largest file the run can write: the warning asks whether it is in
         ps); a production length more
         than 1 % from a whole number of frame intervals (it is rounded to one: see
-        :func:`production_steps`).
+        :func:`production_steps`); a time step too long for moving hydrogen (fewer than
+        eight steps per C–H stretch period, :func:`hydrogen_timestep_fs`: 1.39 fs at real
+        masses for ``timestep_fs``, 2.23 fs for the pre-equilibration's tritium; judged
+        when ``atoms`` holds moving hydrogen, or without ``atoms``).
         Each once: :func:`run_protocol` called next with the same arguments does not repeat
         them.
     """
@@ -4916,6 +5113,22 @@ def check_protocol_arguments(
     # pre-equilibration before the next stage's run_md refused it
     _check_timestep("preequilibration_timestep_fs", preequilibration_timestep_fs)
     _check_timestep("timestep_fs", timestep_fs)
+    # the accuracy of hydrogen's integration, as run_md judges it; without a box, hydrogen is
+    # taken to move (the solvents of a liquid electrolyte carry it)
+    moving = (_moving_hydrogen(atoms).any()
+              if atoms is not None and hasattr(atoms, "numbers") and len(atoms) else True)
+    if moving:
+        import warnings
+
+        for name, dt_fs, mass in (
+                ("preequilibration_timestep_fs", preequilibration_timestep_fs, hydrogen_mass),
+                ("timestep_fs", timestep_fs, None)):
+            if name == "preequilibration_timestep_fs" and preequilibration_ps == 0:
+                continue
+            doubt = _hydrogen_timestep_doubt(dt_fs, mass, name=name,
+                                             heavier=name.startswith("pre"))
+            if doubt is not None:
+                warnings.warn(doubt, UserWarning, stacklevel=2)
     _check_observe_interval_acts(observe_interval_fs, preequilibration_ps, equilibration_ps,
                                  timestep_fs)
     # run_md writes the last step as a frame: off the frame grid it would end the trajectory
