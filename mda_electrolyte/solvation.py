@@ -45,7 +45,7 @@ from MDAnalysis.lib.distances import minimize_vectors
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
-from ase_electrolyte.estimate import mark_not_valid
+from ase_electrolyte.estimate import Estimate, mark_not_valid
 from ase_electrolyte.option_words import choice_word, close_option
 from mda_electrolyte import rdf as _rdf
 from mda_electrolyte import shell_composition as _shell_composition
@@ -303,14 +303,23 @@ def _doubtful_cutoffs(cutoff_estimates, cutoff_source):
     A shallow minimum (a loose shell, relative depth 0.32) moves with the counting noise: its
     cutoff 2.80 ± 0.33 Å was not valid while the coordination number counted with it, 7.99 ±
     0.13, was called valid, its error blind to where the shell ends. A given or preset cutoff
-    (also the fallback chosen with ``no_minimum="preset"``) is the caller's choice."""
+    (also the fallback chosen with ``no_minimum="preset"``) is the caller's choice; one given
+    as a measured Estimate (``cutoffs=results.cutoff_estimates`` of a run on part of the
+    trajectory) keeps that Estimate's verdict (a cutoff 2.85 ± 0.33 Å from a small sample,
+    given on as its number, counted 10.97 ± 0.17 molecules, valid)."""
     doubts = [f"{name!r} at {est.value:.2f} Å ({'; '.join(est.notes)})"
               for name, est in cutoff_estimates.items()
-              if cutoff_source[name] == "rdf_minimum" and not est.valid]
+              if _measured(cutoff_source[name], est) and not est.valid]
     if not doubts:
         return None
     return ("counted with shell cutoffs from RDF first minima that are not valid: "
             + ", ".join(doubts) + "; give cutoffs= or analyse more frames")
+
+
+def _measured(source, estimate):
+    """Whether a cutoff of ``source`` with ``estimate`` was measured (an RDF first minimum,
+    or one given as a measured Estimate), its error and verdict carried into its shells."""
+    return source == "rdf_minimum" or (source == "given" and not getattr(estimate, "given", True))
 
 
 def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, *, spreads=None,
@@ -342,7 +351,8 @@ def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, *, spreads
     -------
     dict
         Species → ``(δ in Å, δCN)`` for the cutoffs from an RDF minimum with a finite,
-        non-zero error; given and preset cutoffs are exact and absent.
+        non-zero error, and those given as measured Estimates; given numbers and presets
+        are exact and absent.
 
     Raises
     ------
@@ -503,7 +513,8 @@ def _uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source, spreads=
         delta = spreads.get(name)
         if delta is None:
             delta = cutoff_estimates[name].stderr
-        if cutoff_source[name] != "rdf_minimum" or not np.isfinite(delta) or delta <= 0:
+        if (not _measured(cutoff_source[name], cutoff_estimates[name])
+                or not np.isfinite(delta) or delta <= 0):
             continue
         cut = cutoffs[name]
         yield k, name, float(delta), max(cut - delta, 0.0), min(cut + delta, table.radius)
@@ -567,7 +578,8 @@ def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
         Species → ``{"delta": δ in Å, "pairing": δ, "fractions": {class: δ},
         "free_cation_fraction": δ}`` (the last two for anions only; shares are fractions of
         shells, dimensionless), for the cutoffs from an RDF minimum with a finite, non-zero
-        error; given and preset cutoffs are exact and absent.
+        error, and those given as measured Estimates; given numbers and presets are exact and
+        absent.
 
     Raises
     ------
@@ -709,6 +721,30 @@ def _refuse_search_settings(known, cutoff_convention, **settings):
         "come from the RDF")
 
 
+def _cutoff_value(name, value):
+    """The number in Å of a cutoff given as a number or as an Estimate (a run's
+    ``results.cutoff_estimates``), or an error naming what is wrong with the Estimate."""
+    if not isinstance(value, Estimate):
+        return value
+    if value.unit not in ("Å", "A", "angstrom", "Angstrom"):
+        raise ValueError(f"cutoffs[{name!r}] is an Estimate in {value.unit!r}; a shell cutoff "
+                         "is in Å")
+    if not np.isfinite(value.value):
+        raise ValueError(f"cutoffs[{name!r}] is an Estimate without a value (a cutoff that was "
+                         f"not found: {'; '.join(value.notes) or value.method}); give a number")
+    return float(value.value)
+
+
+def _measured_cutoffs(cutoffs, species):
+    """Species → the cutoffs given as measured Estimates (not ``given`` ones): their error
+    and verdict are carried into the shells counted with them."""
+    out = {}
+    for name, value in _species_keys("cutoffs", cutoffs or {}, species).items():
+        if isinstance(value, Estimate) and not value.given:
+            out[_named_species("a cutoff given", name, species)] = value
+    return out
+
+
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                   cutoff_convention="whole_molecule", no_minimum="raise", bonds=None):
     _option_words(convention, cutoff_convention, no_minimum)
@@ -785,6 +821,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
     for name, value in _species_keys("cutoffs", cutoffs or {}, species).items():
         # refused with the species known and a near one
         name = _named_species("a cutoff given", name, species)
+        value = _cutoff_value(name, value)
         # 0.26 (nm) ran the whole pass to coordination number 0 and 100 % SSIP
         value = check_shell_cutoff(name, value)
         if not (r_min < value <= r_max):
@@ -827,11 +864,20 @@ class SolvationShells(FrameAnalysis):
     anions, solvents : dict of {str: AtomGroup}
         Species name → its atoms; molecules are the residues. Results are keyed by these names.
         The atoms given are the candidate coordinating atoms (usually whole molecules).
-    cutoffs : dict of {str: float}, optional
+    cutoffs : dict of {str: float or Estimate}, optional
         Shell cutoff per species in Å (cation to any candidate atom of the species); an atom
-        at the cutoff is inside. Distances are minimum-image, computed in double precision
-        from the coordinates (as :class:`~mda_electrolyte.rdf.IntraInterRDF`'s) and compared
-        with the cutoff at the table's single precision. A key names its species in any case
+        at the cutoff is inside. An :class:`~ase_electrolyte.estimate.Estimate` in Å (the
+        ``results.cutoff_estimates`` of a run on part of the trajectory) is used at its value
+        and, measured (not ``given``), keeps its meaning: its error ``δ`` is carried into the
+        coordination numbers and shares counted at ``r_c ± δ`` as for a cutoff found here
+        (``δ`` its Estimate's error, which for an RDF first minimum is wider than the scatter
+        a search on this run would use; in ``results.cutoff_cn_errors``, also with
+        ``store_table=False``), and a cutoff that is not valid makes every shell Estimate not
+        valid with its reason (given as its number, 2.85 ± 0.33 Å from a small sample counted
+        10.97 ± 0.17 molecules, valid); it is ``results.cutoff_estimates``' entry. Distances
+        are minimum-image, computed in double precision from the coordinates (as
+        :class:`~mda_electrolyte.rdf.IntraInterRDF`'s) and compared with the cutoff at the
+        table's single precision. A key names its species in any case
         and spacing (``"ec"`` for ``"EC"``); one no species is, or two that name one, are
         refused. Species without one get the first
         minimum of the cation–species RDF
@@ -1108,6 +1154,7 @@ class SolvationShells(FrameAnalysis):
         # read once: building the bond group is the slowest step of the set-up
         bonds = bond_indices(cations.universe)
         # the cutoffs by the species' own names
+        given_cutoffs = cutoffs
         cutoffs = _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                                 cutoff_convention, no_minimum, bonds)
         if store_table is not None:
@@ -1123,6 +1170,8 @@ class SolvationShells(FrameAnalysis):
         self._solvent_names = list(solvents)
         self._species = {**solvents, **anions}
         self._cutoffs_given = {k: float(v) for k, v in (cutoffs or {}).items()}
+        # cutoffs given as measured Estimates: their verdict and error go into the shells
+        self._cutoffs_measured = _measured_cutoffs(given_cutoffs, self._species)
         self._cutoff_convention = cutoff_convention
         self._no_minimum = no_minimum
         self._rdf_smoothing = float(rdf_smoothing)
@@ -1219,6 +1268,17 @@ class SolvationShells(FrameAnalysis):
             radius = max(radius, min(float(max_cutoff), self._rdf_range[1]))
             if no_minimum == "preset":
                 radius = max([radius] + [cut for _, cut in self._presets.values()])
+        # a cutoff given with an error is counted again at r_c ± δ, within the RDF range
+        # (the pairs searched)
+        self._uncertain = []
+        for k, name in enumerate(names):
+            est = self._cutoffs_measured.get(name)
+            if est is None or not np.isfinite(est.stderr) or est.stderr <= 0:
+                continue
+            cut = known[name]
+            hi = min(cut + est.stderr, self._rdf_range[1])
+            radius = max(radius, hi)
+            self._uncertain.append((k, name, float(est.stderr), max(cut - est.stderr, 0.0), hi))
         self._radius = radius
         self._search_radius = max(radius, self._rdf_range[1])
         # None: the table while it fits TABLE_BUDGET_BYTES, else shells counted frame by frame
@@ -1284,9 +1344,9 @@ class SolvationShells(FrameAnalysis):
         # fallback's overlap rule where the table was dropped
         self.results._preset_pairs = np.zeros(len(self._species), dtype=np.int64)
         self.results._volume_sum = 0.0
-        if self._pass == "second":
-            self.results._cutoff_counts = np.zeros((len(self._uncertain), _N_COUNTS),
-                                                   dtype=np.int64)
+        # counts at r_c ± δ of the cutoffs with an error, where no table keeps the pairs
+        self.results._cutoff_counts = np.zeros((len(self._uncertain), _N_COUNTS),
+                                               dtype=np.int64)
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
@@ -1424,7 +1484,7 @@ class SolvationShells(FrameAnalysis):
             self.results._summary.add(summarize(
                 table, shell_members(table, self._known_cutoffs), self._convention,
                 self._network_species, self._angle_edges))
-            if self._pass == "second" and self._uncertain:
+            if self._uncertain:
                 self.results._cutoff_counts += _cutoff_counts(
                     table, self._uncertain, self._known_cutoffs, self._convention)
 
@@ -1450,6 +1510,9 @@ class SolvationShells(FrameAnalysis):
                     self.results._summary.add(summarize(
                         table, shell_members(table, self._known_cutoffs), self._convention,
                         self._network_species, self._angle_edges))
+                    if self._uncertain:
+                        self.results._cutoff_counts += _cutoff_counts(
+                            table, self._uncertain, self._known_cutoffs, self._convention)
                     self._store_table = False
                     return
                 # the RDF counts go on over every frame; the shells are counted in a second
@@ -1555,6 +1618,7 @@ class SolvationShells(FrameAnalysis):
                                                    self._convention, _in_place=True))
             return
         dropped = self.results.pop("_dropped")
+        streamed_counts = self.results.pop("_cutoff_counts")
         # every cutoff known: a table dropped in the pass left the streamed run's summary
         streamed_drop = self._streamed_by_budget or (0 if self._rdf_needed else dropped)
         if not self._rdf_needed:
@@ -1602,7 +1666,8 @@ class SolvationShells(FrameAnalysis):
             name: self._details[name].as_dict() for name in self._species
         }
         self.results.cutoff_estimates = {
-            name: self._details[name].estimate() for name in self._species
+            name: self._cutoffs_measured.get(name, self._details[name].estimate())
+            for name in self._species
         }
         self.results.shell_atoms = shell_atoms
         self.results.rdfs = rdfs
@@ -1632,11 +1697,15 @@ class SolvationShells(FrameAnalysis):
         elif table is None:
             if streamed_drop:
                 self._warn_dropped(streamed_drop)
-            # streamed shells were given every cutoff: none carries an error of its own
-            self.results.cutoff_cn_errors = {}
-            self.results.cutoff_share_errors = {}
+            # streamed shells were given every cutoff: those given as measured Estimates carry
+            # their errors, counted at r_c ± δ frame by frame
             self.results.update(summary_results(self.results.pop("_summary").take(),
                                                 self._convention, _in_place=True))
+            n_shells = self.n_frames * self._layout.n_cations
+            self._apply_cutoff_errors(
+                _cn_errors_of_counts(self._uncertain, streamed_counts, n_shells),
+                _share_errors_of_counts(self._uncertain, streamed_counts, n_shells,
+                                        self._layout.anions))
         else:
             table.layout = layout
             self.results.table = table
@@ -1995,8 +2064,11 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
     Parameters
     ----------
     table : ShellTable
-    cutoffs : dict of {str: float}
-        Cutoff per species in Å.
+    cutoffs : dict of {str: float or Estimate}
+        Cutoff per species in Å, a number or an Estimate (``results.cutoff_estimates`` of the
+        run): a measured one's error is carried into the coordination numbers and shares
+        (``cutoff_cn_errors``, ``cutoff_share_errors``) and its verdict into every shell
+        Estimate, as :class:`SolvationShells` does for cutoffs it finds.
     convention : {"anion_count", "bridging"}
     network_species : list of str, optional
         Species whose shared molecules join cations into networks (default: all).
@@ -2008,7 +2080,8 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
     dict
         The keys of ``SolvationShells.results`` described there, except the cutoff bookkeeping
         (``cutoffs``, ``cutoff_source``, ``cutoff_details``, ``shell_atoms``, ``rdfs``,
-        ``table``).
+        ``table``); ``cutoff_cn_errors`` and ``cutoff_share_errors`` hold the errors of the
+        cutoffs given as measured Estimates (empty without).
 
     Raises
     ------
@@ -2031,10 +2104,31 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
     names = list(table.layout.species)
     network_species = _check_network_species(network_species, names)
     angle_bins = _check_bins("angle_bins", angle_bins, MAX_ANGLE_BINS)
+    measured = _measured_cutoffs(cutoffs, names) if isinstance(cutoffs, dict) else {}
+    if isinstance(cutoffs, dict):
+        cutoffs = {key: _cutoff_value(str(key), value) for key, value in cutoffs.items()}
     members = shell_members(table, cutoffs)
     summary = summarize(table, members, convention, network_species,
                         np.linspace(0.0, 180.0, angle_bins + 1))
     out = summary_results(summary, convention, _in_place=True)
+    # cutoffs given as measured Estimates: their error counted at r_c ± δ from the table, and
+    # their verdict, as SolvationShells carries them
+    out["cutoff_cn_errors"], out["cutoff_share_errors"] = {}, {}
+    if measured:
+        values = _species_keys("cutoffs", cutoffs, names)
+        source = {n: "given" for n in names}
+        estimates = {n: measured.get(n, Estimate.given_value(values[n], "Å")) for n in names}
+        nearest = {}
+        out["cutoff_cn_errors"] = _cutoff_cn_errors(table, values, estimates, source,
+                                                    _nearest=nearest)
+        out["cutoff_share_errors"] = _cutoff_share_errors(table, values, estimates, source,
+                                                          convention, _nearest=nearest)
+        out["estimates"]["coordination_numbers"] = _with_cutoff_errors(
+            out["estimates"]["coordination_numbers"], out["cutoff_cn_errors"])
+        _with_share_errors(out["estimates"], out["cutoff_share_errors"])
+        note = _doubtful_cutoffs(estimates, source)
+        if note is not None:
+            _mark_shells(out, note)
     out["classes"] = np.array(CLASSES)[out["class_codes"]]
     out["shell_labels"] = np.array(list(out["label_names"]), dtype=object)[out["label_codes"]]
     out["shells"] = _shell_frame(table, members, names)
