@@ -505,6 +505,37 @@ def _check_cutoff(name, value):
     return value
 
 
+#: Default two-body cutoff (Å), the VASP-style value used with SevenNet-0
+DEFAULT_CUTOFF = 50.2
+
+
+def _check_two_body(values, damping, atm, cutoff, smooth, tail):
+    """ValueError for a parameter set whose two-body term is off (s6 = s8 = 0; CSO: s6 = a1
+    = 0) beside options only that term reads, or with nothing else on.
+
+    Without the ATM term such a D3 adds exactly 0 at the cost of its pair loops (ethanol:
+    0.0 eV); with it, ``cutoff``, ``smooth_cutoff`` and ``tail_correction`` act on the
+    two-body sum alone and changed nothing (ATM-only ethanol: 7.449e-05 eV for any of them).
+    """
+    on = values["s8"] != 0.0 or values["s6"] != 0.0 or (
+        damping == "cso" and values["a1"] != 0.0)
+    if on:
+        return
+    scales = "s6 = a1 = 0" if damping == "cso" else "s6 = s8 = 0"
+    if not atm:
+        raise ValueError(
+            f"D3({damping}) with {scales} and atm=False adds exactly 0: the two-body term is "
+            f"scaled away and the three-body term is off; give non-zero scales or atm=True")
+    idle = ([f"cutoff = {cutoff:g} Å"] if cutoff != DEFAULT_CUTOFF else []) + (
+        [f"smooth_cutoff = {smooth:g} Å"] if smooth is not None else []) + (
+        ["tail_correction=True"] if tail else [])
+    if idle:
+        raise ValueError(
+            f"{', '.join(idle)} act(s) on the two-body term only, which D3({damping}) with "
+            f"{scales} scales away: they would change nothing; leave them at their defaults "
+            f"or give non-zero scales")
+
+
 def _host_array(value):
     """``value`` as a numpy array (a torch tensor is copied from its device)."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):
@@ -822,6 +853,9 @@ class D3(ParametersContract, Calculator):
         only the ATM term reads are refused in ``params`` with ``atm=False`` (s9 other than
         0; alp under bj, bjm, op and cso, whose two-body terms do not read it:
         :data:`ase_electrolyte.d3.parameters.THREE_BODY_ALP`), as is ``atm=True`` with s9 = 0.
+        A set whose two-body term is scaled away (s6 = s8 = 0; CSO s6 = a1 = 0) is refused
+        with ``atm=False`` (it adds exactly 0) and beside a ``cutoff`` other than the
+        default, a ``smooth_cutoff`` or ``tail_correction``, which act on that term only.
     cutoff : float
         Two-body cutoff in Å (default 50.2, the VASP-style value used with SevenNet-0).
         Every cutoff must exceed 0.1 Å (``MIN_DISTANCE``; a shorter one holds no pair).
@@ -991,7 +1025,7 @@ class D3(ParametersContract, Calculator):
         "functional": "pbe",
         "params": None,
         "atm": False,
-        "cutoff": 50.2,
+        "cutoff": DEFAULT_CUTOFF,
         "cn_cutoff": 20.0,
         "atm_cutoff": DEFAULT_ATM_CUTOFF,
         "smooth_cutoff": None,
@@ -1010,9 +1044,10 @@ class D3(ParametersContract, Calculator):
     tail_correction = Option()
     device = Option()
 
-    def __init__(self, damping="bj", functional="pbe", *, params=None, atm=False, cutoff=50.2,
-                 cn_cutoff=20.0, atm_cutoff=DEFAULT_ATM_CUTOFF, smooth_cutoff=None,
-                 tail_correction=False, device="auto", num_threads=None, **kwargs):
+    def __init__(self, damping="bj", functional="pbe", *, params=None, atm=False,
+                 cutoff=DEFAULT_CUTOFF, cn_cutoff=20.0, atm_cutoff=DEFAULT_ATM_CUTOFF,
+                 smooth_cutoff=None, tail_correction=False, device="auto", num_threads=None,
+                 **kwargs):
         # compute_tensor's last system (numbers, cell, pbc) and cached kernel input
         self._tensor_system = None
         self._tensor_cache = None
@@ -1060,6 +1095,8 @@ class D3(ParametersContract, Calculator):
             raise ValueError(
                 f"smooth_cutoff ({smooth} Å) must be smaller than cutoff ({cutoff} Å)"
             )
+        _check_two_body(method_parameters, damping, atm, cutoff, smooth,
+                        bool(p["tail_correction"]))
         num_threads = check_number("num_threads", p["num_threads"], integer=True, minimum=1,
                                    allow_none=True)
         device = p["device"]
