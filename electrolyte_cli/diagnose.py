@@ -37,7 +37,8 @@ def register(sub):
                       help="frames of the trajectory scanned (default 5: an error over fewer "
                            "frames is no error bar)")
     diag.add_argument("--max-error-frames", type=int, default=None,
-                      help="frames of the error decomposition (default 20)")
+                      help="frames of the error decomposition (default 60: one energy per "
+                           "frame shows whether frames are correlated from 54 on)")
     diag.add_argument(
         "--vacuum", type=float, default=None, help="Å around isolated molecules (CHGNet needs it)"
     )
@@ -59,7 +60,7 @@ def run(args):
     traj = Path(args.trajectory)
     # None: not given (the scan's options are refused for frames that have no box)
     max_scan_frames = 5 if args.max_scan_frames is None else args.max_scan_frames
-    max_error_frames = 20 if args.max_error_frames is None else args.max_error_frames
+    max_error_frames = 60 if args.max_error_frames is None else args.max_error_frames
     for flag, value in (
         ("--max-scan-frames", max_scan_frames),
         ("--max-error-frames", max_error_frames),

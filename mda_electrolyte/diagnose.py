@@ -212,7 +212,7 @@ def diagnose(
     *,
     scales=None,
     max_scan_frames=5,
-    max_error_frames=20,
+    max_error_frames=60,
     vacuum=None,
 ):
     """Run :class:`~mda_electrolyte.RigidVolumeScan` and :class:`~mda_electrolyte.IntraInterErrors`.
@@ -242,12 +242,13 @@ def diagnose(
         Scan scale factors (default :data:`mda_electrolyte.volume_scan.DEFAULT_SCALES`).
     max_scan_frames, max_error_frames : int or None
         At most this many frames (a whole number >= 1; ``None``: all), evenly spread, are
-        scanned / compared (defaults 5 and 20: an error over fewer than 5 frames is marked not
-        valid, :func:`mda_electrolyte.uncertainty.few_dof_note`, and a model's error over fewer
-        than 10 frames where its values cannot show whether the frames are correlated,
-        :mod:`mda_electrolyte.error_metrics`). One energy per frame needs 20 frames for a
-        valid energy RMSE ("too few values" below), where the RRMSE of the same energies,
-        whose error bar carries the reference's spread too, is valid from 5 or 10; the
+        scanned / compared (defaults 5 and 60: an error over fewer than 5 frames is marked not
+        valid, :func:`mda_electrolyte.uncertainty.few_dof_note`, and a model's error over
+        frames whose own values cannot show whether consecutive frames are correlated,
+        :mod:`mda_electrolyte.error_metrics`: one energy per frame takes 54 frames, the six
+        components of a stress 14, forces of many atoms 5; the forces of the frames do not
+        vouch for their energies, which decorrelate more slowly). Over 20 frames every energy
+        error was marked "too few frames to measure correlation"; 60 leave it a margin. The
         verdict of each number is that of its own error bar.
     vacuum : float, optional
         Vacuum (Å) around isolated molecules for calculators that need a cell.

@@ -178,9 +178,11 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
     frame_values : sequence of array_like, shape (n_frames, ...)
         Other values of the same frames (e.g. their forces and force errors, for an error of
         their energies) whose correlation over consecutive frames counts as well
-        (:func:`frame_blocks`): one energy per frame cannot show a correlation that the
-        thousands of force components of the same frames do (AR(1) frames of φ = 0.9: energy
-        RRMSEs over 20-40 frames were valid with z-scores of standard deviation 2-3).
+        (:func:`frame_blocks`): a correlation they show blocks the frames, but they never
+        vouch for frames being independent. Whether the frames could show a correlation at
+        all is judged by the quantity's own values (:func:`_unresolved_note`): one energy per
+        frame needs 54 frames, whatever the forces of the same frames show (a liquid's forces
+        decorrelate far faster than its energy).
 
     Returns
     -------
@@ -268,7 +270,11 @@ def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale
     else:
         # a model that agrees exactly in every frame has an exact error of 0: nothing to calibrate
         few = _few_blocks(n_frames, blocks, g) if mse > 0 else None
-        rr_few = _few_blocks(n_frames, rr_blocks, rr_g, pairs) if mse > 0 else None
+        # the frames' correlation is judged by the quantity's own errors and reference values
+        # (pairs[:2]); other values of the frames (frame_values) may show a correlation, never
+        # vouch for its absence
+        own = pairs[:2]
+        rr_few = _few_blocks(n_frames, rr_blocks, rr_g, own) if mse > 0 else None
         notes += [few] if few else []
         rr_notes += [rr_few] if rr_few else []
         if mse == 0:
@@ -285,7 +291,7 @@ def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale
                          f"{m}) for the error of an RMSE (needs {MIN_SQUARED_ERRORS}: "
                          "the mean of few squared errors is skewed)")
         if mse > 0 and not notes and g == 1.0:
-            unresolved = _unresolved_note(n_frames, pairs)
+            unresolved = _unresolved_note(n_frames, own)
             notes += [unresolved] if unresolved else []
     # an RMSE of exactly zero: every per-frame error is zero, and so is its spread
     err_rmse = err_mse / (2 * rmse) if rmse > 0 else err_mse
@@ -453,28 +459,51 @@ _RESOLVED_LAG1 = math.sqrt(1.0 / 3.0)
 
 
 def _unresolved_note(n_frames, values):
-    """The note of an error over 5-9 frames whose values cannot tell frames correlated with
+    """The note of an error over frames whose own values cannot tell frames correlated with
     their neighbours from independent ones, or None.
 
-    Over so few frames the lag-1 correlation of ``m`` values per frame, estimated about their
-    mean, lies at ``-1/n`` for independent frames and at :func:`_expected_lag1` of
+    The lag-1 correlation of ``m`` values per frame, estimated about their mean over ``n``
+    frames, lies at ``-1/n`` for independent frames and at :func:`_expected_lag1` of
     :data:`_RESOLVED_LAG1` for frames correlated enough to make the error bars sqrt(2) too
     narrow; with a scatter of ``1/sqrt(m (n − 1))`` the two must lie :data:`_LAG1_Z`
-    standard errors apart (thousands of force components do; one energy per frame never does:
-    AR(1) frames of φ = 0.9 over 5-9 frames were called valid with RMSE z-scores of standard
-    deviation 3.2-4.4).
+    standard errors apart (thousands of force components do over 5 frames; one energy per
+    frame only from 54 frames on, the six components of a stress from 14). ``values`` are the
+    quantity's own errors and reference values: the forces of the same frames do not vouch
+    for their energies (a liquid's forces decorrelate within tens of femtoseconds, its
+    energy far more slowly): 20 frames whose energies were AR(1)-correlated (φ = 0.9) and
+    whose forces were independent had energy RMSEs called valid in every replica, z-scores of
+    standard deviation 4.3, one-sigma coverage 0.20. Repeated columns (the symmetric
+    off-diagonal pairs of a stress tensor) count once.
     """
-    if not 2 <= n_frames < _MIN_FRAMES_FOR_BIAS:
+    if not 2 <= n_frames < _MAX_FRAMES_TO_RESOLVE:
         return None
-    # the values that can tell most: the frames' forces tell for their energies as well
-    m = max(v.size if isinstance(v, _MomentValues) else np.asarray(v[0]).size
-            for v in values)
+    m = max(_distinct_values(v) for v in values)
     separation = _expected_lag1(_RESOLVED_LAG1, n_frames) - _expected_lag1(0.0, n_frames)
     if separation >= _LAG1_Z / math.sqrt(m * (n_frames - 1)):
         return None
+    needed = next(n for n in range(n_frames + 1, _MAX_FRAMES_TO_RESOLVE + 1)
+                  if _expected_lag1(_RESOLVED_LAG1, n) - _expected_lag1(0.0, n)
+                  >= _LAG1_Z / math.sqrt(m * (n - 1)))
     return (f"too few frames to measure correlation: {n_frames} frames of {m} value(s) cannot "
             "tell frames correlated with their neighbours from independent ones (it takes "
-            f"{_MIN_FRAMES_FOR_BIAS} frames, or more values per frame); analyse more frames")
+            f"{needed} frames of {m}); analyse more frames")
+
+
+#: Frames from which one value per frame resolves a correlation of :data:`_RESOLVED_LAG1`
+#: (4/sqrt(199) = 0.28 against a separation of 0.57): no count of frames at or above it is
+#: judged by :func:`_unresolved_note`.
+_MAX_FRAMES_TO_RESOLVE = 200
+
+
+def _distinct_values(values):
+    """How many of the values per frame of ``values`` (an ``(n_frames, m)`` array or
+    :class:`_MomentValues`) differ as series over the frames: a value repeated in another
+    column (a symmetric tensor's off-diagonal pair) measures no correlation twice."""
+    if isinstance(values, _MomentValues):
+        return values.size
+    values = np.asarray(values, dtype=np.float64)
+    values = values.reshape(values.shape[0], -1)
+    return int(np.unique(values, axis=1).shape[1])
 
 
 def frame_blocks(*series, values=(), proxies=()):

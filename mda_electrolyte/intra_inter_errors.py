@@ -1720,9 +1720,11 @@ class IntraInterErrors(FrameAnalysis):
             for c in forces}
         del self.results["_per_frame"]
 
-        # the frames' total forces and force errors: their thousands of components show a
-        # correlation of consecutive frames that one energy (or a stress) per frame cannot
-        # (energy RRMSEs of AR(1) frames of φ = 0.9 over 20 frames: all valid, coverage 0.25)
+        # the frames' total forces and force errors: a correlation of consecutive frames that
+        # their thousands of components show blocks the energies and stresses too (energy
+        # RRMSEs of AR(1) frames of φ = 0.9 over 20 frames: all valid, coverage 0.25); forces
+        # that show none do not vouch for the energies, which decorrelate more slowly (each
+        # quantity's own values must be able to show it: error_metrics._unresolved_note)
         all_atoms = ("all", None)
         force_values = forces["total"].values(all_atoms) if forces else ()
 

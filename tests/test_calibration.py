@@ -181,7 +181,10 @@ def test_rrmse_of_energies_counts_the_uncertain_spread_of_the_reference(n_frames
         rng = np.random.default_rng(seed)
         x = rng.normal(scale=2.0, size=n_frames)
         _, rr = error_estimates(x, x + rng.normal(scale=0.5, size=n_frames), "meV/atom")
-        assert rr.valid and "jackknife" in rr.method
+        # one energy per frame shows whether frames are correlated only from 54 frames on
+        # (error_metrics._unresolved_note): the error bar is calibrated, the verdict says so
+        assert "jackknife" in rr.method
+        assert rr.valid or rr.verdict.startswith("too few frames to measure correlation")
         z.append((rr.value - 0.25) / rr.stderr)
     assert_calibrated(z, coverage=(0.6, 0.82))
 
@@ -243,7 +246,10 @@ def test_rmse_needs_twenty_squared_errors(values_per_frame, n_frames):
         x = rng.normal(size=(n_frames, values_per_frame))
         rmse, _ = error_estimates(x, x + rng.normal(scale=0.5, size=x.shape), "eV/Å",
                                   component_axes=1)
-        assert rmse.valid, rmse.verdict
+        # fewer than 54 frames of one value (30 of 2, 22 of 3, 14 of 6) cannot show their
+        # correlation (error_metrics._unresolved_note), the one note these may carry
+        assert rmse.valid or rmse.verdict.startswith("too few frames to measure correlation"), \
+            rmse.verdict
         z.append((rmse.value - 0.5) / rmse.stderr)
         fewer, _ = error_estimates(x[:-1], x[:-1] + 0.1, "eV/Å", component_axes=1)
         if (n_frames - 1) * values_per_frame < 20:

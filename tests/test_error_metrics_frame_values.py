@@ -4,7 +4,9 @@ One energy per frame cannot show a correlation between consecutive frames (over 
 lag-1 autocorrelation must exceed 4/sqrt(19) = 0.92 to be seen); the thousands of force
 components of the same frames show it at once. Before, energy RRMSEs of AR(1) frames of
 φ = 0.9 over 20 frames were all called valid (z-score standard deviation 1.8, one-sigma
-coverage 0.25), in IntraInterErrors too, where the frames' forces were at hand.
+coverage 0.25), in IntraInterErrors too, where the frames' forces were at hand. The forces
+show a correlation; they do not vouch for its absence: whether the frames could show one is
+judged by the energies' own values, which takes 54 frames (test_errors53_own_correlation).
 """
 
 import sys
@@ -49,9 +51,10 @@ def test_independent_frames_stay_valid_and_calibrated():
     rng = np.random.default_rng(2)
     z = []
     for _ in range(150):
-        x, y, forces = _replica(rng, 20, 0.0)
+        # 60 frames: one energy per frame resolves a correlation from 54 frames on
+        x, y, forces = _replica(rng, 60, 0.0)
         _, rr = error_estimates(x, y, "meV/atom", frame_values=forces)
-        # the forces' lag-1 test at 4 standard errors: 150 of 150 valid measured
+        # the lag-1 tests at 4 standard errors: 150 of 150 valid measured
         assert rr.valid, rr.verdict
         z.append((rr.value - np.sqrt(0.08)) / rr.stderr)
     # measured 0.77 (0.70 over 40 frames); binomial margin over 150 replicas about ±0.08

@@ -17,8 +17,10 @@ SIGMA_E, SIGMA_F, SIGMA_S = 0.01, 0.1, 1e-3  # eV/atom, eV/Å, eV/Å³ per compo
 
 @pytest.fixture(scope="module")
 def frames():
-    # frames of two sizes: each frame counts once in the force RMSE
-    return read_labelled(emt_copper(20, seed=1) + emt_copper(20, seed=2, repeat=2))
+    # frames of two sizes: each frame counts once in the force RMSE; 60 of them, since one
+    # error per frame shows a correlation of consecutive frames only from 54 frames on
+    # (error_metrics._unresolved_note)
+    return read_labelled(emt_copper(30, seed=1) + emt_copper(30, seed=2, repeat=2))
 
 
 def _noisy(frames, seed, scale=1.0):
@@ -49,7 +51,7 @@ def test_the_errors_of_the_rmses_are_calibrated_over_replicas(frames):
             z[key].append((est[key].value - value) / est[key].stderr)
     assert flagged < 0.1 * 600
     for key, values in z.items():
-        # the RMSE of 40 skewed squared errors lies low by about a quarter of its error
+        # the RMSE of 40 skewed squared errors lay low by about a quarter of its error
         # (measured -0.23 for the energies over two sets of 200 seeds, within ±0.08)
         assert abs(np.mean(values)) < 0.45, key
         assert_calibrated(values, what=key)
