@@ -147,3 +147,25 @@ def test_an_estimate_that_is_no_cutoff_is_refused_by_name(frames, bad, words):
         SolvationShells(frames.select_atoms("resname LI"), {},
                         {"SOL": frames.select_atoms("resname SOL")}, rdf_range=(0.0, 9.5),
                         cutoffs={"SOL": bad})
+
+
+@pytest.mark.parametrize("way", ["streamed", "dropped"])
+@pytest.mark.parametrize("backend, n_workers", [("serial", 3), ("multiprocessing", 2)])
+def test_parallel_parts_count_the_ends_as_one_serial_table(frames, way, backend, n_workers,
+                                                           monkeypatch):
+    given = Estimate(2.9, 0.3, "Å", "an RDF minimum of another run", n_samples=500)
+    serial = _run(frames, "anion", "table", cutoffs={"SOL": given})
+    if way == "dropped":
+        monkeypatch.setattr(solvation, "TABLE_BUDGET_BYTES", 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = SolvationShells(frames.select_atoms("resname LI"),
+                              {"SOL": frames.select_atoms("resname SOL")}, {},
+                              rdf_range=(0.0, 9.5), cutoffs={"SOL": given},
+                              store_table=None if way == "dropped" else False).run(
+            backend=backend, n_workers=n_workers).results
+    assert res.cutoff_cn_errors == serial.cutoff_cn_errors
+    assert res.cutoff_share_errors == serial.cutoff_share_errors
+    for a, b in zip(_estimates(res), _estimates(serial), strict=True):
+        assert a.value == b.value and a.valid == b.valid
+        np.testing.assert_equal(a.stderr, b.stderr)
