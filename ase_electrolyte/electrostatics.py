@@ -199,6 +199,8 @@ _MIN_TOLERANCE = 1e-15
 #: NaCl, 64-216 ions: force errors 1.2-1.5 × a tolerance of 1e-7, 10 × at 1e-8, 1000 × at
 #: 1e-10; PME 2.1 × at 3e-7; at 1e-6 0.4-1.08 ×, as float64)
 _MIN_TOLERANCE_FLOAT32 = 1e-6
+#: the default ``tolerance`` (torch-pme's recommendation for accuracy)
+_DEFAULT_TOLERANCE = 1e-6
 # what Electrostatics.save writes and load reads
 _FILE_VERSION = 1
 _FILE_UNITS = {"b": "e", "s": "1", "charges": "e", "lengths": "angstrom"}
@@ -439,6 +441,53 @@ def _normalise_qrd(qrd):
     return out
 
 
+def _idle_options(p):
+    """``{option: why}`` for the options set away from their defaults that the chosen scheme,
+    method and short-range treatment never read.
+
+    They were stored and recorded by ``todict()`` as if they shaped the result: a direct sum
+    with ``cutoff=9`` and ``tolerance=1e-4`` gave the energy of the default options to the
+    last digit, as did ``short_range_length=2`` without a short-range treatment, and QRd
+    parameters beside fixed charges were not even checked. Refused as D3 refuses its
+    three-body parameters with ``atm=False``.
+    """
+    idle = {}
+    if p["scheme"] != "fixed" and p["charges"] is not None:
+        idle["charges"] = f"scheme={p['scheme']!r} does not read fixed charges"
+    if p["scheme"] != "qrd" and p["qrd"] is not None:
+        idle["qrd"] = f"scheme={p['scheme']!r} does not read QRd parameters"
+    if p["scheme"] != "array" and p["array"] != "initial_charges":
+        idle["array"] = f"scheme={p['scheme']!r} reads no charge array"
+    if p["short_range"] not in ("cutoff", "gaussian") and p["short_range_length"] is not None:
+        idle["short_range_length"] = (
+            f"short_range={p['short_range']!r} reads no length; 'cutoff' and 'gaussian' do")
+    if p["method"] == "direct":
+        # the direct sum of a molecule: no lattice sum to cut, bound or neutralise
+        if p["cutoff"] != "auto":
+            idle["cutoff"] = "method='direct' sums every pair, with no real-space cutoff"
+        # 1e-6 spelt in float32 is the default
+        if not math.isclose(p["tolerance"], _DEFAULT_TOLERANCE, rel_tol=1e-6):
+            idle["tolerance"] = "method='direct' is exact, with no lattice-sum error to bound"
+        if p["background"]:
+            idle["background"] = ("method='direct' is for non-periodic structures, which have "
+                                  "no periodic net charge to neutralise")
+    return idle
+
+
+def _refuse_idle_options(p):
+    """ValueError naming the options of :func:`_idle_options`, with how to drop them."""
+    idle = _idle_options(p)
+    if idle:
+        defaults = {"array": "'initial_charges'", "cutoff": "'auto'",
+                    "tolerance": f"{_DEFAULT_TOLERANCE:g}", "background": "False"}
+        reset = ", ".join(f"{key}={defaults.get(key, 'None')}" for key in idle)
+        raise ValueError(
+            "option(s) without effect: " + "; ".join(f"{key} ({why})" for key, why in
+                                                     idle.items())
+            + f"; they would change nothing. Leave them out (set({reset}) on a calculator "
+            "that has them) or choose the scheme/method/short_range that reads them")
+
+
 def _require_atoms(atoms):
     """TypeError unless ``atoms`` is an ase.Atoms: evaluate([atoms], q), get_charges([atoms])
     and check_input(None) ended in "'list' object has no attribute 'positions'" and the like."""
@@ -603,7 +652,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         (and for a sparse, large cell whose Ewald sum would hold more than 2²³ k-vector × atom
         terms). An explicit ``"ewald"`` above 2²⁶ terms (~4 GiB) is refused, as is a PME mesh
         above 2²⁴ points.
-        ``"direct"`` is for non-periodic structures only.
+        ``"direct"`` is for non-periodic structures only; it is exact and reads no lattice-sum
+        option, so a numeric ``cutoff``, a ``tolerance`` other than the default or
+        ``background=True`` given with it are refused as without effect.
     tolerance : float
         Accuracy of the lattice sum, in [10⁻¹⁵, 10⁻³]: torch-pme's bound on the RMS force error in
         units of the force between two unit charges at 1 Å (as LAMMPS' ``kspace_modify``
@@ -654,7 +705,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         :math:`f(r) = (1+\cos(\pi r / r_s))/2` for :math:`r < r_s`; ``"gaussian"`` damps
         :math:`1/r \to \mathrm{erf}(r/(\sqrt2 a))/r` (Gaussian charges of width ``a``).
     short_range_length : float, optional
-        :math:`r_s` (``"cutoff"``) or :math:`a` (``"gaussian"``) in Å.
+        :math:`r_s` (``"cutoff"``) or :math:`a` (``"gaussian"``) in Å; refused with the other
+        treatments, which read no length.
     device : str, ase_electrolyte.device.Device or torch.device
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (a GPU when torch sees one);
         ``parameters["device"]`` holds the device used (``"cpu"`` or ``"cuda:N"``).
@@ -672,6 +724,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
     naming the near choice.
     A bad option or structure raises ``InputError`` (ASE's, also a ``ValueError``); a
     non-finite result ``CalculationFailed``.
+
+    An option that the chosen scheme, method or short-range treatment never reads (fixed
+    ``charges`` or a non-default ``array`` under another scheme, ``qrd`` beside fixed or
+    array charges, ``short_range_length`` without ``"cutoff"``/``"gaussian"``, the
+    lattice-sum options of ``method="direct"``) is refused, as D3 refuses three-body
+    parameters with ``atm=False``: it would be recorded by ``todict()`` without changing any
+    number. To change the scheme, drop the old scheme's options in the same call
+    (``set(scheme="fixed", charges=q, qrd=None)``).
 
     ``initial_charges`` that the scheme does not read (QRd, fixed charges) are compared with
     it: a sum that is neither the net charge of the charges used nor the declared one (a net
@@ -714,7 +774,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         "total_charge": None,
         "charge_scale": 1.0,
         "method": "auto",
-        "tolerance": 1e-6,
+        "tolerance": _DEFAULT_TOLERANCE,
         "cutoff": "auto",
         "background": False,
         "short_range": None,
@@ -804,6 +864,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 f"tolerance {p['tolerance']:g} is tighter than float32 lattice sums reach (their "
                 f"round-off gave force errors 10 × a tolerance of 1e-8, 1000 × one of 1e-10); "
                 f"give dtype='float64' or a tolerance of at least {_MIN_TOLERANCE_FLOAT32:g}")
+        _refuse_idle_options(p)
         # the one device vocabulary; "auto" settles on a GPU torch sees, else the CPU
         p["device"] = str(resolve_device(p["device"]))
         self._molecules = None
@@ -2166,7 +2227,10 @@ def fit_qrd(
     options = dict(options)
     # single-element unit charges are not neutral: the blocks need the background term, which
     # cancels in any neutral combination
-    term = Electrostatics(scheme="fixed", charges=[0.0], **{**options, "background": True})
+    term = Electrostatics(scheme="fixed", charges=[0.0], **options)
+    if term.parameters["method"] != "direct":
+        # a direct sum (molecules) has no background to add, and refuses one as without effect
+        term.set(background=True)
 
     for n_f, frame in enumerate(frames):
         check_atoms(frame)

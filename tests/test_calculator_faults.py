@@ -296,7 +296,8 @@ def test_a_thread_count_beyond_the_cpus_is_a_ceiling(value, monkeypatch):
 ])
 def test_an_option_the_scheme_does_not_read_yet_is_still_checked(option, value, message):
     """Under scheme='qrd' and short_range=None, garbage charges and lengths were stored, put
-    into todict() and read only after a later set(scheme='fixed')."""
+    into todict() and read only after a later set(scheme='fixed'). A bad value is named as
+    such; a good one is refused as without effect (tests/test_calc53_idle_options.py)."""
     with pytest.raises(InputError, match=message):
         Electrostatics(qrd=CU_QRD, **{option: value})
     calc = Electrostatics(qrd=CU_QRD)
@@ -304,9 +305,8 @@ def test_an_option_the_scheme_does_not_read_yet_is_still_checked(option, value, 
     with pytest.raises(InputError, match=message):
         calc.set(**{option: value})
     assert calc.todict() == before
-    kept = Electrostatics(qrd=CU_QRD, charges=[0.5, -0.5], short_range_length=2.0)
-    assert kept.parameters["charges"] == [0.5, -0.5]
-    assert kept.parameters["short_range_length"] == 2.0
+    with pytest.raises(InputError, match="without effect: charges .*; short_range_length"):
+        Electrostatics(qrd=CU_QRD, charges=[0.5, -0.5], short_range_length=2.0)
 
 
 def test_a_missing_electrostatics_file_is_an_input_error_naming_it(emt_model, tmp_path):

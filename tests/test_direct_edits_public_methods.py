@@ -31,7 +31,8 @@ QRD = {"Na": (1.0, 1.0), "Cl": (-1.0, 1.0)}
 ES_BASE = {"scheme": "qrd", "qrd": QRD, "tolerance": 1e-6}
 ES_EDITS = [("cutoff", 3.0), ("method", "pme"), ("tolerance", 1e-8),
             ("qrd", {"Na": (0.5, 1.0), "Cl": (-0.5, 1.0)}),
-            ("short_range", "gaussian", {"short_range_length": 1.0}),
+            # a length needs a treatment that reads it (a length alone is refused)
+            ("short_range", "cutoff", {"short_range": "gaussian", "short_range_length": 1.0}),
             ("dtype", "float32")]
 ES_BAD = [("tolerance", 0.5, "tolerance"), ("background", "yes", "background"),
           ("short_range", "gaussian", "short_range_length"), ("method", "fmm", "method"),
