@@ -411,7 +411,9 @@ def _estimate_row(key, est):
     value = est.number_text()
     if est.given and est.stderr == 0:
         # a setting used as it is: "300 ± 0" read as a measurement that had no scatter
-        value = f"{est.value:g}"
+        # as typed, as a plain setting is (plain_number_text): six digits read 298.1534 as
+        # 298.153
+        value = plain_number_text(est.value)
     cls = "valid" if est.valid else "invalid"
     verdict = est.verdict
     if est.given:

@@ -1683,12 +1683,15 @@ def given_text(est):
     not a result)"``, with its error where one was given (``"1.00 ± 0.10 mPa·s (given, not a
     result)"``) and its verdict where it is not valid (``"2.6 Å (a setting given, not a
     result; NOT VALID: reason)"``)."""
+    from ase_electrolyte.html_report import plain_number_text
+
     unit = "" if est.unit == "1" else f" {est.unit}"
     # a given number in doubt (a cutoff among overlapping atoms, a temperature in °C) was
     # printed as a plain setting, its verdict dropped, where the HTML report and str() say it
     doubt = "" if est.valid else f"; NOT VALID: {one_line(est.verdict)}"
     if est.stderr == 0:
-        return f"{est.value:g}{unit} (a setting given, not a result{doubt})"
+        # as typed (12 digits): six read --temperature 298.1534 as "298.153 K"
+        return f"{plain_number_text(est.value)}{unit} (a setting given, not a result{doubt})"
     return f"{est.number_text()}{unit} (given, not a result{doubt})"
 
 
@@ -1698,7 +1701,7 @@ def _print_temperature_given(record):
     comparison."""
     import numbers
 
-    from ase_electrolyte.html_report import estimate_of
+    from ase_electrolyte.html_report import estimate_of, plain_number_text
 
     settings = record.get("settings")
     if not isinstance(settings, dict) or "temperature_K" not in settings:
@@ -1714,8 +1717,8 @@ def _print_temperature_given(record):
         return
     # a temperature in doubt (25 for 25 °C) said so here, not only in the numbers divided by it
     doubt = "" if est.valid else f"; NOT VALID: {one_line(est.verdict)}"
-    print(f"    setting: temperature {est.value:g} K (given, used as it is by the analyses "
-          f"that divide by k_B T{doubt})")
+    print(f"    setting: temperature {plain_number_text(est.value)} K (given, used as it is "
+          f"by the analyses that divide by k_B T{doubt})")
     measured = estimate_of(record.get("run_temperature"))
     if measured is not None:
         print(f"    run's temperature: {format_estimate(measured)}")

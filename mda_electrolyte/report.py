@@ -457,6 +457,7 @@ def estimate_label(est, reason=True):
 
     from ase_electrolyte.atoms_checks import check_flag
     from ase_electrolyte.estimate import Estimate
+    from ase_electrolyte.html_report import plain_number_text
 
     check_flag("reason", reason)
     if est is None:
@@ -472,7 +473,7 @@ def estimate_label(est, reason=True):
     elif est.given and est.stderr == 0:
         # a setting used as it is: "2.6 ± 0 Å" read as a measurement without scatter (the
         # terminal, the HTML report and str() write "2.6 Å")
-        text = f"{est.value:g}{unit}"
+        text = f"{plain_number_text(est.value)}{unit}"
     else:
         # the terminal's and the HTML report's form of the number
         text = f"{est.number_text()}{unit}"
@@ -843,6 +844,7 @@ def given_temperature_record(universe, temperature):
 
     from ase_electrolyte.atoms_checks import check_number
     from ase_electrolyte.estimate import Estimate
+    from ase_electrolyte.html_report import plain_number_text
 
     from .carriers import (
         TEMPERATURE_MISMATCH,
@@ -859,19 +861,21 @@ def given_temperature_record(universe, temperature):
     if doubts:
         setting = setting.with_notes(*doubts, converged=False)
     record = {"settings": {"temperature_K": setting}}
+    # as typed: six digits read --temperature 298.1534 as "the 298.153 K given"
+    typed = plain_number_text(temperature)
     measured = _measured_temperature(universe, recorded_temperature(universe))
     if measured is None:
         return record
     record["run_temperature"] = measured
     if not (math.isfinite(measured.value) and measured.value > 0):
-        record["temperature_check"] = (f"the {temperature:g} K given could not be compared: "
+        record["temperature_check"] = (f"the {typed} K given could not be compared: "
                                        f"the run's temperature is {measured.value:g} K")
         return record
     err = measured.stderr if math.isfinite(measured.stderr) else 0.0
     gap = temperature - measured.value
     off = (abs(gap) > TEMPERATURE_MISMATCH * measured.value
            and abs(gap) > TEMPERATURE_MISMATCH_SIGMAS * err)
-    said = (f"the {temperature:g} K given is {abs(gap) / measured.value:.1%} "
+    said = (f"the {typed} K given is {abs(gap) / measured.value:.1%} "
             f"{'above' if gap > 0 else 'below'} the run's {measured.value:.4g} ± {err:.2g} K")
     bounds = f"{TEMPERATURE_MISMATCH:.0%} and {TEMPERATURE_MISMATCH_SIGMAS:g} standard errors"
     if not measured.valid:
