@@ -1807,8 +1807,11 @@ def _reuse(path, run_info, atoms, overwrite):
     info, first = read
     why = _other_run(info, first, run_info, atoms, path)
     if why:
+        # run_md writes a file; inside run_protocol, a folder's stage
+        elsewhere = ("give another trajectory" if _PROTOCOL_STAGE.get() is None
+                     else "choose another folder")
         raise ValueError(
-            f"{path} was written by a different run: {why}; remove it, choose another folder "
+            f"{path} was written by a different run: {why}; remove it, {elsewhere} "
             "or pass overwrite=True to recompute"
         )
     return info
@@ -1836,11 +1839,14 @@ def _other_run(info, first, run_info, atoms, path, *, positions=True, cell=True,
     elif physics_record(info["run_info"]) != physics_record(run_info):
         stored, now = physics_record(info["run_info"]), physics_record(run_info)
         diff = sorted(k for k in set(now) | set(stored) if now.get(k) != stored.get(k))
-        why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
-        if diff == ["temperature_dof"]:
-            why = f"its settings differ in {diff}: {_dof_change(stored, now)}"
-        elif "temperature_dof" in diff:
-            why += f"; and {_dof_change(stored, now)}"
+        # each setting with both values: both records whole (two dicts of a dozen keys and a
+        # calculator's parameters) left the reader to find the one that differs
+        why = f"its settings differ in {diff}: {_run_differences(stored, now, diff)}"
+        if (diff == ["steps"] and info.get("complete")
+                and isinstance(stored.get("steps"), int) and isinstance(now.get("steps"), int)
+                and now["steps"] > stored["steps"]):
+            why += (" (a finished run is not extended: to run on, start a new trajectory from "
+                    f"its last frame, ase_electrolyte.trajectory.read_h5md({path.name!r}, -1))")
     elif count_why := _stated_count_differs(path, atoms):
         why = count_why
     else:
@@ -1848,6 +1854,44 @@ def _other_run(info, first, run_info, atoms, path, *, positions=True, cell=True,
             first, atoms, run_info, path, positions=positions, cell=cell,
             velocities=velocities)
     return why
+
+
+#: Units of run_md's stored settings, for messages.
+_RUN_UNITS = {"timestep_fs": "fs", "temperature_K": "K", "pressure_bar": "bar",
+              "tdamp_fs": "fs", "pdamp_fs": "fs", "hydrogen_mass": "amu", "fmax": "eV/Å"}
+
+
+def _leaves_differing(stored, now, prefix=""):
+    """``(path, stored value, present value)`` of each leaf in which two JSON records differ
+    (``("parameters['epsilon']", 0.0104, 0.011)``), as :func:`_paths_differing` names them."""
+    if isinstance(stored, dict) and isinstance(now, dict):
+        out = []
+        for key in sorted(set(stored) | set(now), key=str):
+            out += _leaves_differing(stored.get(key), now.get(key),
+                                     f"{prefix}[{key!r}]" if prefix else str(key))
+        return out
+    return [] if stored == now else [(prefix or "value", stored, now)]
+
+
+def _run_differences(stored, now, keys):
+    """``"steps stored 20, now 40; calculator in parameters['epsilon'] (...)"``: the settings
+    ``keys`` in which two run records (:func:`physics_record` of ``run_info``) differ, each
+    with its stored and its present value."""
+    parts = []
+    for key in keys:
+        old, new = stored.get(key), now.get(key)
+        if key == "temperature_dof":
+            parts.append(("and " if parts else "") + _dof_change(stored, now))
+        elif isinstance(old, dict) and isinstance(new, dict):
+            leaves = _leaves_differing(old, new)
+            more = f"; and {len(leaves) - 4} more" if len(leaves) > 4 else ""
+            parts.append(f"{key} in " + "; ".join(
+                f"{where} stored {_shown(a)}, now {_shown(b)}" for where, a, b in leaves[:4])
+                + more)
+        else:
+            unit = _RUN_UNITS.get(key, "")
+            parts.append(f"{key} stored {_shown(old, unit)}, now {_shown(new, unit)}")
+    return "; ".join(parts)
 
 
 def _temperature_count_of(atoms):
