@@ -307,13 +307,20 @@ def _doubtful_cutoffs(cutoff_estimates, cutoff_source):
     as a measured Estimate (``cutoffs=results.cutoff_estimates`` of a run on part of the
     trajectory) keeps that Estimate's verdict (a cutoff 2.85 ± 0.33 Å from a small sample,
     given on as its number, counted 10.97 ± 0.17 molecules, valid)."""
-    doubts = [f"{name!r} at {est.value:.2f} Å ({'; '.join(est.notes)})"
-              for name, est in cutoff_estimates.items()
-              if _measured(cutoff_source[name], est) and not est.valid]
-    if not doubts:
-        return None
-    return ("counted with shell cutoffs from RDF first minima that are not valid: "
-            + ", ".join(doubts) + "; give cutoffs= or analyse more frames")
+    doubts = {source: [f"{name!r} at {est.value:.2f} Å ({'; '.join(est.notes)})"
+                       for name, est in cutoff_estimates.items()
+                       if cutoff_source[name] == source and _measured(source, est)
+                       and not est.valid]
+              for source in ("rdf_minimum", "given")}
+    parts = []
+    if doubts["rdf_minimum"]:
+        parts.append("counted with shell cutoffs from RDF first minima that are not valid: "
+                     + ", ".join(doubts["rdf_minimum"]) + "; give cutoffs= or analyse more "
+                     "frames")
+    if doubts["given"]:
+        parts.append("counted with shell cutoffs given as measured Estimates that are not "
+                     "valid: " + ", ".join(doubts["given"]) + "; find them on more frames")
+    return "; ".join(parts) or None
 
 
 def _measured(source, estimate):
