@@ -439,7 +439,7 @@ def _own_forces_reason(universe, model):
     (1.5e-6 eV/Å for EMT against the float32 forces of its run), which was reported as its
     error. ``electrolyte analyze --model`` runs this analysis on every trajectory with forces.
     """
-    from ase_electrolyte.md import _same_physics, calculator_fingerprint
+    from ase_electrolyte.md import calculator_fingerprint, physics_record
     from ase_electrolyte.trajectory import h5md_info
 
     from .bridge import _H5MD_SUFFIXES
@@ -453,8 +453,8 @@ def _own_forces_reason(universe, model):
         return None
     if not isinstance(run_info, dict) or run_info.get("calculator") is None:
         return None
-    stored = _same_physics({"calculator": run_info["calculator"]})["calculator"]
-    if stored != _same_physics({"calculator": calculator_fingerprint(model)})["calculator"]:
+    stored = physics_record({"calculator": run_info["calculator"]})["calculator"]
+    if stored != physics_record({"calculator": calculator_fingerprint(model)})["calculator"]:
         return None
     return (f"the forces stored in {Path(path).name} are the model's own: run_md ran it with "
             f"this calculator ({calculator_name(model)}, the same settings and model files), "
