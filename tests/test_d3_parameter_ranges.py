@@ -10,7 +10,12 @@ from ase.units import Bohr, Hartree
 from test_d3 import REF_PARAM
 
 from ase_electrolyte.d3 import D3, backend
-from ase_electrolyte.d3.parameters import RANGES, THREE_BODY_ALP, resolve_parameters
+from ase_electrolyte.d3.parameters import (
+    RANGES,
+    THREE_BODY_ALP,
+    functional_is_idle,
+    resolve_parameters,
+)
 from ase_electrolyte.d3.reference import reference_tables
 
 dftd3 = pytest.importorskip("dftd3.interface")
@@ -77,9 +82,12 @@ def reference(atoms, damping, p, cutoff=50.2):
 
 
 def assert_matches_reference(atoms, damping, params, atm, cutoff=50.2):
-    p = resolve_parameters(damping, FUNCTIONAL[damping], params, atm)
+    # a functional all of whose values params replace is refused as without effect
+    functional = (None if functional_is_idle(damping, FUNCTIONAL[damping], params)
+                  else FUNCTIONAL[damping])
+    p = resolve_parameters(damping, functional, params, atm)
     atoms = atoms.copy()
-    atoms.calc = D3(damping=damping, functional=FUNCTIONAL[damping], params=params, atm=atm,
+    atoms.calc = D3(damping=damping, functional=functional, params=params, atm=atm,
                     cutoff=cutoff, device="cpu")
     energy, forces = atoms.get_potential_energy(), atoms.get_forces()
     assert np.isfinite(energy) and np.isfinite(forces).all()

@@ -31,6 +31,7 @@ from . import backend
 from .parameters import (
     _table_name,
     damping_name,
+    functional_is_idle,
     known_dampings,
     known_functionals,
     resolve_parameters,
@@ -1069,6 +1070,19 @@ class D3(ParametersContract, Calculator):
         atm = bool(p["atm"])
         check_flag("tail_correction", p["tail_correction"])
         method_parameters = resolve_parameters(damping, p["functional"], p["params"], atm)
+        functional = p["functional"]
+        if functional_is_idle(damping, functional, p["params"]):
+            # the constructor passes every option: there the default counts as not chosen
+            chosen = "functional" in given and not (
+                old is None and functional == self.default_parameters["functional"])
+            if chosen:
+                raise ValueError(
+                    f"params {sorted(map(str, p['params']))} replace every value of the "
+                    f"D3({damping}) parameters of functional {functional!r}: it would change "
+                    f"nothing (and be recorded as their source); give functional=None with "
+                    f"a complete params, or leave out the parameters it should supply")
+            # the default functional under a complete params: recorded as no source
+            functional = None
         # a bool or a string is no length: check_number refuses them by name. A cutoff up to
         # MIN_DISTANCE holds no pair the calculator accepts: the energy (cutoff 1e-6 Å) or
         # every coordination number was exactly 0 without a word
@@ -1121,12 +1135,12 @@ class D3(ParametersContract, Calculator):
             # a copy: the caller's dict changed later must not change what todict() records
             # the table's name ("PBE", "b3-lyp" are "pbe", "b3lyp"): set() of another spelling
             # of the same functional changes nothing, as for the damping
-            "damping": damping, "functional": None if p["functional"] is None else (
-                _table_name(p["functional"]) or p["functional"]),
-            # plain floats (checked by resolve_parameters): todict() is JSON, numpy scalars
-            # given here are not
+            "damping": damping, "functional": None if functional is None else (
+                _table_name(functional) or functional),
+            # plain floats and str keys (checked by resolve_parameters): todict() is JSON,
+            # numpy scalars given here are not
             "params": None if p["params"] is None else {
-                key: check_number(f"D3 parameter {key}", value)
+                str(key): check_number(f"D3 parameter {key}", value)
                 for key, value in p["params"].items()
             },
             "atm": atm, "cutoff": cutoff, "cn_cutoff": cn_cutoff, "atm_cutoff": atm_cutoff,

@@ -405,6 +405,29 @@ def _check_three_body(damping: str, params: dict | None, out: dict, atm: bool) -
             "its triple loop; set atm=False, or give s9 (1 in the published parameters)")
 
 
+def functional_is_idle(damping: str, functional, params: dict | None) -> bool:
+    """Whether ``params`` replace every value that ``functional``'s table entry for
+    ``damping`` gives, so that the functional changes nothing (False for an unknown
+    functional or damping: :func:`resolve_parameters` refuses those by name)."""
+    if functional is None or not isinstance(params, dict) or not params:
+        return False
+    try:
+        damping = damping_name(damping)
+    except ValueError:
+        return False
+    key = _table_name(functional)
+    entry = _database()["functionals"].get(key, {}).get(damping) if key else None
+    if entry is None:
+        return False
+    provided = {k for k in entry if k in _KNOWN_KEYS}
+    if damping != "cso":
+        provided.add("s8")  # an entry without s8 gives s8 = 0 (_assemble)
+    given = {str(k) for k in params}
+    if damping == "cso":
+        given = {{"a3": "rs6", "a4": "rs8"}.get(k, k) for k in given}
+    return provided <= given
+
+
 def _assemble(damping: str, functional: str | None, params: dict | None) -> dict:
     """The parameter set of resolve_parameters, its values checked as numbers only."""
     db = _database()
@@ -433,8 +456,11 @@ def _assemble(damping: str, functional: str | None, params: dict | None) -> dict
             raise TypeError(f"params must be a dict of D3 parameters, not {type(params).__name__}")
         unknown = set(params) - _KNOWN_KEYS
         if unknown:
+            # sorted by their text: keys of several types ({1: 0.5, "zz": 1}) are not
+            # comparable, and the message was "'<' not supported between 'str' and 'int'"
             raise ValueError(
-                f"unknown D3 parameter(s) {sorted(unknown)}; known: {sorted(_KNOWN_KEYS)}"
+                f"unknown D3 parameter(s) {sorted(unknown, key=repr)}; known: "
+                f"{sorted(_KNOWN_KEYS)}"
             )
         params = dict(params)
         if damping == "cso":  # CSO's a3/a4 are stored as rs6/rs8 in the data base
