@@ -844,7 +844,10 @@ class D3(ParametersContract, Calculator):
         simple-dftd3's parameter data base as simple-dftd3 does: any case, ``-``, ``_``,
         ``/`` and spaces ignored, and the other spellings its library accepts
         (:data:`ase_electrolyte.d3.parameters.ALIASES`: ``"BP86"`` is BP, ``"PBEh"`` PBE0,
-        ``"HF/MINIS"``...). ``None`` when ``params`` gives every parameter.
+        ``"HF/MINIS"``...). ``None`` when ``params`` gives every parameter: a functional
+        given beside params that replace every value of its entry is refused (it would
+        change nothing, yet be recorded as their source); the default is then recorded as
+        ``None``.
     params : dict, optional
         Parameter values replacing the functional's (keys s6, s8, s9, a1, a2, rs6, rs8, alp,
         bet; for CSO also a3, a4). a1, s6, s8, s9, rs6, rs8, alp, bet are dimensionless;
