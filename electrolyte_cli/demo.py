@@ -304,10 +304,15 @@ def demo_settings(counts, density, sim_args, *, n_atoms, dispersion, gpu, wall_s
                                             "thermostat"),
         "pressure": Estimate.given_value(sim_args.pressure, "bar", source="the demo's "
                                          "barostat"),
-        "pre-equilibration NPT (ps)": sim_args.preequilibration_ps,
-        "equilibration NPT (ps)": sim_args.equilibration_ps,
-        "production NVT (ps)": sim_args.production_ps,
-        "frame interval (fs)": sim_args.write_interval_fs,
+        # the protocol's lengths, set by the demo or its options: given, as the others
+        **{name: Estimate.given_value(value, unit, source=source)
+           for name, value, unit, source in (
+            ("pre-equilibration NPT", sim_args.preequilibration_ps, "ps", "the demo's protocol"),
+            ("equilibration NPT", sim_args.equilibration_ps, "ps",
+             "--equilibration-ps, or the demo's default"),
+            ("production NVT", sim_args.production_ps, "ps",
+             "--production-ps, or the demo's default"),
+            ("frame interval", sim_args.write_interval_fs, "fs", "the demo's protocol"))},
         "device": "GPU" if gpu else "CPU",
         "wall time (s)": round(wall_s),
         "limits of this run": "; ".join(limits) or "none found",

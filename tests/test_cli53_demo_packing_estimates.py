@@ -100,12 +100,32 @@ def test_a_density_estimate_not_valid_is_struck_on_the_page(tmp_path):
     assert "a density source in doubt" in page
 
 
-@pytest.mark.parametrize("key", ["temperature", "pressure"])
-def test_thermostat_and_barostat_settings_are_given_numbers(key, tmp_path):
+#: The demo's protocol settings: (key, unit, value on a CPU without options).
+PROTOCOL = [("temperature", "K", 298.0), ("pressure", "bar", 1.01325),
+            ("pre-equilibration NPT", "ps", 0.2), ("equilibration NPT", "ps", 0.0),
+            ("production NVT", "ps", 0.2), ("frame interval", "fs", 4.0)]
+
+
+@pytest.mark.parametrize(("key", "unit", "value"), PROTOCOL)
+def test_protocol_settings_are_given_numbers(key, unit, value, tmp_path):
     _, _, settings = _settings(100)
     est = settings[key]
     assert isinstance(est, Estimate) and est.given and est.valid and est.stderr == 0
-    assert est.unit == {"temperature": "K", "pressure": "bar"}[key]
+    assert est.unit == unit and est.value == value
+
+
+def test_no_bare_float_among_the_settings():
+    # a count of atoms or molecules is an integer; every other number carries its unit
+    _, _, settings = _settings(100)
+
+    def floats(obj):
+        if isinstance(obj, dict):
+            if {"value", "stderr"} <= set(obj):
+                return []
+            return [f for v in obj.values() for f in floats(v)]
+        return [obj] if isinstance(obj, float) else []
+
+    assert floats({k: v for k, v in settings.items() if not isinstance(v, Estimate)}) == []
 
 
 def test_the_counts_are_the_library_composition_counts():
