@@ -476,9 +476,28 @@ def pooled_ratio_estimate(frame_sums, frame_counts, n_cations, unit="1", what="r
     -------
     Estimate or None
         ``None`` when no frame holds an event.
+
+    Raises
+    ------
+    ValueError
+        Series that are not one finite value per frame each, of one length (a single sum
+        beside 200 counts was broadcast to a valid 0.31), counts that are not whole numbers
+        >= 0 (negative counts gave a valid mean angle of -107°), or a frame with a sum but no
+        event.
     """
-    frame_sums = np.asarray(frame_sums, dtype=np.float64)
-    frame_counts = np.asarray(frame_counts, dtype=np.float64)
+    frame_sums = _frame_series(f"{what}: frame_sums", frame_sums)
+    frame_counts = _frame_series(f"{what}: frame_counts", frame_counts)
+    if frame_sums.size != frame_counts.size:
+        raise ValueError(f"{what}: frame_sums holds {frame_sums.size} frames and frame_counts "
+                         f"{frame_counts.size}; give one sum and one count per frame")
+    bad = np.flatnonzero((frame_counts < 0) | (frame_counts != np.round(frame_counts)))
+    if bad.size:
+        raise ValueError(f"{what}: frame_counts must be numbers of events (whole numbers >= 0); "
+                         f"frame {bad[0]} has {frame_counts[bad[0]]:g}")
+    bad = np.flatnonzero((frame_counts == 0) & (frame_sums != 0))
+    if bad.size:
+        raise ValueError(f"{what}: frame {bad[0]} sums {frame_sums[bad[0]]:g} over no event "
+                         "(frame_counts 0)")
     total = frame_counts.sum()
     if not total:
         return None
@@ -487,6 +506,23 @@ def pooled_ratio_estimate(frame_sums, frame_counts, n_cations, unit="1", what="r
     est = frame_average(z, n_cations, unit=unit, what=what)
     # the linearised series averages to the ratio up to rounding: report the ratio itself
     return replace(est, value=float(mean))
+
+
+def _frame_series(what, values):
+    """``values`` as a 1-D float array of at least one finite value, or ValueError naming
+    the first frame that is not."""
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be numbers, one per frame") from None
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"{what} must be one number per frame (1-D, at least one frame), not "
+                         f"an array of shape {values.shape}")
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ValueError(f"{what}: frame {bad[0]} is {values[bad[0]]} ({bad.size} frames not "
+                         "finite)")
+    return values
 
 
 def summary_results(summary, convention="anion_count", *, _in_place=False):
