@@ -857,7 +857,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         # is a str'
         labelled = ([a for path in paths for a in _frame_list(path, "exclude")] if paths
                     else _frame_list(exclude, "exclude"))
-        done = {k - 1 for k, _ in _shared_frames(labelled, frames)}
+        done = {k for k, _ in _shared_frames(labelled, frames)}
         if len(done) == len(frames):
             raise ValueError(
                 # "a frame of exclude" named the Python keyword, and the command line shows

@@ -2497,27 +2497,28 @@ def _check_disjoint(train_frames, valid_frames):
         shown = ", ".join(f"{v} (= training frame {t})" for v, t in shared[:5])
         raise ValueError(
             f"{len(shared)} of {len(valid_frames)} validation frame(s) are training frames: "
-            f"{shown}{' ...' if len(shared) > 5 else ''}; validate on frames not trained on"
+            f"{shown}{' ...' if len(shared) > 5 else ''} ({FRAMES_NUMBERED}); validate on "
+            "frames not trained on"
         )
 
 
 def _shared_frames(frames, others):
-    """``(k, j)`` (1-based) for each frame ``others[k - 1]`` that is a frame of ``frames``
-    (``frames[j - 1]``, the first such), as :func:`_check_disjoint` matches them: atoms in any
-    order, moved, wrapped, written and read back."""
+    """``(k, j)`` for each frame ``others[k]`` that is a frame of ``frames`` (``frames[j]``,
+    the first such), as :func:`_check_disjoint` matches them: atoms in any order, moved,
+    wrapped, written and read back. Indices from 0, as every message names a frame."""
     train_frames, valid_frames = frames, others
     groups = {}
-    for k, atoms in enumerate(train_frames, start=1):
+    for k, atoms in enumerate(train_frames):
         groups.setdefault(_frame_key(atoms), []).append(k)
     tables = {}
     shared = []
-    for v, atoms in enumerate(valid_frames, start=1):
+    for v, atoms in enumerate(valid_frames):
         key = _frame_key(atoms)
         if key not in groups:
             continue
         if key not in tables:
             index = np.array(groups[key])
-            table = np.array([_frame_invariants(train_frames[k - 1])[0] for k in index])
+            table = np.array([_frame_invariants(train_frames[k])[0] for k in index])
             order = np.argsort(table[:, 0], kind="stable") if table.shape[1] else None
             tables[key] = (index, table, order)
         index, table, order = tables[key]
@@ -2531,12 +2532,18 @@ def _shared_frames(frames, others):
             near = order[lo:hi]
             near = near[(np.abs(table[near] - mine) <= tolerance).all(axis=1)]
         for j in np.sort(near):
-            other = train_frames[index[j] - 1]
+            other = train_frames[index[j]]
             if (np.abs(other.cell.array - atoms.cell.array).max() <= _SAME_FRAME_ANGSTROM
                     and _same_frame(other, atoms)):
                 shared.append((v, int(index[j])))
                 break
     return shared
+
+
+#: How every message numbers frames: from 0, as ``ase.io.read(path, index)`` and Python do
+#: (and as "frame k" in the label checks). The leakage and repeated-frame lists counted from 1
+#: beside them, so "validation frame 1 (= training frame 1)" meant the first of each.
+FRAMES_NUMBERED = "frames numbered from 0, as ase.io.read's index"
 
 
 class RepeatedFramesWarning(UserWarning):
@@ -2564,20 +2571,20 @@ def _check_repeated_frames(frames, what):
         return None
     contradictory = []
     for k, j in repeats:
-        a, b = frames[k - 1], frames[j - 1]
+        a, b = frames[k], frames[j]
         gap = abs(a.calc.results["energy"] - b.calc.results["energy"]) / max(len(a), 1)
         if gap > _SAME_LABEL_EV_PER_ATOM:
             contradictory.append(f"{k} (= frame {j}, energy labels {gap:.3g} eV/atom apart)")
     if contradictory:
         raise ValueError(
             f"{what}: {len(contradictory)} frame(s) repeat an earlier frame with other labels: "
-            f"{', '.join(contradictory[:5])}{' ...' if len(contradictory) > 5 else ''}; one "
-            "structure cannot have two energies: keep the frame with the labels of your "
-            "reference method and drop the other")
+            f"{', '.join(contradictory[:5])}{' ...' if len(contradictory) > 5 else ''} "
+            f"({FRAMES_NUMBERED}); one structure cannot have two energies: keep the frame "
+            "with the labels of your reference method and drop the other")
     shown = ", ".join(f"{k} (= frame {j})" for k, j in repeats[:5])
     note = (f"{what}: {len(repeats)} of {len(frames)} frame(s) repeat an earlier frame with the "
-            f"same labels: {shown}{' ...' if len(repeats) > 5 else ''} (frames numbered from "
-            "1); each copy is weighted again in the loss and in the set's errors: drop the "
+            f"same labels: {shown}{' ...' if len(repeats) > 5 else ''} ({FRAMES_NUMBERED}); "
+            "each copy is weighted again in the loss and in the set's errors: drop the "
             "copies unless the weighting is meant")
     warnings.warn(note, RepeatedFramesWarning, stacklevel=3)
     return note
@@ -2593,15 +2600,15 @@ def _model_labels_note(frames, what):
     the reference method's, and the errors of a set of them measure two models' disagreement.
     Distillation onto a teacher's labels is meant; it is warned of, not refused.
     """
-    marked = [k for k, a in enumerate(frames, 1) if a.info.get("label_source") == "model"]
+    marked = [k for k, a in enumerate(frames) if a.info.get("label_source") == "model"]
     if not marked:
         return None
     shown = ", ".join(map(str, marked[:5])) + (" ..." if len(marked) > 5 else "")
-    names = sorted({str(frames[k - 1].info.get("label_calculator", "?")) for k in marked})
+    names = sorted({str(frames[k].info.get("label_calculator", "?")) for k in marked})
     note = (f"{what}: {len(marked)} of {len(frames)} frame(s) carry a model's labels, not a "
             f"reference method's (info['label_source'] = 'model', by {', '.join(names)}; frames "
-            f"{shown}, numbered from 1): the model learns that model's predictions; label them "
-            "with the reference method unless distillation is meant")
+            f"{shown}; {FRAMES_NUMBERED}): the model learns that model's predictions; label "
+            "them with the reference method unless distillation is meant")
     warnings.warn(note, UserWarning, stacklevel=3)
     return note
 
@@ -2621,7 +2628,8 @@ def _untrained_elements(train_frames, valid_frames, from_scratch):
         return None
     names = ", ".join(chemical_symbols[z] for z in extra)
     frames = [k for k, a in enumerate(valid_frames) if set(a.numbers.tolist()) & set(extra)]
-    shown = ", ".join(map(str, frames[:10])) + (" ..." if len(frames) > 10 else "")
+    shown = (", ".join(map(str, frames[:10])) + (" ..." if len(frames) > 10 else "")
+             + f" ({FRAMES_NUMBERED})")
     if from_scratch:
         raise ValueError(
             f"validation data: frame(s) {shown} hold {names}, which no training frame holds: a "

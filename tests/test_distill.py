@@ -401,7 +401,7 @@ def test_distill_refuses_a_bad_validation_set_before_relabelling(tmp_path):
         (tmp_path / "none.extxyz", FileNotFoundError, "validation data: no file"),
         (unlabelled, ValueError, "validation data: frame 0 has no energy and no forces label"),
         ([emt_copper(1, seed=3)[0], frames[1]], ValueError,
-         r"1 of 2 validation frame\(s\) are training frames: 2 \(= training frame 2\)"),
+         r"1 of 2 validation frame\(s\) are training frames: 1 \(= training frame 1\)"),
     ):
         with pytest.raises(error, match=match):
             distill(["no-such-model", "no-such-model"], frames, epochs=1, valid=valid,

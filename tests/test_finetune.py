@@ -216,9 +216,9 @@ def test_validation_frames_that_are_training_frames_are_refused_before_the_model
     ase.io.write(tmp_path / "train.extxyz", frames)
     for valid, message in (
         (tmp_path / "train.extxyz", r"3 of 3 validation frame\(s\) are training frames: "
-                                    r"1 \(= training frame 1\), 2 \(= training frame 2\)"),
+                                    r"0 \(= training frame 0\), 1 \(= training frame 1\)"),
         ([emt_copper(4)[3], ase.io.read(tmp_path / "train.extxyz", index=1)],
-         r"1 of 2 validation frame\(s\) are training frames: 2 \(= training frame 2\)"),
+         r"1 of 2 validation frame\(s\) are training frames: 1 \(= training frame 1\)"),
     ):
         # the frames are checked before the base model is read (only its name is checked)
         with pytest.raises(ValueError, match=message):

@@ -382,7 +382,7 @@ def test_a_validation_frame_that_is_a_moved_training_frame_is_refused(change, tm
         valid = read_labelled([other, leaked])
     _check_disjoint(read_labelled(train), [valid[0]])  # a different frame passes
     with pytest.raises(ValueError, match=r"^1 of 2 validation frame\(s\) are training frames: "
-                                         r"2 \(= training frame 2\)"):
+                                         r"1 \(= training frame 1\)"):
         _check_disjoint(read_labelled(train), valid)
 
 

@@ -61,7 +61,7 @@ def test_reordered_training_frames_are_refused_naming_them(kind):
     valid = [_moved(train[k], _orders(train[k], rng)[kind], rng.uniform(-20, 20, 3))
              for k in (7, 2)]
     with pytest.raises(ValueError, match=r"^2 of 3 validation frame\(s\) are training frames: "
-                                         r"1 \(= training frame 8\), 3 \(= training frame 3\)"):
+                                         r"0 \(= training frame 7\), 2 \(= training frame 2\)"):
         _check_disjoint(train, [valid[0], _mixture(99), valid[1]])
 
 
@@ -99,8 +99,8 @@ def test_reordered_copies_within_the_tolerance_are_found_in_any_cell():
         shift = shift + rng.uniform(-5, 5, 3) * ~copy.pbc
         valid.append(_moved(copy, np.arange(len(copy)), shift))
     with pytest.raises(ValueError, match=r"^30 of 30 validation frame\(s\) are training "
-                                         r"frames: 1 \(= training frame 1\), 2 \(= training "
-                                         r"frame 2\), 3 \(= training frame 3\)"):
+                                         r"frames: 0 \(= training frame 0\), 1 \(= training "
+                                         r"frame 1\), 2 \(= training frame 2\)"):
         _check_disjoint(train, valid)
 
 

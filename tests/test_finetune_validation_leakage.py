@@ -41,8 +41,8 @@ def test_every_frame_read_back_from_extxyz_is_a_training_frame():
     train = [_copper(seed) for seed in range(50)]
     valid = _round_trip(train)
     with pytest.raises(ValueError, match=r"^50 of 50 validation frame\(s\) are training "
-                                         r"frames: 1 \(= training frame 1\), 2 \(= training "
-                                         r"frame 2\)"):
+                                         r"frames: 0 \(= training frame 0\), 1 \(= training "
+                                         r"frame 1\)"):
         _check_disjoint(train, valid)
 
 
@@ -70,7 +70,7 @@ def test_moved_and_wrapped_frames_with_atoms_on_the_cell_faces_are_the_same_fram
     moved.positions += shift
     moved.wrap()
     with pytest.raises(ValueError, match=r"^1 of 2 validation frame\(s\) are training frames: "
-                                         r"2 \(= training frame 2\)"):
+                                         r"1 \(= training frame 1\)"):
         _check_disjoint(train, [_copper(4), _labelled(moved)])
 
 
@@ -102,7 +102,7 @@ def test_partly_periodic_and_molecular_frames():
     far = molecule.copy()
     far.positions += [100.0, 0.0, 0.0]
     with pytest.raises(ValueError, match=r"^2 of 2 validation frame\(s\) are training frames: "
-                                         r"1 \(= training frame 1\), 2 \(= training frame 2\)"):
+                                         r"0 \(= training frame 0\), 1 \(= training frame 1\)"):
         _check_disjoint(train, [_labelled(slab_moved), _labelled(far)])
     # a molecule's atom moved by its own periodic image does not exist: it is another frame
     bent = molecule.copy()

@@ -31,10 +31,10 @@ def _copy(atoms, energy_shift=0.0, order=None, shift=(0.0, 0.0, 0.0)):
 def test_same_frame_twice_is_warned_and_noted(tmp_path):
     frames = emt_copper(3)
     data = frames + [_copy(frames[0], order=[3, 1, 2, 0], shift=(0.4, -0.2, 0.1))]
-    with pytest.warns(RepeatedFramesWarning, match=r"4 \(= frame 1\)"):
+    with pytest.warns(RepeatedFramesWarning, match=r"3 \(= frame 0\)"):
         res = finetune(TINY, data, epochs=1, lr=0.02, batch_size=2, out=tmp_path / "ft",
                        device="cpu", plot=False, check_units=False)
-    assert any("repeat an earlier frame" in n and "4 (= frame 1)" in n for n in res.notes)
+    assert any("repeat an earlier frame" in n and "3 (= frame 0)" in n for n in res.notes)
     # the caller's frames are not changed by the matching
     assert np.array_equal(data[0].positions, frames[0].positions)
 
@@ -66,5 +66,5 @@ def test_distinct_frames_pass():
         assert _check_repeated_frames(frames + [near], "training data") is None
     # the same frame with its labels equal to the precision a file keeps: one frame, warned
     copy = _copy(frames[2], energy_shift=1e-7)
-    with pytest.warns(RepeatedFramesWarning, match=r"5 \(= frame 3\)"):
+    with pytest.warns(RepeatedFramesWarning, match=r"4 \(= frame 2\)"):
         _check_repeated_frames(frames + [copy], "training data")
