@@ -2014,11 +2014,6 @@ def physics_record(run_info):
     return {**run_info, "calculator": strip(run_info["calculator"])}
 
 
-#: The earlier, private name of :func:`physics_record`, which
-#: :mod:`mda_electrolyte.intra_inter_errors` imports; new code uses the public one.
-_same_physics = physics_record
-
-
 class _Unreadable(ValueError):
     """A stage file that cannot be reused or resumed; ``why`` is the cause alone, for callers
     that word their own remedy (the command line has no ``overwrite=``)."""

@@ -1195,8 +1195,10 @@ def run_protocol_into(atoms, calc, out, args):
         # of whole-molecule counts, marked so; a box of several salts has more than one
         # cation molality)
         "counted_composition": atoms.info.get("counted_composition"),
-        "temperature_K": args.temperature,
-        "pressure_bar": args.pressure,
+        # the settings that acted, as given Estimates ("given": true), so that a reader tells
+        # them from the run's results: a pressure only where an NPT stage ran
+        # (ProtocolResult.settings)
+        "settings": result.settings_record(),
         "production_ensemble": args.ensemble,
         # value, error, method, verdict of each reported number (Estimate.to_dict)
         "estimates": estimates_to_dict(estimates),

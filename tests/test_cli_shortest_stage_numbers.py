@@ -67,7 +67,7 @@ def test_simulation_json_marks_each_number_and_its_flat_keys(shortest):
 
 
 #: The numbers of ``simulation.json`` that are the run's settings, not its results.
-_SETTINGS = {"n_atoms", "temperature_K", "pressure_bar"}
+_SETTINGS = {"n_atoms"}
 
 
 def _bare_numbers(obj, path=()):
@@ -90,7 +90,10 @@ def test_simulation_json_holds_no_bare_result_of_the_stage(shortest):
     record = json.loads((out / "simulation.json").read_text())
     bare = dict(_bare_numbers(record))
     assert {path[0] for path in bare} == _SETTINGS
-    assert bare[("temperature_K",)] == 60 and bare[("n_atoms",)] == 32
+    assert bare[("n_atoms",)] == 32
+    # the settings are given Estimates, not bare numbers
+    temperature = record["settings"]["temperature_K"]
+    assert temperature["value"] == 60 and temperature["given"] is True
 
 
 def test_the_screening_reader_takes_the_density_as_not_valid(shortest):
