@@ -21,17 +21,45 @@ RDF_KINDS = ("M-Oc", "M-Oe")
 
 
 def histogram_bins(values, edges):
-    """Bin of every value as :func:`numpy.histogram` assigns it (values inside the edges)."""
+    """Bin of every value as :func:`numpy.histogram` assigns it.
+
+    Raises
+    ------
+    ValueError
+        A value outside the edges or NaN: numpy.histogram leaves it out, while its index here
+        was -1 (below) or the last bin (beyond, NaN), counted as a pair or angle there.
+    """
+    values = np.asarray(values)
+    if values.size and not (values.min() >= edges[0] and values.max() <= edges[-1]):
+        outside = np.flatnonzero(~((values >= edges[0]) & (values <= edges[-1])))
+        raise ValueError(f"histogram_bins: {outside.size} value(s) outside the edges "
+                         f"[{edges[0]:g}, {edges[-1]:g}] (e.g. {values[outside[0]]!r} at index "
+                         f"{outside[0]}); keep the values inside")
     index = np.searchsorted(edges, values, side="right") - 1
     # the last edge belongs to the last bin
     return np.minimum(index, edges.size - 2)
 
 
 def angle(u, v):
-    """Angle in degrees between the rows of ``u`` and ``v``."""
+    """Angle in degrees between the rows of ``u`` and ``v`` (shape (n, 3) each).
+
+    Raises
+    ------
+    ValueError
+        Arrays of other shapes, or a row of zero length or not finite: it has no direction
+        (its angle was a NaN, refused later as NaN in the per-frame values without naming it).
+    """
     u = np.asarray(u, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
-    cos = np.einsum("ij,ij->i", u, v) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    if u.ndim != 2 or u.shape != v.shape or u.shape[1] != 3:
+        raise ValueError(f"angle: u and v must be vectors of one shape (n, 3), not {u.shape} "
+                         f"and {v.shape}")
+    lengths = np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1)
+    bad = np.flatnonzero(~(np.isfinite(lengths) & (lengths > 0)))
+    if bad.size:
+        raise ValueError(f"angle: row {bad[0]} holds a vector of zero length or not finite "
+                         f"({u[bad[0]].tolist()}, {v[bad[0]].tolist()}): it has no direction")
+    cos = np.einsum("ij,ij->i", u, v) / lengths
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
