@@ -439,7 +439,8 @@ def fit_window_slice(time, fit_window, fit_window_ps):
 
 
 def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None,
-                       max_lag=None, n_blocks=None, n_total=None, min_rows=None, what="frames"):
+                       max_lag=None, n_blocks=None, n_total=None, min_rows=None, what="frames",
+                       default_blocks=10, blocks_advice=True):
     """Refuse, before a trajectory is read, a segment too short for a fit window or ``max_lag``.
 
     Parameters
@@ -467,6 +468,11 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         Fewest rows a segment's estimate needs whatever the windows (the viscosity's 4).
     what : str
         The rows' name in the message: ``"frames"``, or ``"samples"`` of a per-step observable.
+    default_blocks : int or None
+        The estimator's default segments of one trajectory, said in the message; ``None`` for
+        one that does not split a trajectory unless asked (:class:`~mda_electrolyte.Diffusion`).
+    blocks_advice : bool
+        Advise fewer ``n_blocks`` in the remedy; ``False`` for a trajectory not split.
 
     Raises
     ------
@@ -521,10 +527,11 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
                 "" if dt is None else f", {(n_total - 1) * dt:.4g} ps")
             # n_blocks = 1e308 is a whole number of 309 digits, and times a segment no float
             shown = f"{n_blocks}" if n_blocks < 10**9 else f"{float(n_blocks):.4g}"
+            default = ("" if default_blocks is None
+                       else f"; {default_blocks} by default for one trajectory")
             text += (f". The run ({run}) is split into "
                      f"n_blocks = "
-                     f"{shown} segments (the error bar is their scatter; 10 by default for "
-                     "one trajectory)")
+                     f"{shown} segments (the error bar is their scatter{default})")
             if need is not None and n_blocks > n_total:
                 allowed = n_total // need
                 text += (f"; a segment needs at least {need} {what}{ps(need)}: " + (
@@ -541,8 +548,9 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
                 elif allowed < 2:
                     text += (f"; this run is too short even for 2 segments (the fewest an "
                              f"error needs: {2 * need} {what}{ps(2 * need)})")
-        remedy = (f"analyse more {what}, give fewer n_blocks or {fix}" if fix
-                  else f"analyse more {what} or give fewer n_blocks")
+        fewer = ", give fewer n_blocks" if blocks_advice else ""
+        remedy = (f"analyse more {what}{fewer} or {fix}" if fix
+                  else f"analyse more {what}{' or give fewer n_blocks' if blocks_advice else ''}")
         raise ValueError(f"{text} ({remedy})")
 
     if min_rows is not None and n_rows < min_rows:

@@ -31,7 +31,8 @@ def _d(seed, window):
         charges={"Li": 1.0, "AN": -1.0}, volume=40.0**3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = Diffusion.from_collections(col, fit_window=window, remove_drift=False).results
+        res = Diffusion.from_collections(col, fit_window=window, remove_drift=False,
+                                         n_blocks=10).results
     return res.diffusion_coefficient
 
 

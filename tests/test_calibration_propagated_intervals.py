@@ -103,7 +103,7 @@ def yeh_hummer_replicas():
             eta = transport_estimate(rng.gamma(8.0, eta_true / 8.0, size=5), "mPa·s",
                                      n_runs=1, n_blocks=5, positive=True)
             r = Diffusion.from_collections(col, remove_drift=False, viscosity=eta,
-                                           temperature=T).results
+                                           temperature=T, n_blocks=10).results
             out.append(r.diffusion_coefficient_yeh_hummer["Li"])
     return s**2 * tau + yeh_hummer_correction(T, eta_true, L), out
 

@@ -162,7 +162,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="single ion"):
         Diffusion(u, {"X": "name X"}, n_blocks=1)
     with pytest.raises(ValueError, match="half the analysed mass"):
-        Diffusion(u, {"X": "name X"}).run()
+        Diffusion(u, {"X": "name X"}, n_blocks=10).run()
     u, _ = brownian_universe(7, n=4, n_frames=50)
     with pytest.raises(ValueError, match="fractions"):
         Diffusion(u, {"X": "name X"}, fit_window=(0.6, 0.1))
@@ -194,7 +194,7 @@ def test_triclinic_and_fluctuating_box_unwrapping():
     u.add_TopologyAttr("masses", [10.0] * 6)
     u.load_new(wrapped, format=MemoryReader, dt=DT, dimensions=boxes.astype(np.float32))
     with pytest.raises(ValueError, match="look wrapped"):
-        Diffusion(u, {"X": "name X"}).run()
+        Diffusion(u, {"X": "name X"}, n_blocks=10).run()
     free = Diffusion(u_free, {"X": "name X"}).run().results
     unwrapped = Diffusion(u, {"X": "name X"}, unwrap=True).run().results
     # breathing rescales images slightly; the MSD is reproduced to the box fluctuation

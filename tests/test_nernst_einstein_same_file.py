@@ -45,7 +45,7 @@ def _alpha(trajectory, u_sigma, u_d, **run):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         eh = EinsteinHelfandConductivity(u_sigma, IONS, temperature=T).run()
-        d = Diffusion(u_d, IONS).run(**run)
+        d = Diffusion(u_d, IONS, n_blocks=10).run(**run)
         return NernstEinstein(d, temperature=T, conductivity=eh).results.dissociation
 
 

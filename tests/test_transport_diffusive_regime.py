@@ -116,7 +116,7 @@ def test_ballistic_runs_stay_doubted_by_every_estimator(n_frames):
         warnings.simplefilter("ignore", RuntimeWarning)
         eh = EinsteinHelfandConductivity(u, IONS, temperature=300.0).run().results
         on = OnsagerCoefficients(u, IONS, 300.0).run().results
-        d = Diffusion(u, IONS).run().results
+        d = Diffusion(u, IONS, n_blocks=10).run().results
     assert eh.loglog_slope > 1.4 and eh.loglog_slope_err < 0.15
     # the growth with its error, or (segments of 10 τ: a window at 1-3 τ) the bend's bias
     assert eh.verdict.startswith("not diffusive")
@@ -143,7 +143,7 @@ def test_caged_ions_stay_doubted():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         eh = EinsteinHelfandConductivity(u, IONS, temperature=300.0).run().results
-        d = Diffusion(u, IONS).run().results
+        d = Diffusion(u, IONS, n_blocks=10).run().results
     assert eh.loglog_slope < 0.5 and not eh.valid and "not diffusive" in eh.verdict
     assert all(v.startswith("not diffusive") for v in d.verdict.values()), d.verdict
 

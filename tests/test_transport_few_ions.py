@@ -49,7 +49,7 @@ def _all_estimates(n, solvent=0):
     col = _collection(n, solvent=solvent)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        d = Diffusion.from_collections(col, remove_drift=False).results
+        d = Diffusion.from_collections(col, remove_drift=False, n_blocks=10).results
         gk = GreenKuboConductivity.from_collections(col, temperature=T, max_lag=1.0,
                                                     species=["Li", "AN"]).results
         eh = EinsteinHelfandConductivity.from_collections(col, temperature=T,
@@ -58,7 +58,7 @@ def _all_estimates(n, solvent=0):
                                                        species=["Li", "AN"]).results
                for m in ("einstein", "green-kubo")}
         ne = NernstEinstein.from_collections(col, temperature=T, species=["Li", "AN"],
-                                             remove_drift=False,
+                                             remove_drift=False, n_blocks=10,
                                              conductivity=eh.conductivity).results
     out = {f"D {k}": e for k, e in d.diffusion_coefficient.items()}
     out["GK sigma"] = gk.conductivity
@@ -117,7 +117,8 @@ def test_enough_ions_are_not_marked_and_judged_on_their_own():
 
 def test_a_neutral_species_of_few_molecules_says_molecules():
     col = _collection(MIN_IONS, solvent=2)
-    d = Diffusion.from_collections(col, remove_drift=False).results.diffusion_coefficient
+    d = Diffusion.from_collections(col, remove_drift=False,
+                                   n_blocks=10).results.diffusion_coefficient
     assert _few(d["EC"]) and _few(d["EC"])[0].startswith("too few molecules: 2 EC (")
     assert not d["EC"].valid
     assert not _few(d["Li"]) and not _few(d["AN"])
@@ -162,7 +163,7 @@ def _coverage(n_ions, spread, n_replicas, seed0):
         v = ornstein_uhlenbeck(rng, 1000, (2 * n_ions, 3), TAU, DT, 1.0)
         v *= np.sqrt(d_ion / TAU)[None, :, None]
         u = salt_universe(v, integrate(v, DT) + 20.0, n_cations=n_ions, dt=DT, box=400.0)
-        est = Diffusion(u, IONS, remove_drift=False,
+        est = Diffusion(u, IONS, remove_drift=False, n_blocks=10,
                         fit_window_ps=(0.5, 2.5)).run().results.diffusion_coefficient["Li"]
         lo, hi = est.interval(0.95, allow_invalid=True)
         hits += lo <= 1.0 <= hi

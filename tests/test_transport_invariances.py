@@ -138,7 +138,8 @@ def test_conductivity_identities_between_the_estimators(motion):
         eh = EinsteinHelfandConductivity(u, IONS, T).run().results
         og = OnsagerCoefficients(u, IONS, T, method="green-kubo", max_lag=MAX_LAG).run().results
         gk = GreenKuboConductivity(u, IONS, T, max_lag=MAX_LAG).run().results
-        diff = Diffusion(u, IONS, remove_drift=False, fit_window=(0.1, 0.3)).run()
+        diff = Diffusion(u, IONS, remove_drift=False, fit_window=(0.1, 0.3),
+                         n_blocks=10).run()
     z = np.array([1.0, -1.0])
     # Σ z_i z_j <ΔR_i·ΔR_j> is the charge-dipole MSD, fitted over the same window
     assert on.sigma == pytest.approx(eh.sigma, rel=1e-10)

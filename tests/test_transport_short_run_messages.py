@@ -43,7 +43,7 @@ def short_run():
 
 
 ANALYSES = {
-    "diffusion": (Diffusion, {}),
+    "diffusion": (Diffusion, {"n_blocks": 10}),
     "einstein-helfand": (EinsteinHelfandConductivity, {"temperature": 300.0}),
     # frames 0.1 ps apart are too coarse for Green–Kubo (its own refusal, after the pass)
     "green-kubo": (GreenKuboConductivity, {"temperature": 300.0, "max_lag": 0.5,
@@ -85,7 +85,7 @@ def test_the_refusal_says_the_run_its_split_and_what_suffices(short_run, name, r
     n_blocks = int(allowed.group(1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cls(short_run, SPECIES, n_blocks=n_blocks, **kw).run()
+        cls(short_run, SPECIES, **{**kw, "n_blocks": n_blocks}).run()
 
 
 @pytest.mark.parametrize("window", [dict(fit_window=(0.1, 0.6)), dict(fit_window=(0.1, 0.3)),

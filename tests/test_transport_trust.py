@@ -109,7 +109,7 @@ def test_error_bars_are_calibrated_over_replicas():
             z["GK"].append((gk.sigma - exact) / gk.sigma_err)
             eh = EinsteinHelfandConductivity(u, IONS, temperature=T).run().results
             z["EH"].append((eh.sigma - exact) / eh.sigma_err)
-            d = Diffusion(u, IONS).run().results
+            d = Diffusion(u, IONS, n_blocks=10).run().results
             z["D"].append((d.D["AN"] - S**2 * TAU) / d.D_err["AN"])
     for name, values in z.items():
         assert 0.7 <= np.std(values, ddof=1) <= 1.35, (name, np.std(values, ddof=1))
@@ -126,7 +126,9 @@ def test_diffusion_removes_common_drift_and_checks_the_regime():
     u = salt_universe(np.zeros_like(pos), pos, n_cations=n, dt=dt, box=None)
     r = Diffusion(u, IONS).run().results
     assert abs(r.D["Li"] - d_true) < 3 * r.D_err["Li"]
-    assert r.verdict["Li"] == "valid" and abs(r.loglog_slope["Li"] - 1) < 0.1
+    # one run: the slope over 10-60 % of it has the scatter of its ions (jackknife error)
+    assert r.verdict["Li"] == "valid"
+    assert abs(r.loglog_slope["Li"] - 1) < max(0.1, 3 * r.loglog_slope_err["Li"])
     assert r.drift_removed
     raw = Diffusion(u, IONS, remove_drift=False).run().results
     assert raw.D["Li"] > 1.3 * d_true  # the drift is ballistic: it dominates

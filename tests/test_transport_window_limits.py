@@ -45,7 +45,7 @@ def _clip_warnings(record):
 CLIPPED = {
     "EinsteinHelfandConductivity": lambda w: EinsteinHelfandConductivity(
         _universe(), IONS, T, fit_window_ps=w),
-    "Diffusion": lambda w: Diffusion(_universe(), IONS, fit_window_ps=w),
+    "Diffusion": lambda w: Diffusion(_universe(), IONS, fit_window_ps=w, n_blocks=10),
 }
 
 
@@ -98,7 +98,7 @@ REFUSED_BEFORE_THE_PASS = [
      lambda u: EinsteinHelfandConductivity(u, IONS, T, fit_window_ps=(0.5, 0.9)),
      r"fit window \(0.5, 0.9\) ps holds 0 lags"),
     ("Diffusion(fit_window_ps)",
-     lambda u: Diffusion(u, IONS, fit_window_ps=(0.38, 0.9)),
+     lambda u: Diffusion(u, IONS, fit_window_ps=(0.38, 0.9), n_blocks=10),
      r"fit window \(0.38, 0.9\) ps holds 2 lags"),
 ]
 
