@@ -425,7 +425,8 @@ def _check_cutoff_records(who, table, cutoffs, cutoff_estimates, cutoff_source, 
         records[what] = keyed
     radius = float(table.radius)
     for name in names:
-        cut = check_shell_cutoff(name, records["cutoffs"][name])
+        # results.cutoff_estimates given as the cutoffs too: their values
+        cut = check_shell_cutoff(name, _cutoff_value(name, records["cutoffs"][name]))
         if cut > radius * (1 + 1e-12):
             raise ValueError(f"{who}: cutoff of {name!r} = {cut} Å exceeds the table's "
                              f"collection radius {radius} Å")

@@ -170,3 +170,13 @@ def test_parallel_parts_count_the_ends_as_one_serial_table(frames, way, backend,
     for a, b in zip(_estimates(res), _estimates(serial), strict=True):
         assert a.value == b.value and a.valid == b.valid
         np.testing.assert_equal(a.stderr, b.stderr)
+
+
+def test_the_recount_functions_read_estimates_as_cutoffs(frames):
+    given = Estimate(2.9, 0.3, "Å", "an RDF minimum of another run", n_samples=500)
+    table = _run(frames, "anion", "table", cutoffs={"SOL": given}).table
+    args = ({"SOL": given}, {"SOL": "given"})
+    assert cutoff_cn_errors(table, {"SOL": given}, *args) == cutoff_cn_errors(
+        table, {"SOL": 2.9}, *args)
+    assert cutoff_share_errors(table, {"SOL": given}, *args) == cutoff_share_errors(
+        table, {"SOL": 2.9}, *args)
