@@ -16,6 +16,8 @@ ionic charges. They are ordinary ``Atoms.arrays`` entries:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 __all__ = [
@@ -200,7 +202,8 @@ def check_extxyz(frames):
     Every writer of extended XYZ calls this before it writes: ASE stores a per-atom string
     unquoted and its reader splits the line at any whitespace, so ``'my solvent'`` came back as
     ``'my'`` (a molecule of another species, without a word) and a string with a newline made
-    the file unreadable.
+    the file unreadable. The frame's ``info`` goes to the comment line, which read ``""`` back
+    as the text of the next key, ``"1.5"`` as a number and ``None`` as ``True``.
 
     Parameters
     ----------
@@ -211,7 +214,11 @@ def check_extxyz(frames):
     ValueError
         A frame whose species names are not one word each (:func:`get_topology`'s rule), or a
         per-atom string array (any name) holding an empty string or one with whitespace; the
-        message names the frame, the array and the atom.
+        message names the frame, the array and the atom. Also an ``info`` entry that ASE's
+        comment line would not read back as written (key, type and value): a string with a
+        newline, tab or backslash, one that reads as a number, flag or list (``"1.5"``,
+        ``"T"``, ``"1 2 3"``), an empty string, ``None``, a key with ``=``, or a key that
+        extended XYZ writes itself (``pbc``, ``Lattice``, ``Properties``).
     TypeError
         A frame that is not an ase.Atoms.
     """
@@ -239,6 +246,83 @@ def check_extxyz(frames):
                             "XYZ would cut at the whitespace: a per-atom string is one "
                             "non-empty word"
                         )
+            _check_info(atoms.info)
         except (TypeError, ValueError) as err:
             where = f"frame {k}: " if len(frames) > 1 else ""
             raise type(err)(f"{where}{err}") from None
+
+
+#: ``Atoms.info`` keys ASE's extended XYZ writer fills in itself or reads as the cell: an
+#: ``info["pbc"]`` of one's own was replaced by the Atoms' pbc, an ``info["Properties"]``
+#: dropped without a word
+_EXTXYZ_HEADER_KEYS = {"pbc", "Lattice", "Properties"}
+
+
+def _check_info(info):
+    """Refuse ``info`` entries that ASE's extended XYZ comment line does not read back as
+    written (the same key, type and value), naming the first.
+
+    The comment line is ASE's own (:func:`ase.io.extxyz.key_val_dict_to_str`, read back with
+    :func:`~ase.io.extxyz.key_val_str_to_dict`, as its reader reads it): a string with a
+    newline made the file unreadable, a tab split it into two keys, a backslash was lost,
+    ``"1.5"``, ``"T"`` or ``"1 2 3"`` came back as a number, a flag or an array, ``""`` as the
+    text of the next key, ``None`` as ``True`` and a key with ``=`` was lost.
+    """
+    from ase.io.extxyz import key_val_dict_to_str, key_val_str_to_dict
+
+    for key, value in info.items():
+        if key in _EXTXYZ_HEADER_KEYS:
+            raise ValueError(
+                f"Atoms.info[{key!r}]: extended XYZ writes {key!r} itself (the cell, the "
+                "columns, the periodicity), so this entry would not read back; rename it")
+        try:
+            text = key_val_dict_to_str({key: value})
+        except Exception as err:  # noqa: BLE001 - ASE's writer fails on it the same way
+            raise ValueError(f"Atoms.info[{key!r}] = {value!r:.60} cannot be written to "
+                             f"extended XYZ: {err}") from None
+        back = None
+        if "\n" not in text and "\r" not in text:
+            try:
+                with warnings.catch_warnings():
+                    # ASE's "Skipping unhashable information" of a value it cannot read
+                    warnings.simplefilter("ignore")
+                    back = key_val_str_to_dict(text)
+            except Exception:  # noqa: BLE001 - refused below as not read back
+                back = None
+        if back is None or list(back) != [key] or not _same_info(value, back[key]):
+            got = ("an unreadable file" if back is None else
+                   f"{back!r:.80}" if list(back) != [key] else f"{back[key]!r:.60}")
+            raise ValueError(
+                f"Atoms.info[{key!r}] = {value!r:.60} would read back from extended XYZ as "
+                f"{got}: give a value of one line that reads back (a string that is not a "
+                "number, flag or list, without backslashes, newlines or tabs; not None; "
+                "a key without '=' or whitespace), or leave it out of the frames written")
+
+
+def _same_info(value, back):
+    """Whether an ``info`` value read back from extended XYZ is the one written."""
+    import json
+
+    if value is None:
+        return False
+    if isinstance(value, dict):
+        # ASE writes a dict as JSON: compared as JSON, so that a NaN in it is itself
+        try:
+            return (isinstance(back, dict)
+                    and json.dumps(value, sort_keys=True) == json.dumps(back, sort_keys=True))
+        except (TypeError, ValueError):
+            return False
+    if isinstance(value, str):
+        return isinstance(back, str) and back == value
+    if isinstance(back, (str, dict)):
+        return False
+    try:
+        a, b = np.asarray(value), np.asarray(back)
+    except (TypeError, ValueError):
+        return False
+    kinds = {"b": "b", "i": "n", "u": "n", "f": "n"}
+    if a.dtype.kind == "U" or b.dtype.kind == "U":
+        return a.dtype.kind == b.dtype.kind and a.shape == b.shape and bool(np.all(a == b))
+    if kinds.get(a.dtype.kind) is None or kinds.get(a.dtype.kind) != kinds.get(b.dtype.kind):
+        return False
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
