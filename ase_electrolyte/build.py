@@ -32,6 +32,7 @@ from ase.data import atomic_numbers, covalent_radii
 
 from .atoms_checks import MAX_TEMPERATURE_K, check_flag, check_number
 from .species import (
+    _canonical_smiles,
     _library_counterpart,
     _rotamer_enthalpies,
     get_salt,
@@ -149,19 +150,33 @@ def _check_stereo_defined(sp):
 
 
 def _one_species_per_name(species, where):
-    """Refuse two different species of one name: molecules are told apart by name downstream.
+    """Refuse two different species of one name, and one molecule under two names: molecules
+    are told apart by name downstream.
 
     The topology array ``molecule_species``, ``info["composition"]`` and the analyses group
     molecules by name; a second "EC" of another SMILES would be merged with the library's
-    (its count lost from the composition).
+    (its count lost from the composition). The same molecule under two names
+    (``{"EC": 1, Species("ethylene_carbonate", "C1COC(=O)O1"): 1}``) would be split in two:
+    each RDF, coordination number and diffusion coefficient of the liquid's one EC would come
+    out as two, each over part of its molecules. Same molecule is same canonical SMILES,
+    stereochemistry and charges included (two enantiomers stay two species).
     """
     seen = {}
+    molecules = {}
     for sp in species:
         other = seen.setdefault(sp.name, sp)
         if other != sp:
             raise ValueError(
                 f"{where}: two different species are named {sp.name!r} (SMILES "
                 f"{other.smiles!r} and {sp.smiles!r}); give one of them another name"
+            )
+    for sp in seen.values():
+        twin = molecules.setdefault(_canonical_smiles(sp), sp)
+        if twin is not sp:
+            raise ValueError(
+                f"{where}: {twin.name!r} and {sp.name!r} are the same molecule (SMILES "
+                f"{twin.smiles!r} and {sp.smiles!r}): the analyses would count it as two "
+                "species; give it once, under one name, with the two amounts summed"
             )
 
 
