@@ -149,6 +149,7 @@ __all__ = [
     "h5md_info",
     "h5md_series",
     "integrator_state",
+    "integration_masses",
     "open_h5md",
     "foreign_h5md",
     "OBSERVABLE_UNITS",
@@ -1700,6 +1701,49 @@ def _temperature_count(path):
             return _stated_count(f)
     except (OSError, KeyError, ValueError, TypeError):
         return None
+
+
+def integration_masses(path):
+    """Masses (amu) the run that wrote an H5MD file of :class:`H5MDWriter` integrated with:
+    those its stored velocities belong to, which a kinetic energy or temperature weighs them by.
+
+    A run with heavy hydrogen (Ju et al. 2025: 3 amu, for 2 fs steps) stores the particles'
+    physical masses as ``particles/trajectory/mass`` and those it integrated with apart
+    (``parameters/ase_electrolyte/integration_mass``); equipartition holds for the latter:
+    weighed by 1.008 amu, the hydrogens' velocities of a 314 K run gave 146 K for methane.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The integration masses where the file stores them apart, else its particles' masses
+        (the run integrated with those; a file of an earlier version stored heavy hydrogen
+        there); ``None`` for another program's file or one that cannot be read.
+
+    Raises
+    ------
+    ValueError
+        A damaged file: masses that are not positive and finite (:func:`damaged_h5md`).
+    """
+    try:
+        with _reading(path) as f:
+            if foreign_h5md(f) is not None or _META not in f:
+                return None
+            meta, group = f[_META], f[particle_group(f)]
+            stored = meta["integration_mass"] if "integration_mass" in meta else group["mass"]
+            masses = np.asarray(stored[()], dtype=np.float64)
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+    bad = np.flatnonzero(~(np.isfinite(masses) & (masses > 0))) if masses.ndim == 1 else [0]
+    if len(bad):
+        # a damaged mass weighed the velocities into a NaN or negative temperature
+        raise damaged_h5md(path, f"the masses its run integrated with are "
+                                 f"{masses.ravel()[bad[:3]].tolist()} for atoms "
+                                 f"{np.asarray(bad)[:3].tolist()}, not positive masses")
+    return masses
 
 
 def _stated_count(f):

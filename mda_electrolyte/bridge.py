@@ -64,7 +64,7 @@ from .molecules import (
     molecule_species,
 )
 
-__all__ = ["from_ase"]
+__all__ = ["from_ase", "kinetic_masses"]
 
 _H5MD_SUFFIXES = (".h5md", ".h5", ".hdf5")
 # the alkali metals among the free ions (charge +1; the alkaline earths and zinc +2)
@@ -1261,6 +1261,56 @@ def _read_h5md_universe(path, retry):
     )
     u.load_new(str(path), format=reader, dt=dt)
     return u
+
+
+def kinetic_masses(atoms):
+    """Masses (amu) that weigh the velocities of ``atoms`` in a kinetic energy or temperature.
+
+    A Universe of an H5MD file of run_md with heavy hydrogen (:func:`from_ase`, or
+    MDAnalysis' own reader) has the particles' physical masses, the right ones for densities
+    and centres of mass; its velocities are those of the masses the run integrated with
+    (:func:`ase_electrolyte.trajectory.integration_masses`), and equipartition holds for
+    those: weighed by the Universe's masses, the kinetic temperature of methane run at 314 K
+    with 3 amu hydrogens was 146 K.
+
+    Parameters
+    ----------
+    atoms : MDAnalysis.core.groups.AtomGroup or MDAnalysis.Universe
+
+    Returns
+    -------
+    numpy.ndarray
+        One mass per atom of ``atoms`` (float64): the file's integration masses where the
+        trajectory is an H5MD file of ase_electrolyte with the Universe's atoms (also a
+        Universe of MDAnalysis' minimal H5MD topology, which has no masses), else
+        ``atoms.masses``.
+
+    Raises
+    ------
+    TypeError
+        ``atoms`` is neither an AtomGroup nor a Universe.
+    ValueError
+        The file holds another number of particles than the Universe has atoms (a topology
+        of another system loaded with it).
+    """
+    from ase_electrolyte.trajectory import integration_masses
+
+    if isinstance(atoms, mda.Universe):
+        atoms = atoms.atoms
+    if not isinstance(atoms, mda.AtomGroup):
+        raise TypeError(f"kinetic_masses needs an AtomGroup or a Universe, not "
+                        f"{type(atoms).__name__}")
+    universe = atoms.universe
+    name = getattr(universe.trajectory, "filename", None)
+    # frames in memory carry the masses they were given
+    stored = integration_masses(name) if isinstance(name, (str, os.PathLike)) else None
+    if stored is None:
+        return np.array(atoms.masses, dtype=np.float64)
+    if stored.shape != (universe.atoms.n_atoms,):
+        raise ValueError(
+            f"{name} holds {stored.shape[0]} particles, the Universe {universe.atoms.n_atoms} "
+            "atoms: its masses do not belong to this topology")
+    return stored[atoms.indices].copy()
 
 
 def _real_masses(meta, numbers, masses):
