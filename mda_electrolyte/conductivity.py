@@ -1824,11 +1824,24 @@ def _species_mapping(name, value, what):
     return dict(value)
 
 
+#: Smallest magnitude of a non-zero D given as a number (Å²/ps; 1e-15 m²/s): below any liquid
+#: (ionic liquids near their glass transition diffuse at ~1e-13 m²/s), where a D in m²/s of a
+#: liquid (1e-9 to 1e-12) lands, read as Å²/ps 1e8 times too small.
+MIN_GIVEN_DIFFUSIVITY = 1e-7
+
+
 def _diffusivity_estimate(value, error, species):
     if isinstance(value, Estimate):
         return value
     value = check_number(f"diffusivity of {species!r}", value)  # diffusivities[species], Å²/ps
     error = check_number(f"diffusivity_errors[{species!r}] (Å²/ps)", error, minimum=0)
+    if 0 < abs(value) < MIN_GIVEN_DIFFUSIVITY:
+        # 1e-10 (m²/s) was read as 1e-10 Å²/ps: σ_NE = 1.2e-8 S/m, valid
+        raise ValueError(
+            f"diffusivity of {species!r} = {value:g} Å²/ps ({value * 1e-8:g} m²/s) is below any "
+            f"liquid's (at least {MIN_GIVEN_DIFFUSIVITY:g} Å²/ps): give D in Å²/ps (a D in "
+            f"m²/s is 1e8 times smaller: {value:g} m²/s = {value * 1e8:g} Å²/ps), or an "
+            "Estimate with its unit")
     return Estimate.given_value(value, "Å^2/ps", error, source="diffusivities=")
 
 

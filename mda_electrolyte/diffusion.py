@@ -725,6 +725,10 @@ def _ion_groups(per_ion):
 
 #: Largest shear viscosity taken (mPa·s): a glass, 1e12 Pa·s.
 MAX_VISCOSITY_MPAS = 1.0e15
+#: Smallest shear viscosity given as a number taken (mPa·s): below any liquid (water 0.89,
+#: dimethyl carbonate 0.59, acetonitrile 0.34; gases 0.01-0.02), where a liquid's viscosity
+#: given in Pa·s (0.0005 for 0.5 mPa·s) lands and would make the correction 1000 times too large.
+MIN_GIVEN_VISCOSITY_MPAS = 0.05
 
 
 def _viscosity_value(viscosity):
@@ -750,6 +754,12 @@ def _viscosity_value(viscosity):
         # True was 1 mPa·s and "3" 3 mPa·s; 1e308 (a placeholder) passed as a correction of 0
         eta = check_number("viscosity (mPa·s)", eta, above=0, maximum=MAX_VISCOSITY_MPAS)
         err = check_number("viscosity error (mPa·s)", err, minimum=0)
+        if eta < MIN_GIVEN_VISCOSITY_MPAS:
+            # 0.0005 (Pa·s) was taken as 0.0005 mPa·s: a Yeh–Hummer term 1000 times too large
+            raise ValueError(
+                f"viscosity = {eta:g} mPa·s is below any liquid's (at least "
+                f"{MIN_GIVEN_VISCOSITY_MPAS:g} mPa·s; water 0.89): give it in mPa·s (a viscosity "
+                f"in Pa·s is 1000 times smaller: {eta:g} Pa·s = {eta * 1e3:g} mPa·s)")
         est = Estimate.given_value(eta, "mPa·s", err, source="viscosity=")
     if not est.value > 0:
         raise ValueError(f"viscosity must be positive (mPa·s), not {viscosity!r}")
