@@ -215,7 +215,19 @@ def read_labelled(source, *, what="training data", check_units=True):
                               f"{what}: frame {k}", f"3 per atom for its {len(atoms)} atoms")
         forces = forces.reshape(len(atoms), 3)
         labels = {"energy": energy, "forces": forces}
-        if "stress" in results and atoms.pbc.all():
+        stress_key = next((key for key in ("stress", "virial")
+                           if key in results or key in atoms.info), None)
+        if stress_key and not atoms.pbc.all():
+            # the stress was dropped without a word, and the frame trained as a cluster: a
+            # periodic calculation's frame built as ase.Atoms(cell=...) (pbc False by default)
+            # taught the model labels made with neighbours it never saw
+            raise ValueError(
+                f"{what}: frame {k} has a {stress_key} label but is not 3D-periodic (pbc "
+                f"{atoms.pbc.tolist()}): a {stress_key} is a periodic box's, so its labels were "
+                "made with periodic images the frame lacks (ase.Atoms(cell=...) leaves pbc "
+                "False); set atoms.pbc = True, or, for a molecule in vacuum, drop the "
+                f"{stress_key} label")
+        if "stress" in results:
             stress = _label_array(results["stress"], (6, 9), "stress", f"{what}: frame {k}",
                                   "6 (Voigt) or 9 (3×3)")
             labels["stress"] = (
@@ -1097,7 +1109,12 @@ def _check_ase_database(path, what):
 def _label_array(value, sizes, name, where, expected=None):
     """A label as a flat float64 array of one of ``sizes`` values (ValueError naming it)."""
     try:
-        array = np.asarray(value, dtype=np.float64).ravel()
+        array = np.asarray(value)
+        # True read as an energy of 1 eV, a mask of flags as forces of 0 and 1 eV/Å: a label
+        # taken from the wrong key or column, trained on as numbers
+        if array.dtype.kind == "b":
+            raise TypeError
+        array = np.asarray(array, dtype=np.float64).ravel()
     except (TypeError, ValueError):
         raise ValueError(f"{where}: the {name} label is not numbers ({value!r:.60})") from None
     if array.size not in sizes:

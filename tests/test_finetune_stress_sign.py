@@ -80,8 +80,10 @@ def test_gpa_below_the_size_limit_is_named(factor, name):
 
 def test_the_check_is_one_of_check_units_and_skips_molecules():
     assert len(read_labelled(_eos(9, factor=-1.0), check_units=False)) == 9
-    # frames not periodic in all three directions carry no stress label to judge
+    # frames not periodic in all three directions have no stress: a stress label on one is
+    # refused (it was dropped, the frame trained as a slab), never judged
     frames = _eos(9, factor=-1.0)
     for atoms in frames:
         atoms.pbc = [True, True, False]
-    assert all("stress" not in a.calc.results for a in read_labelled(frames))
+    with pytest.raises(ValueError, match="frame 0 has a stress label but is not 3D-periodic"):
+        read_labelled(frames)
