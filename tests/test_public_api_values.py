@@ -338,6 +338,8 @@ ALLOWED = {
     ("error_estimates(component_axes)", 0): "the default: no component axis",
     ("EinsteinHelfandConductivity(fit_window_ps[1])", 1e308): "a ps window ending beyond the "
                                                               "run ends at its last lag",
+    ("Diffusion(fit_window_ps[1])", 1e308): "a ps window ending beyond the run (one segment "
+                                            "by default) ends at its last lag",
     ("check_fit_window(fit_window_ps[1])", 1e308): "ps windows end anywhere: checked against "
                                                    "the run (Diffusion(fit_window_ps[1]))",
     ("check_window(top)", math.inf): "no ceiling",

@@ -157,7 +157,7 @@ def test_drift_reference_of_one_heavy_particle_is_refused_at_construction(salt, 
     u = salt_universe(v, x, n_cations=N_PAIRS, dt=DT, masses=(6.94, 1000.0))
     # one anion carries more than half the analysed mass: the drift reference is that ion
     with pytest.raises(ValueError, match="half the analysed mass"):
-        Diffusion(u, {"Li": "name Li", "AN": "index 4"})
+        Diffusion(u, {"Li": "name Li", "AN": "index 4"}, n_blocks=10)
     with pytest.raises(ValueError, match="half the analysed mass"):
         Diffusion(u, {"Li": "index 0"}, n_blocks=2)
     # without drift removal the single ion is analysed (its error from blocks)
