@@ -517,6 +517,10 @@ def _relabel_and_train(models, frames, out, *, epochs, n_students, device, **kwa
                                     f"validation data (student {k} starts from {models[k]})")
     # before the teacher labels anything: the labelled frames are written as extended XYZ
     check_extxyz(frames)
+    # an earlier distillation's relabelled frames (another teacher or other frames) stayed
+    # under this run's name when its labelling stopped or failed; its labels folder is
+    # what a rerun resumes from, this file only this run's complete labelling
+    (out / "relabelled.extxyz").unlink(missing_ok=True)
     # each frame's labels are kept as soon as made: a rerun after a stop labels only the rest
     labelled = relabel(frames, teacher, labels=out / "labels",
                        **({"device": device} if isinstance(teacher, list) else {}))
