@@ -512,6 +512,153 @@ def _cutoff_counts(table, entries, cutoffs, convention="anion_count", *, _neares
     return counts
 
 
+#: Half width, in multiples of a cutoff's scatter δ, of the window around ``r_c`` in which a
+#: second pass keeps the step functions of its counts (:class:`_CutoffSteps`): the frames'
+#: correlation, known after that pass, widens δ (by √g at most where the search finds no
+#: minimum again), and a widened ``r_c ± δ`` within the window is counted from the steps, not by
+#: a third read of the frames.
+_STEP_WINDOW = 4.0
+# the columns of a step function: molecules within r, shells holding one, shells of each class
+_STEP_CN, _STEP_PAIRED, _STEP_CLASSES = 0, 1, slice(2, 2 + len(CLASSES))
+_N_STEPS = 2 + len(CLASSES)
+# breakpoints classified at once: bounds the stacked copies of a frame's shells
+_STEP_CHUNK = 64
+
+
+def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest=None):
+    """The counts of :func:`_cutoff_counts` as step functions of the radius, one per ``windows``
+    item ``(species code, r_lo, r_hi)``: ``(base, where, jump)`` with ``base`` the counts at
+    ``r_lo`` (molecules of the species within it, shells holding one, and for anions the
+    shells of each class with its cutoff there, the other anions' kept) and ``jump[i]`` their
+    change where the radius reaches ``where[i]`` (float32, in ``(r_lo, r_hi]``). The counts at
+    any radius of the window are then exact sums; like :func:`_cutoff_counts` they add up over
+    frames, in the table's single precision."""
+    names = list(table.layout.species)
+    anion_codes = [k for k, n in enumerate(names) if n in table.layout.anions]
+    nearest = {} if _nearest is None else _nearest
+    out = []
+    for k, r_lo, r_hi in windows:
+        shell, _, dist = _nearest_molecules(table, k, nearest)
+        lo32, hi32 = np.float32(r_lo), np.float32(r_hi)
+        inside = (dist > lo32) & (dist <= hi32)
+        base = np.zeros(_N_STEPS, dtype=np.int64)
+        base[_STEP_CN] = np.count_nonzero(dist <= lo32)
+        where = [dist[inside]]
+        jump = [np.zeros((where[0].size, _N_STEPS), dtype=np.int64)]
+        jump[0][:, _STEP_CN] = 1
+        # a shell holds the species from its nearest molecule on
+        hosts, inverse = np.unique(shell, return_inverse=True)
+        first = np.full(hosts.size, np.inf, dtype=np.float32)
+        np.minimum.at(first, inverse.ravel(), dist)
+        base[_STEP_PAIRED] = np.count_nonzero(first <= lo32)
+        opened = first[(first > lo32) & (first <= hi32)]
+        where.append(opened)
+        jump.append(np.zeros((opened.size, _N_STEPS), dtype=np.int64))
+        jump[-1][:, _STEP_PAIRED] = 1
+        if k in anion_codes:
+            radii = np.array([cutoffs[n] for n in names], dtype=np.float32)
+            breaks = np.unique(dist[inside])
+            levels = np.concatenate([[lo32], breaks])
+            classes = np.concatenate([
+                _classes_at_radii(table, {j: _nearest_molecules(table, j, nearest)
+                                          for j in anion_codes}, k, radii,
+                                  levels[i:i + _STEP_CHUNK], convention)
+                for i in range(0, levels.size, _STEP_CHUNK)])
+            base[_STEP_CLASSES] = classes[0]
+            change = np.diff(classes, axis=0)
+            keep = np.any(change != 0, axis=1)
+            where.append(breaks[keep])
+            jump.append(np.zeros((int(keep.sum()), _N_STEPS), dtype=np.int64))
+            jump[-1][:, _STEP_CLASSES] = change[keep]
+        out.append((base, np.concatenate(where).astype(np.float32), np.concatenate(jump)))
+    return out
+
+
+def _classes_at_radii(table, anions, k, radii, levels, convention):
+    """Shells of each class, shape (len(levels), n classes), with anion species ``k``'s cutoff
+    at each of ``levels`` (float32) and the other anions' at ``radii``: every level one copy
+    of the frames, classified at once as :func:`_cutoff_counts`' ``classes_at`` does."""
+    layout = table.layout
+    n_shells = table.n_frames * layout.n_cations
+    n_levels = len(levels)
+    parts = []
+    for j, (shell, molecule, d) in anions.items():
+        if j == k:
+            within = d[None, :] <= np.asarray(levels, dtype=np.float32)[:, None]
+        else:
+            within = np.broadcast_to(d <= radii[j], (n_levels, d.size))
+        level, row = np.nonzero(within)
+        parts.append((level * n_shells + shell[row], molecule[row], j))
+    shell = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
+    molecules = ShellMolecules(
+        shell=shell, molecule=np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int32)]),
+        species=np.concatenate([np.full(p[0].size, p[2], np.int8) for p in parts]
+                               + [np.zeros(0, np.int8)]),
+        has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
+    n_species = len(layout.species)
+    if not shell.size:
+        # no anion in any shell: all SSIP (the bridging rule has no molecule to look up)
+        return np.tile(np.eye(len(CLASSES), dtype=np.int64)[0] * n_shells, (n_levels, 1))
+    classes = shell_classes(
+        molecule_counts(molecules, n_levels * table.n_frames, layout.n_cations, n_species),
+        molecules, list(anions), convention)
+    return np.stack([np.bincount(c, minlength=len(CLASSES))[:len(CLASSES)]
+                     for c in classes.reshape(n_levels, n_shells).astype(np.intp)])
+
+
+class _CutoffSteps:
+    """The step functions of :func:`_cutoff_steps` summed over a pass's frames, for the
+    windows it was given: the counts of :func:`_cutoff_counts` at any ``r_c ± δ`` within them,
+    without reading the frames again."""
+
+    def __init__(self, windows):
+        self.windows = list(windows)
+        self.base = np.zeros((len(self.windows), _N_STEPS), dtype=np.int64)
+        self.where = [[] for _ in self.windows]
+        self.jump = [[] for _ in self.windows]
+
+    def add(self, steps):
+        for i, (base, where, jump) in enumerate(steps):
+            self.base[i] += base
+            if where.size:
+                self.where[i].append(where)
+                self.jump[i].append(jump)
+        return self
+
+    @staticmethod
+    def concatenate(parts):
+        """The steps of a run's parts (a parallel backend's workers), summed."""
+        total = _CutoffSteps(parts[0].windows)
+        for part in parts:
+            total.base += part.base
+            for i in range(len(total.windows)):
+                total.where[i] += part.where[i]
+                total.jump[i] += part.jump[i]
+        return total
+
+    def counts(self, entries):
+        """The rows of :func:`_cutoff_counts` for ``entries`` (:func:`_uncertain_cutoffs`), or
+        None where one of them reaches beyond its species' window (or has none)."""
+        windows = {k: i for i, (k, _, _) in enumerate(self.windows)}
+        counts = np.zeros((len(entries), _N_COUNTS), dtype=np.int64)
+        for row, (k, _, _, lo, hi) in zip(counts, entries, strict=True):
+            if k not in windows:
+                return None
+            i = windows[k]
+            _, w_lo, w_hi = self.windows[i]
+            lo32, hi32 = np.float32(lo), np.float32(hi)
+            if not np.float32(w_lo) <= lo32 <= hi32 <= np.float32(w_hi):
+                return None
+            where = np.concatenate(self.where[i] + [np.zeros(0, np.float32)])
+            jump = np.concatenate(self.jump[i] + [np.zeros((0, _N_STEPS), np.int64)])
+            at_lo = self.base[i] + jump[where <= lo32].sum(axis=0)
+            at_hi = self.base[i] + jump[where <= hi32].sum(axis=0)
+            row[_CN_LO], row[_CN_HI] = at_lo[_STEP_CN], at_hi[_STEP_CN]
+            row[_PAIRED_LO], row[_PAIRED_HI] = at_lo[_STEP_PAIRED], at_hi[_STEP_PAIRED]
+            row[_CLASSES_LO], row[_CLASSES_HI] = at_lo[_STEP_CLASSES], at_hi[_STEP_CLASSES]
+        return counts
+
+
 def _uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source, spreads=None):
     """``(species code, name, δ, r_c − δ, r_c + δ)`` of every cutoff from an RDF minimum with
     a finite, non-zero error (its scatter in ``spreads`` where given there), the ends held
@@ -1355,6 +1502,8 @@ class SolvationShells(FrameAnalysis):
         # counts at r_c ± δ of the cutoffs with an error, where no table keeps the pairs
         self.results._cutoff_counts = np.zeros((len(self._uncertain), _N_COUNTS),
                                                dtype=np.int64)
+        # a second pass's counts as step functions about r_c, for a widened δ (_conclude)
+        self.results._cutoff_steps = _CutoffSteps(getattr(self, "_windows", ()))
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
@@ -1370,7 +1519,8 @@ class SolvationShells(FrameAnalysis):
                                     "_preset_pairs": ResultsGroup.ndarray_sum,
                                     "_volume_sum": sum,
                                     "_dropped": max,
-                                    "_cutoff_counts": ResultsGroup.ndarray_sum})
+                                    "_cutoff_counts": ResultsGroup.ndarray_sum,
+                                    "_cutoff_steps": _CutoffSteps.concatenate})
 
     def _configure_backend(self, backend, n_workers, unsupported_backend=False):
         # a run that drops its table counts the shells in a second pass on the same backend
@@ -1492,9 +1642,15 @@ class SolvationShells(FrameAnalysis):
             self.results._summary.add(summarize(
                 table, shell_members(table, self._known_cutoffs), self._convention,
                 self._network_species, self._angle_edges))
+            nearest = {}
             if self._uncertain:
                 self.results._cutoff_counts += _cutoff_counts(
-                    table, self._uncertain, self._known_cutoffs, self._convention)
+                    table, self._uncertain, self._known_cutoffs, self._convention,
+                    _nearest=nearest)
+            if getattr(self, "_windows", ()):
+                self.results._cutoff_steps.add(_cutoff_steps(
+                    table, self._windows, self._known_cutoffs, self._convention,
+                    _nearest=nearest))
 
     def _check_table_size(self):
         """Drop the table (``store_table=None``) or warn (``True``) where the table of the
@@ -1622,11 +1778,13 @@ class SolvationShells(FrameAnalysis):
         if self._pass == "second":
             # the shells with the cutoffs found by the first pass, which concludes the rest
             self._second_counts = self.results.pop("_cutoff_counts")
+            self._second_steps = self.results.pop("_cutoff_steps")
             self.results = Results(summary_results(self.results.pop("_summary").take(),
                                                    self._convention, _in_place=True))
             return
         dropped = self.results.pop("_dropped")
         streamed_counts = self.results.pop("_cutoff_counts")
+        self.results.pop("_cutoff_steps")
         # every cutoff known: a table dropped in the pass left the streamed run's summary
         streamed_drop = self._streamed_by_budget or (0 if self._rdf_needed else dropped)
         if not self._rdf_needed:
@@ -1689,15 +1847,23 @@ class SolvationShells(FrameAnalysis):
                     self.results.cutoff_source, spreads))
 
             entries = uncertain()
-            second = self._second_pass(self.results.cutoffs, layout, entries)
+            # the counts about each r_c as steps, within _STEP_WINDOW δ
+            cut = self.results.cutoffs
+            windows = [(k, max(cut[name] - _STEP_WINDOW * delta, 0.0),
+                        min(cut[name] + _STEP_WINDOW * delta, self._radius))
+                       for k, name, delta, _, _ in entries]
+            second = self._second_pass(self.results.cutoffs, layout, entries, windows)
             self.results.update(second.results)
             counts = second._second_counts
             # the frames' correlation, known from the shells just counted, widened a scatter:
-            # its r_c ± δ counted again (a third read of the frames), as a table recounts them
+            # its r_c ± δ counted from the steps, as a table recounts them; beyond their
+            # window (δ widened more than _STEP_WINDOW times), by a third read of the frames
             if self._correlated_cutoffs():
                 entries = uncertain()
-                counts = self._second_pass(self.results.cutoffs, layout,
-                                           entries)._second_counts
+                counts = second._second_steps.counts(entries)
+                if counts is None:
+                    counts = self._second_pass(self.results.cutoffs, layout,
+                                               entries)._second_counts
             n_shells = self.n_frames * layout.n_cations
             self._apply_cutoff_errors(
                 _cn_errors_of_counts(entries, counts, n_shells),
@@ -1829,14 +1995,16 @@ class SolvationShells(FrameAnalysis):
             "results.class_codes and label_codes); pass store_table=True to keep the table",
             UserWarning, stacklevel=4)
 
-    def _second_pass(self, cutoffs, layout, entries):
+    def _second_pass(self, cutoffs, layout, entries, windows=()):
         """A streamed run (``store_table=False``) over this run's frames and backend: with
         every cutoff known (``cutoffs`` None), the plain one; else with ``cutoffs`` found by
-        this pass, counting what their errors need (:func:`_cutoff_counts` of ``entries``)."""
+        this pass, counting what their errors need (:func:`_cutoff_counts` of ``entries``, and
+        the steps of :func:`_cutoff_steps` in ``windows``)."""
         second = copy.copy(self)
         second._store_table = second._table_auto = False
         second._dropping = False
         second._table_decision = None
+        second._windows = list(windows)
         if cutoffs is not None:
             second._pass = "second"
             second._rdf_needed = False
