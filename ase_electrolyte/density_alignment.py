@@ -872,7 +872,8 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     delta_bar : float, PressureShift or ase_electrolyte.estimate.Estimate
         ΔP, bar (:func:`pressure_shift_for_density`, or its ``estimate``: converted from
         another pressure unit); a shift that is not valid (unresolved, or from a density or
-        compressibility that is not valid) is refused.
+        compressibility that is not valid) is refused, and so is 0 (it aligns nothing), before
+        the base model is read.
     epochs : int
     out : str or os.PathLike
     device : str
@@ -920,6 +921,13 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
             raise ValueError(f"delta_bar: {err}") from None
     # a string or a flag was np.isfinite's TypeError
     delta_bar = check_number("delta_bar (bar)", delta_bar)
+    if delta_bar == 0:
+        # the base labelled every frame and was fine-tuned on its own labels, unshifted: the
+        # epochs changed nothing the alignment asks for, and the result read as aligned
+        raise ValueError(
+            "delta_bar is 0 bar: the model would be fine-tuned on its own labels unshifted, "
+            "which aligns nothing; give the shift of pressure_shift_for_density (a model "
+            "already at its target density needs no alignment)")
     # everything finetune checks, checked before the base model labels every frame: a bad
     # option (epochs=0, a folder that is a file) failed only after the labelling
     try:
