@@ -271,15 +271,50 @@ def label_text(row, layout):
     return "".join(parts)
 
 
+def _check_mask(who, name, value, size, what):
+    """``value`` as a bool array of ``size`` entries (any shape), or an error naming it: an
+    integer array indexes instead of masking, a wrong length was numpy's broadcast error."""
+    mask = np.asarray(value)
+    if mask.dtype != bool:
+        raise TypeError(f"{who}: {name} must be booleans (one per {what}), not an array of "
+                        f"{mask.dtype} (integers would pick entries by index)")
+    if mask.size != size:
+        raise ValueError(f"{who}: {name} has {mask.size} entries, not {size} (one per "
+                         f"{what})")
+    return mask.reshape(-1)
+
+
 def network_sizes(molecules, n_frames, n_cations, linking=None, shells=None):
     """Number of cations in the network of every shell, shape (n_frames, n_cations).
 
     Cations of one frame are joined when they share a molecule; ``linking`` (bool per molecule
     entry) restricts the joining molecules, ``shells`` (bool per shell, flattened) the cations
     that take part (the others get 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``n_frames`` or ``n_cations`` not a whole number ≥ 0 (≥ 1 cation); a molecule entry's
+        shell outside ``0 … n_frames·n_cations − 1`` or a negative molecule index (its
+        network was joined to another frame's, or to a molecule node); ``linking`` or
+        ``shells`` not booleans of one per entry or shell.
     """
+    who = "network_sizes"
+    n_frames = check_number(f"{who}: n_frames", n_frames, integer=True, minimum=0)
+    n_cations = check_number(f"{who}: n_cations", n_cations, integer=True, minimum=1)
     n_shells = n_frames * n_cations
-    use = np.ones(molecules.shell.size, dtype=bool) if linking is None else np.asarray(linking)
+    shell_ix, molecule_ix = np.asarray(molecules.shell), np.asarray(molecules.molecule)
+    if shell_ix.size and (shell_ix.min() < 0 or shell_ix.max() >= n_shells):
+        raise ValueError(
+            f"{who}: molecule entries name shells {int(shell_ix.min())} to "
+            f"{int(shell_ix.max())}, outside the {n_shells} shells of {n_frames} frame(s) × "
+            f"{n_cations} cation(s) (shell = frame position × n_cations + slot)")
+    if molecule_ix.size and molecule_ix.min() < 0:
+        raise ValueError(f"{who}: molecule indices must be ≥ 0, got {int(molecule_ix.min())}")
+    use = (np.ones(molecules.shell.size, dtype=bool) if linking is None
+           else _check_mask(who, "linking", linking, shell_ix.size, "molecule entry"))
+    if shells is not None:
+        shells = _check_mask(who, "shells", shells, n_shells, "shell")
     shell = molecules.shell[use]
     frame = shell // n_cations
     n_mol = int(molecules.molecule.max()) + 1 if molecules.molecule.size else 1
@@ -291,7 +326,7 @@ def network_sizes(molecules, n_frames, n_cations, linking=None, shells=None):
     _, component = connected_components(graph, directed=False)
     size = np.bincount(component[:n_shells])[component[:n_shells]]
     if shells is not None:
-        size = np.where(np.asarray(shells).ravel(), size, 0)
+        size = np.where(shells, size, 0)
     return size.reshape(n_frames, n_cations)
 
 
@@ -312,10 +347,45 @@ def free_ion_fractions(classes, molecules, anion_codes, n_anion_molecules):
 _TALLY_CHUNK = 1 << 20
 
 
+def _whole_numbers(who, values):
+    """``values`` flattened, as non-negative integers (bools, or floats that are whole
+    numbers), or an error naming ``who``: numpy's bincount said "'list' argument must have no
+    negative elements" or "Cannot cast array data from dtype('float64')" without naming the
+    counts or the value."""
+    flat = np.asarray(values).reshape(-1)
+    if not flat.size:
+        return flat.astype(np.intp)
+    if flat.dtype == bool:
+        return flat
+    if flat.dtype.kind == "f":
+        bad = ~np.isfinite(flat) | (flat != np.floor(flat)) | (flat < 0)
+        if bad.any():
+            k = int(np.argmax(bad))
+            raise ValueError(f"{who}: values must be whole numbers ≥ 0 (counts or codes), got "
+                             f"{float(flat[k])!r} at position {k}")
+        return flat.astype(np.int64)
+    if flat.dtype.kind not in "iu":
+        raise TypeError(f"{who}: values must be whole numbers ≥ 0 (counts or codes), not an "
+                        f"array of {flat.dtype}")
+    if flat.dtype.kind == "i" and flat.min() < 0:
+        k = int(np.argmax(flat < 0))
+        raise ValueError(f"{who}: values must be whole numbers ≥ 0 (counts or codes), got "
+                         f"{int(flat[k])} at position {k}")
+    return flat
+
+
 def tally(values, minlength=0):
     """``np.bincount`` of the non-negative integers in ``values`` (any shape), a chunk at a
-    time: the same counts with scratch bounded by the chunk, not 8 bytes per value."""
-    flat = np.asarray(values).reshape(-1)
+    time: the same counts with scratch bounded by the chunk, not 8 bytes per value.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``values`` not whole numbers ≥ 0 (negative, fractional, NaN, strings; whole floats
+        are counted), ``minlength`` not a whole number ≥ 0.
+    """
+    minlength = check_number("tally: minlength", minlength, integer=True, minimum=0)
+    flat = _whole_numbers("tally", values)
     counts = np.zeros(minlength, dtype=np.int64)
     for start in range(0, flat.size, _TALLY_CHUNK):
         part = np.bincount(flat[start:start + _TALLY_CHUNK], minlength=minlength)
@@ -328,8 +398,14 @@ def tally(values, minlength=0):
 
 
 def distribution(values):
-    """``{n: fraction}`` of the non-negative integers in ``values`` (empty for no values)."""
-    values = np.asarray(values)
+    """``{n: fraction}`` of the non-negative integers in ``values`` (empty for no values).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``values`` not whole numbers ≥ 0 (negative, fractional, NaN, strings).
+    """
+    values = _whole_numbers("distribution", values)
     if values.size == 0:
         return {}
     counts = tally(values)
