@@ -193,11 +193,14 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
     --------
     >>> import numpy as np
     >>> from mda_electrolyte.error_metrics import error_estimates
-    >>> # 10 frames of 2 values (frames in a trend would be correlated: see frame_blocks)
-    >>> ref = np.outer([3.0, 7.0, 1.0, 9.0, 5.0, 2.0, 8.0, 4.0, 10.0, 6.0], [1.0, -1.0])
+    >>> # 30 frames of 2 values (frames in a trend would be correlated: see frame_blocks)
+    >>> ref = np.outer([3.0, 7.0, 1.0, 9.0, 5.0, 2.0, 8.0, 4.0, 10.0, 6.0] * 3, [1.0, -1.0])
     >>> rmse, rrmse = error_estimates(ref, ref + 0.1, "eV/Å")
     >>> round(rmse.value, 12), round(rmse.stderr, 12), rmse.converged
     (0.1, 0.0, True)
+    >>> few = error_estimates(ref[:10], ref[:10] + 0.1, "eV/Å")[0]  # 2 values need 30 frames
+    >>> few.converged, few.notes[0].split(":")[0]
+    (False, 'too few frames to measure correlation')
     >>> one_frame = error_estimates(np.array([1.0]), np.array([1.2]), "meV/atom")[1]
     >>> one_frame.converged, one_frame.notes[-1]
     (False, 'the reference does not vary: RRMSE undefined')
