@@ -220,8 +220,10 @@ def shell_classes(counts, molecules, anion_codes, convention="anion_count"):
     n_anion = counts[..., anion_codes].sum(axis=-1) if anion_codes else np.zeros(
         (n_frames, n_cat), dtype=np.int32)
     classes = np.where(n_anion == 0, 0, np.where(n_anion == 1, 1, 2)).astype(np.int8)
-    if convention == "bridging" and anion_codes:
-        is_anion = np.isin(molecules.species, anion_codes)
+    is_anion = np.isin(molecules.species, anion_codes)
+    # no anion in any shell (a frame of free cations, counted alone by a streamed run): all
+    # SSIP; the molecules' largest index was a reduction over nothing
+    if convention == "bridging" and is_anion.any():
         shell = molecules.shell[is_anion]
         frame = shell // n_cat
         n_mol = int(molecules.molecule.max()) + 1

@@ -596,9 +596,6 @@ def _classes_at_radii(table, anions, k, radii, levels, convention):
                                + [np.zeros(0, np.int8)]),
         has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
     n_species = len(layout.species)
-    if not shell.size:
-        # no anion in any shell: all SSIP (the bridging rule has no molecule to look up)
-        return np.tile(np.eye(len(CLASSES), dtype=np.int64)[0] * n_shells, (n_levels, 1))
     classes = shell_classes(
         molecule_counts(molecules, n_levels * table.n_frames, layout.n_cations, n_species),
         molecules, list(anions), convention)
