@@ -31,7 +31,7 @@ from MDAnalysis.core.groups import AtomGroup, UpdatingAtomGroup
 from MDAnalysis.core.universe import Universe
 from MDAnalysis.lib.mdamath import triclinic_box, triclinic_vectors
 
-from ase_electrolyte.atoms_checks import check_number
+from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.neighbour_pairs import face_distances
 from ase_electrolyte.option_words import choice_word
 
@@ -936,6 +936,9 @@ class FrameAnalysis(AnalysisBase):
         # refused when created, and again by run() (a transformation added since)
         check_trajectory_source(trajectory, self._label_for_checks(),
                                 positions=self._reads_positions)
+        # AnalysisBase takes any truthy value: verbose="no" (or "False") drew progress bars
+        if verbose is not None:   # None: MDAnalysis' default, no progress bar
+            check_flag(f"{type(self).__name__}: verbose", verbose)
         super().__init__(trajectory, verbose=verbose, **kwargs)
 
     def _label_for_checks(self):
@@ -1039,6 +1042,9 @@ class FrameAnalysis(AnalysisBase):
         an RDF of 3 frames in 2 parts normalised by 1 frame and 3 summed volumes, 9 times too
         high.
         """
+        if verbose is not None:
+            # run(verbose="no") is the flag of this run: checked before any frame is read
+            check_flag(f"{type(self).__name__}: run's verbose", verbose)
         with _one_torch_thread_unless(getattr(self, "_run_pid", None)), \
                 kept_frame(self._trajectory):
             try:

@@ -883,12 +883,22 @@ class IntraInterRDF(FrameAnalysis):
             index = {e: k for k, e in enumerate(elements)}
             sel_of_pair = [(index[a], index[b]) for a, b in keys]
             return membership, keys, sel_of_pair
-        pairs = [tuple(p) for p in pairs]
+        if (isinstance(pairs, (tuple, list)) and len(pairs) == 2
+                and all(isinstance(s, str) for s in pairs)):
+            # one pair given bare: its two texts were read as two pairs of characters,
+            # refused as "each pair must be two selection strings, got ('e', 'l', 'e', ...)"
+            raise ValueError(f"pairs must be a list of (sel_a, sel_b) pairs, not one pair "
+                             f"{pairs!r}: give [{tuple(pairs)!r}]")
+        if isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__"):
+            raise TypeError(f"pairs must be 'elements' or a list of (sel_a, sel_b) pairs, not "
+                            f"{type(pairs).__name__} {pairs!r:.80}")
+        pairs = [tuple(p) if hasattr(p, "__iter__") and not isinstance(p, (str, bytes)) else p
+                 for p in pairs]
         if not pairs:
             raise ValueError("pairs is an empty list")
         selections = []
         for k, p in enumerate(pairs):
-            if len(p) != 2 or not all(isinstance(s, str) for s in p):
+            if not isinstance(p, tuple) or len(p) != 2 or not all(isinstance(s, str) for s in p):
                 raise ValueError(f"each pair must be two selection strings, got {p!r}")
             if p in pairs[:k]:
                 # results are keyed by the pair: the second would be a row without a key
@@ -1650,13 +1660,21 @@ class IntraInterRDF(FrameAnalysis):
         if isinstance(pairs, str):
             raise TypeError(f"pairs must be a list of (element, element) pairs, not the string "
                             f"{pairs!r}")
-        keys = list(self.results.pairs) if pairs is None else [tuple(p) for p in pairs]
+        if (isinstance(pairs, (tuple, list)) and len(pairs) == 2
+                and all(isinstance(s, str) for s in pairs)):
+            # one pair given bare was read as two pairs of its letters: "unknown pairs
+            # [('L', 'i'), ('F',)]"
+            raise ValueError(f"pairs must be a list of (element, element) pairs, not one pair "
+                             f"{pairs!r}: give [{tuple(pairs)!r}]")
+        keys = list(self.results.pairs) if pairs is None else [
+            tuple(p) if hasattr(p, "__iter__") and not isinstance(p, (str, bytes)) else p
+            for p in pairs]
         if not keys:
             raise ValueError(f"no pairs to plot: pass some of {self.results.pairs} or "
                              "pairs=None for all")
         # a pair is unordered: ("O", "Li") is the ("Li", "O") panel
-        keys = [k[::-1] if k not in self.results.total and k[::-1] in self.results.total else k
-                for k in keys]
+        keys = [k[::-1] if isinstance(k, tuple) and k not in self.results.total
+                and k[::-1] in self.results.total else k for k in keys]
         unknown = [k for k in keys if k not in self.results.total]
         if unknown:
             raise KeyError(f"unknown pairs {unknown}; known: {self.results.pairs}")
