@@ -122,7 +122,10 @@ def run(args):
     _check_finetune(args)
     A.check_plotting()  # the learning curves
     # one writer per folder: two fine-tunes into one folder would mix their members
-    with A.claim_output_folder(args.output):
+    # the refusals finetune makes once it has read the frames named its keywords
+    # ("pressure_shift_bar 100 bar shifts stress labels", "ensemble=2 ... batch_size 6"), which
+    # the command's user never typed; warnings are shown as issued, during the training
+    with A.claim_output_folder(args.output), A.options_named(_FLAGS, warnings_too=False):
         res = finetune(
             args.base, args.train, valid=args.valid, epochs=args.epochs, out=args.output,
             lr=args.lr, batch_size=args.batch_size, seed=args.seed, ensemble=args.ensemble,
