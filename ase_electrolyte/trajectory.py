@@ -839,6 +839,13 @@ class H5MDWriter:
             raise ValueError(
                 f"frame's cell {atoms.cell.array.tolist()} has zero or parallel vectors along "
                 f"its periodic directions ({self.path}): no box; nothing is written")
+        why = _other_masses(atoms.get_masses(), self._integration_masses, numbers)
+        if why:
+            # its velocities and kinetic temperature are of another integration than the
+            # file states (integration_masses)
+            raise ValueError(
+                f"frame's masses differ from those of the run in {self.path}: {why}; nothing "
+                "is written (write a run of other masses to another file)")
 
     def _check_same_particles(self, atoms):
         group = self._file[self._group_path]
@@ -850,6 +857,15 @@ class H5MDWriter:
                 f"{len(atoms)} atoms given; cannot append"
             )
         self._masses = group["mass"][()]
+        meta = self._file[_META]
+        # the masses the file's velocities and temperatures belong to (an earlier version
+        # stored them as the particles' masses), which every frame appended is checked
+        # against: frames of other masses appended to them mixed two integrations under one
+        # statement, the same velocities' temperature 3.97 K in one frame and 1.48 K in the
+        # next. Not ``atoms``' masses: run_md's resume opens with the caller's atoms, of the
+        # physical masses, and writes the frames of its heavy-hydrogen copy
+        stored = (meta["integration_mass"] if "integration_mass" in meta else group["mass"])[()]
+        self._integration_masses = np.array(stored, dtype=np.float64)
 
     @property
     def _mass_total(self):
@@ -935,7 +951,9 @@ class H5MDWriter:
         ------
         ValueError
             Non-finite data, a step or time not after the last frame's (or, for a frame that is
-            also a sample, the last sample's), a negative step, other atoms, another
+            also a sample, the last sample's), a negative step, other atoms, other masses
+            than those the file's run integrated with (:func:`integration_masses`: its
+            velocities and temperatures would be of two integrations), another
             periodicity (pbc) than the file's or zero or parallel periodic cell vectors, other
             observables
             or shapes than earlier frames (and samples), observables that are not real numbers
@@ -1643,6 +1661,21 @@ def _as_time(time):
     except ValueError:
         text = "; give it as a number, not as text" if isinstance(time, str) else ""
         raise ValueError(f"time must be finite (a number of ps), got {time!r}{text}") from None
+
+
+def _other_masses(masses, expected, numbers):
+    """What differs between the masses (amu) of atoms and those a file's run integrated
+    with, naming the first atom; ``None`` where they are the same."""
+    masses = np.asarray(masses, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if masses.shape != expected.shape:
+        return f"{masses.shape[0]} masses for {expected.shape[0]} particles"
+    differ = np.flatnonzero(~np.isclose(masses, expected, rtol=1e-12, atol=0.0))
+    if not differ.size:
+        return None
+    i = int(differ[0])
+    return (f"atom {i} ({chemical_symbols[numbers[i]]}) has mass {masses[i]:g} amu, the run's "
+            f"{expected[i]:g} amu ({differ.size} atoms differ)")
 
 
 def _physical_masses(masses, n_atoms):
