@@ -228,9 +228,12 @@ class ShellTable:
         # replaced a sound earlier table with one load() refuses
         check_table(self)
         lay = self.layout
+        # a table without RDF counts (of_frame's, or one built without them) is saved without
+        # them: None was stored as a pickled object array, which load() cannot read
+        counts = {} if self.rdf_counts is None else {"rdf_counts": self.rdf_counts}
         with atomic_path(path) as tmp:
             np.savez_compressed(
-                tmp, radius=self.radius, rdf_edges=self.rdf_edges, rdf_counts=self.rdf_counts,
+                tmp, radius=self.radius, rdf_edges=self.rdf_edges, **counts,
                 species=np.array(lay.species), anions=np.array(lay.anions, dtype=str),
                 solvents=np.array(lay.solvents, dtype=str), cation_ix=lay.cation_ix,
                 cation_symbol=lay.cation_symbol, atom_species=lay.atom_species,
@@ -288,7 +291,7 @@ class ShellTable:
                 n_oxygens=tuple(int(n) for n in data["n_oxygens"]),
             )
             table = cls(layout=layout, radius=float(data["radius"]),
-                        rdf_edges=data["rdf_edges"], rdf_counts=data["rdf_counts"],
+                        rdf_edges=data["rdf_edges"], rdf_counts=_rdf_counts(data),
                         **{name: data[name] for name in _PER_FRAME})
         check_table(table, str(path))
         return table
@@ -384,7 +387,21 @@ def check_table(table, what="the shell table"):
                  f"{len(lay.species)} species in {edges.size - 1} bins")
 
 
-_LAYOUT_KEYS = ("radius", "rdf_edges", "rdf_counts", "species", "anions", "solvents",
+def _rdf_counts(data):
+    """The table's RDF counts in an archive of :meth:`ShellTable.save`, None where it has
+    none: an earlier save stored a table's missing counts as a pickled ``None``, the only
+    object it wrote, which is not unpickled (``allow_pickle=False``) but read as what it was."""
+    if "rdf_counts" not in data.files:
+        return None
+    try:
+        return data["rdf_counts"]
+    except ValueError as err:
+        if "allow_pickle" not in str(err):
+            raise
+        return None
+
+
+_LAYOUT_KEYS = ("radius", "rdf_edges", "species", "anions", "solvents",
                 "cation_ix", "cation_symbol", "atom_species", "atom_molecule", "atom_oxygen",
                 "n_anion_molecules", "n_oxygens")
 _PER_FRAME = ("frames", "volumes", "offsets", "cation", "atom", "distance", "m_to_o", "o_to_c",
