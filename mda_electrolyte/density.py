@@ -609,6 +609,9 @@ class EquationOfState:
             res = self.results
             res.a, res.n, res.b = float(a / scale**n), float(n), float(b)
             res.covariance = pcov
+            # the fitted curve is drawn, showing it never reaches 0 bar: _not_fitted's NaN
+            # curve was drawn as an empty line the legend named "a ρ^6.51 + b"
+            self._model = lambda x: model(x, *popt)
             return self
         x0 = (-b / a) ** (1.0 / n)
         rho0 = scale * x0
@@ -852,13 +855,17 @@ class TaitCompressibility:
         ax = axes_to_draw_into(ax)
         r = self.results
         ax.errorbar(r.pressures, r.volumes, yerr=r.volume_errors, fmt="o")
-        x = np.linspace(r.pressures.min(), r.pressures.max(), 100)
-        ax.plot(x, self._model(x), label="Tait")
+        if np.all(np.isfinite([r.V0, r.B, r.C])):
+            # a fit that did not converge has no curve (it was a NaN line in the legend as
+            # "Tait", as EquationOfState's was)
+            x = np.linspace(r.pressures.min(), r.pressures.max(), 100)
+            ax.plot(x, self._model(x), label="Tait")
         ax.set_xlabel("pressure (bar)")
         ax.set_ylabel("volume (Å³)")
         ax.set_title(f"κ_T = {estimate_label(r.compressibility, reason=False)}")
         mark_invalid(ax, r.compressibility)
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
         return ax
 
 
