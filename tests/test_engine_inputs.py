@@ -185,7 +185,8 @@ def test_too_few_frames_for_the_blocks_names_frames_when_given():
     u, _ = _npt_universe()
     with pytest.raises(ValueError, match=r"holds 3 frames, which cannot be split into 10 blocks "
                                          r"of at least 2 \(frames= picking 3 frames\)"):
-        Diffusion(u, {"Li": "index 0:7", "Cl": "index 8:15"}).run(frames=[0, 5, 9])
+        Diffusion(u, {"Li": "index 0:7", "Cl": "index 8:15"},
+                  n_blocks=10).run(frames=[0, 5, 9])
 
 
 def _typed_molecule(types, masses, resindex=(0, 0, 0)):

@@ -43,7 +43,7 @@ def z_scores():
             warnings.simplefilter("ignore", RuntimeWarning)
             gk = GreenKuboConductivity.from_collections(col, temperature=T, max_lag=10 * TAU)
             eh = EinsteinHelfandConductivity.from_collections(col, temperature=T)
-            d = Diffusion.from_collections(col)
+            d = Diffusion.from_collections(col, n_blocks=10)
         out = {"GK": (gk.results.conductivity, SIGMA), "EH": (eh.results.conductivity, SIGMA),
                "NE": (NernstEinstein(d, temperature=T).results.conductivity, SIGMA),
                "D Mg": (d.results.diffusion_coefficient["Mg"], D),

@@ -58,7 +58,7 @@ def _estimates(u):
         eh = EinsteinHelfandConductivity(u, IONS, temperature=T).run().results
         on = OnsagerCoefficients(u, IONS, T).run().results
         gk = GreenKuboConductivity(u, IONS, temperature=T, max_lag=2.0).run().results
-        d = Diffusion(u, IONS).run().results
+        d = Diffusion(u, IONS, n_blocks=10).run().results
     return {"EH σ": eh.conductivity, "Onsager σ": on.conductivity,
             "Onsager L Li-Li": on.coefficients["Li-Li"], "GK σ": gk.conductivity,
             "D Li": d.diffusion_coefficient["Li"], "D AN": d.diffusion_coefficient["AN"]}

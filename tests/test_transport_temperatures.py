@@ -114,7 +114,7 @@ def test_frozen_ions_have_no_diffusive_d(remove_drift):
     v[:, 6:] = ornstein_uhlenbeck(rng, n_frames, (6, 3), TAU, DT, S)
     x = integrate(v, DT, rng.uniform(0, BOX, (n, 3)))
     u = salt_universe(v, x, n_cations=6, dt=DT, box=BOX)
-    r = Diffusion(u, IONS, remove_drift=remove_drift).run().results
+    r = Diffusion(u, IONS, remove_drift=remove_drift, n_blocks=10).run().results
     li = r.diffusion_coefficient["Li"]
     assert abs(li.value) < 3 * li.stderr + 1e-12
     assert not li.valid and li.verdict.startswith("not diffusive")

@@ -32,7 +32,7 @@ def _d(positions, unwrap):
     u = salt_universe(np.zeros_like(positions), positions, n_cations=8, dt=DT, box=BOX)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return Diffusion(u, IONS, unwrap=unwrap).run().results.D
+        return Diffusion(u, IONS, unwrap=unwrap, n_blocks=10).run().results.D
 
 
 def test_ions_crossing_the_box_many_times_are_unwrapped_exactly():
