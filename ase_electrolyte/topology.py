@@ -218,7 +218,8 @@ def check_extxyz(frames):
         comment line would not read back as written (key, type and value): a string with a
         newline, tab or backslash, one that reads as a number, flag or list (``"1.5"``,
         ``"T"``, ``"1 2 3"``), an empty string, ``None``, a key with ``=``, or a key that
-        extended XYZ writes itself (``pbc``, ``Lattice``, ``Properties``).
+        extended XYZ writes itself (``pbc``, ``Lattice``, ``Properties``); a label held
+        both by the calculator and by ``info`` or ``arrays`` (``energy``, ``forces``, ...).
     TypeError
         A frame that is not an ase.Atoms.
     """
@@ -247,6 +248,7 @@ def check_extxyz(frames):
                             "non-empty word"
                         )
             _check_info(atoms.info)
+            _check_calculator_keys(atoms)
         except (TypeError, ValueError) as err:
             where = f"frame {k}: " if len(frames) > 1 else ""
             raise type(err)(f"{where}{err}") from None
@@ -275,8 +277,17 @@ def _check_info(info):
             raise ValueError(
                 f"Atoms.info[{key!r}]: extended XYZ writes {key!r} itself (the cell, the "
                 "columns, the periodicity), so this entry would not read back; rename it")
+        written = value
+        # (a list is not: ASE's writer fails on it, "'list' object has no attribute 'shape'")
+        voigt = key == "stress" and isinstance(value, np.ndarray) and value.shape == (6,)
+        if voigt:
+            # ASE's writer writes a Voigt stress as its 3×3 matrix, its reader gives it back
+            # as Voigt (as the calculator's stress)
+            from ase.stress import voigt_6_to_full_3x3_stress
+
+            written = voigt_6_to_full_3x3_stress(np.asarray(value, dtype=np.float64))
         try:
-            text = key_val_dict_to_str({key: value})
+            text = key_val_dict_to_str({key: written})
         except Exception as err:  # noqa: BLE001 - ASE's writer fails on it the same way
             raise ValueError(f"Atoms.info[{key!r}] = {value!r:.60} cannot be written to "
                              f"extended XYZ: {err}") from None
@@ -289,6 +300,10 @@ def _check_info(info):
                     back = key_val_str_to_dict(text)
             except Exception:  # noqa: BLE001 - refused below as not read back
                 back = None
+        if voigt and back is not None and np.shape(back.get(key)) == (3, 3):
+            from ase.stress import full_3x3_to_voigt_6_stress
+
+            back[key] = full_3x3_to_voigt_6_stress(back[key])
         if back is None or list(back) != [key] or not _same_info(value, back[key]):
             got = ("an unreadable file" if back is None else
                    f"{back!r:.80}" if list(back) != [key] else f"{back[key]!r:.60}")
@@ -297,6 +312,23 @@ def _check_info(info):
                 f"{got}: give a value of one line that reads back (a string that is not a "
                 "number, flag or list, without backslashes, newlines or tabs; not None; "
                 "a key without '=' or whitespace), or leave it out of the frames written")
+
+
+def _check_calculator_keys(atoms):
+    """Refuse a label held twice, by the calculator and by ``info`` or ``arrays``: ASE's
+    writer stops on it with a bare ``KeyError('key from calculator already exists in
+    atoms.info')`` naming neither the key nor the frame."""
+    from ase.io.extxyz import per_atom_properties, per_config_properties
+
+    results = getattr(atoms.calc, "results", None) or {}
+    for key in results:
+        where = ("info" if key in per_config_properties and key in atoms.info else
+                 "arrays" if key in per_atom_properties and key in atoms.arrays else None)
+        if where is not None:
+            raise ValueError(
+                f"Atoms.{where}[{key!r}] and the calculator's {key!r} result are two labels "
+                "of one frame, which extended XYZ cannot write both (ASE's writer refuses "
+                f"it); keep one: del atoms.{where}[{key!r}], or atoms.calc = None")
 
 
 def _same_info(value, back):

@@ -35,6 +35,8 @@ CHANGED = {
     "pbc of one's own": ("pbc", "slab"),
     "Properties of one's own": ("Properties", "x"),
     "complex": ("note", 1j),
+    "Voigt stress as a list": ("stress", [0.1, 0.2, 0.3, 0.0, 0.0, 0.0]),
+    "virial of 6 values": ("virial", np.ones(6)),
 }
 
 KEPT = {
@@ -54,6 +56,10 @@ KEPT = {
     "strings with blanks": ("names", ["a b", "c"]),
     "dict with nan and None": ("record", {"value": float("nan"), "error": None, "n": 3}),
     "key with blank": ("my key", 1),
+    # labels ASE's reader gives the calculator
+    "energy label": ("energy", -1.25),
+    "Voigt stress label": ("stress", np.array([0.1, 0.2, 0.3, -0.01, 0.02, -0.03])),
+    "3x3 virial label": ("virial", np.arange(9.0).reshape(3, 3)),
 }
 
 
@@ -97,8 +103,9 @@ def test_info_that_reads_back_is_accepted_and_reads_back(key, value):
     atoms.info[key] = value
     check_extxyz(atoms)
     back = _written_and_read(atoms)
-    assert list(back.info) == [key]
-    got = back.info[key]
+    labels = back.calc.results if back.calc is not None else {}
+    assert list(back.info) + list(labels) == [key]
+    got = back.info[key] if key in back.info else labels[key]
     if isinstance(value, dict):
         assert got.keys() == value.keys() and got["n"] == 3 and got["error"] is None
         assert np.isnan(got["value"])
@@ -134,3 +141,26 @@ def test_a_writer_refuses_such_frames_and_writes_nothing(tmp_path, key, value):
     with pytest.raises(ValueError, match=rf"frame 1: Atoms.info\[{key!r}\]"):
         _write_frames(frames, path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("key, where", [("energy", "info"), ("free_energy", "info"),
+                                        ("stress", "info"), ("forces", "arrays")])
+def test_a_label_held_by_the_calculator_and_the_frame_is_refused_naming_it(key, where):
+    atoms = molecule("H2O")
+    atoms.cell = [8.0, 8.0, 8.0]
+    atoms.pbc = True
+    results = {"energy": -1.0, "free_energy": -1.0, "forces": np.zeros((3, 3)),
+               "stress": np.zeros(6)}
+    atoms.calc = SinglePointCalculator(atoms, **results)
+    getattr(atoms, where)[key] = np.ones(6) if key == "stress" else (
+        np.ones((3, 3)) if key == "forces" else 2.0)
+    with pytest.raises(ValueError, match=rf"Atoms.{where}\[{key!r}\] and the calculator's"):
+        check_extxyz(atoms)
+    # ASE's writer refuses it too, without naming the key
+    with pytest.raises(KeyError, match="already exists"):
+        _written_and_read(atoms)
+    # either one alone is written and read back as the calculator's label
+    del getattr(atoms, where)[key]
+    check_extxyz(atoms)
+    back = _written_and_read(atoms)
+    assert key in back.calc.results
