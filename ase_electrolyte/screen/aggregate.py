@@ -960,7 +960,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
         packed different boxes, replicas whose every number repeats another's although their
         seeds differ: one sample counted twice), ``method``, ``error_bars`` (whether the
         valid replicas' scatter agrees with their in-run errors, Welch's (1951) test at
-        :data:`SCATTER_P` on each side: ``"consistent (χ² = ...)"``, ``"error bars not
+        :data:`SCATTER_P` on each side, its upper P from a parametric bootstrap where Welch's
+        is below :data:`BOOTSTRAP_BELOW`: ``"consistent (χ² = ...)"``, ``"error bars not
         consistent: the replicas scatter more than their in-run errors allow ..."`` (the
         replicas' own errors in ``tasks.csv`` are too small; the row's error, their scatter,
         stands) or ``"... less ..."`` (also in the verdict), or ``"not checked: ..."``) and
