@@ -864,8 +864,7 @@ class H5MDWriter:
         # statement, the same velocities' temperature 3.97 K in one frame and 1.48 K in the
         # next. Not ``atoms``' masses: run_md's resume opens with the caller's atoms, of the
         # physical masses, and writes the frames of its heavy-hydrogen copy
-        stored = (meta["integration_mass"] if "integration_mass" in meta else group["mass"])[()]
-        self._integration_masses = np.array(stored, dtype=np.float64)
+        self._integration_masses = _run_masses(meta, group)
 
     @property
     def _mass_total(self):
@@ -1765,9 +1764,7 @@ def integration_masses(path):
         with _reading(path) as f:
             if foreign_h5md(f) is not None or _META not in f:
                 return None
-            meta, group = f[_META], f[particle_group(f)]
-            stored = meta["integration_mass"] if "integration_mass" in meta else group["mass"]
-            masses = np.asarray(stored[()], dtype=np.float64)
+            masses = _run_masses(f[_META], f[particle_group(f)])
     except (OSError, KeyError, ValueError, TypeError):
         return None
     bad = np.flatnonzero(~(np.isfinite(masses) & (masses > 0))) if masses.ndim == 1 else [0]
@@ -1777,6 +1774,13 @@ def integration_masses(path):
                                  f"{masses.ravel()[bad[:3]].tolist()} for atoms "
                                  f"{np.asarray(bad)[:3].tolist()}, not positive masses")
     return masses
+
+
+def _run_masses(meta, group):
+    """The masses (amu, float64) an open file's run integrated with: ``integration_mass``
+    where stored apart, else the particles' ``mass`` (also an earlier version's heavy ones)."""
+    stored = meta["integration_mass"] if "integration_mass" in meta else group["mass"]
+    return np.array(stored[()], dtype=np.float64)
 
 
 def _stated_count(f):
@@ -2272,7 +2276,7 @@ def start_state(path):
             "cell": _finite_read(path, "the start's cell", meta["cell"][()], rows="rows"),
             "pbc": meta["pbc"][()],
             "numbers": group["species"][()],
-            "masses": meta["integration_mass"][()] if separate else stored,
+            "masses": _run_masses(meta, group),
             "physical_masses": stored if separate else None,
             "topology": topology,
         }
