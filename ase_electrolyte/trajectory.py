@@ -2096,8 +2096,9 @@ def read_h5md(path, index=-1):
         Positions, velocities, cell, pbc, the particles' (physical) masses, topology arrays, a
         SinglePointCalculator with the stored forces (eV/Å) and energy (eV) when present, and
         ``info["step"]``, ``info["time_ps"]``. A run with heavy hydrogen stored the velocities
-        it integrated with those masses (:func:`start_state`'s ``masses``): a kinetic energy
-        or temperature of its frames takes those masses.
+        it integrated with those masses (:func:`integration_masses`): a kinetic energy or
+        temperature of its frames takes those masses, not the Atoms' (ASE's
+        ``get_temperature`` of a methane frame run at 314 K with 3 amu hydrogens gives 146 K).
 
     Raises
     ------
