@@ -200,8 +200,44 @@ def shell_molecules(members, n_cations):
                           species=species, has_c=has_c, has_e=has_e)
 
 
+def _check_entries(who, molecules, n_frames, n_cations, n_species=None):
+    """``n_frames``, ``n_cations`` (and ``n_species``) as whole numbers, or an error naming
+    the first that is not, or the molecule entry that lies outside them: a shell beyond
+    ``n_frames × n_cations`` or a species beyond ``n_species`` was counted as the next shell's
+    (a species code 2 of 2 as species 0 of the next cation), a negative one as the previous
+    shell's."""
+    n_frames = check_number(f"{who}: n_frames", n_frames, integer=True, minimum=0)
+    n_cations = check_number(f"{who}: n_cations", n_cations, integer=True, minimum=1)
+    if n_species is not None:
+        n_species = check_number(f"{who}: n_species", n_species, integer=True, minimum=1)
+    n_shells = n_frames * n_cations
+    for name, column, bound, what in (
+            ("shells", molecules.shell, n_shells,
+             f"the {n_shells} shells of {n_frames} frame(s) × {n_cations} cation(s) (shell = "
+             "frame position × n_cations + slot)"),
+            ("species", molecules.species, n_species, f"the {n_species} species"),
+            ("molecule indices", molecules.molecule, None, "the indices ≥ 0")):
+        column = np.asarray(column)
+        if not column.size or (name == "species" and bound is None):
+            continue
+        low, high = int(column.min()), int(column.max())
+        if low < 0 or (bound is not None and high >= bound):
+            raise ValueError(f"{who}: molecule entries name {name} {low} to {high}, outside "
+                             f"{what}")
+    return n_frames, n_cations, n_species
+
+
 def molecule_counts(molecules, n_frames, n_cations, n_species):
-    """Molecules of every species in every shell, shape (n_frames, n_cations, n_species)."""
+    """Molecules of every species in every shell, shape (n_frames, n_cations, n_species).
+
+    Raises
+    ------
+    ValueError
+        A count not a whole number (≥ 1 cation and species, ≥ 0 frames), or a molecule
+        entry whose shell or species lies outside them.
+    """
+    n_frames, n_cations, n_species = _check_entries("molecule_counts", molecules, n_frames,
+                                                    n_cations, n_species)
     flat = np.bincount(molecules.shell * n_species + molecules.species,
                        minlength=n_frames * n_cations * n_species)
     return flat.reshape(n_frames, n_cations, n_species).astype(np.int32)
@@ -215,8 +251,13 @@ def shell_classes(counts, molecules, anion_codes, convention="anion_count"):
     their shells AGG.
     """
     convention = choice_word("convention", convention, CONVENTIONS)
-    n_frames, n_cat, _ = counts.shape
-    anion_codes = list(anion_codes)
+    if np.ndim(counts) != 3:
+        raise ValueError(f"shell_classes: counts must be molecule_counts' array of shape "
+                         f"(n_frames, n_cations, n_species), not of shape {np.shape(counts)}")
+    n_frames, n_cat, n_species = counts.shape
+    # a code of -1 was the last species, read as an anion without a word
+    anion_codes = [check_number("shell_classes: anion code", k, integer=True, minimum=0,
+                                maximum=n_species - 1) for k in anion_codes]
     n_anion = counts[..., anion_codes].sum(axis=-1) if anion_codes else np.zeros(
         (n_frames, n_cat), dtype=np.int32)
     classes = np.where(n_anion == 0, 0, np.where(n_anion == 1, 1, 2)).astype(np.int8)
@@ -302,17 +343,9 @@ def network_sizes(molecules, n_frames, n_cations, linking=None, shells=None):
         ``shells`` not booleans of one per entry or shell.
     """
     who = "network_sizes"
-    n_frames = check_number(f"{who}: n_frames", n_frames, integer=True, minimum=0)
-    n_cations = check_number(f"{who}: n_cations", n_cations, integer=True, minimum=1)
+    n_frames, n_cations, _ = _check_entries(who, molecules, n_frames, n_cations)
     n_shells = n_frames * n_cations
-    shell_ix, molecule_ix = np.asarray(molecules.shell), np.asarray(molecules.molecule)
-    if shell_ix.size and (shell_ix.min() < 0 or shell_ix.max() >= n_shells):
-        raise ValueError(
-            f"{who}: molecule entries name shells {int(shell_ix.min())} to "
-            f"{int(shell_ix.max())}, outside the {n_shells} shells of {n_frames} frame(s) × "
-            f"{n_cations} cation(s) (shell = frame position × n_cations + slot)")
-    if molecule_ix.size and molecule_ix.min() < 0:
-        raise ValueError(f"{who}: molecule indices must be ≥ 0, got {int(molecule_ix.min())}")
+    shell_ix = np.asarray(molecules.shell)
     use = (np.ones(molecules.shell.size, dtype=bool) if linking is None
            else _check_mask(who, "linking", linking, shell_ix.size, "molecule entry"))
     if shells is not None:
@@ -333,13 +366,30 @@ def network_sizes(molecules, n_frames, n_cations, linking=None, shells=None):
 
 
 def free_ion_fractions(classes, molecules, anion_codes, n_anion_molecules):
-    """Per frame: (free cations + anion molecules in no shell) / (cations + anion molecules)."""
+    """Per frame: (free cations + anion molecules in no shell) / (cations + anion molecules).
+
+    Raises
+    ------
+    ValueError
+        ``classes`` not of shape (n_frames, n_cations); ``n_anion_molecules`` not a whole
+        number ≥ 0, or fewer than the anion molecules in the shells of a frame (the free
+        fraction came out below its truth, or above 1 for a negative count).
+    """
+    if np.ndim(classes) != 2:
+        raise ValueError(f"free_ion_fractions: classes must be of shape (n_frames, "
+                         f"n_cations), not {np.shape(classes)}")
+    n_anion_molecules = check_number("free_ion_fractions: n_anion_molecules",
+                                     n_anion_molecules, integer=True, minimum=0)
     n_frames, n_cat = classes.shape
     is_anion = np.isin(molecules.species, list(anion_codes))
     frame = molecules.shell[is_anion] // n_cat
     n_mol = int(molecules.molecule.max()) + 1 if molecules.molecule.size else 1
     bound = np.unique(frame * n_mol + molecules.molecule[is_anion]) // n_mol
     n_bound = np.bincount(bound, minlength=n_frames)
+    if n_bound.size and n_bound.max() > n_anion_molecules:
+        raise ValueError(f"free_ion_fractions: {int(n_bound.max())} anion molecules are in "
+                         f"the shells of frame {int(np.argmax(n_bound))}, more than the "
+                         f"{n_anion_molecules} given as n_anion_molecules")
     free = (classes == 0).sum(axis=1) + (n_anion_molecules - n_bound)
     return free / (n_cat + n_anion_molecules)
 

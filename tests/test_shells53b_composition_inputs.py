@@ -103,7 +103,7 @@ def test_network_arguments_that_do_not_fit_are_refused(kwargs, error, text):
 
 @pytest.mark.parametrize("shell,molecule,text", [
     ([-1, 1], [0, 0], "outside the 4 shells"),
-    ([0, 1], [-2, 0], "molecule indices must be ≥ 0, got -2"),
+    ([0, 1], [-2, 0], "molecule indices -2 to 0, outside the indices ≥ 0"),
 ])
 def test_molecule_entries_out_of_range_are_refused(shell, molecule, text):
     with pytest.raises(ValueError, match="network_sizes") as err:
