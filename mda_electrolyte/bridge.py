@@ -1291,7 +1291,8 @@ def kinetic_masses(atoms):
         ``atoms`` is neither an AtomGroup nor a Universe.
     ValueError
         The file holds another number of particles than the Universe has atoms (a topology
-        of another system loaded with it).
+        of another system loaded with it), or a chain of files (MDAnalysis' ChainReader)
+        joins runs of other masses.
     """
     from ase_electrolyte.trajectory import integration_masses
 
@@ -1301,9 +1302,23 @@ def kinetic_masses(atoms):
         raise TypeError(f"kinetic_masses needs an AtomGroup or a Universe, not "
                         f"{type(atoms).__name__}")
     universe = atoms.universe
-    name = getattr(universe.trajectory, "filename", None)
+    trajectory = universe.trajectory
+    # a ChainReader's filename is its first file's: each file's run is read
+    names = getattr(trajectory, "filenames", None)
+    names = [getattr(trajectory, "filename", None)] if names is None else list(names)
     # frames in memory carry the masses they were given
-    stored = integration_masses(name) if isinstance(name, (str, os.PathLike)) else None
+    found = [integration_masses(n) if isinstance(n, (str, os.PathLike)) else None
+             for n in names]
+    stored = found[0]
+    for name, other in zip(names[1:], found[1:], strict=True):
+        if (other is None) != (stored is None) or (
+                other is not None and (other.shape != stored.shape
+                                       or not np.array_equal(other, stored))):
+            raise ValueError(
+                f"the trajectory joins {names[0]} and {name}, whose runs integrated with "
+                "other masses (or one of which states none): its velocities are of two "
+                "integrations, no one mass per atom weighs them; analyse the files apart")
+    name = names[0]
     if stored is None:
         return np.array(atoms.masses, dtype=np.float64)
     if stored.shape != (universe.atoms.n_atoms,):

@@ -164,3 +164,20 @@ def test_other_files_give_no_integration_masses(tmp_path):
     assert integration_masses(text) is None
     with pytest.raises(TypeError, match="AtomGroup or a Universe"):
         kinetic_masses([1.0, 2.0])
+
+
+def test_a_chain_of_files_of_one_run_gives_its_masses_and_of_two_runs_is_refused(tmp_path):
+    heavy = _methane_box(HEAVY)
+    physical = np.array([atomic_masses[z] for z in heavy.numbers])
+    first, second, plain = tmp_path / "a.h5md", tmp_path / "b.h5md", tmp_path / "c.h5md"
+    _write(first, heavy, physical=physical)
+    _write(second, heavy, physical=physical)
+    _write(plain, _methane_box(atomic_masses[1]))
+    top = _universe(first, "from_ase")._topology
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chain = mda.Universe(top, [str(first), str(second)], format="H5MD")
+        mixed = mda.Universe(top, [str(plain), str(first)], format="H5MD")
+    np.testing.assert_array_equal(kinetic_masses(chain), heavy.get_masses())
+    with pytest.raises(ValueError, match="integrated with other masses"):
+        kinetic_masses(mixed)
