@@ -575,7 +575,7 @@ def unit_advice(text, unit=None):
 #: of the argument's own (nm for Å as GROMACS writes lengths; ps for fs and back; Pa for bar;
 #: a density's kg/m³ is check_density's own reading).
 _LIKELY_SLIPS = {"Å": ("nm",), "fs": ("ps",), "ps": ("fs", "ns"), "ns": ("ps",),
-                 "bar": ("Pa", "GPa")}
+                 "bar": ("Pa", "GPa"), "1/bar": ("1/GPa", "1/Pa")}
 
 
 def slip_advice(value, unit, accepted):
@@ -636,6 +636,8 @@ def unit_of_name(name):
     ('K', 'g/cm³')
     >>> unit_of_name("n_atoms") is None
     True
+    >>> unit_of_name("kappa_per_bar")
+    '1/bar'
     """
     if not isinstance(name, str):
         return None
@@ -648,7 +650,11 @@ def unit_of_name(name):
                      *re.findall(r"\bin (\S+?)[,;]?(?:\s|$)", inside)):
             if word in UNITS or word in _ALIASES or word in _UNCONVERTED_UNITS:
                 return word
-    for suffix in re.findall(r"[A-Za-z]_([A-Za-zÅ]+)\b", name):
+    for per, suffix in re.findall(r"[A-Za-z]_(per_)?([A-Za-zÅ]+)\b", name):
         if suffix in _NAME_SUFFIXES:
+            # kappa_per_bar is in 1/bar: read as "bar", a compressibility's slip was advised as
+            # a pressure's ("is it in Pa?") and an Estimate asked for .to('bar')
+            if per:
+                return f"1/{suffix}" if f"1/{suffix}" in UNITS else None
             return suffix
     return None
