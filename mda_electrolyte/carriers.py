@@ -47,7 +47,7 @@ __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajecto
            "run_temperature", "recorded_temperature", "TEMPERATURE_MISMATCH",
            "TEMPERATURE_MISMATCH_SIGMAS", "MIN_THERMAL_DOF",
            "few_ions_notes", "dilution_notes", "MIN_ION_CONCENTRATION",
-           "MAX_ION_CONCENTRATION", "doubted_unit_notes"]
+           "MAX_ION_CONCENTRATION", "doubted_unit_notes", "given_temperature"]
 
 
 @dataclass
@@ -1587,6 +1587,45 @@ def doubted_unit_notes(what, **values):
     °C made σ 12 times too large; a pressure tensor in Pa, η 10¹⁰ times).
     """
     return [f"unit doubted: {what}: {doubt}" for doubt in implausible_doubts(**values)]
+
+
+def given_temperature(temperature, source):
+    """A temperature given as a setting, as the analyses and reports show it: a given
+    :class:`~ase_electrolyte.estimate.Estimate` (K, not a result), not valid where the value
+    is no liquid's (:func:`doubted_unit_notes`: outside 50-1500 K, "unit doubted: the
+    temperature given: 25.0 K is far from ...; is it in °C?").
+
+    One rule for every place the given temperature is shown: the summary's ``input`` record
+    marked 25 K not valid while the conductivity's and viscosity's own entries of the same
+    setting still read "25 K (a setting given, not a result)".
+
+    Parameters
+    ----------
+    temperature : float
+        The temperature given, K.
+    source : str
+        Where it was given (the method text says ``given (source)``).
+
+    Returns
+    -------
+    ase_electrolyte.estimate.Estimate
+
+    Examples
+    --------
+    >>> from mda_electrolyte.carriers import given_temperature
+    >>> given_temperature(300.0, "temperature=").valid
+    True
+    >>> t = given_temperature(25.0, "temperature=")
+    >>> t.valid, t.given, t.notes[0].startswith("unit doubted: the temperature given: 25")
+    (False, True, True)
+    """
+    from ase_electrolyte.estimate import Estimate
+
+    setting = Estimate.given_value(temperature, "K", source=source)
+    # the value alone, not the keyword: the terminal of electrolyte analyze shows it too
+    doubts = [note.replace("temperature_K = ", "") for note in
+              doubted_unit_notes("the temperature given", temperature_K=temperature)]
+    return setting.with_notes(*doubts, converged=False) if doubts else setting
 
 
 def temperature_notes(collections, temperature, recorded=None):

@@ -52,6 +52,7 @@ from .carriers import (
     checked_blocks,
     dilution_notes,
     few_ions_notes,
+    given_temperature,
     given_volume_notes,
     n_universes_of,
     net_charge,
@@ -2350,9 +2351,9 @@ def _analysis_temperature(universe, collection):
     """
     settings = temperature_settings()
     if settings.temperature is not None:
-        return Estimate.given_value(
-            settings.temperature, "K",
-            source="temperature=, electrolyte analyze --temperature; not the velocities' "
+        return given_temperature(
+            settings.temperature,
+            "temperature=, electrolyte analyze --temperature; not the velocities' "
             "kinetic temperature"), _GIVEN_KEY, None
     if collection.kinetic_temperature is not None and collection.covers_all_atoms:
         est = collection.temperature_estimate()

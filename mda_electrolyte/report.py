@@ -843,23 +843,17 @@ def given_temperature_record(universe, temperature):
     import math
 
     from ase_electrolyte.atoms_checks import check_number
-    from ase_electrolyte.estimate import Estimate
     from ase_electrolyte.html_report import plain_number_text
 
     from .carriers import (
         TEMPERATURE_MISMATCH,
         TEMPERATURE_MISMATCH_SIGMAS,
-        doubted_unit_notes,
+        given_temperature,
         recorded_temperature,
     )
 
     temperature = check_number("temperature (K)", temperature, above=0.0)
-    setting = Estimate.given_value(temperature, "K", source=TEMPERATURE_SOURCE)
-    # the value alone, not the keyword: the terminal of electrolyte analyze shows it too
-    doubts = [note.replace("temperature_K = ", "") for note in
-              doubted_unit_notes("the temperature given", temperature_K=temperature)]
-    if doubts:
-        setting = setting.with_notes(*doubts, converged=False)
+    setting = given_temperature(temperature, TEMPERATURE_SOURCE)
     record = {"settings": {"temperature_K": setting}}
     # as typed: six digits read --temperature 298.1534 as "the 298.153 K given"
     typed = plain_number_text(temperature)

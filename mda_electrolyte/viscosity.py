@@ -38,7 +38,6 @@ from scipy.integrate import cumulative_trapezoid
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
-from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.option_words import choice_word
 
 from .analysis_base import require_results
@@ -46,6 +45,7 @@ from .carriers import (
     check_distinct_series,
     check_volume,
     doubted_unit_notes,
+    given_temperature,
     given_volume_notes,
     temperature_notes,
     volume_drift_note,
@@ -949,8 +949,8 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
         "viscosity": r.shear_viscosity,
         # the temperature of the pressure-tensor samples, mean with its error and verdict, or
         # the one given
-        "temperature_K": (col.temperature_estimate() if given is None else Estimate.given_value(
-            given, "K", source="temperature=, electrolyte analyze --temperature; not the run's "
+        "temperature_K": (col.temperature_estimate() if given is None else given_temperature(
+            given, "temperature=, electrolyte analyze --temperature; not the run's "
             "recorded temperature")),
         # inputs and fit checks apart from the results, as the conductivity entries keep them:
         # no bare number beside an Estimate
