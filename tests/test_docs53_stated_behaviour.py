@@ -203,3 +203,38 @@ def test_the_solvation_page_says_cutoffs_may_be_estimates_for_each_taker(name):
     text = _paragraph("api/solvation.rst", "cutoffs=results.cutoff_estimates")
     assert f"mda_electrolyte.solvation.{name}`" in text
     assert "Estimate" in inspect.getdoc(getattr(solvation, name))
+
+
+@pytest.mark.parametrize("option, parameter", [
+    ("--max-error-frames", "max_error_frames"),
+    ("--max-scan-frames", "max_scan_frames"),
+])
+def test_the_diagnose_defaults_on_the_cli_page_are_the_code_defaults(option, parameter):
+    from mda_electrolyte.diagnose import diagnose
+
+    default = inspect.signature(diagnose).parameters[parameter].default
+    text = _page("api/cli.rst")
+    assert re.search(rf"``{option}``[^(]{{0,40}}\({default} by default", text), (option, default)
+
+
+# ---------------------------------------------------------------- training labels
+
+
+def _stress_without_box():
+    import ase
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    atoms = ase.Atoms("H2", positions=[[0, 0, 0], [0, 0, 0.74]], cell=[5.0, 5.0, 5.0])
+    atoms.calc = SinglePointCalculator(atoms, energy=-1.0, forces=np.zeros((2, 3)),
+                                       stress=np.zeros(6))
+    return atoms
+
+
+def test_the_finetune_page_says_a_stress_needs_a_periodic_frame():
+    from ase_electrolyte.finetuning import read_labelled
+
+    with pytest.raises(ValueError, match="not 3D-periodic"):
+        read_labelled([_stress_without_box()])
+    text = _paragraph("api/finetune.rst", "stress or virial label")
+    assert "not periodic along all three axes is refused" in text
+    assert "``pbc=True``" in text
