@@ -739,7 +739,8 @@ class TaitCompressibility:
     Parameters
     ----------
     pressures : array_like
-        bar (at least 4).
+        bar (at least 4). Beyond 50 kbar (in Pa?) they are doubted with a UserWarning, and
+        κ_T, in their unit, is not valid (``"unit doubted: the pressures: ..."``).
     volumes : array_like of float or of Estimate
         Mean volumes (Å³) at those pressures; Estimates carry their errors (no
         ``volume_errors`` then) and verdicts: one that is not valid makes κ_T not valid.
@@ -778,6 +779,12 @@ class TaitCompressibility:
             raise ValueError(f"need at least 3 distinct pressures, got {np.unique(self._p).size}")
         _repeated_points_refused(self._p, self._v, "pressure", "volume")
         warn_implausible(pressure_bar=self._p)
+        # κ_T is in the pressures' unit: pressures in Pa gave '(4.0 ± 0.015)e-06 1/GPa (valid)'
+        # beside the warning; as the densities' unit doubt of EquationOfState and Density
+        from .carriers import doubted_unit_notes
+
+        self._input_notes = self._input_notes + tuple(
+            doubted_unit_notes("the pressures", pressure_bar=self._p))
         self._err = _point_errors(given_errors, self._v, "volume")
         self._p0 = check_number("reference_pressure (bar)", reference_pressure)
         self.results = Results()
