@@ -86,6 +86,18 @@ particles at a time the scratch was 4-5x the centres: Diffusion of 2 runs of 10^
 1000 ions peaked at 993 MB beside 229 MB of centres per run (382 MB now), Onsager of 2 runs of
 2000 x 500 at 104 MB (29 MB now; Diffusion 126 -> 51 MB).
 
+Every analysis is run once untraced before its first measurement (imports and first-use
+caches: GreenKuboConductivity's first traced pass at 513 frames peaked at 65.8 MB, the next at
+0.5 MB). Every extrapolated peak is printed with its standard error: the noise of one measured
+peak is the larger of the spread of ``NOISE_REPEATS`` traced repeats at the shortest length
+(tracemalloc's and the allocator's jitter, 1-3 kB measured) and the scatter about the fitted
+line (three lengths or more), carried through the fit to the extrapolated length. The verdict
+on the 2 GB target is "met" or "NOT met" only where the target lies outside the 95 % interval
+of the extrapolation (Student's t of the noise's degrees of freedom) and the interval lies above
+zero; otherwise it is "too small to tell"
+(lengths too short or too close for the growth to stand out of the noise: --lengths 513 514
+extrapolated -0.11 GB and -149 GB for the shells, both declared "met").
+
 Usage: python benchmarks/bench_memory.py [--lengths 600 1200 2400] [--shell-lengths 200 400 800]
        [--pairs 50] [--solvent 60] [--correlation-samples 100000 1000000]
        [--kept-frames 1000 2000] [--kept-ions 200 400]
@@ -133,6 +145,11 @@ MIN_KEPT_FRAMES = 15
 # kept per-ion centres in capped mode: fewer than any length measured, so that every length lies
 # beyond the cap and the slope is the per-frame cost that remains
 CAPPED_ION_FRAMES = 100
+# traced repeats at the shortest length of each extrapolated measurement: their spread is the
+# noise of one peak
+NOISE_REPEATS = 3
+TARGET_BYTES = 2 * 2**30
+_WARM = set()
 
 
 def peak_bytes(func):
@@ -146,6 +163,86 @@ def peak_bytes(func):
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     return peak
+
+
+def measured(label, func, repeats=1):
+    """Peaks of ``func`` (a list of ``repeats``), after one untraced call the first time
+    ``label`` is measured: imports and first-use caches are allocated once per process and are
+    no cost of the analysis at any length."""
+    if label not in _WARM:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            func()
+        _WARM.add(label)
+    return [peak_bytes(func) for _ in range(repeats)]
+
+
+def jitter(peaks):
+    """The noise of one peak from repeated measurements of the same thing (sample standard
+    deviation; 0 for fewer than two)."""
+    return float(np.std(peaks, ddof=1)) if len(peaks) > 1 else 0.0
+
+
+class LineFit:
+    """Least-squares line through peaks against lengths, with the standard error of its value
+    at any length.
+
+    The noise of one peak is the larger of ``noise`` (the spread of repeats) and the scatter of
+    the peaks about the line (three lengths or more); the value's error is that noise carried
+    through the fit, sigma (1/n + (x - mean)^2 / Sxx)^1/2, with the degrees of freedom of the
+    estimate chosen (``noise_dof``, infinite for a known noise; n - 2 for the scatter).
+    """
+
+    def __init__(self, lengths, peaks, noise, noise_dof=np.inf):
+        x = np.asarray(lengths, dtype=float)
+        y = np.asarray(peaks, dtype=float)
+        self.slope, self.intercept = np.polyfit(x, y, 1)
+        self.sigma, self.dof = float(noise), noise_dof
+        if len(x) > 2:
+            resid = y - (self.intercept + self.slope * x)
+            scatter = float(np.sqrt(resid @ resid / (len(x) - 2)))
+            if scatter > self.sigma:
+                self.sigma, self.dof = scatter, len(x) - 2
+        self._n, self._mean = len(x), float(x.mean())
+        self._sxx = float(((x - self._mean) ** 2).sum())
+
+    @property
+    def slope_error(self):
+        return self.sigma / np.sqrt(self._sxx)
+
+    def at(self, length):
+        """(value, standard error) of the line at ``length``."""
+        value = self.intercept + self.slope * length
+        return value, self.sigma * np.sqrt(1.0 / self._n + (length - self._mean) ** 2 / self._sxx)
+
+
+def verdict(value, error, dof=np.inf, target=TARGET_BYTES):
+    """"met" / "NOT met" where ``target`` lies outside the 95 % interval of the extrapolated
+    ``value`` (standard ``error`` of ``dof`` degrees of freedom: Student's t) and the interval
+    lies above zero; otherwise "too small to tell" with why (a peak that cannot be told from
+    nothing has no growth measured: at --lengths 513 514 the capped mode's slope was -16 ± 546
+    B per frame, 0.12 ± 0.51 GB at 10^6 frames)."""
+    from scipy import stats
+
+    if not (np.isfinite(value) and np.isfinite(error)) or not dof > 0:
+        return "too small to tell: not a finite extrapolation"
+    half = float(stats.t.ppf(0.975, dof)) * error
+    low, high = value - half, value + half
+    if low <= 0 or low < target <= high:
+        return (f"too small to tell: the noise of the measured peaks extrapolates to "
+                f"± {half / 2**30:.2g} GB (95 %) about {value / 2**30:.2g} GB;"
+                " measure longer lengths farther apart")
+    return "met" if high < target else "NOT met"
+
+
+def shown(value, error, dof=np.inf):
+    """An extrapolated peak in GB with its standard error and the verdict on the target."""
+    return (f"{value / 2**30:.2f} ± {error / 2**30:.2f} GB (target < 2 GB: "
+            f"{verdict(value, error, dof)})")
+
+
+def told(value, error, dof=np.inf):
+    return not verdict(value, error, dof).startswith("too small")
 
 
 def collected(u, **kw):
@@ -254,7 +351,7 @@ def streamed_per_shell(u, repeats=(200, 2000)):
     it; the peak of filling it and concluding (``summary_results``, as ``SolvationShells``
     calls it) at two sizes gives the bytes per shell, free of what does not grow with frames
     and of the block sizes of short runs. Returns (bytes held per shell at the end of the
-    pass, peak bytes per shell, peak intercept in bytes).
+    pass, the :class:`LineFit` of the peak in bytes against shells).
     """
     from mda_electrolyte.shell_composition import shell_members
     from mda_electrolyte.shell_summary import ShellSummaryBuilder, summarize, summary_results
@@ -269,7 +366,7 @@ def streamed_per_shell(u, repeats=(200, 2000)):
     angles = np.linspace(0.0, 180.0, 91)
     one = summarize(table, shell_members(table, SHELL_CUTOFFS), "anion_count", ["PF6", "SOL"],
                     angles)
-    shells, held, peaks = [], [], []
+    shells, held, peaks, first = [], [], [], []
     for n in repeats:
         def fill_and_conclude(n=n):
             builder = ShellSummaryBuilder(table.layout, angles, table.rdf_edges,
@@ -281,12 +378,14 @@ def streamed_per_shell(u, repeats=(200, 2000)):
                 warnings.simplefilter("ignore")
                 summary_results(builder.take(), _in_place=True)
 
-        peaks.append(peak_bytes(fill_and_conclude))
+        runs = measured("streamed summaries", fill_and_conclude,
+                        NOISE_REPEATS if n == repeats[0] else 1)
+        first = first or runs
+        peaks.append(runs[0])
         shells.append(n * one.classes.size)
     shells = np.array(shells, dtype=float)
-    held_slope = (held[1] - held[0]) / (shells[1] - shells[0])
-    slope, intercept = np.polyfit(shells, np.array(peaks, dtype=float), 1)
-    return held_slope, slope, intercept
+    held_slope = (held[-1] - held[-2]) / (shells[1] - shells[0])
+    return held_slope, LineFit(shells, peaks, jitter(first), len(first) - 1)
 
 
 def main():
@@ -301,7 +400,8 @@ def main():
                         help="frames of the SolvationShells measurements")
     # two pairs at least: drift removal needs no single carrier of half their mass (one PF6)
     parser.add_argument("--pairs", type=number("--pairs", minimum=2, integer=True), default=50)
-    parser.add_argument("--solvent", type=number("--solvent", minimum=1, integer=True),
+    # two at least: Diffusion of one solvent molecule in one run has no error
+    parser.add_argument("--solvent", type=number("--solvent", minimum=2, integer=True),
                         default=60, help="solvent molecules (the shells' solvent)")
     parser.add_argument("--correlation-samples", type=frames("--correlation-samples"),
                         nargs="+", default=[10**5, 10**6],
@@ -309,7 +409,7 @@ def main():
     parser.add_argument("--kept-frames", type=frames("--kept-frames"), nargs="+",
                         default=[1000, 2000],
                         help="kept per-ion frames of the Diffusion/Onsager scratch fit")
-    parser.add_argument("--kept-ions", type=number("--kept-ions", minimum=2, integer=True),
+    parser.add_argument("--kept-ions", type=number("--kept-ions", minimum=4, integer=True),
                         nargs="+", default=[200, 400],
                         help="ions of the Diffusion/Onsager scratch fit")
     args = parser.parse_args()
@@ -323,6 +423,11 @@ def main():
                      "peak alike at every length")
     if min(args.shell_lengths) < MIN_SHELL_FRAMES:
         parser.error(f"--shell-lengths must be at least {MIN_SHELL_FRAMES} frames")
+    if any(n % 2 for n in args.kept_ions):
+        # half cations (+1 e), half anions (-1 e): an odd count is a charged set, which Onsager
+        # refuses (no conductivity), after the Diffusion of it was measured
+        parser.error("--kept-ions must be even (as many cations as anions), got "
+                     + " ".join(str(n) for n in args.kept_ions))
     if min(args.kept_frames) < MIN_KEPT_FRAMES:
         parser.error(f"--kept-frames must be at least {MIN_KEPT_FRAMES} frames: the Onsager "
                      "fit window (0.1–0.3 of a segment) needs 3 lags or more")
@@ -332,7 +437,7 @@ def main():
                          "(a slope is fitted)")
         setattr(args, option, sorted(set(getattr(args, option))))
     rng = np.random.default_rng(0)
-    peaks = {}
+    peaks, noise = {}, {}
     n_atoms = n_ions = n_cations = None
     print("peak traced memory per analysis and trajectory length, as measured:", flush=True)
     for n_frames in args.lengths:
@@ -342,7 +447,11 @@ def main():
         for capped in (False, True):
             for label, func in analyses(u, capped).items():
                 t0 = time.perf_counter()
-                peaks.setdefault(label, []).append(peak_bytes(func))
+                runs = measured(label, func, NOISE_REPEATS
+                                if capped and n_frames == args.lengths[0] else 1)
+                if len(runs) > 1:
+                    noise[label] = jitter(runs)
+                peaks.setdefault(label, []).append(runs[0])
                 print(f"  {n_frames:7d} frames x {n_atoms} atoms  {label:40s}"
                       f"{peaks[label][-1] / 2**20:8.1f} MB  ({time.perf_counter() - t0:.0f} s)",
                       flush=True)
@@ -352,7 +461,7 @@ def main():
             for name, kw in (("velocities", {"ion_velocity_budget": 2**62,
                                              "max_ion_frames": CAPPED_ION_FRAMES}),
                              ("centres", {"ion_velocity_budget": 0, "max_ion_frames": None})):
-                store_peaks[name] = peak_bytes(collected(u, **kw))
+                store_peaks[name] = measured(f"per-ion {name}", collected(u, **kw))[0]
                 print(f"  {n_frames:7d} frames x {n_atoms} atoms  per-ion {name} of every "
                       f"frame kept{'':12s}{store_peaks[name] / 2**20:8.1f} MB", flush=True)
         del u
@@ -362,8 +471,15 @@ def main():
         for label, store in (("SolvationShells", True),
                              ("SolvationShells(store_table=False)", False)):
             t0 = time.perf_counter()
-            peaks.setdefault(label, []).append(
-                peak_bytes(lambda u=u, store=store: shells(u, store_table=store)))
+            before = len(_SHELL_TABLE)
+            runs = measured(label, lambda u=u, store=store: shells(u, store_table=store),
+                            NOISE_REPEATS if n_frames == args.shell_lengths[0] else 1)
+            if len(runs) > 1:
+                noise[label] = jitter(runs)
+            if store:  # one record of the pass per length (the warm-up's and repeats' dropped)
+                _SHELL_HELD[before:] = _SHELL_HELD[-1:]
+                _SHELL_TABLE[before:] = _SHELL_TABLE[-1:]
+            peaks.setdefault(label, []).append(runs[0])
             print(f"  {n_frames:7d} frames x {n_atoms} atoms  {label:40s}"
                   f"{peaks[label][-1] / 2**20:8.1f} MB  ({time.perf_counter() - t0:.0f} s)",
                   flush=True)
@@ -376,7 +492,8 @@ def main():
                                        for n, v in zip(frames, values, strict=True)))
     lengths = np.array(args.lengths, dtype=float)
     capped = np.array(peaks["one collection (capped) + GK, EH, D"], dtype=float)
-    slope, intercept = np.polyfit(lengths, capped, 1)
+    fit = LineFit(lengths, capped, noise["one collection (capped) + GK, EH, D"],
+                  NOISE_REPEATS - 1)
     longest = lengths[-1]
     c_v = (store_peaks["velocities"] - capped[-1]) / longest
     c_p = (store_peaks["centres"] - capped[-1]) / (longest - CAPPED_ION_FRAMES)
@@ -384,25 +501,34 @@ def main():
     budget_frames = ION_VELOCITY_BUDGET // (n_ions * 3 * 8)
 
     def peak_at(n):
+        """(value, standard error): the line's, and each store's cost per kept frame, a
+        difference of two peaks (noise sigma each) over the frames kept."""
         kept_v = n if n * n_ions * 3 * 8 <= ION_VELOCITY_BUDGET else 0
-        return intercept + slope * n + c_v * kept_v + c_p * min(n, MAX_ION_FRAMES)
+        kept_p = min(n, MAX_ION_FRAMES)
+        value, error = fit.at(n)
+        value += c_v * kept_v + c_p * kept_p
+        store_error = fit.sigma * np.sqrt(2) * np.hypot(kept_v / longest,
+                                                        kept_p / (longest - CAPPED_ION_FRAMES))
+        return value, float(np.hypot(error, store_error)), fit.dof
 
     target = 10**6
     old = target * n_atoms * 12 * 2
-    print(f"\ncapped mode: {slope:.0f} bytes per frame (O(frames x species)), intercept "
-          f"{intercept / 2**20:.1f} MB")
+    print(f"\nnoise of one peak (capped mode): {fit.sigma / 2**10:.1f} kB")
+    print(f"capped mode: {fit.slope:.0f} ± {fit.slope_error:.0f} bytes per frame (O(frames x "
+          f"species)), intercept {fit.intercept / 2**20:.1f} MB")
     print(f"per kept frame (measured at {longest:.0f} frames): per-ion velocities {c_v:.0f} B "
           f"(stored {n_ions * 24} B), per-ion centres {c_p:.0f} B (stored {n_ions * 24} B)")
     worst = peak_at(budget_frames)
     extrapolated = peak_at(target)
-    for what, value in ((f"{target:.0e} frames (per-ion velocities beyond the budget)",
-                         extrapolated),
-                        (f"{budget_frames} frames (the longest whose per-ion velocities fit "
-                         f"the {ION_VELOCITY_BUDGET / 2**20:.0f} MB budget)", worst)):
-        print(f"extrapolated peak for {what} x {n_atoms} atoms: {value / 2**30:.2f} GB "
-              f"(target < 2 GB: {'met' if value < 2 * 2**30 else 'NOT met'})")
+    for what, (value, error, dof) in (
+            (f"{target:.0e} frames (per-ion velocities beyond the budget)", extrapolated),
+            (f"{budget_frames} frames (the longest whose per-ion velocities fit "
+             f"the {ION_VELOCITY_BUDGET / 2**20:.0f} MB budget)", worst)):
+        print(f"extrapolated peak for {what} x {n_atoms} atoms: {shown(value, error, dof)}")
+    ratio = (f"ratio {old / extrapolated[0]:.0f}x" if told(*extrapolated)
+             else "ratio too small to tell")
     print(f"previous design (float32 positions + velocities of every atom-frame): "
-          f"{old / 2**30:.1f} GB; ratio {old / extrapolated:.0f}x")
+          f"{old / 2**30:.1f} GB; {ratio}")
     frames = np.array(args.shell_lengths)
     lengths = frames.astype(float)
     table = np.array(_SHELL_TABLE, dtype=float)
@@ -416,29 +542,30 @@ def main():
                           ("peak (pass + derived results)", np.array(peaks["SolvationShells"]))):
         per_frame = values / frames
         print(f"{label:40s}" + "".join(f"{v:10.0f}" for v in per_frame))
-    slope, intercept = np.polyfit(lengths, np.array(peaks["SolvationShells"], float), 1)
-    shell_peak = intercept + slope * target
-    print(f"store_table=True: peak slope {slope:.0f} bytes per frame; extrapolated peak for "
-          f"{target:.0e} frames: {shell_peak / 2**30:.2f} GB (target < 2 GB: "
-          f"{'met' if shell_peak < 2 * 2**30 else 'NOT met'}; the table is O(pairs) per frame)")
+    fit = LineFit(lengths, peaks["SolvationShells"], noise["SolvationShells"], NOISE_REPEATS - 1)
+    shell_peak = (*fit.at(target), fit.dof)
+    print(f"store_table=True: noise of one peak {fit.sigma / 2**10:.1f} kB, peak slope "
+          f"{fit.slope:.0f} ± {fit.slope_error:.0f} bytes per frame; extrapolated peak for "
+          f"{target:.0e} frames: {shown(*shell_peak)} (the table is O(pairs) per frame)")
     print(f"store_table=True: the table holds "
           f"{table[-1] / frames[-1] / n_cations:.0f} bytes per cation and frame "
           f"(SolvationShells warns where a run's would exceed "
           f"{TABLE_WARNING_BYTES / 2**30:.0f} GiB)")
-    streamed = np.array(peaks["SolvationShells(store_table=False)"], float)
-    slope, intercept = np.polyfit(lengths, streamed, 1)
-    print(f"store_table=False over these short runs: peak slope {slope:.0f} bytes per frame "
-          f"({slope / n_cations:.1f} per cation and frame; lengths this short are dominated by "
-          "what does not grow with frames)")
-    held, per_shell, fixed = streamed_per_shell(
+    label = "SolvationShells(store_table=False)"
+    fit = LineFit(lengths, peaks[label], noise[label], NOISE_REPEATS - 1)
+    print(f"store_table=False over these short runs: peak slope {fit.slope:.0f} ± "
+          f"{fit.slope_error:.0f} bytes per frame ({fit.slope / n_cations:.1f} per cation and "
+          "frame; lengths this short are dominated by what does not grow with frames)")
+    held, per_shell = streamed_per_shell(
         without_overlaps(build(MIN_SHELL_FRAMES, args.pairs, args.solvent, rng), rng))
-    stream_peak = fixed + per_shell * target * n_cations
+    stream_peak = (*per_shell.at(target * n_cations), per_shell.dof)
+    ratio = (f"{stream_peak[0] / shell_peak[0]:.2f}"
+             if told(*stream_peak) and told(*shell_peak) else "too small to tell")
     print(f"store_table=False at scale (summaries of {MIN_SHELL_FRAMES} frames added 200 and "
           f"2000 times): {held:.1f} bytes per cation and frame held at the end of the pass, "
-          f"{per_shell:.1f} at the conclusion's peak; extrapolated peak for {target:.0e} frames "
-          f"x {n_cations} cations: {stream_peak / 2**30:.2f} GB (target < 2 GB: "
-          f"{'met' if stream_peak < 2 * 2**30 else 'NOT met'}); ratio to store_table=True "
-          f"{stream_peak / shell_peak:.2f}")
+          f"{per_shell.slope:.1f} ± {per_shell.slope_error:.1f} at the conclusion's peak; "
+          f"extrapolated peak for {target:.0e} frames x {n_cations} cations: "
+          f"{shown(*stream_peak)}; ratio to store_table=True {ratio}")
 
     correlation_peaks(args.correlation_samples)
     kept_position_peaks(args.kept_frames, args.kept_ions)
@@ -460,6 +587,7 @@ def kept_position_peaks(frames, ions, n_runs=2):
     print(f"\nkept per-ion centres of {n_runs} runs, one segment each (peak traced memory, the "
           "centres excluded):")
     rows = {"Diffusion": [], "OnsagerCoefficients (einstein)": []}
+    noise = {}
     for f in frames:
         for n in ions:
             pos = np.cumsum(rng.normal(size=(f, n, 3)), axis=0)
@@ -471,7 +599,9 @@ def kept_position_peaks(frames, ions, n_runs=2):
                     ("Diffusion", lambda cols=cols: Diffusion.from_collections(cols)),
                     ("OnsagerCoefficients (einstein)", lambda cols=cols:
                      OnsagerCoefficients.from_collections(cols, temperature=300))):
-                peak = peak_bytes(func)
+                runs = measured(label, func, 1 if label in noise else NOISE_REPEATS)
+                noise.setdefault(label, jitter(runs))
+                peak = runs[0]
                 rows[label].append((f, n, peak))
                 print(f"  {f:7d} kept frames x {n:5d} ions  {label:32s}{peak / 2**20:8.1f} MB "
                       f"(the centres {n_runs * pos.nbytes / 2**20:.0f} MB)", flush=True)
@@ -483,11 +613,21 @@ def kept_position_peaks(frames, ions, n_runs=2):
         f, n, peak = (np.array(x, dtype=float) for x in zip(*points, strict=True))
         design = np.column_stack([np.ones_like(f), f, f * n])
         (a, b, c), *_ = np.linalg.lstsq(design, peak, rcond=None)
+        # the noise of one peak: the repeats' spread, or the scatter about the fit where the
+        # points outnumber the three coefficients; carried to the extrapolated point
+        sigma, dof = noise[label], NOISE_REPEATS - 1
+        if len(peak) > 3:
+            resid = peak - design @ np.array([a, b, c])
+            scatter = float(np.sqrt(resid @ resid / (len(peak) - 3)))
+            if scatter > sigma:
+                sigma, dof = scatter, len(peak) - 3
+        x0 = np.array([1.0, target_f, target_f * target_n])
+        error = sigma * float(np.sqrt(x0 @ np.linalg.pinv(design.T @ design) @ x0))
         value = a + b * target_f + c * target_f * target_n + stored
         print(f"{label}: peak = {a / 2**20:.1f} MB + {b:.0f} B x frames + {c:.2f} B x frames "
-              f"x ions; at {target_f} kept frames (any longer run) x {target_n} ions, with the "
-              f"{stored / 2**30:.2f} GB of centres: {value / 2**30:.2f} GB (target < 2 GB: "
-              f"{'met' if value < 2 * 2**30 else 'NOT met'})")
+              f"x ions (noise of one peak {sigma / 2**10:.1f} kB); at {target_f} kept frames "
+              f"(any longer run) x {target_n} ions, with the {stored / 2**30:.2f} GB of "
+              f"centres: {shown(value, error, dof)}")
 
 
 def correlation_peaks(lengths):
