@@ -49,6 +49,8 @@ class Compressibility(NamedTuple):
 
     ``estimate`` is κ_T as an :class:`ase_electrolyte.estimate.Estimate` (1/bar) with its
     verdict; ``kappa_per_bar`` and ``kappa_error`` are its value and error.
+    ``density_estimate`` is the fitted density at zero pressure (``density_at_zero``) as an
+    Estimate (g/cm³) with the fit's error and verdict.
     """
 
     kappa_per_bar: float  # κ_T, 1/bar
@@ -56,6 +58,7 @@ class Compressibility(NamedTuple):
     density_at_zero: float  # fitted ρ at P = 0, g/cm³
     n_points: int
     estimate: object = None  # Estimate of κ_T, 1/bar, with its verdict
+    density_estimate: object = None  # Estimate of the fitted ρ at P = 0, g/cm³, its verdict
 
 
 class PressureShift(NamedTuple):
@@ -209,16 +212,19 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         # weights 1/σ(ln ρ): the covariance follows from the given errors
         coef, cov = np.polyfit(x, y, 1, w=np.sqrt(w), cov="unscaled")
         slope_err = float(np.sqrt(cov[0, 0])) / span
+        cov_scale = 1.0
         method = METHODS["fit"] + ", weighted by the density errors"
     elif dof >= 1:
         # errors estimated from the scatter about the line: t-scaled for its dof (unscaled,
         # 68 % intervals covered 57-64 % of replicas)
         coef, cov = np.polyfit(x, y, 1, cov="unscaled")
         resid = y - np.polyval(coef, x)
-        slope_err = float(np.sqrt(cov[0, 0] * np.sum(resid**2) / dof) * t_factor(dof)) / span
+        cov_scale = np.sum(resid**2) / dof * t_factor(dof) ** 2
+        slope_err = float(np.sqrt(cov[0, 0] * cov_scale)) / span
         method = METHODS["fit"] + ", t-scaled"
     else:
         coef = np.polyfit(x, y, 1)
+        cov, cov_scale = np.full((2, 2), np.nan), np.nan
         slope_err = float("nan")  # two points: no scatter to estimate an error from
         method = METHODS["none"]
     resid = y - np.polyval(coef, x)
@@ -254,7 +260,14 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     estimate = Estimate(float(slope), slope_err, "1/bar", method, n_samples=len(p),
                         converged=not notes, notes=notes,
                         dof=float(dof) if given_errors is None and dof >= 1 else None)
-    return Compressibility(float(slope), slope_err, float(np.exp(intercept)), len(p), estimate)
+    # ρ(P = 0) = exp(a x₀ + b), x₀ = -centre/span: its error from the fit's covariance of
+    # (a, b), the same scaling as the slope's (it was a bare number beside κ_T's Estimate)
+    rho_zero = float(np.exp(intercept))
+    x0 = np.array([-centre / span, 1.0])
+    rho_zero_err = rho_zero * float(np.sqrt(x0 @ cov @ x0 * cov_scale))
+    density = Estimate(rho_zero, rho_zero_err, "g/cm^3", method, n_samples=len(p),
+                       converged=not notes, notes=notes, dof=estimate.dof)
+    return Compressibility(float(slope), slope_err, rho_zero, len(p), estimate, density)
 
 
 def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
