@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ase_electrolyte.atoms_checks import check_number
 from mda_electrolyte.shell_table import OC
 
 __all__ = ["histogram_bins", "angle", "shell_angles", "type_rdfs"]
@@ -71,8 +72,29 @@ def shell_angles(members, n_cations):
     dict
         ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` → ``(angles in degrees, shell numbers)``; an Oc–M–Oc
         angle for every unordered pair of member Oc atoms of one shell.
+
+    Raises
+    ------
+    ValueError
+        ``n_cations`` not a whole number ≥ 1, a member's cation slot outside ``0 …
+        n_cations − 1`` or a negative frame (a slot beyond was numbered as a shell of the next
+        frame, and its Oc paired with that frame's: angles between frames), or vectors not
+        one row per member Oc.
     """
+    n_cations = check_number("shell_angles: n_cations", n_cations, integer=True, minimum=1)
     oc = members.oxygen == OC
+    for name, column, bound in (("cation slots", members.cation, n_cations),
+                                ("frames", members.frame, None)):
+        column = np.asarray(column)
+        if column.size and (column.min() < 0 or (bound is not None and column.max() >= bound)):
+            raise ValueError(f"shell_angles: members' {name} run from {int(column.min())} to "
+                             f"{int(column.max())}" + (f", outside the {bound} cations"
+                                                       if bound is not None else ""))
+    n_oc = int(np.count_nonzero(oc))
+    for name in ("m_to_o", "o_to_c"):
+        if np.shape(getattr(members, name)) != (n_oc, 3):
+            raise ValueError(f"shell_angles: members.{name} must hold one vector per member "
+                             f"Oc, shape ({n_oc}, 3), not {np.shape(getattr(members, name))}")
     shell = members.frame[oc].astype(np.int64) * n_cations + members.cation[oc]
     m_to_o = members.m_to_o.astype(np.float64)
     m_oc_cc = angle(-m_to_o, members.o_to_c)
@@ -106,7 +128,23 @@ def type_rdfs(table, label_codes, n_labels):
     -------
     numpy.ndarray of int64, shape (n_labels, 2, n_bins)
         Counts on ``table.rdf_edges``, ``[:, 0]`` around Oc and ``[:, 1]`` around Oe.
+
+    Raises
+    ------
+    ValueError
+        ``label_codes`` not of shape (the table's frames, its cations) (the rows of another
+        run were read as this table's shells), codes outside ``0 … n_labels − 1`` (a code of
+        -1 counted the pairs to the label before), or ``n_labels`` not a whole number ≥ 1.
     """
+    n_labels = check_number("type_rdfs: n_labels", n_labels, integer=True, minimum=1)
+    label_codes = np.asarray(label_codes)
+    shape = (table.n_frames, table.layout.n_cations)
+    if label_codes.shape != shape:
+        raise ValueError(f"type_rdfs: label_codes must be of shape {shape} (the table's "
+                         f"frames and cations), not {label_codes.shape}")
+    if label_codes.size and (label_codes.min() < 0 or label_codes.max() >= n_labels):
+        raise ValueError(f"type_rdfs: label codes run from {int(label_codes.min())} to "
+                         f"{int(label_codes.max())}, outside the {n_labels} labels")
     n_bins = table.rdf_edges.size - 1
     n_cat = label_codes.shape[1]
     label = label_codes.ravel()[table.oxygen_row_frames().astype(np.int64) * n_cat
