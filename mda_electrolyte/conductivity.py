@@ -42,6 +42,7 @@ from ase_electrolyte.estimate import Estimate, propagated_dof
 from ase_electrolyte.option_words import choice_word
 
 from .analysis_base import check_universe, kept_frame, require_results
+from .bridge import kinetic_masses
 from .carriers import (
     MAX_ION_CHARGE,
     MAX_IONS,
@@ -1991,7 +1992,7 @@ def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES, temperature=N
     frames = np.unique(np.linspace(0, traj.n_frames - 1, min(n_frames, traj.n_frames))
                        .astype(int))
     try:
-        masses = np.asarray(atoms.masses, dtype=np.float64)
+        masses = kinetic_masses(atoms)
     except (AttributeError, ValueError):
         masses = None
     with kept_frame(traj):
@@ -2110,7 +2111,8 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
             f"but the temperature is of {atoms.n_atoms} of its {universe.atoms.n_atoms} atoms: "
             "select every molecule (solvent too) or leave them out")
     try:
-        masses = np.asarray(atoms.masses, dtype=np.float64)
+        # the masses the run integrated with (heavy hydrogen), which equipartition holds for
+        masses = kinetic_masses(atoms)
     except NoDataError:
         raise ValueError("the topology has no masses, which a kinetic temperature weighs the "
                          "velocities by: add them (universe.add_TopologyAttr('masses', ...)) "
@@ -2222,7 +2224,9 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
     dof, com = count.dof, count.com_removed
     frames = np.unique(np.linspace(0, universe.trajectory.n_frames - 1,
                                    min(max_frames, universe.trajectory.n_frames)).astype(int))
-    masses = universe.atoms.masses
+    # the masses the run integrated with: weighed by the physical masses, methane run at
+    # 314 K with 3 amu hydrogens read 146 K
+    masses = kinetic_masses(universe.atoms)
     temps = []
     with kept_frame(universe.trajectory) as traj:
         for _ in traj[frames]:

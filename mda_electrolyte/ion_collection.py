@@ -47,6 +47,7 @@ from ase_electrolyte.option_words import choice_word
 from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS, warn_implausible
 
 from .analysis_base import FrameAnalysis, check_universe, kept_frame
+from .bridge import kinetic_masses
 from .carriers import (
     _MAX_VOLUME_SPREAD,
     FAR_STEP,
@@ -1112,6 +1113,11 @@ class IonCollector(FrameAnalysis):
         self._tracked_masses = np.concatenate(
             [s.masses[s.tracked] for s in self.species]
         )
+        if self._velocities:
+            # the kinetic temperature weighs velocities by the masses the run integrated
+            # with (heavy hydrogen: the Universe has the physical ones; methane run at 314 K
+            # with 3 amu hydrogens read 146 K)
+            self._kinetic_masses = kinetic_masses(universe.atoms)[ix]
         self._covers_all = self._tracked.n_atoms == universe.atoms.n_atoms
         self._universe_ref = universe
         self._temperature_count = None
@@ -1460,7 +1466,7 @@ class IonCollector(FrameAnalysis):
         if self._velocities:
             v = self._chunk_vel[:n].astype(np.float64)
             r.kinetic[lo:hi] = self._temperature_of(
-                self._tracked_masses, v / VELOCITY_TO_ANGSTROM_PER_PS,
+                self._kinetic_masses, v / VELOCITY_TO_ANGSTROM_PER_PS,
                 self._temperature_count.dof, self._temperature_count.com_removed)
             sums = self._apply(self._maps, v)
             r.velocity_sum[lo:hi] = sums[:, :n_sp]
