@@ -185,7 +185,24 @@ def shell_members(table, radii):
 
 
 def shell_molecules(members, n_cations):
-    """Collapse member atoms to molecules per shell (see :class:`ShellMolecules`)."""
+    """Collapse member atoms to molecules per shell (see :class:`ShellMolecules`).
+
+    Raises
+    ------
+    ValueError
+        ``n_cations`` not a whole number ≥ 1, or members whose cation slot lies outside ``0 …
+        n_cations − 1``, or whose frame or molecule is negative: a slot beyond was numbered
+        as a shell of the next frame and merged with it (its molecules counted there).
+    """
+    n_cations = check_number("shell_molecules: n_cations", n_cations, integer=True, minimum=1)
+    for name, column, bound in (("cation slots", members.cation, n_cations),
+                                ("frames", members.frame, None),
+                                ("molecules", members.molecule, None)):
+        column = np.asarray(column)
+        if column.size and (column.min() < 0 or (bound is not None and column.max() >= bound)):
+            raise ValueError(f"shell_molecules: members' {name} run from {int(column.min())} "
+                             f"to {int(column.max())}"
+                             + (f", outside the {bound} cations" if bound is not None else ""))
     shell = members.frame.astype(np.int64) * n_cations + members.cation
     n_mol = int(members.molecule.max()) + 1 if members.molecule.size else 1
     keys, inverse = np.unique(shell * n_mol + members.molecule, return_inverse=True)
