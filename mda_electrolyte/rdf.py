@@ -1632,8 +1632,9 @@ class IntraInterRDF(FrameAnalysis):
     def plot(self, pairs=None, ncols=4):
         """Intra, inter and total g(r) of each pair, one panel per pair.
 
-        The total carries its one-sigma band over blocks of frames (``results.total_err``); a
-        panel whose g(r) has no error (too few frames) is stamped not valid.
+        Each curve carries its one-sigma band over blocks of frames (``results.total_err``,
+        ``inter_err``, ``intra_err``); a panel whose g(r) has no error (too few frames) is
+        stamped not valid.
 
         Parameters
         ----------
@@ -1683,14 +1684,17 @@ class IntraInterRDF(FrameAnalysis):
         fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False)
         r = self.results.bins
         for ax, key in zip(axes.flat, keys, strict=False):
-            err = self.results.total_err[key]
-            if np.all(np.isfinite(err)):
-                # one sigma of g_total over blocks of frames
-                ax.fill_between(r, self.results.total[key] - err, self.results.total[key] + err,
-                                color="0.6", alpha=0.5, lw=0, label="total ± 1σ")
-            ax.plot(r, self.results.total[key], color="k", lw=1.2, label="total")
-            ax.plot(r, self.results.inter[key], color="C0", lw=1.0, label="inter")
-            ax.plot(r, self.results.intra[key], color="C3", lw=1.0, label="intra")
+            # every curve with its one-sigma band over blocks of frames: the intra/inter split
+            # the analysis exists for was drawn bare beside the total's band
+            for part, color, band_color, width in (("total", "k", "0.6", 1.2),
+                                                   ("inter", "C0", "C0", 1.0),
+                                                   ("intra", "C3", "C3", 1.0)):
+                g, err = self.results[part][key], self.results[f"{part}_err"][key]
+                if np.all(np.isfinite(err)):
+                    ax.fill_between(r, g - err, g + err, color=band_color,
+                                    alpha=0.5 if part == "total" else 0.25, lw=0,
+                                    label="± 1σ" if part == "total" else "_nolegend_")
+                ax.plot(r, g, color=color, lw=width, label=part)
             ax.set_title(f"{key[0]}–{key[1]}", fontsize=9)
             ax.set_xlabel("r (Å)")
             ax.set_ylabel("g(r)")
