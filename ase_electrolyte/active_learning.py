@@ -450,6 +450,7 @@ def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
     from .calculator import Calculator
     from .finetuning import _check_frames_for_model, _frame_list
 
+    _check_device_beside(model, device)
     frames = _frame_list(frames, "frames")
 
     calc = model if isinstance(model, Calculator) else Calculator(model, device=device)
@@ -489,6 +490,22 @@ def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
     finally:
         handle.remove()
     return np.asarray(rows)
+
+
+def _check_device_beside(model, device):
+    """ValueError when ``device`` is set beside a calculator object, which does not take it.
+
+    The device of a model given by name or path is where it is loaded; a calculator given is
+    loaded already, and ``device="cuda"`` beside a CPU one ran on the CPU without a word (as
+    :func:`~ase_electrolyte.density_alignment.npt_density` refuses options beside one).
+    """
+    from .calculator import Calculator
+
+    if isinstance(model, Calculator) and not (isinstance(device, str) and device == "auto"):
+        raise ValueError(
+            f"device={device!r} is for a model given by name or path; the model given is "
+            "already a calculator, which runs where it was loaded: leave device out (or give "
+            "the model's name or path, or build the calculator with that device)")
 
 
 def _descriptor_array(descriptors):
@@ -830,6 +847,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     # 'FPS' and 'D-optimal' (the CLI reads --method in any case) were refused here
     method = choice_word("method", method, ("fps", "d-optimal"))
     n = check_number("n", n, integer=True, minimum=1)
+    _check_device_beside(model, device)
     if out is not None:
         # checked before the descriptors are computed, which is the expensive part
         out = check_output_path(out, "out")
