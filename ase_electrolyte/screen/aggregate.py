@@ -1534,13 +1534,18 @@ def _check_property_name(name, where):
 
 
 def _check_known_property(name, value, unit, where):
-    """A measured value of a property the table knows: its unit's dimension and its range."""
-    from ..units import convert, dimension
+    """A measured value of a property the table knows: its unit's dimension and its range.
+
+    Returns the doubt on its unit (``None``: none): a density far from a liquid
+    electrolyte's (:func:`~ase_electrolyte.units.implausible_doubts`: 1200 in g/cm³ is kg/m³),
+    also warned of with ``where``.
+    """
+    from ..units import convert, dimension, implausible_doubts
     from .properties import known_property
 
     known = known_property(name)
     if known is None:
-        return
+        return None
     table_unit, kind = known
     if unit is not None:
         if dimension(unit) != dimension(table_unit):
@@ -1553,6 +1558,17 @@ def _check_known_property(name, value, unit, where):
     if problem:
         unit_text = "" if table_unit == "1" else f" {table_unit}"
         raise PlanError(f"{where}: {problem}, got {value:g}{unit_text}")
+    if dimension(table_unit) != "density":
+        return None
+    # a measured 1200 "g/cm³" (kg/m³ under the wrong unit) was compared as it stood: a 99.9 %
+    # deviation in the MAE of valid rows, without a word
+    doubts = implausible_doubts(density_g_cm3=float(convert(value, table_unit, "g/cm^3")),
+                                density_measured=False)
+    if not doubts:
+        return None
+    doubt = f"{where}: {doubts[0]}"
+    warnings.warn(doubt, stacklevel=3)
+    return doubt
 
 
 def _range_problem(name, value):
@@ -1625,8 +1641,10 @@ def read_experimental(path, temperatures=None):
     -------
     list of dict
         One per row: ``row`` (1-based data row), ``key`` (what the summary is matched on),
-        ``property``, ``value``, ``error`` (NaN if not given), ``unit`` (None if not given) and
-        ``text`` (the row, for messages).
+        ``property``, ``value``, ``error`` (NaN if not given), ``unit`` (None if not given),
+        ``doubt`` (why its unit is doubted, warned of too: a density far from a liquid
+        electrolyte's; ``None`` for none; a comparison with it is not valid) and ``text``
+        (the row, for messages).
 
     Raises
     ------
@@ -1700,7 +1718,7 @@ def read_experimental(path, temperatures=None):
                 dimension(unit)
             except ValueError as err:
                 raise PlanError(f"{where}: {err}") from None
-        _check_known_property(e["property"], value, unit, where)
+        doubt = _check_known_property(e["property"], value, unit, where)
         key = None if temperature is None else _composition_key(
             shares, ratio, salt, concentration, units, temperature) + (e["property"],)
         # without a temperature the key is completed against the summary's single one
@@ -1716,7 +1734,7 @@ def read_experimental(path, temperatures=None):
         out.append({
             "row": n, "key": key, "shares": shares, "ratio": ratio, "salt": salt,
             "concentration": concentration, "units": units, "property": e["property"],
-            "value": value, "error": error, "unit": unit,
+            "value": value, "error": error, "unit": unit, "doubt": doubt,
             "text": f"row {n} ({e['solvent']}, {salt or 'no salt'} {concentration:g} {units}, "
                     f"{'' if temperature is None else f'{temperature:g} K, '}{e['property']})",
         })
@@ -1858,6 +1876,9 @@ def _compare(summary, experimental, outdir, plots):
         at, value, error, note, by = _measured_at(e, series, packed, s["unit"],
                                                   Path(experimental).name)
         used.update(by)
+        # a measurement whose unit is in doubt is shown, not counted in the errors
+        doubted = "; ".join(f"measured value in doubt: {m['doubt']}" for m in rows
+                            if m["row"] in by and m.get("doubt")) or None
         mean, sem, correction, size_note = float(s["mean"]), float(s["sem"]), math.nan, None
         dof = _row_dof(s)
         dof = None if math.isnan(dof) else dof
@@ -1874,7 +1895,7 @@ def _compare(summary, experimental, outdir, plots):
             if len(kept) < len(verdict.split("; ")):
                 verdict = "; ".join(kept) or "valid"
                 valid = verdict == "valid"
-        for why in (size_note, note, twice):
+        for why in (size_note, note, twice, doubted):
             if why:
                 valid, verdict = False, why if verdict == "valid" else f"{verdict}; {why}"
         matched.append(
