@@ -8,7 +8,9 @@ writer, ``check_trajectory_source`` from ``FrameAnalysis``, ``check_one_molecule
 from ``check_residues_are_molecules``, ``check_temperature_used`` and ``no_room`` from the
 report, ``check_time_spacing`` and ``reader_time_step`` from ``IonCollector``,
 ``inefficiencies_of_columns`` and ``not_diffusive_note`` from the correlation maths), each
-rendered as a dead name. The references are read from the pages and from the
+rendered as a dead name; and 35 public module constants that docstrings named with
+``:data:`` (``md.MAX_TIMESTEP_FS``, ``electrostatics.COULOMB``, ``report.TEMPERATURE_ANALYSES``,
+...). The references are read from the pages and from the
 docstrings of every documented object and of its members, resolved as ``docs/conf.py`` resolves
 them (within the class, within the module, as written).
 """
@@ -16,6 +18,7 @@ them (within the class, within the module, as written).
 from __future__ import annotations
 
 import inspect
+import re
 
 import pytest
 from test_docs52_crossrefs import _XREF, CONF, PAGES, _page_references
@@ -24,11 +27,36 @@ from test_docs_coverage import DOCUMENTED, MODULES
 OWN = ("ase_electrolyte", "mda_electrolyte", "electrolyte_cli")
 _DOCUMENTED_IDS = {id(obj) for obj in DOCUMENTED.values() if obj is not None}
 
-# entries on a page another helper owns (docs/api/d3.rst); the references wait for them
+# entries on pages another helper owns (docs/api/d3.rst, screen.rst); the references wait
 _AWAITING = {
     "ase_electrolyte.d3.backend": "D3System on docs/api/d3.rst",
     "ase_electrolyte.d3.parameters": "damping_name, resolve_parameters on docs/api/d3.rst",
+    "ase_electrolyte.screen.aggregate": "ATTEMPT_COLUMNS, BOOTSTRAP_BELOW, SCATTER_P on "
+                                        "docs/api/screen.rst",
+    "ase_electrolyte.screen.plan": "MAX_TASKS on docs/api/screen.rst",
 }
+
+
+_DATA = re.compile(r":data:`(?:[^`<]*<([^>`]+)>|~?([^`<>]+?))`")
+
+
+def unlinked_data(text, module, cls=None):
+    """Dotted names of the packages' public module constants that ``text`` refers to with
+    ``:data:`` and that have no docs entry (constants are matched by name: equal small values
+    are one object)."""
+    found = []
+    for match in _DATA.finditer(text or ""):
+        target = (match.group(1) or match.group(2)).strip().lstrip("~.")
+        for candidate in CONF["reference_candidates"](target, module, cls):
+            obj = CONF["import_target"](candidate)
+            if obj is None:
+                continue
+            name = candidate.rsplit(".", 1)[-1]
+            if (candidate.split(".")[0] in OWN and not name.startswith("_")
+                    and not callable(obj) and candidate not in DOCUMENTED):
+                found.append(candidate)
+            break
+    return found
 
 
 def _resolve(target, module, cls=None):
@@ -88,12 +116,16 @@ def _all_unlinked():
         for obj in unlinked_references(doc, module, cls):
             found.setdefault(obj.__module__, {}).setdefault(
                 f"{obj.__module__}.{obj.__qualname__}", set()).add(where)
+        for name in unlinked_data(doc, module, cls):
+            found.setdefault(name.rsplit(".", 1)[0], {}).setdefault(name, set()).add(where)
     for page in PAGES:
         for target, module in _page_references(page):
             obj = _resolve(target.lstrip("~."), module)
             if obj is not None and is_unlinked(obj):
                 found.setdefault(obj.__module__, {}).setdefault(
                     f"{obj.__module__}.{obj.__qualname__}", set()).add(page.name)
+        for name in unlinked_data(page.read_text(encoding="utf-8"), None):
+            found.setdefault(name.rsplit(".", 1)[0], {}).setdefault(name, set()).add(page.name)
     return found
 
 
@@ -114,6 +146,14 @@ def test_the_check_sees_a_reference_to_an_object_without_an_entry():
                                    md.__name__) == [helper]
     finally:
         del md.helper
+    assert unlinked_data(":data:`MAX_STEPS` and :data:`~ase_electrolyte.md.ONE_ATM_BAR`",
+                         md.__name__) == []
+    md.UNDOCUMENTED_LIMIT = 7
+    try:
+        assert unlinked_data(":data:`UNDOCUMENTED_LIMIT`", md.__name__) == [
+            "ase_electrolyte.md.UNDOCUMENTED_LIMIT"]
+    finally:
+        del md.UNDOCUMENTED_LIMIT
     # documented, private, a method, an outside object: no dead link of this kind
     assert unlinked_references(":class:`FrameAnalysis`, :func:`_private`, "
                                ":meth:`FrameAnalysis.run`, :func:`numpy.mean`",
