@@ -182,7 +182,8 @@ class Diffusion(CarrierAnalysis):
         Blocks each trajectory is split into (default 1: the fit window is of the whole
         trajectory). The error of D is the Student-t scaled standard error over the segments
         (the trajectories, by default); with a single segment (one trajectory) it is taken over
-        the ions, as if they moved independently. ``n_blocks`` > 1 fits the window of each
+        the ions, as if they moved independently (a species of one ion has none: its D is
+        marked not valid, and single ions alone are refused). ``n_blocks`` > 1 fits the window of each
         block instead, shorter lags with more time origins.
     remove_drift : bool
         Measure displacements relative to the centre of mass of all analysed particles
@@ -328,12 +329,8 @@ class Diffusion(CarrierAnalysis):
             verbose=verbose,
         )
         if n_universes * self._n_blocks == 1:
-            single = [s.name for s in self.species if s.n_ions == 1]
-            if single:
-                raise ValueError(
-                    f"species {single} have a single ion in a single trajectory, so D has no error "
-                    "estimate; analyse several trajectories or use n_blocks >= 2"
-                )
+            _refuse_only_single_ions([s.name for s in self.species],
+                                     [s.name for s in self.species if s.n_ions == 1])
         if self._viscosity is not None:
             # the box of the current frame: an elongated one is refused before any frame is read
             for k, u in enumerate(self._universes):
@@ -410,12 +407,8 @@ class Diffusion(CarrierAnalysis):
                 segment_too_short(self, col, col.ion_positions.shape[0],
                                   frame_dt * col.ion_stride, "kept frames")
         if len(collections) * self._n_blocks == 1:
-            single = [s for s in names if first.n_ions[first.species.index(s)] == 1]
-            if single:
-                raise ValueError(
-                    f"species {single} have a single ion in a single trajectory, so D has no error "
-                    "estimate; analyse several trajectories or use n_blocks >= 2"
-                )
+            _refuse_only_single_ions(
+                names, [s for s in names if first.n_ions[first.species.index(s)] == 1])
         segments = []
         strides = set()
         self._volume_refusal = None
@@ -538,6 +531,18 @@ class Diffusion(CarrierAnalysis):
             # the segments' MSDs give the slope its error (their mean is that over the ions)
             seg_msds = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])
             res.r2[name] = float(r2)
+            if len(segments) == 1 and per_ion.shape[1] == 1:
+                # one ion of one unsplit run: no scatter gives its D an error, nor its MSD's
+                # straightness one; the other species keep theirs (_refuse_only_single_ions)
+                nan = float("nan")
+                (res.loglog_slope[name], res.loglog_slope_err[name],
+                 res.slope_exponent[name], res.slope_exponent_err[name]) = nan, nan, nan, nan
+                res.diffusion_coefficient[name] = Estimate(
+                    float(slope / 6.0), nan, "Å^2/ps", "slope of one ion's MSD", n_samples=1,
+                    converged=False, notes=(
+                        "a single ion in a single trajectory: no scatter gives D an error "
+                        "(analyse several trajectories or use n_blocks >= 2)",))
+                continue
             # judged by how the slope grows too and by the bend's bias against the error, not
             # by the log-log slope and a fit start of 3 correlation times estimated from the
             # same data alone, which passed the low replicas (as in Einstein–Helfand)
@@ -704,6 +709,20 @@ class Diffusion(CarrierAnalysis):
 #: Groups of ions whose MSDs stand for the independent samples of one trajectory's regime
 #: check (:func:`_ion_groups`).
 MAX_ION_GROUPS = 20
+
+
+def _refuse_only_single_ions(names, single):
+    """Refuse a Diffusion of one trajectory, not split, whose every species has one ion.
+
+    The error of D over one unsplit trajectory is the scatter of its ions' slopes: a species of
+    a single ion has none, and its D is marked not valid at the fit ("a single ion in a single
+    trajectory"). Where every species is such, no D could be a result: refused before the pass
+    over the frames. (A demo box of one LiPF6 in a carbonate refused the solvents' D with it.)
+    """
+    if single and len(single) == len(names):
+        raise ValueError(
+            f"species {single} have a single ion in a single trajectory, so D has no error "
+            "estimate; analyse several trajectories or use n_blocks >= 2")
 
 
 def _ion_groups(per_ion):
