@@ -304,9 +304,17 @@ def shell_tallies(molecules, layout, n_frames):
         (``[..., 0]``), else an Oe (``[..., 1]``), else neither or an anion (``[..., 2]``).
     codes : numpy.ndarray of int32, shape (n_frames, n_cations)
         Row of every shell.
+
+    Raises
+    ------
+    ValueError
+        ``n_frames`` not a whole number ≥ 0, or a molecule entry whose shell or species lies
+        outside the frames, the layout's cations or its species (counted into the next
+        shell's label).
     """
     n_cat, names = layout.n_cations, layout.species
     n_species = len(names)
+    n_frames, _, _ = _check_entries("shell_tallies", molecules, n_frames, n_cat, n_species)
     solvent = np.array([n in layout.solvents for n in names])
     suffix = np.where(molecules.has_c, 0, np.where(molecules.has_e, 1, 2))
     suffix = np.where(solvent[molecules.species], suffix, 2)
