@@ -49,7 +49,8 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         labels are one file, replaced whole, and equal whichever run wrote them.
         ``None``: nothing is recorded.
     **calc_options
-        For :class:`ase_electrolyte.Calculator` when a list is given (e.g. ``device="cpu"``).
+        For :class:`ase_electrolyte.Calculator` when a list is given (e.g. ``device="cpu"``);
+        refused beside a committee calculator, which does not take them.
 
     Raises
     ------
@@ -87,6 +88,13 @@ def relabel(frames, committee, *, labels=None, **calc_options):
             f"{committee!r}")
     from .finetuning import _LABEL_KEYS, _check_frames_for_model, _frame_list
 
+    if hasattr(committee, "members") and calc_options:
+        # they were dropped without a word (device="cuda" beside a CPU committee labelled on
+        # the CPU), as npt_density and mean_pressure refuse them beside a calculator
+        raise ValueError(
+            f"relabel: {sorted(calc_options)} are options of a committee given as a list of "
+            "models; the committee given is already a calculator, which does not take them: "
+            "set them when building it (or give the list of models)")
     if labels is not None:
         labels = check_output_path(labels, "labels", folder=True)
     # one Atoms was iterated into its Atom objects ("frame 0 is a Atom")
