@@ -527,12 +527,14 @@ _STEP_CHUNK = 64
 
 def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest=None):
     """The counts of :func:`_cutoff_counts` as step functions of the radius, one per ``windows``
-    item ``(species code, r_lo, r_hi)``: ``(base, where, jump)`` with ``base`` the counts at
-    ``r_lo`` (molecules of the species within it, shells holding one, and for anions the
-    shells of each class with its cutoff there, the other anions' kept) and ``jump[i]`` their
-    change where the radius reaches ``where[i]`` (float32, in ``(r_lo, r_hi]``). The counts at
+    item ``(species code, r_lo, r_hi)``: ``(base, molecules_at, shells_at, classes_at,
+    class_jumps)`` with ``base`` the counts at ``r_lo`` (molecules of the species within it,
+    shells holding one, and for anions the shells of each class with its cutoff there, the
+    other anions' kept), ``molecules_at`` and ``shells_at`` the radii (float32, in ``(r_lo,
+    r_hi]``) where a molecule enters and where a shell first holds one, and ``class_jumps[i]``
+    the change of the class counts where the radius reaches ``classes_at[i]``. The counts at
     any radius of the window are then exact sums; like :func:`_cutoff_counts` they add up over
-    frames, in the table's single precision."""
+    frames, in the table's single precision (4 bytes per molecule in a window)."""
     names = list(table.layout.species)
     anion_codes = [k for k, n in enumerate(names) if n in table.layout.anions]
     nearest = {} if _nearest is None else _nearest
@@ -543,18 +545,13 @@ def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest
         inside = (dist > lo32) & (dist <= hi32)
         base = np.zeros(_N_STEPS, dtype=np.int64)
         base[_STEP_CN] = np.count_nonzero(dist <= lo32)
-        where = [dist[inside]]
-        jump = [np.zeros((where[0].size, _N_STEPS), dtype=np.int64)]
-        jump[0][:, _STEP_CN] = 1
         # a shell holds the species from its nearest molecule on
         hosts, inverse = np.unique(shell, return_inverse=True)
         first = np.full(hosts.size, np.inf, dtype=np.float32)
         np.minimum.at(first, inverse.ravel(), dist)
         base[_STEP_PAIRED] = np.count_nonzero(first <= lo32)
-        opened = first[(first > lo32) & (first <= hi32)]
-        where.append(opened)
-        jump.append(np.zeros((opened.size, _N_STEPS), dtype=np.int64))
-        jump[-1][:, _STEP_PAIRED] = 1
+        classes_at = np.zeros(0, np.float32)
+        class_jumps = np.zeros((0, len(CLASSES)), np.int32)
         if k in anion_codes:
             radii = np.array([cutoffs[n] for n in names], dtype=np.float32)
             breaks = np.unique(dist[inside])
@@ -567,10 +564,10 @@ def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest
             base[_STEP_CLASSES] = classes[0]
             change = np.diff(classes, axis=0)
             keep = np.any(change != 0, axis=1)
-            where.append(breaks[keep])
-            jump.append(np.zeros((int(keep.sum()), _N_STEPS), dtype=np.int64))
-            jump[-1][:, _STEP_CLASSES] = change[keep]
-        out.append((base, np.concatenate(where).astype(np.float32), np.concatenate(jump)))
+            classes_at = breaks[keep].astype(np.float32)
+            class_jumps = change[keep].astype(np.int32)
+        out.append((base, dist[inside].astype(np.float32),
+                    first[(first > lo32) & (first <= hi32)], classes_at, class_jumps))
     return out
 
 
@@ -608,18 +605,21 @@ class _CutoffSteps:
     windows it was given: the counts of :func:`_cutoff_counts` at any ``r_c ± δ`` within them,
     without reading the frames again."""
 
+    # the radii and jumps of _cutoff_steps after its base, one list of parts per window each
+    _PARTS = ("molecules_at", "shells_at", "classes_at", "class_jumps")
+
     def __init__(self, windows):
         self.windows = list(windows)
         self.base = np.zeros((len(self.windows), _N_STEPS), dtype=np.int64)
-        self.where = [[] for _ in self.windows]
-        self.jump = [[] for _ in self.windows]
+        for name in self._PARTS:
+            setattr(self, name, [[] for _ in self.windows])
 
     def add(self, steps):
-        for i, (base, where, jump) in enumerate(steps):
+        for i, (base, *parts) in enumerate(steps):
             self.base[i] += base
-            if where.size:
-                self.where[i].append(where)
-                self.jump[i].append(jump)
+            for name, part in zip(self._PARTS, parts, strict=True):
+                if len(part):
+                    getattr(self, name)[i].append(part)
         return self
 
     @staticmethod
@@ -628,10 +628,15 @@ class _CutoffSteps:
         total = _CutoffSteps(parts[0].windows)
         for part in parts:
             total.base += part.base
-            for i in range(len(total.windows)):
-                total.where[i] += part.where[i]
-                total.jump[i] += part.jump[i]
+            for name in _CutoffSteps._PARTS:
+                for mine, theirs in zip(getattr(total, name), getattr(part, name), strict=True):
+                    mine += theirs
         return total
+
+    def _joined(self, name, i, width=None):
+        empty = (np.zeros(0, np.float32) if width is None
+                 else np.zeros((0, width), np.int32))
+        return np.concatenate(getattr(self, name)[i] + [empty])
 
     def counts(self, entries):
         """The rows of :func:`_cutoff_counts` for ``entries`` (:func:`_uncertain_cutoffs`), or
@@ -646,13 +651,16 @@ class _CutoffSteps:
             lo32, hi32 = np.float32(lo), np.float32(hi)
             if not np.float32(w_lo) <= lo32 <= hi32 <= np.float32(w_hi):
                 return None
-            where = np.concatenate(self.where[i] + [np.zeros(0, np.float32)])
-            jump = np.concatenate(self.jump[i] + [np.zeros((0, _N_STEPS), np.int64)])
-            at_lo = self.base[i] + jump[where <= lo32].sum(axis=0)
-            at_hi = self.base[i] + jump[where <= hi32].sum(axis=0)
-            row[_CN_LO], row[_CN_HI] = at_lo[_STEP_CN], at_hi[_STEP_CN]
-            row[_PAIRED_LO], row[_PAIRED_HI] = at_lo[_STEP_PAIRED], at_hi[_STEP_PAIRED]
-            row[_CLASSES_LO], row[_CLASSES_HI] = at_lo[_STEP_CLASSES], at_hi[_STEP_CLASSES]
+            molecules_at = self._joined("molecules_at", i)
+            shells_at = self._joined("shells_at", i)
+            classes_at = self._joined("classes_at", i)
+            class_jumps = self._joined("class_jumps", i, len(CLASSES))
+            base = self.base[i]
+            for r, cn, paired, classes in ((lo32, _CN_LO, _PAIRED_LO, _CLASSES_LO),
+                                           (hi32, _CN_HI, _PAIRED_HI, _CLASSES_HI)):
+                row[cn] = base[_STEP_CN] + np.count_nonzero(molecules_at <= r)
+                row[paired] = base[_STEP_PAIRED] + np.count_nonzero(shells_at <= r)
+                row[classes] = base[_STEP_CLASSES] + class_jumps[classes_at <= r].sum(axis=0)
         return counts
 
 
