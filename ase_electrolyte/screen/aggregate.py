@@ -1800,8 +1800,10 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         (:math:`\frac{100}{n}\sum|x_\mathrm{sim} - x_\mathrm{exp}|/|x_\mathrm{exp}|`, over the
         rows with a non-zero measured value) and ``mean_signed_error``, each with its t-scaled
         standard error over the compared rows (``MAE_error``, ``MAPE_percent_error``,
-        ``mean_signed_error_error``; NaN below two rows), ``valid`` and ``verdict`` (not valid
-        with no or one compared row, fewer than five, or matched rows left out) and ``method``.
+        ``mean_signed_error_error``; NaN below two rows; ``dof`` of the first and last,
+        ``MAPE_n`` and ``MAPE_dof`` of the MAPE's rows, which leave out measured zeros),
+        ``valid`` and ``verdict`` (not valid with no or one compared row, fewer than five, the
+        MAPE over fewer than five, or matched rows left out) and ``method``.
 
     Raises
     ------
@@ -1937,8 +1939,8 @@ def _compare(summary, experimental, outdir, plots):
     comparison = pd.DataFrame(matched)
     _write_table(comparison, outdir / "comparison.csv")
     columns = ["property", "unit", "n", "n_excluded", "MAE", "MAE_error", "MAPE_percent",
-               "MAPE_percent_error", "mean_signed_error", "mean_signed_error_error", "dof",
-               "valid", "verdict", "method"]
+               "MAPE_percent_error", "MAPE_n", "MAPE_dof", "mean_signed_error",
+               "mean_signed_error_error", "dof", "valid", "verdict", "method"]
     errors = []
     if not comparison.empty:
         for (prop, unit), g in comparison.groupby(["property", "unit"], sort=False):
@@ -1958,6 +1960,14 @@ def _compare(summary, experimental, outdir, plots):
                 notes.append(few)
             if len(g) > len(ok):
                 notes.append(f"{len(g) - len(ok)} matched row(s) not valid, left out")
+            if not notes and len(percent) < len(ok):
+                # the MAPE's error rests on the rows with a non-zero measured value only: with
+                # one zero among 5 rows it had 3 degrees of freedom, and was called valid with 4
+                few = (few_dof_note(len(percent) - 1, "rows with a non-zero measured value",
+                                    "the MAPE's error") if len(percent) > 1
+                       else f"the MAPE is over {len(percent)} row(s): no error over rows")
+                if few:
+                    notes.append(f"the MAPE: {few}")
             errors.append({
                 "property": prop,
                 "unit": unit,
@@ -1967,6 +1977,9 @@ def _compare(summary, experimental, outdir, plots):
                 "MAE_error": mae_err,
                 "MAPE_percent": mape,
                 "MAPE_percent_error": mape_err,
+                # the MAPE's own rows and dof: a measured zero has no percentage deviation
+                "MAPE_n": len(percent),
+                "MAPE_dof": float(len(percent) - 1) if len(percent) > 1 else math.nan,
                 "mean_signed_error": mse,
                 "mean_signed_error_error": mse_err,
                 # of the three errors: t-scaled over the compared rows
