@@ -88,6 +88,7 @@ from .writer_lock import ConcurrentWriterError, WriterLock
 __all__ = [
     "relax",
     "run_md",
+    "hydrogen_timestep_fs",
     "ensemble_name",
     "run_protocol",
     "check_protocol_arguments",

@@ -27,16 +27,6 @@ from test_docs_coverage import DOCUMENTED, MODULES
 OWN = ("ase_electrolyte", "mda_electrolyte", "electrolyte_cli")
 _DOCUMENTED_IDS = {id(obj) for obj in DOCUMENTED.values() if obj is not None}
 
-# entries on pages another helper owns (docs/api/d3.rst, screen.rst); the references wait
-_AWAITING = {
-    "ase_electrolyte.d3.backend": "D3System on docs/api/d3.rst",
-    "ase_electrolyte.d3.parameters": "damping_name, resolve_parameters on docs/api/d3.rst",
-    "ase_electrolyte.screen.aggregate": "ATTEMPT_COLUMNS, BOOTSTRAP_BELOW, SCATTER_P on "
-                                        "docs/api/screen.rst",
-    "ase_electrolyte.screen.plan": "MAX_TASKS on docs/api/screen.rst",
-}
-
-
 _DATA = re.compile(r":data:`(?:[^`<]*<([^>`]+)>|~?([^`<>]+?))`")
 
 
@@ -163,11 +153,7 @@ def test_the_check_sees_a_reference_to_an_object_without_an_entry():
 def _module_params():
     params = []
     for module in MODULES:
-        marks = ()
-        if module.__name__ in _AWAITING:
-            marks = pytest.mark.xfail(reason=f"entries awaited: {_AWAITING[module.__name__]}",
-                                      strict=False)
-        params.append(pytest.param(module.__name__, marks=marks, id=module.__name__))
+        params.append(pytest.param(module.__name__, id=module.__name__))
     return params
 
 
