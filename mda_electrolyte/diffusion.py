@@ -183,8 +183,8 @@ class Diffusion(CarrierAnalysis):
         trajectory). The error of D is the Student-t scaled standard error over the segments
         (the trajectories, by default); with a single segment (one trajectory) it is taken over
         the ions, as if they moved independently (a species of one ion has none: its D is
-        marked not valid, and single ions alone are refused). ``n_blocks`` > 1 fits the window of each
-        block instead, shorter lags with more time origins.
+        marked not valid, and single ions alone are refused). ``n_blocks`` > 1 fits the window
+        of each block instead, shorter lags with more time origins.
     remove_drift : bool
         Measure displacements relative to the centre of mass of all analysed particles
         (mass-weighted centres of every species in ``ions``; default ``True``), so that a common
