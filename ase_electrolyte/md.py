@@ -4197,15 +4197,10 @@ def _shown(value, unit=""):
     return f"{value!r:.60}"
 
 
-def _paths_differing(stored, now, prefix=""):
-    """The keys (``parameters['epsilon']``) in which two JSON records differ, each once."""
-    if isinstance(stored, dict) and isinstance(now, dict):
-        out = []
-        for key in sorted(set(stored) | set(now), key=str):
-            out += _paths_differing(stored.get(key), now.get(key),
-                                    f"{prefix}[{key!r}]" if prefix else str(key))
-        return out
-    return [] if stored == now else [prefix or "value"]
+def _paths_differing(stored, now):
+    """The keys (``parameters['epsilon']``) in which two JSON records differ, each once (the
+    paths of :func:`_leaves_differing`)."""
+    return [path for path, _, _ in _leaves_differing(stored, now)]
 
 
 def _stage_differences(name, stored, now):

@@ -486,12 +486,7 @@ def _cutoff_counts(table, entries, cutoffs, convention="anion_count", *, _neares
         # the anion molecules within their cutoffs, classified as shell_results does
         parts = [(shell[d <= np.float32(radii[k])], molecule[d <= np.float32(radii[k])], k)
                  for k, (shell, molecule, d) in anions.items()]
-        shell = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
-        molecules = ShellMolecules(
-            shell=shell, molecule=np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int32)]),
-            species=np.concatenate([np.full(p[0].size, p[2], np.int8) for p in parts]
-                                   + [np.zeros(0, np.int8)]),
-            has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
+        molecules = _anion_members(parts)
         classes = shell_classes(molecule_counts(molecules, n_frames, n_cat, len(names)),
                                 molecules, anion_codes, convention)
         return [np.count_nonzero(classes == c) for c in range(len(CLASSES))]
@@ -571,6 +566,17 @@ def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest
     return out
 
 
+def _anion_members(parts):
+    """:class:`ShellMolecules` of anion molecules from ``parts``: per anion species,
+    ``(shell indices, molecule indices, species code)``; empty arrays where none is given."""
+    shell = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
+    return ShellMolecules(
+        shell=shell, molecule=np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int32)]),
+        species=np.concatenate([np.full(p[0].size, p[2], np.int8) for p in parts]
+                               + [np.zeros(0, np.int8)]),
+        has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
+
+
 def _classes_at_radii(table, anions, k, radii, levels, convention):
     """Shells of each class, shape (len(levels), n classes), with anion species ``k``'s cutoff
     at each of ``levels`` (float32) and the other anions' at ``radii``: every level one copy
@@ -586,12 +592,7 @@ def _classes_at_radii(table, anions, k, radii, levels, convention):
             within = np.broadcast_to(d <= radii[j], (n_levels, d.size))
         level, row = np.nonzero(within)
         parts.append((level * n_shells + shell[row], molecule[row], j))
-    shell = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
-    molecules = ShellMolecules(
-        shell=shell, molecule=np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int32)]),
-        species=np.concatenate([np.full(p[0].size, p[2], np.int8) for p in parts]
-                               + [np.zeros(0, np.int8)]),
-        has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
+    molecules = _anion_members(parts)
     n_species = len(layout.species)
     classes = shell_classes(
         molecule_counts(molecules, n_levels * table.n_frames, layout.n_cations, n_species),

@@ -10,36 +10,16 @@ Now they weigh by :func:`mda_electrolyte.bridge.kinetic_masses`.
 
 import warnings
 
-import ase
 import MDAnalysis as mda
 import numpy as np
 import pytest
-from ase.build import molecule
 from ase.data import atomic_masses
-from ase.md.velocitydistribution import Stationary
+from test_io53_heavy_hydrogen_velocities import _methane_box
 
 from ase_electrolyte.trajectory import H5MDWriter, h5md_series
 from mda_electrolyte.bridge import from_ase
 from mda_electrolyte.conductivity import kinetic_temperature
 from mda_electrolyte.ion_collection import IonCollector
-
-
-def _methane_box(hydrogen, seed):
-    atoms = ase.Atoms()
-    rng = np.random.default_rng(seed)
-    for k in range(20):
-        m = molecule("CH4")
-        m.translate([3.5 * (k % 4) + 1.5, 3.5 * ((k // 4) % 4) + 1.5, 4.0 * (k // 16) + 1.5])
-        atoms += m
-    atoms.cell = [14.0, 14.0, 14.0]
-    atoms.pbc = True
-    masses = atoms.get_masses()
-    masses[atoms.numbers == 1] = hydrogen
-    atoms.set_masses(masses)
-    sigma = np.sqrt(300.0 * ase.units.kB / masses)[:, None]
-    atoms.set_velocities(rng.normal(size=(len(atoms), 3)) * sigma)
-    Stationary(atoms)
-    return atoms
 
 
 @pytest.fixture(scope="module", params=[3.0, 2.014, None], ids=["H3", "D", "physical"])
