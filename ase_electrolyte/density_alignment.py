@@ -999,7 +999,7 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
 
 def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=1.01325,
                 timestep_fs=2.0, tdamp_fs=None, pdamp_fs=None, write_interval=None, seed=0,
-                **calc_options):
+                hydrogen_mass="auto", **calc_options):
     r"""A model's NPT density: a short :func:`ase_electrolyte.md.run_md` run, then its mean.
 
     The mean is taken after the equilibration point that pymbar detects, with the error from the
@@ -1031,6 +1031,12 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
     seed : int
         Seed of the initial velocities (refused, other than 0, where ``atoms`` carries
         velocities, which the run starts from).
+    hydrogen_mass : float, None or "auto"
+        Mass of hydrogen in the run, amu (:func:`ase_electrolyte.md.run_md`). ``"auto"``
+        (default): 3 where ``atoms`` holds hydrogen (Ju et al. 2025's 2 fs with tritium-mass
+        hydrogen; a classical equilibrium density does not depend on the masses), its real
+        mass otherwise. At its real mass the default 2 fs step is too long for C–H
+        (:func:`ase_electrolyte.md.hydrogen_timestep_fs`: 1.39 fs) and warned of.
     **calc_options
         For :class:`ase_electrolyte.Calculator` when ``model`` is a name or path (refused
         beside an ASE calculator, which does not take them).
@@ -1058,8 +1064,10 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
                          integer=True, minimum=3)
     write_interval = check_number("write_interval", write_interval, integer=True, minimum=1,
                                   allow_none=True)
+    if isinstance(hydrogen_mass, str) and hydrogen_mass == "auto":
+        hydrogen_mass = 3.0 if 1 in atoms.numbers else None
     _check_run_numbers("npt", steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs,
-                       pdamp_fs, None, 3.0, 0.5, write_interval or steps, 1, seed)
+                       pdamp_fs, hydrogen_mass, 3.0, 0.5, write_interval or steps, 1, seed)
     if not atoms.pbc.all():
         raise ValueError("an NPT density needs a 3D-periodic structure")
     # run_md's refusal of a seed that draws nothing (atoms carrying velocities), before the
@@ -1072,6 +1080,7 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
     work.calc = calc
     run_md(work, ensemble="npt", steps=steps, timestep_fs=timestep_fs,
            temperature_K=temperature_K, pressure_bar=pressure_bar, tdamp_fs=tdamp_fs,
-           pdamp_fs=pdamp_fs, trajectory=trajectory, write_interval=write_interval or steps,
-           observe_interval=1, seed=seed, progress=False)
+           pdamp_fs=pdamp_fs, hydrogen_mass=hydrogen_mass, trajectory=trajectory,
+           write_interval=write_interval or steps, observe_interval=1, seed=seed,
+           progress=False)
     return Density(str(trajectory)).run().results.equilibrium_density
