@@ -1166,7 +1166,10 @@ def label_error_estimates(model, frames, **calc_options):
     (:func:`mda_electrolyte.error_metrics.error_estimates`: t-scaled, blocked over
     consecutive frames found correlated), and an RMSE over fewer than 20 frames, or over
     frames correlated into fewer than 20 independent ones, is marked not valid with the
-    reason. A validation error on a handful of frames is a fit check, not a result.
+    reason. Each RMSE is one number per frame, whose own values must show whether consecutive
+    frames are correlated: below 54 frames they cannot, and the RMSE is marked "too few frames
+    to measure correlation" (:func:`mda_electrolyte.error_metrics.error_estimates`). A
+    validation error on a handful of frames is a fit check, not a result.
 
     Parameters
     ----------
