@@ -530,7 +530,11 @@ def _option_in_front(text, flags, mappings=False):
         new = re.sub(rf"{word} ?=(?!\s*of\b) ?", lambda m, flag=flag: f"{flag} ", new)
         if "_" in keyword:
             new = re.sub(rf"{word}(?!\w){of_function}", lambda m, flag=flag: flag, new)
-        new = re.sub(rf"^{re.escape(keyword)}\b{of_function}", lambda m, flag=flag: flag, new)
+        # a leading English word is an option's keyword unless a phrase goes on ("out of
+        # memory" from a run read "-o/--output of memory")
+        phrase = "" if "_" in keyword else r"(?! of\b)"
+        new = re.sub(rf"^{re.escape(keyword)}\b{of_function}{phrase}", lambda m, flag=flag: flag,
+                     new)
     return None if new == text else new
 
 

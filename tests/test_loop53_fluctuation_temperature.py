@@ -3,7 +3,7 @@
 k_B T divides ⟨δV²⟩: a temperature of 25 meant as 25 °C made κ_T 12 times too large (6e-4
 1/bar for a carbonate's 5e-5), still a liquid's and marked valid; k_B·T in eV (0.0259) made it
 10⁴ times too large. The package's one rule of plausible values
-(:func:`ase_electrolyte.units.implausible_doubts`, 50-1500 K) now marks such a κ_T not valid
+(:func:`ase_electrolyte.units.implausible_doubts`, below 50 K) now marks such a κ_T not valid
 ("unit doubted: temperature_K: ...", as conductivity's and viscosity's verdicts do) and warns;
 the number itself is the formula's at the temperature given.
 """
@@ -29,7 +29,7 @@ def _volumes(temperature_K, seed=0):
 
 @pytest.mark.parametrize("given, hint", [
     (25.0, "°C"), (37.0, "°C"), (MIN_PLAUSIBLE_TEMPERATURE_K * 0.99, "°C"),
-    (0.0259, "k_B·T in eV"), (MAX_PLAUSIBLE_TEMPERATURE_K * 1.01, "typo"), (3000.0, "typo")])
+    (0.0259, "k_B·T in eV")])
 def test_a_temperature_no_liquid_has_makes_kappa_not_valid(given, hint):
     volumes = _volumes(298.15)
     doubt = rf"temperature_K = {float(given)!r} K is far from a liquid's"
@@ -46,8 +46,10 @@ def test_a_temperature_no_liquid_has_makes_kappa_not_valid(given, hint):
     np.testing.assert_allclose(kappa.stderr * given, right.stderr * 298.15, rtol=1e-12)
 
 
+# a melt above the electrolytes' range (liquid EMT copper at 1800 K, the examples') is a
+# temperature, not a unit slip: its κ_T is the formula's and valid
 @pytest.mark.parametrize("temperature_K", [MIN_PLAUSIBLE_TEMPERATURE_K, 298.15, 400.0,
-                                           MAX_PLAUSIBLE_TEMPERATURE_K])
+                                           MAX_PLAUSIBLE_TEMPERATURE_K, 1800.0, 3000.0])
 def test_a_liquids_temperature_gives_the_compressibility(temperature_K):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
