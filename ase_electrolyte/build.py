@@ -55,6 +55,7 @@ __all__ = [
     "MAX_ROTAMER_ENERGY_SPREAD",
     "estimate_density",
     "packmol_executable",
+    "packed_composition",
     "MIN_TOLERANCE",
     "packmol_seconds",
     "replicate_box",
@@ -1904,6 +1905,42 @@ def electrolyte_box(
             plan, solvent, salt, concentration, units=units, ratio=ratio, density=density),
             plan)
     return atoms
+
+
+def packed_composition(counts, solvent, salt=None, concentration=0.0, *, units="molal",
+                       ratio="mass", density=None):
+    """What whole molecules realise of an asked composition, as a box records it.
+
+    The record :func:`electrolyte_box` keeps in ``atoms.info["packed_composition"]``, for
+    counts packed elsewhere or planned (the demo's report, a screening plan): the asked salt
+    concentration and solvent shares as given values, the packed ones and their deviations as
+    exact ratios of the counts, each an :meth:`~ase_electrolyte.estimate.Estimate.to_dict`.
+
+    Parameters
+    ----------
+    counts : dict
+        Species (or library name) -> number of molecules packed.
+    solvent, salt, concentration, units, ratio, density
+        The asked composition, as for :func:`composition_counts` (mol/kg of solvent with
+        ``units="molal"``, mol/L with ``"molar"``; ``density`` in g/cm³).
+
+    Returns
+    -------
+    dict
+        Name -> Estimate dict (``concentration_asked``, ``concentration_packed``,
+        ``concentration_deviation``, the shares and ``solvent_share_deviation``).
+
+    Examples
+    --------
+    >>> from ase_electrolyte.build import packed_composition
+    >>> record = packed_composition({"EC": 10, "Li": 1, "PF6": 1}, {"EC": 1.0}, "LiPF6", 1.0)
+    >>> record["concentration_asked"]["given"], round(record["concentration_packed"]["value"], 3)
+    (True, 1.136)
+    """
+    plan = {get_species(sp) if isinstance(sp, str) else sp: int(n)
+            for sp, n in counts.items() if n}
+    return _packed_record(_packed_composition(plan, solvent, salt, concentration, units=units,
+                                              ratio=ratio, density=density), plan)
 
 
 def _packed_record(packed, plan):

@@ -279,7 +279,7 @@ def demo_settings(counts, density, sim_args, *, n_atoms, dispersion, gpu, wall_s
     -------
     dict
     """
-    from ase_electrolyte.build import _packed_composition, _packed_record
+    from ase_electrolyte.build import packed_composition
     from ase_electrolyte.estimate import Estimate
 
     packing = Estimate.given_value(
@@ -298,8 +298,8 @@ def demo_settings(counts, density, sim_args, *, n_atoms, dispersion, gpu, wall_s
         # the simulated density is among the results, with its verdict
         "packing density": packing,
         # whole molecules miss the asked composition: asked (given) beside packed (exact)
-        "packed composition": _packed_record(_packed_composition(
-            plan, DEMO_SOLVENT, "LiPF6", DEMO_MOLALITY, units="molal"), plan),
+        "packed composition": packed_composition(plan, DEMO_SOLVENT, "LiPF6", DEMO_MOLALITY,
+                                                 units="molal"),
         "temperature": Estimate.given_value(sim_args.temperature, "K", source="the demo's "
                                             "thermostat"),
         "pressure": Estimate.given_value(sim_args.pressure, "bar", source="the demo's "

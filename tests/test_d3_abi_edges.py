@@ -218,7 +218,9 @@ def test_thread_counts_give_the_same_results_to_rounding():
 
     box = electrolyte_like_box(3, 4.4, seed=5)
     for atm in (False, True):
-        calc, g, t = _kernel_input(box, cutoff=14.0, cn_cutoff=8.0, atm=atm, atm_cutoff=5.0)
+        # an ATM cutoff only where the three-body term is on (refused without it: no effect)
+        calc, g, t = _kernel_input(box, cutoff=14.0, cn_cutoff=8.0, atm=atm,
+                                   **({"atm_cutoff": 5.0} if atm else {}))
         args = (t, calc.method_parameters, calc._cutoffs_bohr())
         ref = backend.run_kernel("cpu", g, *args, 1)
         for threads in (2, 3, 17):

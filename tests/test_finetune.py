@@ -389,10 +389,12 @@ def test_labels_where_extxyz_keeps_them_are_the_labels(tmp_path, place):
                                        atol=1e-12)
             np.testing.assert_allclose(atoms.calc.results["stress"], ref.calc.results["stress"],
                                        atol=1e-12)
-    # a frame not periodic in all directions has no stress to train, whatever it holds
+    # a frame not periodic in all directions has no stress to train: one that holds a stress
+    # label is refused (it was dropped in silence, the frame trained as a cluster)
     slab = bare[0].copy()
     slab.pbc = [True, True, False]
-    assert "stress" not in read_labelled([slab])[0].calc.results
+    with pytest.raises(ValueError, match="not 3D-periodic"):
+        read_labelled([slab])
     # a calculator's labels come first
     first = frames[0].copy()
     first.calc = SinglePointCalculator(first, **frames[0].calc.results)

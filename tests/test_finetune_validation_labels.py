@@ -81,8 +81,9 @@ def _finetune(model, train, valid, out, **kw):
 
 
 def test_from_scratch_a_validation_only_element_is_refused(tmp_path, no_training):
-    with pytest.raises(ValueError, match=r"validation data: frame\(s\) 0, 1, 2 hold Ni, which "
-                                         r"no training frame holds: a model trained from "
+    with pytest.raises(ValueError, match=r"validation data: frame\(s\) 0, 1, 2 \(frames "
+                                         r"numbered from 0, as ase.io.read's index\) hold "
+                                         r"Ni, which no training frame holds: a model trained from "
                                          r"scratch"):
         _finetune(TINY, emt_copper(6), _alloy(3, 1, seed=1), tmp_path / "ft")
     # the same validation frames with Ni in the training data pass every check

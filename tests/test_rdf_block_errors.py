@@ -140,7 +140,8 @@ def test_plot_draws_the_band_of_a_valid_rdf():
     fig = rdf.plot()
     for ax in fig.axes:
         assert not ax.texts
-        (band,) = ax.collections
+        # the total's band (labelled "± 1σ"; the intra and inter curves have their own)
+        (band,) = [c for c in ax.collections if c.get_label() == "± 1σ"]
         # the band's upper edge is g_total + err at the bin centres
         vertices = band.get_paths()[0].vertices
         key = tuple(ax.get_title().split("–"))
