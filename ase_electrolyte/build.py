@@ -1937,6 +1937,11 @@ def packed_composition(counts, solvent, salt=None, concentration=0.0, *, units="
     >>> record["concentration_asked"]["given"], round(record["concentration_packed"]["value"], 3)
     (True, 1.136)
     """
+    # as composition_counts reads it: a NaN concentration made a record of NaNs, and a salt
+    # needs one above 0 (its deviation is relative to it)
+    bound = {"above": 0} if salt is not None else {"minimum": 0}
+    concentration = check_number("concentration", _concentration_number(concentration, units),
+                                 maximum=MAX_CONCENTRATION, **bound)
     plan = {get_species(sp) if isinstance(sp, str) else sp: int(n)
             for sp, n in counts.items() if n}
     return _packed_record(_packed_composition(plan, solvent, salt, concentration, units=units,

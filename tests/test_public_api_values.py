@@ -276,6 +276,8 @@ CASES = [
     ("Species(charge)", "charge", lambda x: Species("X", "[Li+]", charge=x)),
     ("composition_counts(concentration)", "concentration",
      lambda x: build.composition_counts({"EC": 1.0}, "LiPF6", x, n_atoms=300)),
+    ("packed_composition(concentration)", "concentration",
+     lambda x: build.packed_composition({"EC": 10, "Li": 1, "PF6": 1}, {"EC": 1.0}, "LiPF6", x)),
     ("composition_counts(n_atoms)", "n_atoms",
      lambda x: build.composition_counts({"EC": 1.0}, "LiPF6", 1.0, n_atoms=x)),
     ("composition_counts(density)", "density",
