@@ -42,7 +42,7 @@ def test_options_reach_the_committee_built_from_a_list(monkeypatch):
     built = []
 
     class Stop(Exception):
-        pass
+        """The committee was built: the options it got are recorded, nothing is labelled."""
 
     def recorded(model, **options):
         built.append((model, options))

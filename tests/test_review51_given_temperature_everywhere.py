@@ -8,24 +8,14 @@ Now :func:`mda_electrolyte.carriers.given_temperature` makes the given Estimate 
 
 import warnings
 
-import numpy as np
 import pytest
-from transport_data import integrate, ornstein_uhlenbeck, salt_universe
+from test_transport52_temperature_without_velocities import positions_only  # noqa: F401
 
 from ase_electrolyte.estimate import Estimate
 from mda_electrolyte.carriers import given_temperature
 from mda_electrolyte.report import given_temperature_record, run_analyses
 
-TAU, DT, S, BOX = 0.5, 0.05, 2.0, 40.0
 EH = "einstein_helfand_conductivity"
-
-
-@pytest.fixture(scope="module")
-def positions_only():
-    rng = np.random.default_rng(51)
-    v = ornstein_uhlenbeck(rng, 3000, (16, 3), TAU, DT, S)
-    pos = integrate(v, DT, rng.uniform(0, BOX, (16, 3)))
-    return salt_universe(None, pos, n_cations=8, dt=DT, box=BOX)
 
 
 #: (temperature K, plausible for a liquid): the bounds of units.implausible_doubts, 50-1500 K
@@ -47,7 +37,7 @@ def test_the_helper_marks_a_temperature_no_liquid_has(temperature, plausible):
 
 @pytest.mark.parametrize("temperature, plausible", [(25.0, False), (300.0, True),
                                                     (1600.0, False)])
-def test_the_conductivity_entry_and_the_input_record_agree(positions_only, tmp_path,
+def test_the_conductivity_entry_and_the_input_record_agree(positions_only, tmp_path,  # noqa: F811
                                                            temperature, plausible):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

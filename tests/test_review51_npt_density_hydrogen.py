@@ -18,7 +18,7 @@ from ase_electrolyte.density_alignment import npt_density
 
 
 class _Reached(Exception):
-    pass
+    """run_md was reached: the arguments it got are recorded, nothing is run."""
 
 
 def _box(symbols):

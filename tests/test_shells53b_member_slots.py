@@ -6,30 +6,15 @@ two frames given ``n_cations=1``: 3 shells of 4, 8 and 4 molecules where the tab
 shells of 4), and took a negative molecule or frame into its keys without a word.
 """
 
-import warnings
-
-import numpy as np
 import pytest
-from MDAnalysis.coordinates.memory import MemoryReader
-from test_solvation import build, groups
+from test_shells53b_geometry_shapes import CUTOFFS, table  # noqa: F401  (the fixture)
 
-from mda_electrolyte import SolvationShells
 from mda_electrolyte.shell_composition import molecule_counts, shell_members, shell_molecules
-
-CUTOFFS = {"EC": 2.6, "PF6": 3.0}
 
 
 @pytest.fixture(scope="module")
-def members():
-    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)]),
-               ((25, 25, 25), [("EC", None, "Oc")] * 4)])
-    positions = u.atoms.positions
-    u.load_new(np.array([positions, positions], dtype=np.float32), format=MemoryReader,
-               dimensions=u.dimensions)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table = SolvationShells(*groups(u), cutoffs=CUTOFFS, store_table=True).run(
-        ).results.table
+def members(table):  # noqa: F811
+    # two Li⁺ (3 EC + PF6, 4 EC) in two identical frames: test_shells53b_geometry_shapes' table
     return shell_members(table, CUTOFFS)
 
 
