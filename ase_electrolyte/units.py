@@ -125,6 +125,9 @@ UNITS = {
     "meV/atom/ns": ("energy drift per atom", _c.milli * _c.eV / _c.nano),
     "kJ/mol/ps/atom": ("energy drift per atom", _c.kilo / _c.N_A / _c.pico),
     "K": ("temperature", 1.0),
+    # atomic masses (ASE's and MDAnalysis' unit): a run's hydrogen_mass is a setting in amu
+    "amu": ("mass", _c.atomic_mass),
+    "kg": ("mass", 1.0),
     # Onsager coefficients: mol / (J · m · s) reported per volume, see mda_electrolyte.onsager
     "mol/(J·m·s)": ("onsager", 1.0),
     # angles (solvation-shell geometry): degrees, the unit the papers plot
@@ -261,7 +264,9 @@ _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³"
             # mol/kg, as composition_word refuses them)
             "mol/l": "mol/L", "mol/dm^3": "mol/L", "mol/dm³": "mol/L", "mol/dm3": "mol/L",
             "mol/m³": "mol/m^3", "mol/m3": "mol/m^3", "mmol/l": "mmol/L",
-            "mol kg-1": "mol/kg", "mol L-1": "mol/L"}
+            "mol kg-1": "mol/kg", "mol L-1": "mol/L",
+            # the unified atomic mass unit's other symbols
+            "u": "amu", "Da": "amu"}
 
 
 def _lookup(unit):
@@ -616,7 +621,7 @@ _NAME_SUFFIXES = ("K", "ps", "fs", "ns", "bar", "s", "eV", "Å", "nm", "GPa", "P
 
 
 #: Units of arguments that :func:`convert` does not convert, named in advice as they are.
-_UNCONVERTED_UNITS = ("amu", "e", "bytes")
+_UNCONVERTED_UNITS = ("e", "bytes")
 
 #: The concentration units' words (a plan's and the builder's ``units=``) → their units.
 _CONCENTRATION_WORDS = {"molal": "mol/kg", "molar": "mol/L"}
