@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -601,6 +602,18 @@ def parse_shares(text, what="solvent", default=None):
                 f"{'>= 0' if counts else '> 0'}, not {value.strip()}{overflow}, in {item!r} of "
                 f"{text!r}; e.g. {example}")
         out[name] += 0.0  # "EC:-0" is a share of 0, not -0.0
+        if 0 < out[name] < sys.float_info.min or (out[name] == 0 and _written_nonzero(value)):
+            # "EC:1e-400" was read as a share of 0 and refused later as "got 0.0", a number
+            # the user never wrote; a subnormal share keeps too few digits to be a ratio
+            raise ValueError(
+                f"{what} {'count' if counts else 'share'} of {name} {value.strip()} in "
+                f"{item!r} of {text!r} underflows a float (smallest normal "
+                f"{sys.float_info.min:.3g}); give the numbers on a common scale, e.g. {example}")
+    if not math.isfinite(sum(out.values())):
+        # shares are divided by their sum: "EC:1e308,EMC:1e308" sums to inf, each share NaN
+        raise ValueError(f"the {what} numbers of {text!r} sum beyond the largest float "
+                         f"({sys.float_info.max:.3g}); give them on a common scale, e.g. "
+                         f"{example}")
     if not out:
         raise ValueError(f"empty {what}")
     bare = [t for t in filter(None, items) if ":" not in t and "=" not in t]
@@ -611,6 +624,13 @@ def parse_shares(text, what="solvent", default=None):
             f"{what} {text!r} gives the share of {', '.join(n for n in out if n not in bare)} "
             f"but not of {', '.join(bare)}: give every share, or none (equal shares)")
     return out
+
+
+def _written_nonzero(value):
+    """Whether the text of a number has a non-zero digit in its mantissa (``"1e-400"`` does,
+    ``"0.0e5"`` does not)."""
+    mantissa = re.split(r"[eE]", value.strip(), maxsplit=1)[0]
+    return any(c in "123456789" for c in mantissa)
 
 
 def _comma_names(items):
