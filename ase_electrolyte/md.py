@@ -196,6 +196,36 @@ _BULK_STRAIN = 0.005
 BATCH_PROGRESS_INTERVAL_S = 60.0
 
 
+#: The folders of the packages whose frames a warning of this module passes over to reach its
+#: user's call (:func:`_user_stacklevel`): the three packages are installed side by side.
+_OWN_PACKAGES = tuple(
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), name) + os.sep
+    for name in ("ase_electrolyte", "mda_electrolyte", "electrolyte_cli"))
+
+
+def _user_stacklevel(extra=0):
+    """The ``stacklevel`` (for a ``warnings.warn`` in the function that calls this one) of the
+    call from outside the packages into them: the caller of the outermost frame of
+    ``ase_electrolyte``, ``mda_electrolyte`` or ``electrolyte_cli``.
+
+    Fixed levels counted the frames of one route: the coupling warning of
+    ``density_alignment.npt_density`` pointed inside it (its call of :func:`run_md`), and
+    :func:`run_protocol`'s doubts inside this module, not at the line of the user's script.
+    The outermost, not the first frame outside: ASE's integrator calls this module's
+    observers, and its frames lie between. ``extra`` adds levels for a helper that warns on
+    the caller's behalf (:func:`~ase_electrolyte.units.warn_implausible`: 1).
+    """
+    import sys
+
+    frame, level, outermost = sys._getframe(1), 1, None
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if os.path.abspath(name).startswith(_OWN_PACKAGES):
+            outermost = level
+        frame, level = frame.f_back, level + 1
+    return (1 if outermost is None else outermost + 1) + extra
+
+
 def progress_bar_options(stream=None):
     """Keyword arguments for a tqdm progress bar written to ``stream``.
 
@@ -323,7 +353,8 @@ def _warn_unit_slips(ensemble, temperature_K, pressure_bar):
     # NVE from rest (temperature_K=0) is no unit slip: its temperature draws velocities only
     start_from_rest = ensemble == "nve" and temperature_K == 0
     warn_implausible(temperature_K=None if start_from_rest else temperature_K,
-                     pressure_bar=pressure_bar if ensemble == "npt" else None, stacklevel=4)
+                     pressure_bar=pressure_bar if ensemble == "npt" else None,
+                     stacklevel=_user_stacklevel(1))
 
 
 @contextlib.contextmanager
@@ -430,7 +461,7 @@ def _warn_off_grid_last_frame(steps, write_interval):
             f"steps = {steps} is not a multiple of write_interval = {write_interval}: the last "
             f"frame (step {steps}) comes {steps % write_interval} steps after the one before, "
             "and the frames are unevenly spaced (the transport analyses need even ones): give "
-            f"steps = {below} or {below + write_interval}", stacklevel=3)
+            f"steps = {below} or {below + write_interval}", stacklevel=_user_stacklevel())
 
 
 def _affine_bulk_modulus(atoms, calc):
@@ -606,7 +637,7 @@ def _warn_couplings_outlast_run(ensemble, steps, timestep_fs, tdamp_fs, pdamp_fs
             f"(t/τ)² of a deviation by a time t, {(length_fs / tau) ** 2:.2g} of it by the "
             f"run's end, so the run is {without} in all but name; give {name} ≤ {length_fs:g} fs "
             f"(ASE advises {advice} time steps, {advice * timestep_fs:g} fs) or a longer run",
-            UserWarning, stacklevel=3)
+            UserWarning, stacklevel=_user_stacklevel())
 
 
 def _check_stage_steps(name, length_fs, dt_fs=None):
@@ -721,7 +752,7 @@ def _check_start(atoms, trajectory, overwrite):
             warnings.warn(
                 f"trajectory {os.fspath(trajectory)}: MDAnalysis knows an H5MD file by the "
                 f"suffix .h5md only, and MDAnalysis.Universe fails on {suffix!r}; from_ase "
-                "reads it: name it *.h5md for both", UserWarning, stacklevel=3)
+                "reads it: name it *.h5md for both", UserWarning, stacklevel=_user_stacklevel())
 
 
 def _check_trajectory_path(trajectory, overwrite=False):
@@ -2419,7 +2450,7 @@ def _relaxation_verdict(atoms, reached, fmax, steps):
                 "from the structure as it is (releasing the remaining strain as heat): check the "
                 "structure, or relax it beforehand with relax(atoms, steps=...) and pass the "
                 "result")
-        warnings.warn(RelaxationNotConvergedWarning(message), stacklevel=3)
+        warnings.warn(RelaxationNotConvergedWarning(message), stacklevel=_user_stacklevel())
 
 
 def _relaxation_estimate(atoms, fmax):
@@ -2992,7 +3023,8 @@ def run_md(
         # the protocol's check and run_md judged steps by different rules (5 fs and 20 fs): water
         # at 10 fs with real masses ran without a doubt; one rule now, by the lightest mass
         warn_implausible(timestep_fs=timestep_fs,
-                         lightest_mass_amu=_lightest_mass(atoms, hydrogen_mass), stacklevel=3)
+                         lightest_mass_amu=_lightest_mass(atoms, hydrogen_mass),
+                         stacklevel=_user_stacklevel(1))
         # Verlet's stability (the unit-slip rule's 5 fs) is not its accuracy: 3.5-5 fs with
         # hydrogen ran without a word, a C–H stretch sampled by 2-3 steps per period
         doubt = (_hydrogen_timestep_doubt(timestep_fs, hydrogen_mass)
@@ -3000,7 +3032,7 @@ def run_md(
         if doubt is not None:
             import warnings
 
-            warnings.warn(doubt, UserWarning, stacklevel=2)
+            warnings.warn(doubt, UserWarning, stacklevel=_user_stacklevel())
     if trajectory is not None and _PROTOCOL_STAGE.get() is None:
         _warn_off_grid_last_frame(steps, write_interval)
     with _claim(trajectory), terminate_as_interrupt():
@@ -3249,7 +3281,7 @@ def run_md(
             stage = _PROTOCOL_STAGE.get()
             # a thermostat hides the heating of too long a step: said where the run ends
             warnings.warn(f"{'run_md' if stage is None else stage.title}: {estimate.notes[0]}",
-                          UserWarning, stacklevel=2 if stage is None else 5)
+                          UserWarning, stacklevel=_user_stacklevel())
         final = work.copy()
         _set_masses_keep_velocities(final, real_masses)
         _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
@@ -3404,7 +3436,7 @@ def _restore_integrator(dyn, state, path):
             f"resuming {path}: its frame stores the integrator variables {sorted(state)}, "
             f"this ASE's integrator has {sorted(expected)}; those missing start from zero, so "
             "the resumed run is not the uninterrupted one (the same ensemble)",
-            RuntimeWarning, stacklevel=3)
+            RuntimeWarning, stacklevel=_user_stacklevel())
     for name, (owner, attr) in _INTEGRATOR_VARIABLES.items():
         if name in state and name in expected:
             holder = dyn if owner is None else getattr(dyn, owner)
@@ -4104,7 +4136,7 @@ def run_protocol(
         warnings.warn(
             "atoms carries no molecule/species/charge arrays; "
             "analyses will guess molecules from bonds",
-            stacklevel=2,
+            stacklevel=_user_stacklevel(),
         )
     if np.any(atoms.get_momenta()):
         import warnings
@@ -4116,7 +4148,7 @@ def run_protocol(
             f"{atoms.get_kinetic_energy():.4g} eV) are not used: the protocol relaxes the "
             "structure at rest and its first MD stage draws Maxwell–Boltzmann velocities at "
             f"temperature_K = {temperature_K:g} K with seed = {seed} (Ju et al. 2025); to "
-            "continue from given velocities call run_md", stacklevel=2,
+            "continue from given velocities call run_md", stacklevel=_user_stacklevel(),
         )
     # the stages and the result name their files from here on, whatever the process' folder is
     outdir = _absolute(outdir)
@@ -5088,7 +5120,8 @@ def check_protocol_arguments(
         maximum=MAX_TIMESTEP_FS,
     )
     timestep_fs = check_number("timestep_fs", timestep_fs, above=0, maximum=MAX_TIMESTEP_FS)
-    warn_implausible(temperature_K=temperature_K, pressure_bar=pressure_bar)
+    warn_implausible(temperature_K=temperature_K, pressure_bar=pressure_bar,
+                     stacklevel=_user_stacklevel(1))
     # each step by its name (a doubt of "a time step of 8 fs" left the caller to guess which)
     # the box is not known here: its lightest atom is taken to be hydrogen, at the mass the
     # pre-equilibration gives it (run_md judges the same stage alike)
@@ -5102,7 +5135,8 @@ def check_protocol_arguments(
             ("preequilibration_timestep_fs", preequilibration_timestep_fs,
              lightest["preequilibration_timestep_fs"]),
             ("timestep_fs", timestep_fs, lightest["timestep_fs"])):
-        warn_implausible(timestep_fs=dt_fs, timestep_name=name, lightest_mass_amu=light)
+        warn_implausible(timestep_fs=dt_fs, timestep_name=name, lightest_mass_amu=light,
+                         stacklevel=_user_stacklevel(1))
     check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
     write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)
     check_number("observe_interval_fs", observe_interval_fs, above=0)
@@ -5163,7 +5197,7 @@ def check_protocol_arguments(
             doubt = _hydrogen_timestep_doubt(dt_fs, mass, name=name,
                                              heavier=name.startswith("pre"))
             if doubt is not None:
-                warnings.warn(doubt, UserWarning, stacklevel=2)
+                warnings.warn(doubt, UserWarning, stacklevel=_user_stacklevel())
     _check_observe_interval_acts(observe_interval_fs, preequilibration_ps, equilibration_ps,
                                  timestep_fs)
     # run_md writes the last step as a frame: off the frame grid it would end the trajectory
@@ -5180,7 +5214,7 @@ def check_protocol_arguments(
             f"({every * timestep_fs:g} fs): the production runs {frames // every} of them, "
             f"{frames * timestep_fs / 1000.0:g} ps (evenly spaced frames, as the transport "
             "analyses need)",
-            stacklevel=2,
+            stacklevel=_user_stacklevel(),
         )
     doubts = {}
     for name, ps, dt_fs in stages:
@@ -5222,7 +5256,7 @@ def check_protocol_arguments(
             f"{arg} = {value} is not a multiple of the {dt_fs:g} fs time step{shorter}: the "
             f"{' and '.join(names)} {what} is {n} step{'s' if n != 1 else ''} ({n * dt_fs:g} fs)"
             f"{times}; the nearest whole steps are {nearest}{slip}",
-            stacklevel=2,
+            stacklevel=_user_stacklevel(),
         )
     _PROTOCOL_ARGUMENTS_SAID.set(given)
 
