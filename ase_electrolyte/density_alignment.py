@@ -304,9 +304,9 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
         Its interval is on the log scale (``interval_scale="log"``: a variance is right-skewed)
         with ``dof`` = n/5 - 1 for n uncorrelated samples (the error of a variance rests on a
         fourth moment). Not valid below :data:`MIN_LIQUID_COMPRESSIBILITY` (volumes in nm³),
-        nor at a temperature below any liquid's (under 50 K: °C?, k_B T in eV?, with a
-        UserWarning; :func:`ase_electrolyte.units.implausible_doubts`), which scales κ_T as
-        its inverse (a melt above 1500 K is taken as given).
+        nor at a temperature no liquid has (under 50 K: °C?, k_B T in eV?; above 6000 K: mK?,
+        with a UserWarning; :func:`ase_electrolyte.units.implausible_doubts`), which scales
+        κ_T as its inverse (a melt at 1800 K is taken as given).
         Over 800 seeded AR(1) volume series per case (``g`` = 1, 2, 5, 20;
         40-300 true independent samples) the κ_T called valid had one-sigma/95 % coverage
         0.67-0.84/0.94-0.99 (0.40-0.76/0.75-0.96 with a linear interval and the widening of a
@@ -351,7 +351,7 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     from .atoms_checks import check_number
     from .estimate import METHODS, Estimate
     from .md import MAX_TEMPERATURE_K
-    from .units import MIN_PLAUSIBLE_TEMPERATURE_K, warn_implausible
+    from .units import warn_implausible
 
     # 1e308 K gave κ = 0 ± 0 1/bar, 'valid' (k_B T in the denominator)
     temperature_K = check_number("temperature_K", temperature_K, above=0,
@@ -447,11 +447,8 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
         notes.insert(0, stiff)
         converged = False
     # k_B T divides the variance: a temperature of 25 meant as °C made κ_T 12 times too large,
-    # a liquid's and valid (the one rule of plausible values, as σ's and η's verdicts take it).
-    # Its slips are low values (°C, k_B T in eV); a melt above the range (the examples' EMT
-    # copper at 1800 K) is a temperature, and its κ_T the formula's
-    doubted = (doubted_unit_notes("temperature_K", temperature_K=temperature_K)
-               if temperature_K < MIN_PLAUSIBLE_TEMPERATURE_K else [])
+    # a liquid's and valid (the one rule of plausible values, as σ's and η's verdicts take it)
+    doubted = doubted_unit_notes("temperature_K", temperature_K=temperature_K)
     if doubted:
         warn_implausible(temperature_K=temperature_K)
         notes[:0] = doubted

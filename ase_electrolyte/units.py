@@ -177,10 +177,14 @@ LABEL_STRESS_UNITS = {"GPa": 1.0 / _ase.GPa, "kbar": 1.0 / (1000.0 * _ase.bar),
 #: an electrolyte's usual temperatures (20–45 °C) read as K fall below it. Below 1 K the slip
 #: is an energy (k_B·T in eV: 300 K is 0.02585 eV), not °C.
 MIN_PLAUSIBLE_TEMPERATURE_K = 50.0
-#: Highest temperature (K) :func:`warn_implausible` takes without a doubt: above it a molecular
-#: liquid has decomposed (runs there, e.g. melting or sampling for training, are meant and only
-#: warned about).
-MAX_PLAUSIBLE_TEMPERATURE_K = 1500.0
+#: Highest temperature (K) :func:`warn_implausible` takes without a doubt: no liquid exists
+#: above it (the highest boiling points at 1 atm, rhenium's and tungsten's, are 5870 and 5830 K),
+#: so a value above is a unit or a typo: 300 K in mK reads 3·10⁵, an extra zero or two 3000 to
+#: 30000. Below it a temperature can be meant, for every quantity alike: a molecular liquid
+#: decomposes above about 1000 K, but melts (molten salts to 1500 K, the tests' EMT copper at
+#: 1800 K) and training runs sampling far from equilibrium (2000–5000 K) are given on purpose.
+#: The one slip left among them, R·T in J/mol (2479 at 298 K), no bound can tell from a melt.
+MAX_PLAUSIBLE_TEMPERATURE_K = 6000.0
 #: Largest absolute pressure (bar) :func:`warn_implausible` takes without a doubt: 50 kbar (5 GPa)
 #: is beyond any liquid electrolyte's conditions; 1 atm written in Pa reads 101325 bar.
 IMPLAUSIBLE_PRESSURE_BAR = 5.0e4
@@ -306,7 +310,8 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
     as sentences (empty when none).
 
     The sign of a wrong unit: a temperature outside :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
-    :data:`MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C?; below 1 K, k_B·T in eV?), a pressure
+    :data:`MAX_PLAUSIBLE_TEMPERATURE_K` (50–6000 K: °C?; below 1 K, k_B·T in eV?; above, mK or
+    a typo: a melt or a training run at 1800 K is meant), a pressure
     beyond :data:`IMPLAUSIBLE_PRESSURE_BAR` (5·10⁴ bar: Pa?), a time step above
     :func:`plausible_timestep_fs` of ``lightest_mass_amu`` (5 fs for hydrogen) or below
     :data:`MIN_PLAUSIBLE_TIMESTEP_FS` (0.01 fs: ps?), a density
@@ -350,8 +355,12 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
                 hints.append("is it k_B·T in eV (300 K = 0.0259 eV)?" if t.min() < 1.0
                              and t.max() < 1.0 else "is it in °C?")
             if t.max() > MAX_PLAUSIBLE_TEMPERATURE_K:
-                hints.append("is it a typo or in another unit (every liquid electrolyte "
-                             "decomposes far below it)?")
+                in_mk = t.max() / 1000.0
+                hints.append(
+                    f"is it in mK ({t.max():g} mK = {in_mk:g} K) or a typo (no liquid exists "
+                    "above 6000 K)?" if MIN_PLAUSIBLE_TEMPERATURE_K <= t.min() / 1000.0
+                    and in_mk <= MAX_PLAUSIBLE_TEMPERATURE_K
+                    else "is it a typo or in another unit (no liquid exists above 6000 K)?")
             hint = " ".join(hints)
             doubts.append(f"temperature_K = {shown} K is far from a liquid's "
                           f"({MIN_PLAUSIBLE_TEMPERATURE_K:g}–{MAX_PLAUSIBLE_TEMPERATURE_K:g} K; "

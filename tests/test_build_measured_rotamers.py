@@ -296,7 +296,7 @@ def test_the_bond_contact_repack_gets_what_is_left_of_packmol_timeout(first_run_
         assert "packed with every atom its bond reach" in str(err.value)  # the contact stayed
 
 
-@pytest.mark.parametrize("temperature, warned", [(25.0, True), (2000.0, True), (298.15, False),
+@pytest.mark.parametrize("temperature, warned", [(25.0, True), (30000.0, True), (298.15, False),
                                                  (400.0, False)])
 def test_a_rotamer_temperature_in_celsius_is_doubted(temperature, warned, structures, recwarn):
     # 25 (°C) drew the rotamers of 25 K, all cis, silently; the doubt is only where the

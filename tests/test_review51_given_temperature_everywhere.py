@@ -18,9 +18,9 @@ from mda_electrolyte.report import given_temperature_record, run_analyses
 EH = "einstein_helfand_conductivity"
 
 
-#: (temperature K, plausible for a liquid): the bounds of units.implausible_doubts, 50-1500 K
-CASES = [(25.0, False), (49.0, False), (51.0, True), (300.0, True), (1499.0, True),
-         (1600.0, False), (1e4, False)]
+#: (temperature K, plausible for a liquid): the bounds of units.implausible_doubts, 50-6000 K
+CASES = [(25.0, False), (49.0, False), (51.0, True), (300.0, True), (1600.0, True),
+         (5999.0, True), (7000.0, False), (1e4, False)]
 
 
 @pytest.mark.parametrize("temperature, plausible", CASES)
@@ -36,7 +36,7 @@ def test_the_helper_marks_a_temperature_no_liquid_has(temperature, plausible):
 
 
 @pytest.mark.parametrize("temperature, plausible", [(25.0, False), (300.0, True),
-                                                    (1600.0, False)])
+                                                    (7000.0, False)])
 def test_the_conductivity_entry_and_the_input_record_agree(positions_only, tmp_path,  # noqa: F811
                                                            temperature, plausible):
     with warnings.catch_warnings():

@@ -11,6 +11,7 @@ import pytest
 from ase import units
 from transport_data import IONS, integrate, ornstein_uhlenbeck, salt_universe
 
+from ase_electrolyte.units import MAX_PLAUSIBLE_TEMPERATURE_K, MIN_PLAUSIBLE_TEMPERATURE_K
 from mda_electrolyte import (
     EinsteinHelfandConductivity,
     GreenKuboConductivity,
@@ -65,9 +66,9 @@ def test_velocities_or_temperature_in_another_unit_mark_every_transport_number(
     u = _thermal(scale)
     col = IonCollector(u, IONS, unwrap=False).run().collection
     notes = temperature_notes([col], temperature)
-    # a temperature outside 50-1500 K is doubted as a unit first (4e882fb), whatever the
-    # velocities say; the ratio to the velocities' temperature is the note after it
-    doubted = not 50.0 <= temperature <= 1500.0
+    # a temperature outside units' plausible range is doubted as a unit first (4e882fb),
+    # whatever the velocities say; the ratio to the velocities' temperature is the note after it
+    doubted = not (MIN_PLAUSIBLE_TEMPERATURE_K <= temperature <= MAX_PLAUSIBLE_TEMPERATURE_K)
     assert len(notes) == 1 + doubted
     if doubted:
         assert notes[0].startswith("unit doubted: the temperature")
