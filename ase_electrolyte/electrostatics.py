@@ -654,7 +654,11 @@ class Electrostatics(ParametersContract, _AseCalculator):
         above 2²⁴ points.
         ``"direct"`` is for non-periodic structures only; it is exact and reads no lattice-sum
         option, so a numeric ``cutoff``, a ``tolerance`` other than the default or
-        ``background=True`` given with it are refused as without effect.
+        ``background=True`` given with it are refused as without effect. With ``"auto"`` they
+        are read for every 3D-periodic structure and not refused on a molecule, which sums
+        directly: one term serves a box and its isolated molecules
+        (:mod:`mda_electrolyte.intra_inter_errors` evaluates both with the box's calculator),
+        as D3's ``tail_correction`` corrects boxes and leaves molecules alone.
     tolerance : float
         Accuracy of the lattice sum, in [10⁻¹⁵, 10⁻³]: torch-pme's bound on the RMS force error in
         units of the force between two unit charges at 1 Å (as LAMMPS' ``kspace_modify``
