@@ -116,6 +116,7 @@ def _run(args, checks):
                          "model-based analyses; give --model, or leave them out")
     A.check_not_being_written(traj)
     A.check_trajectory_contents(traj, args.dump)
+    _check_constraints_fit(args, traj)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output(out, "analyze")
@@ -598,6 +599,69 @@ def _check_temperature_options(args):
         raise ValueError("--temperature is used as given, so --constraints and --com-removed, "
                          "which count the velocities' kinetic temperature, would change "
                          "nothing: give the temperature or the count, not both")
+
+
+def header_atoms(traj, lammps_data=False):
+    """The number of atoms the file ``traj`` states in its header, read without reading a
+    frame; ``None`` where the format states none this reads, or the header cannot be read.
+
+    H5MD (the shape of its one particle group's positions), XYZ/extended XYZ (the first
+    line), GROMACS .gro (the second line) and, with ``lammps_data``, a LAMMPS data file (its
+    ``N atoms`` line among the first 100).
+    """
+    suffix = traj.suffix.lower()
+    try:
+        if suffix in (".h5", ".h5md"):
+            import h5py
+
+            with h5py.File(traj, "r", locking=False) as f:
+                groups = list(f.get("particles", {}).values())
+                if len(groups) != 1:
+                    return None
+                return int(groups[0]["position/value"].shape[1])
+        with open(traj, encoding="utf-8", errors="replace") as f:
+            if suffix in (".xyz", ".extxyz", ".gro"):
+                if suffix == ".gro":
+                    f.readline()  # the title
+                words = f.readline().split()
+                return int(words[0]) if len(words) == 1 else None
+            if not lammps_data:
+                return None
+            for _, line in zip(range(100), f, strict=False):
+                words = line.partition("#")[0].split()
+                if len(words) == 2 and words[1] == "atoms":
+                    return int(words[0])
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError):
+        return None
+    return None
+
+
+def _check_constraints_fit(args, traj):
+    """``--constraints`` no more than the coordinates of the atoms the file's header states
+    (3N, less the centre of mass's 3 unless ``--com-removed no``), before the frames are read.
+
+    ``--constraints 100000`` on a small box was refused only once every frame had been read
+    (seconds to minutes for a long extxyz file). The header counts every atom, the library's
+    check only those with mass (a massless virtual site has no degree of freedom): a count
+    refused here is refused there, and a count this lets through is still checked there.
+    """
+    if args.constraints is None:
+        return
+    n_atoms = header_atoms(traj, lammps_data=args.dump is not None)
+    if n_atoms is None or n_atoms < 1:
+        return  # the reader says what the file holds; the library checks the count then
+    from ase_electrolyte.md import temperature_dof
+
+    com = args.com_removed != "no"
+    with A.options_named(_TEMPERATURE_FLAGS, warnings_too=False):
+        dof = temperature_dof(n_atoms, args.constraints, com)
+    if dof == 0:
+        raise ValueError(
+            f"--constraints {args.constraints}: {traj} holds {n_atoms} atoms, whose "
+            f"{3 * n_atoms - 3 * (com and n_atoms > 1)} coordinates"
+            f"{' about their centre of mass' if com and n_atoms > 1 else ''} the constraints "
+            "would take every one: no degree of freedom, no temperature; count independent "
+            "constraints only (3 per rigid water, 1 per constrained bond)")
 
 
 def input_record(traj, dump, universe):
