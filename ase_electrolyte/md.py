@@ -3889,7 +3889,8 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
         :meth:`Estimate.given_value <ase_electrolyte.estimate.Estimate.given_value>` (shown as
         given, never as a measured result): ``temperature_K`` (K), ``pressure_bar`` (bar, only
         when an NPT stage ran: otherwise it acted on nothing), ``relax_fmax`` (eV/Å),
-        ``timestep_fs`` and, when that stage ran, ``preequilibration_timestep_fs`` (fs), and
+        ``timestep_fs`` and, when that stage ran, ``preequilibration_timestep_fs`` (fs) and
+        ``hydrogen_mass`` (amu; only where hydrogen moved, at the mass that stage gave it), and
         each MD stage's length as run, in whole steps (``preequilibration_ps``,
         ``equilibration_ps``, ``production_ps``: ps; the production rounded to whole frame
         intervals). Serialise with :meth:`settings_record`. Not among :meth:`estimates`.
@@ -4559,15 +4560,17 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         energy_drift=drifts,
         settings=_protocol_settings(plan, files, temperature_K=temperature_K,
                                     pressure_bar=pressure_bar, relax_fmax=relax_fmax,
-                                    production_ensemble=production_ensemble),
+                                    production_ensemble=production_ensemble,
+                                    hydrogen_mass=hydrogen_mass),
     )
 
 
 def _protocol_settings(plan, files, *, temperature_K, pressure_bar, relax_fmax,
-                       production_ensemble):
+                       production_ensemble, hydrogen_mass=None):
     """:attr:`ProtocolResult.settings`: the settings that acted, as given values, the stage
     lengths those of the steps run (``plan``, :func:`protocol_steps`); ``files`` names the
-    stages that ran."""
+    stages that ran; ``hydrogen_mass`` (amu) is the pre-equilibration's, ``None`` where no
+    hydrogen moves (the stage ran the real masses)."""
     def given(name, value, unit):
         return Estimate.given_value(float(value), unit, source=f"run_protocol({name}=)")
 
@@ -4578,6 +4581,10 @@ def _protocol_settings(plan, files, *, temperature_K, pressure_bar, relax_fmax,
     if "preequilibration" in files:
         settings["preequilibration_timestep_fs"] = given(
             "preequilibration_timestep_fs", plan["preequilibration"].timestep_fs, "fs")
+        # the mass the 2 fs step was chosen for (Ju et al. 2025: tritium): a record without it
+        # did not say whether the pre-equilibration's step was one for heavy or real hydrogen
+        if hydrogen_mass is not None:
+            settings["hydrogen_mass"] = given("hydrogen_mass", hydrogen_mass, "amu")
     settings["timestep_fs"] = given("timestep_fs", plan["production"].timestep_fs, "fs")
     for name in ("preequilibration", "equilibration", "production"):
         if name in files:
