@@ -307,9 +307,20 @@ _PEAK_SIGNIFICANCE = 3.0
 #: Most bins on each side of g(r)'s highest bin that :func:`peak_top` fits.
 PEAK_HALF_WIDTH = 8
 
+# the fitted bins are those above this fraction of the highest bin's rise over the base (and
+# one on each side at least): ln g of a Gaussian above 1 curves less than a parabola away from
+# its top, which read broad tops 0.3-0.6 % low over the bins above half the rise, 0.1 % over
+# those above three quarters
+_PEAK_WINDOW_LEVEL = 0.75
+
+# the narrower Gaussian above 1 whose top is undone from the same bins (in bin widths): the
+# fixed-point steps recover the height of one 0.5 bins wide to 1e-3
+_NARROWEST_ABOVE_BASE = 0.5
+
 _PEAK_METHOD = ("Gaussian fitted to the top of the highest peak, binning corrected; t-scaled "
                 "jackknife over {n} contiguous blocks (the fit and its bins repeated without "
-                "each block)")
+                "each block), the height's combined with the fit's resolution (half the "
+                "difference between a Gaussian above 0 and one above 1)")
 
 
 class PeakTop(NamedTuple):
@@ -318,7 +329,8 @@ class PeakTop(NamedTuple):
     Examples
     --------
     Bins of 0.05 Å over a Gaussian peak of height 10 and width 0.05 Å at 2.01 Å: the highest
-    bin reads 9.2, the fit gives back the peak.
+    bin reads 9.2, the fit gives back the peak within its resolution (three bins cannot tell
+    this peak from a narrower Gaussian above g = 1).
 
     >>> import numpy as np
     >>> from scipy.special import ndtr
@@ -326,8 +338,10 @@ class PeakTop(NamedTuple):
     >>> edges = np.linspace(1.0, 3.0, 41)
     >>> g = 10 * 0.05 * np.sqrt(2 * np.pi) * np.diff(ndtr((edges - 2.01) / 0.05)) / 0.05
     >>> top = peak_top(0.5 * (edges[1:] + edges[:-1]), g, np.full(40, 1000))
-    >>> round(float(g.max()), 1), round(top.height, 3), round(top.position, 3)
-    (9.2, 10.0, 2.01)
+    >>> round(float(g.max()), 1), round(top.height, 2), round(top.resolution, 2)
+    (9.2, 10.04, 0.04)
+    >>> round(top.position, 3)
+    2.01
     """
 
     #: peak height of g(r) (dimensionless), None where there is no peak top to fit
@@ -340,6 +354,9 @@ class PeakTop(NamedTuple):
     base: float | None
     #: why there is no peak top ("" where there is one)
     reason: str
+    #: half the difference between the tops of a Gaussian above 0 and one above 1 fitted to
+    #: the same bins (the resolution of ``height``, dimensionless; 0 for a peak below 1)
+    resolution: float = 0.0
 
 
 def _default_nbins(r_min, r_max):
@@ -358,11 +375,15 @@ def peak_top(centres, g, counts, min_pairs=None):
     bin averages g over its width (below a sharp peak: 15.2 for a Li–O-like peak of width
     0.08 Å in 0.1 Å bins, whose highest bin reads 12.8). Here :math:`\ln g` is fitted by a
     parabola (a Gaussian peak, weighted by the pairs counted in each bin) over the bins around
-    the highest one that lie above half its height over the ideal-gas level (g = 1, or 0 for a
-    peak that does not rise above it), one to :data:`PEAK_HALF_WIDTH` on each side. Its vertex
-    is the top; the bin average of a curve is its value plus :math:`g'' \Delta^2/24`, so the
-    height is the vertex value times :math:`1 - c\,\Delta^2/12` for the fitted curvature
-    :math:`c` of :math:`\ln g` and bin width :math:`\Delta`.
+    the highest one that lie above three quarters of its rise over the ideal-gas level (g = 1,
+    or 0 for a peak that does not rise above it), one to :data:`PEAK_HALF_WIDTH` on each side.
+    Its vertex is the top, the binning undone by finding the Gaussian whose exact bin averages
+    give the same fit. A peak above 1 is fitted twice, as a Gaussian above 0 (a first shell
+    rising from g = 0) and as one above 1 (:math:`\ln(g - 1)`: pairs over uncorrelated ones,
+    as a solvent's broad peaks): each reads the other's top 0.1-2 % off, and the bins of a top
+    cannot tell them apart, so the height is their mean and ``resolution`` half their
+    difference (the truth lay within it for both, and for both skewed by
+    :math:`1/r^2`).
 
     Parameters
     ----------
@@ -378,6 +399,8 @@ def peak_top(centres, g, counts, min_pairs=None):
     Returns
     -------
     PeakTop
+        ``resolution`` is part of the height's uncertainty (dimensionless, 0 where the peak
+        is below 1 or a Gaussian above 1 cannot give its bins).
         ``height`` None, with the ``reason``, where g is highest in the first or last bin of
         the range, a bin next to the highest holds no pair, the fitted top is not curved
         down within the fitted bins, or the peak is narrower than a bin ("too coarse").
@@ -437,7 +460,7 @@ def _peak_top(centres, g, counts, min_pairs):
         return PeakTop(None, None, None, None, f"g(r) is highest in the {where} bin of the "
                        "range: its peak is not inside the range")
     base = 1.0 if g[k] > 1.0 else 0.0
-    level = 0.5 * (g[k] + base)
+    level = base + _PEAK_WINDOW_LEVEL * (g[k] - base)
     lo = k - 1
     while lo > 0 and k - lo < PEAK_HALF_WIDTH and g[lo - 1] >= level:
         lo -= 1
@@ -452,18 +475,50 @@ def _peak_top(centres, g, counts, min_pairs):
     # in bin widths about the highest bin: a well-conditioned fit whatever the range
     x = (centres[window] - centres[k]) / width
     weights = np.sqrt(counts[window])
-    fitted = _log_parabola(x, g[window], weights)
+    fitted = _binned_gaussian(x, g[window], weights)
     if fitted is None:
         return PeakTop(None, None, None, None, "the top of the highest peak is not curved down")
-    raw, x0, s2 = fitted
-    if not x[0] - 0.5 <= x0 <= x[-1] + 0.5:
+    height, mu, sigma2 = fitted
+    if not x[0] - 0.5 <= mu <= x[-1] + 0.5:
         return PeakTop(None, None, None, None, "the fitted top lies outside the fitted bins")
+    if not sigma2 >= _MIN_PEAK_WIDTH**2:
+        # the bins average the peak away beyond what the correction restores
+        return PeakTop(None, None, None, None, f"too coarse: the peak is "
+                       f"{math.sqrt(max(sigma2, 0.0)):.2g} bin widths wide (a Gaussian's σ; its "
+                       f"height needs at least {_MIN_PEAK_WIDTH:g}): use narrower bins")
+    spread = 0.0
+    if base > 0.0 and np.all(g[window] > base):
+        # a peak over the ideal gas's level may be a Gaussian above 1 (pairs over uncorrelated
+        # ones, as a dimer gas's bond peak or a solvent's broad peaks) rather than one above 0
+        # (a first shell rising from g = 0): ln g of the first is no parabola and its fit
+        # reads the top 0.2-2 % low, ln(g - 1) of the second reads it 0.1-1 % high (more over
+        # 3 bins). The bins of the top cannot tell them apart, so the top is the mean of both
+        # and half their difference its resolution (the truth lay between them for Gaussians
+        # above 0 and 1 and for both skewed by 1/r²)
+        above = _binned_gaussian(x, g[window] - base, weights, _NARROWEST_ABOVE_BASE)
+        if (above is not None and x[0] - 0.5 <= above[1] <= x[-1] + 0.5
+                and above[2] >= _NARROWEST_ABOVE_BASE**2):
+            spread = 0.5 * abs(above[0] + base - height)
+            height = 0.5 * (height + above[0] + base)
+            mu = 0.5 * (mu + above[1])
+    return PeakTop(float(height), float(centres[k] + mu * width),
+                   float(math.sqrt(sigma2) * width), base, "", float(spread))
+
+
+def _binned_gaussian(x, g, weights, narrowest=_MIN_PEAK_WIDTH):
+    """``(height, vertex, σ²)`` (x in bin widths) of the Gaussian whose bin averages, their
+    logarithm fitted by a parabola as ``g``'s is, give ``g``'s fit; None where that fit is not
+    curved down. The binning is undone while σ is at least ``narrowest`` bin widths."""
+    fitted = _log_parabola(x, g, weights)
+    if fitted is None:
+        return None
+    raw, x0, s2 = fitted
     # binned, a Gaussian of width σ reads as one of about s² = σ² + Δ²/12 with its area (its
     # top low by σ/s); the Gaussian whose bin averages, fitted the same way, give this fit is
     # found by fixed-point steps (the binning of its exact bin integrals)
     height, mu, sigma2 = raw, x0, s2 - 1.0 / 12.0
     for _ in range(_BINNING_STEPS):
-        if not sigma2 >= _MIN_PEAK_WIDTH**2:
+        if not sigma2 >= narrowest**2:
             break
         sigma = math.sqrt(sigma2)
         binned = height * sigma * math.sqrt(2.0 * math.pi) * (
@@ -474,13 +529,7 @@ def _peak_top(centres, g, counts, min_pairs):
         height *= raw / again[0]
         mu += x0 - again[1]
         sigma2 *= s2 / again[2]
-    if not sigma2 >= _MIN_PEAK_WIDTH**2:
-        # the bins average the peak away beyond what the correction restores
-        return PeakTop(None, None, None, None, f"too coarse: the peak is "
-                       f"{math.sqrt(max(sigma2, 0.0)):.2g} bin widths wide (a Gaussian's σ; its "
-                       f"height needs at least {_MIN_PEAK_WIDTH:g}): use narrower bins")
-    return PeakTop(float(height), float(centres[k] + mu * width),
-                   float(math.sqrt(sigma2) * width), base, "")
+    return height, mu, sigma2
 
 
 def _log_parabola(x, g, weights):
@@ -660,7 +709,9 @@ class IntraInterRDF(FrameAnalysis):
         height and position of the highest peak of ``total``, from a Gaussian fitted to its
         top with the binning undone (:func:`peak_top`; bins holding fewer than
         :data:`MIN_PEAK_PAIRS` pairs are passed over), their error the t-scaled jackknife
-        over the blocks of frames of the whole procedure (``dof`` = blocks − 1). The highest
+        over the blocks of frames of the whole procedure (``dof`` = blocks − 1), the
+        height's combined with the fit's ``resolution`` (a Gaussian above 0 or above 1: the
+        bins of a top cannot tell them apart, :func:`peak_top`). The highest
         bin itself read 12.8 ± 0.4 for a true 15.2 (a peak 0.08 Å wide in 0.1 Å bins); over
         150 replicas each of dimer gases of known g(r) the 95 % intervals now cover the true
         height in 0.95-0.97 of them (``tests/test_rdf_peak_height.py``). Not valid with too
@@ -1453,6 +1504,8 @@ class IntraInterRDF(FrameAnalysis):
         errors = [widening * jackknife_error(lambda keep, which=which: getattr(
             tops[int(np.flatnonzero(~keep)[0])], which), n_blocks)
             for which in ("height", "position")]
+        # the shape the bins of the top cannot tell (a Gaussian above 0 or above 1)
+        errors[0] = math.hypot(errors[0], top.resolution)
         notes = list(self._too_short(p))
         if not errors[1] < top.width:
             # the highest of a flat g's noisy bins moves with the frames (an ideal gas's,

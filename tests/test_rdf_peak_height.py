@@ -113,8 +113,11 @@ def test_the_binning_of_a_gaussian_peak_is_undone_exactly(offset, width):
     cdf = ndtr((edges - offset) / width)
     g = 10.0 * width * math.sqrt(2 * math.pi) * np.diff(cdf)
     top = peak_top(centres, g, np.full(g.size, 1e6))
-    assert top.height == pytest.approx(10.0, rel=1e-6)
-    assert top.position == pytest.approx(2.0 + 0.05 * offset, abs=1e-6)
+    # the top is the mean of a Gaussian above 0 (this one, exact) and one above 1 fitted to
+    # the same bins, half their difference its resolution (test_struct54_peak_baseline)
+    assert abs(top.height - 10.0) <= top.resolution + 1e-4
+    assert top.resolution < 0.01 * 10.0
+    assert top.position == pytest.approx(2.0 + 0.05 * offset, abs=5e-3 * 0.05)
     assert top.width == pytest.approx(0.05 * width, rel=1e-4)
     assert g.max() < 10.0
 
