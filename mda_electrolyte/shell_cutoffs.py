@@ -124,7 +124,8 @@ class ShellCutoff:
 
         The cutoff's error is ``cutoff_err`` (the uncertainty of its extrapolation to no
         smoothing and the counting noise of the histogram), the peak's ``peak_err``.
-        A given or preset cutoff is a setting, not a measurement: made by
+        A given or preset cutoff (also the preset fallen back to where no minimum was found,
+        its note naming why and whose) is a setting, not a measurement: made by
         :meth:`~ase_electrolyte.estimate.Estimate.given_value` (shown as given, ``"2.6 Å
         (given)"``, not as a valid result of error 0), unless a warning (overlapping atoms
         within it) makes it not valid. The verdict is not valid when no minimum was found
@@ -142,6 +143,11 @@ class ShellCutoff:
         if self.method != "rdf_first_minimum":
             if value is None:
                 return Estimate.invalid(math.nan, math.nan, "Å", "none", self.note or self.method)
+            if self.method == "preset_fallback":
+                # the preset chosen where no minimum was found: a setting with its source, not
+                # a result (read "4.2 ± 0 Å, not valid", neither given nor measured, while the
+                # shells counted within it stayed valid without a word of it)
+                return Estimate.given_value(value, "Å", source=self.note or self.method)
             if not self.warnings and self.method in ("given", "preset"):
                 # the caller's or the preset's number: read "2.6 ± 0 Å (valid)", a result
                 # measured without error, once reports told given numbers by their flag

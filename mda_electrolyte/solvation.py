@@ -297,8 +297,9 @@ def _check_bonds_within_molecules(universe, bonds, groups):
 
 
 def _doubtful_cutoffs(cutoff_estimates, cutoff_source):
-    """Why every number of the shells is not valid: a cutoff taken from an RDF first minimum
-    whose Estimate is not valid (shallow, not significant, a small sample); None otherwise.
+    """Species → ``(source, text)`` of each cutoff whose doubt makes what it bounds not valid:
+    one taken from an RDF first minimum whose Estimate is not valid (shallow, not significant,
+    a small sample), or one given as a measured Estimate that is not valid.
 
     A shallow minimum (a loose shell, relative depth 0.32) moves with the counting noise: its
     cutoff 2.80 ± 0.33 Å was not valid while the coordination number counted with it, 7.99 ±
@@ -306,21 +307,52 @@ def _doubtful_cutoffs(cutoff_estimates, cutoff_source):
     (also the fallback chosen with ``no_minimum="preset"``) is the caller's choice; one given
     as a measured Estimate (``cutoffs=results.cutoff_estimates`` of a run on part of the
     trajectory) keeps that Estimate's verdict (a cutoff 2.85 ± 0.33 Å from a small sample,
-    given on as its number, counted 10.97 ± 0.17 molecules, valid)."""
-    doubts = {source: [f"{name!r} at {est.value:.2f} Å ({'; '.join(est.notes)})"
-                       for name, est in cutoff_estimates.items()
-                       if cutoff_source[name] == source and _measured(source, est)
-                       and not est.valid]
-              for source in ("rdf_minimum", "given")}
+    given on as its number, counted 10.97 ± 0.17 molecules, valid). Which numbers a doubt
+    reaches is :func:`_mark_shells`' choice."""
+    return {name: (cutoff_source[name],
+                   f"{name!r} at {est.value:.2f} Å ({'; '.join(est.notes)})")
+            for name, est in cutoff_estimates.items()
+            if cutoff_source[name] in ("rdf_minimum", "given")
+            and _measured(cutoff_source[name], est) and not est.valid}
+
+
+def _doubt_note(doubts, names=None):
+    """The note of the cutoffs of ``names`` (all by default) among ``doubts``
+    (:func:`_doubtful_cutoffs`); None where none of them is doubtful."""
+    chosen = {n: d for n, d in doubts.items() if names is None or n in names}
     parts = []
-    if doubts["rdf_minimum"]:
+    found = [text for source, text in chosen.values() if source == "rdf_minimum"]
+    if found:
         parts.append("counted with shell cutoffs from RDF first minima that are not valid: "
-                     + ", ".join(doubts["rdf_minimum"]) + "; give cutoffs= or analyse more "
-                     "frames")
-    if doubts["given"]:
+                     + ", ".join(found) + "; give cutoffs= or analyse more frames")
+    given = [text for source, text in chosen.values() if source == "given"]
+    if given:
         parts.append("counted with shell cutoffs given as measured Estimates that are not "
-                     "valid: " + ", ".join(doubts["given"]) + "; find them on more frames")
+                     "valid: " + ", ".join(given) + "; find them on more frames")
     return "; ".join(parts) or None
+
+
+def _fallback_cutoffs(cutoff_estimates, cutoff_source):
+    """Species → the text of each cutoff that is a preset used because its RDF showed no first
+    minimum (``no_minimum="preset"``): a chosen shell, which what it bounds says."""
+    return {name: ("preset_fallback", f"{name!r} at {est.value:.2f} Å, {est.method}")
+            for name, est in cutoff_estimates.items()
+            if cutoff_source[name] == "preset_fallback"}
+
+
+def _fallback_note(fallbacks, names=None):
+    """The note of the preset fallback cutoffs of ``names`` (all by default); None without."""
+    chosen = [text for n, (_, text) in fallbacks.items() if names is None or n in names]
+    if not chosen:
+        return None
+    return ("counted within preset shell cutoffs where the RDF showed no first minimum: "
+            + ", ".join(chosen) + "; the shell is the preset's, not one the RDF found")
+
+
+#: The headline Estimates whose shells depend only on the anions' cutoffs: the class of a shell
+#: (SSIP/CIP/AGG, either convention) counts anion molecules, and a free ion is a cation of an
+#: SSIP or an anion in no shell.
+_ANION_ONLY = ("fractions", "free_cation_fraction", "free_ion_fraction")
 
 
 def _measured(source, estimate):
@@ -822,12 +854,51 @@ def _with_cutoff_errors(cn_estimates, errors):
     return out
 
 
-def _mark_shells(results, note):
-    """The shells' Estimates (headline numbers, mean angles) in ``results`` marked not valid
-    with ``note``."""
-    for key in ("estimates", "angles", "by_type"):
+def _mark_shells(results, cutoff_estimates, cutoff_source, anions):
+    """The shells' Estimates in ``results`` (headline numbers, mean angles, per label) marked
+    not valid where a doubtful cutoff (:func:`_doubtful_cutoffs`) bounds them, and noted (still
+    valid) where a preset fallback cutoff does.
+
+    What a cutoff bounds: a species' coordination number and pairing count its molecules
+    within its own cutoff alone; the classes, free cation and free ion fractions count anion
+    molecules (``anions``' cutoffs alone); labels, network sizes, total coordination numbers,
+    SSIPs in networks, angles and the per-label results depend on every cutoff. Before, one
+    doubtful solvent cutoff marked every Estimate not valid, the anion's own coordination
+    number and the SSIP/CIP/AGG fractions counted within a sound anion cutoff included."""
+    doubts = _doubtful_cutoffs(cutoff_estimates, cutoff_source)
+    fallbacks = _fallback_cutoffs(cutoff_estimates, cutoff_source)
+    if not doubts and not fallbacks:
+        return
+
+    def marked(tree, names=None):
+        note = _doubt_note(doubts, names)
+        if note is not None:
+            tree = mark_not_valid(tree, note)
+        note = _fallback_note(fallbacks, names)
+        return tree if note is None else _noted(tree, note)
+
+    if "estimates" in results:
+        estimates = {}
+        for key, value in results["estimates"].items():
+            if key in ("coordination_numbers", "pairing"):
+                estimates[key] = {n: marked(e, [n]) for n, e in value.items()}
+            elif key in _ANION_ONLY:
+                estimates[key] = marked(value, list(anions))
+            else:
+                estimates[key] = marked(value)
+        results["estimates"] = estimates
+    for key in ("angles", "by_type"):
         if key in results:
-            results[key] = mark_not_valid(results[key], note)
+            results[key] = marked(results[key])
+
+
+def _noted(tree, note):
+    """``tree`` with ``note`` added to every Estimate in it, each verdict kept."""
+    if isinstance(tree, Estimate):
+        return tree.with_notes(note)
+    if isinstance(tree, dict):
+        return {k: _noted(v, note) for k, v in tree.items()}
+    return tree
 
 
 def _check_group(name, group, universe=None):
@@ -1134,8 +1205,13 @@ class SolvationShells(FrameAnalysis):
         first-minimum search as error, not valid when the minimum is shallow, not significant,
         from a small sample (counted over the independent frames: ``N / g`` of ``N``, ``g`` the
         statistical inefficiency of the species' per-frame coordination number, one frame
-        where it never changes), or replaced by a preset; a cutoff given by the caller or a preset
-        is given (:meth:`~ase_electrolyte.estimate.Estimate.given_value`, ``"2.6 Å (given)"``).
+        where it never changes); a cutoff given by the caller or a preset, also the preset
+        ``no_minimum="preset"`` falls back to (its method says why and whose), is given
+        (:meth:`~ase_electrolyte.estimate.Estimate.given_value`, ``"2.6 Å (given)"``). A
+        doubtful cutoff marks not valid the numbers it bounds, and a preset fallback notes
+        them (valid): its species' coordination number and pairing; an anion's, also the
+        classes and free cation and ion fractions; any, the labels, networks, total
+        coordination numbers and angles.
     results.cutoff_details : dict
         Species → how the cutoff was chosen (:class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`
         as a dict: first peak, depth, significance, pairs in the shell, warnings, a note).
@@ -1909,9 +1985,8 @@ class SolvationShells(FrameAnalysis):
                 self.results.cutoff_source, self._convention, spreads=spreads,
                 _nearest=nearest)
             self._apply_cutoff_errors(cn_errors, share_errors)
-        note = _doubtful_cutoffs(self.results.cutoff_estimates, self.results.cutoff_source)
-        if note is not None:
-            _mark_shells(self.results, note)
+        _mark_shells(self.results, self.results.cutoff_estimates, self.results.cutoff_source,
+                     self._layout.anions)
 
     def _apply_cutoff_errors(self, cn_errors, share_errors):
         """The cutoffs' errors (counted at ``r_c ± δ`` of the scatter over the independent
@@ -2308,9 +2383,7 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
         out["estimates"]["coordination_numbers"] = _with_cutoff_errors(
             out["estimates"]["coordination_numbers"], out["cutoff_cn_errors"])
         _with_share_errors(out["estimates"], out["cutoff_share_errors"])
-        note = _doubtful_cutoffs(estimates, source)
-        if note is not None:
-            _mark_shells(out, note)
+        _mark_shells(out, estimates, source, table.layout.anions)
     out["classes"] = np.array(CLASSES)[out["class_codes"]]
     out["shell_labels"] = np.array(list(out["label_names"]), dtype=object)[out["label_codes"]]
     out["shells"] = _shell_frame(table, members, names)
@@ -2497,10 +2570,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             cn["coordination_numbers"] = _with_cutoff_errors(
                 cn["coordination_numbers"], chosen.results.get("cutoff_cn_errors", {}))
             _with_share_errors(cn, chosen.results.get("cutoff_share_errors", {}))
-            note = _doubtful_cutoffs(chosen.results.cutoff_estimates,
-                                     chosen.results.cutoff_source)
-            if note is not None:
-                _mark_shells(shells.results, note)
+            _mark_shells(shells.results, chosen.results.cutoff_estimates,
+                         chosen.results.cutoff_source, anions)
     notes = {name: d["note"] for name, d in chosen.results.cutoff_details.items()}
     cutoff_warnings = [str(w.message) for w in caught if "shell cutoff" in str(w.message)]
     fallbacks = [
@@ -2517,10 +2588,11 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         unlisted["labels_not_listed"] = frame_average(
             (shells.results.label_codes >= len(listed)).mean(axis=1),
             shells.results.n_cations, what=f"share of the {n_other} labels not listed")
-        note = _doubtful_cutoffs(chosen.results.cutoff_estimates,
-                                 chosen.results.cutoff_source)
-        if note is not None:
-            unlisted = mark_not_valid(unlisted, note)
+        # a share of labels: every cutoff bounds it
+        held = {"estimates": unlisted}
+        _mark_shells(held, chosen.results.cutoff_estimates, chosen.results.cutoff_source,
+                     anions)
+        unlisted = held["estimates"]
     fig = shells.plot()
     save_figure(fig, outdir / "solvation_shells.png", dpi=120)
     return {
