@@ -42,6 +42,10 @@ __all__ = [
     "plausible_timestep_fs",
     "MIN_FRAME_SPACING_PS",
     "MIN_PLAUSIBLE_TIMESTEP_FS",
+    "PLAUSIBLE_DIFFUSION_M2_S",
+    "PLAUSIBLE_VISCOSITY_PA_S",
+    "MAX_PLAUSIBLE_CONDUCTIVITY_S_M",
+    "doubts_in_unit",
     "unit_advice",
     "unit_of_name",
     "slip_advice",
@@ -206,6 +210,28 @@ MIN_FRAME_SPACING_PS = 1.0e-5
 #: bound :data:`MIN_FRAME_SPACING_PS` in fs. A step given in ps to an fs argument (1 fs as
 #: 0.001) falls below it.
 MIN_PLAUSIBLE_TIMESTEP_FS = MIN_FRAME_SPACING_PS * 1000.0
+#: Range (m²/s) of a diffusion coefficient :func:`implausible_doubts` takes without a doubt.
+#: Liquids diffuse at 10⁻¹³–10⁻⁸ m²/s (Li⁺ in a polymer 10⁻¹³, an ionic liquid 10⁻¹¹, water
+#: 2.3·10⁻⁹, a molten salt 10⁻⁸; a hot fluid of a training run 10⁻⁷), a gas at 1 atm at 10⁻⁵.
+#: The slips land outside: 10⁻⁵ cm²/s (the experimentalists' unit) or 0.1 Å²/ps (MD's) given
+#: as m²/s read 10⁻⁵ and 0.1 m²/s; a number in m²/s given as Å²/ps, or as 10⁻⁹ m²/s, reads
+#: 10⁻⁸ or 10⁻⁹ times too little (10⁻¹⁷, 10⁻¹⁸). A slip by 10⁴ (m²/s given as cm²/s) from
+#: 10⁻⁹ lands at 10⁻¹³, a polymer's, and is not told.
+PLAUSIBLE_DIFFUSION_M2_S = (1.0e-16, 1.0e-6)
+#: Range (Pa·s) of a shear viscosity :func:`implausible_doubts` takes without a doubt. The
+#: lower bound is :data:`mda_electrolyte.diffusion.MIN_GIVEN_VISCOSITY_MPAS` (0.05 mPa·s:
+#: acetonitrile 0.34, liquid argon 0.27 mPa·s; gases 0.01–0.02 mPa·s), where a liquid's
+#: viscosity in Pa·s given as mPa·s (0.00089 for water's 0.89 mPa·s) lands; the upper one is
+#: a million times water's (an ionic liquid reaches about 1 Pa·s, glycerol 1.4 Pa·s), where
+#: a viscous liquid's mPa·s given as Pa·s (an ionic liquid's 2000 mPa·s) lands. The slip by
+#: 1000 of a thin liquid (2.5 mPa·s given as 2.5 Pa·s) stays among real liquids' values.
+PLAUSIBLE_VISCOSITY_PA_S = (5.0e-5, 1.0e3)
+#: Largest ionic conductivity (S/m) :func:`implausible_doubts` takes without a doubt: above the
+#: most conductive melts (molten LiF about 9 S/cm, 900 S/m; a liquid electrolyte 0.1–2 S/m),
+#: where 20 mS/cm or more given as S/cm lands, and µS/cm given as S/m. The slips by 10 and 100
+#: (mS/cm as S/m, S/cm as S/m) stay among real electrolytes' 10⁻³–10² S/m: no bound tells
+#: them, and a conductivity has no lower bound (a solvent alone conducts 10⁻⁸ S/m).
+MAX_PLAUSIBLE_CONDUCTIVITY_S_M = 2.0e3
 #: Mass (amu) of hydrogen (ASE's standard atomic mass), at which
 #: :data:`MAX_PLAUSIBLE_TIMESTEP_FS` applies.
 HYDROGEN_MASS_AMU = float(atomic_masses[1])
@@ -305,7 +331,8 @@ def warn_implausible(*, stacklevel=3, **values):
 
 def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                        density_g_cm3=None, concentration=None, shear_stress_bar=None,
-                       timestep_name=None, lightest_mass_amu=None, density_measured=True):
+                       timestep_name=None, lightest_mass_amu=None, density_measured=True,
+                       diffusion_m2_s=None, viscosity_Pa_s=None, conductivity_S_m=None):
     """The doubts about values that are valid numbers but implausible for a liquid electrolyte,
     as sentences (empty when none).
 
@@ -318,7 +345,11 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
     outside 0.3–5 g/cm³ (kg/m³?), a salt concentration above 30 mol/kg or mol/L (mmol?;
     water-in-salt electrolytes reach about 21 mol/kg), shear stresses of a pressure-tensor
     series (``shear_stress_bar``) whose scatter is below :data:`MIN_SHEAR_SCATTER_BAR` (eV/Å³,
-    GPa or kbar?). Arrays are judged by their extreme values. The one rule of the
+    GPa or kbar?), a diffusion coefficient outside :data:`PLAUSIBLE_DIFFUSION_M2_S`
+    (10⁻¹⁶–10⁻⁶ m²/s: cm²/s? Å²/ps?), a shear viscosity outside
+    :data:`PLAUSIBLE_VISCOSITY_PA_S` (5·10⁻⁵–10³ Pa·s: mPa·s for Pa·s or back?), an ionic
+    conductivity above :data:`MAX_PLAUSIBLE_CONDUCTIVITY_S_M` (2000 S/m: mS/cm as S/cm?).
+    Arrays are judged by their extreme values. The one rule of the
     package: :func:`~ase_electrolyte.md.run_md`, the protocol's checks, the box builder and
     the analyses ask it, through :func:`warn_implausible` (warnings) or directly (an analysis
     marking the number computed from such a value: a warning caught with
@@ -356,11 +387,11 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
                              and t.max() < 1.0 else "is it in °C?")
             if t.max() > MAX_PLAUSIBLE_TEMPERATURE_K:
                 in_mk = t.max() / 1000.0
-                hints.append(
-                    f"is it in mK ({t.max():g} mK = {in_mk:g} K) or a typo (no liquid exists "
-                    "above 6000 K)?" if MIN_PLAUSIBLE_TEMPERATURE_K <= t.min() / 1000.0
-                    and in_mk <= MAX_PLAUSIBLE_TEMPERATURE_K
-                    else "is it a typo or in another unit (no liquid exists above 6000 K)?")
+                mk = (f"mK? {t.max():g} mK = {in_mk:g} K; "
+                      if MIN_PLAUSIBLE_TEMPERATURE_K <= t.min() / 1000.0
+                      and in_mk <= MAX_PLAUSIBLE_TEMPERATURE_K else "")
+                hints.append(f"is it a typo or in another unit ({mk}no liquid exists above "
+                             f"{MAX_PLAUSIBLE_TEMPERATURE_K:g} K)?")
             hint = " ".join(hints)
             doubts.append(f"temperature_K = {shown} K is far from a liquid's "
                           f"({MIN_PLAUSIBLE_TEMPERATURE_K:g}–{MAX_PLAUSIBLE_TEMPERATURE_K:g} K; "
@@ -412,6 +443,38 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
             doubts.append(f"a salt concentration of {c.max():g} mol/kg (or mol/L) is beyond "
                           "any liquid electrolyte's (water-in-salt: about 21 mol/kg): is it in "
                           "mmol?")
+    if diffusion_m2_s is not None:
+        d, scalar = _finite_values(diffusion_m2_s)
+        low, high = PLAUSIBLE_DIFFUSION_M2_S
+        d = d[d > 0]  # a measured D can be 0 or below within its error: no unit in that
+        if d.size and not (low <= d.min() and d.max() <= high):
+            shown = f"{d[0]:.3g}" if scalar else f"{d.min():.3g}–{d.max():.3g}"
+            cause = ("is it in cm²/s (10⁻⁵ cm²/s = 10⁻⁹ m²/s) or Å²/ps (0.1 Å²/ps = "
+                     "10⁻⁹ m²/s)?" if d.max() > high else
+                     "is a number in m²/s given in Å²/ps or in 10⁻⁹ m²/s (1 Å²/ps = "
+                     "10⁻⁸ m²/s)?")
+            doubts.append(f"a diffusion coefficient of {shown} m²/s is far from a liquid's "
+                          f"(10⁻¹³–10⁻⁸ m²/s; water 2.3·10⁻⁹, a gas 10⁻⁵): {cause}")
+    if viscosity_Pa_s is not None:
+        eta, scalar = _finite_values(viscosity_Pa_s)
+        low, high = PLAUSIBLE_VISCOSITY_PA_S
+        eta = eta[eta > 0]
+        if eta.size and not (low <= eta.min() and eta.max() <= high):
+            shown = f"{eta[0]:.3g}" if scalar else f"{eta.min():.3g}–{eta.max():.3g}"
+            cause = ("is a number in mPa·s (cP) given in Pa·s (1 Pa·s = 1000 mPa·s)?"
+                     if eta.max() > high else
+                     "is a number in Pa·s given in mPa·s or cP (water: 0.00089 Pa·s = "
+                     "0.89 mPa·s)?")
+            doubts.append(f"a shear viscosity of {shown} Pa·s is far from a liquid's "
+                          f"(5·10⁻⁵–10³ Pa·s; water 8.9·10⁻⁴, an ionic liquid 0.01–1): {cause}")
+    if conductivity_S_m is not None:
+        sigma, scalar = _finite_values(conductivity_S_m)
+        if sigma.size and sigma.max() > MAX_PLAUSIBLE_CONDUCTIVITY_S_M:
+            shown = f"{sigma[0]:.3g}" if scalar else f"up to {sigma.max():.3g}"
+            doubts.append(
+                f"an ionic conductivity of {shown} S/m is beyond any ionic conductor's (molten "
+                "LiF about 900 S/m, a liquid electrolyte 0.1–2 S/m): is a number in mS/cm "
+                "given in S/cm (1 S/cm = 1000 mS/cm = 100 S/m), or in µS/cm given in S/m?")
     if shear_stress_bar is not None:
         shear = np.asarray(shear_stress_bar, dtype=float)
         shear = shear[np.isfinite(shear)]
@@ -436,6 +499,45 @@ def _finite_values(values):
 
     values = np.asarray(values, dtype=float)
     return values[np.isfinite(values)], values.ndim == 0
+
+
+#: Dimension → (keyword of :func:`implausible_doubts`, the unit it reads) for
+#: :func:`doubts_in_unit`.
+_DOUBTED_DIMENSIONS = {
+    "temperature": ("temperature_K", "K"),
+    "pressure": ("pressure_bar", "bar"),
+    "density": ("density_g_cm3", "g/cm^3"),
+    "molality": ("concentration", "mol/kg"),
+    "molarity": ("concentration", "mol/L"),
+    "diffusivity": ("diffusion_m2_s", "m^2/s"),
+    "viscosity": ("viscosity_Pa_s", "Pa·s"),
+    "conductivity": ("conductivity_S_m", "S/m"),
+}
+
+
+def doubts_in_unit(value, unit, *, density_measured=True):
+    """:func:`implausible_doubts` of ``value`` given in ``unit``, whatever its dimension.
+
+    For a value whose unit comes with it (an experimental table's column, an Estimate's
+    ``unit``): the rule of its dimension, after :func:`convert` to the unit the rule reads
+    (``[]`` for a dimension without a rule: an angle, an energy).
+
+    Examples
+    --------
+    >>> from ase_electrolyte.units import doubts_in_unit
+    >>> doubts_in_unit(1.0e-5, "cm^2/s"), doubts_in_unit(2.3, "1e-9 m^2/s")
+    ([], [])
+    >>> doubts_in_unit(1.0e-5, "m^2/s")[0].startswith("a diffusion coefficient of 1e-05 m²/s")
+    True
+    """
+    rule = _DOUBTED_DIMENSIONS.get(dimension(unit))
+    if rule is None:
+        return []
+    keyword, reads = rule
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value, dtype=float)  # a series, as implausible_doubts takes it
+    extra = {"density_measured": density_measured} if keyword == "density_g_cm3" else {}
+    return implausible_doubts(**{keyword: convert(value, unit, reads)}, **extra)
 
 
 def dimension(unit):

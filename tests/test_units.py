@@ -13,7 +13,7 @@ from ase_electrolyte.units import warn_implausible
     ({"temperature_K": [298.0, 25.0]}, "is it in °C"),
     # far above the range °C cannot be the slip (1e5 °C is hotter still)
     ({"temperature_K": 1e5}, "is it a typo or in another unit"),
-    ({"temperature_K": [298.0, 3000.0]}, "is it a typo or in another unit"),
+    ({"temperature_K": [298.0, 30000.0]}, "is it a typo or in another unit"),
     ({"pressure_bar": 101325.0}, "is it in Pa"),
     # 1 attosecond is no MD step but 1 fs written in ps (it ran 1000 times more steps silently)
     ({"timestep_fs": 1e-3}, "is it in ps"),
