@@ -548,8 +548,6 @@ _STEP_WINDOW = 4.0
 # the columns of a step function: molecules within r, shells holding one, shells of each class
 _STEP_CN, _STEP_PAIRED, _STEP_CLASSES = 0, 1, slice(2, 2 + len(CLASSES))
 _N_STEPS = 2 + len(CLASSES)
-# breakpoints classified at once: bounds the stacked copies of a frame's shells
-_STEP_CHUNK = 64
 
 
 def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest=None):
@@ -581,18 +579,21 @@ def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest
         class_jumps = np.zeros((0, len(CLASSES)), np.int32)
         if k in anion_codes:
             radii = np.array([cutoffs[n] for n in names], dtype=np.float32)
-            breaks = np.unique(dist[inside])
-            levels = np.concatenate([[lo32], breaks])
-            classes = np.concatenate([
-                _classes_at_radii(table, {j: _nearest_molecules(table, j, nearest)
-                                          for j in anion_codes}, k, radii,
-                                  levels[i:i + _STEP_CHUNK], convention)
-                for i in range(0, levels.size, _STEP_CHUNK)])
-            base[_STEP_CLASSES] = classes[0]
-            change = np.diff(classes, axis=0)
-            keep = np.any(change != 0, axis=1)
-            classes_at = breaks[keep].astype(np.float32)
-            class_jumps = change[keep].astype(np.int32)
+            r_cip, r_agg = _class_radii(table, {j: _nearest_molecules(table, j, nearest)
+                                                for j in anion_codes}, k, radii, convention)
+            base[_STEP_CLASSES] = [np.count_nonzero(r_cip > lo32),
+                                   np.count_nonzero((r_cip <= lo32) & (r_agg > lo32)),
+                                   np.count_nonzero(r_agg <= lo32)]
+            # a shell turns CIP (SSIP −1, CIP +1) and AGG (CIP −1, AGG +1) once each
+            at = np.concatenate([r_cip, r_agg])
+            moves = np.repeat(np.array([[-1, 1, 0], [0, -1, 1]], np.int32), r_cip.size, axis=0)
+            within = (at > lo32) & (at <= hi32)
+            classes_at, where = np.unique(at[within], return_inverse=True)
+            class_jumps = np.zeros((classes_at.size, len(CLASSES)), np.int32)
+            np.add.at(class_jumps, where.ravel(), moves[within])
+            keep = np.any(class_jumps != 0, axis=1)
+            classes_at = classes_at[keep].astype(np.float32)
+            class_jumps = class_jumps[keep]
         out.append((base, dist[inside].astype(np.float32),
                     first[(first > lo32) & (first <= hi32)], classes_at, class_jumps))
     return out
@@ -609,28 +610,64 @@ def _anion_members(parts):
         has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
 
 
-def _classes_at_radii(table, anions, k, radii, levels, convention):
-    """Shells of each class, shape (len(levels), n classes), with anion species ``k``'s cutoff
-    at each of ``levels`` (float32) and the other anions' at ``radii``: every level one copy
-    of the frames, classified at once as :func:`_cutoff_counts`' ``classes_at`` does."""
-    layout = table.layout
-    n_shells = table.n_frames * layout.n_cations
-    n_levels = len(levels)
+def _class_radii(table, anions, k, radii, convention):
+    """The radii of anion species ``k``'s cutoff at which each shell of the table turns CIP
+    and AGG (float32, shape (n_shells,) each; ``inf`` never, ``-inf`` at any radius), the other
+    anions' cutoffs held at ``radii``: the classes of :func:`_cutoff_counts`' ``classes_at``
+    at every radius at once.
+
+    A shell's class only grows with the cutoff (its anions only enter, and an anion once shared
+    stays shared): SSIP below the radius its first anion enters at, AGG from the radius its
+    second enters at, and with ``"bridging"`` also from where its first is held by a second
+    shell of the frame (the second-least radius of that molecule over the frame's shells).
+    Classifying every shell once per radius where a molecule enters took a copy of the
+    frame's shells per radius: for one frame of 60 Li⁺ and a window of 1-4.9 Å, 1.7-2.2 s
+    (``"anion_count"``) and 4.8-6.5 s (``"bridging"``) per frame, against 0.003-0.013 s so,
+    with the same steps."""
+    n_cat = table.layout.n_cations
+    n_shells = table.n_frames * n_cat
     parts = []
     for j, (shell, molecule, d) in anions.items():
         if j == k:
-            within = d[None, :] <= np.asarray(levels, dtype=np.float32)[:, None]
+            parts.append((shell, molecule, d.astype(np.float32)))
         else:
-            within = np.broadcast_to(d <= radii[j], (n_levels, d.size))
-        level, row = np.nonzero(within)
-        parts.append((level * n_shells + shell[row], molecule[row], j))
-    molecules = _anion_members(parts)
-    n_species = len(layout.species)
-    classes = shell_classes(
-        molecule_counts(molecules, n_levels * table.n_frames, layout.n_cations, n_species),
-        molecules, list(anions), convention)
-    return np.stack([np.bincount(c, minlength=len(CLASSES))[:len(CLASSES)]
-                     for c in classes.reshape(n_levels, n_shells).astype(np.intp)])
+            # in at any radius of k's cutoff, compared as _cutoff_counts does
+            keep = d <= radii[j]
+            parts.append((shell[keep], molecule[keep],
+                          np.full(np.count_nonzero(keep), -np.inf, np.float32)))
+    shell = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
+    molecule = np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int32)]).astype(np.int64)
+    enter = np.concatenate([p[2] for p in parts] + [np.zeros(0, np.float32)])
+    r_cip = np.full(n_shells, np.inf, np.float32)
+    r_agg = np.full(n_shells, np.inf, np.float32)
+    if not shell.size:
+        return r_cip, r_agg
+    first, second = _first_two(shell, enter)
+    r_cip[shell[first]] = enter[first]
+    r_agg[shell[second]] = enter[second]
+    if convention == "bridging":
+        # a molecule is shared from its second-least radius over the frame's shells on
+        key = (shell // n_cat) * (int(molecule.max()) + 1) + molecule
+        mol_first, mol_second = _first_two(key, enter)
+        keys, where = np.unique(key, return_inverse=True)
+        shared = np.full(keys.size, np.inf, np.float32)
+        shared[where.ravel()[mol_second]] = enter[mol_second]
+        mine = shell[first]
+        r_agg[mine] = np.minimum(r_agg[mine],
+                                 np.maximum(enter[first], shared[where.ravel()[first]]))
+    return r_cip, r_agg
+
+
+def _first_two(group, value):
+    """Indices of the least and the second-least ``value`` of each ``group`` (a group of one
+    entry has no second)."""
+    order = np.lexsort((value, group))
+    sorted_group = group[order]
+    start = np.ones(order.size, dtype=bool)
+    start[1:] = sorted_group[1:] != sorted_group[:-1]
+    second = np.zeros(order.size, dtype=bool)
+    second[1:] = start[:-1] & ~start[1:]
+    return order[start], order[second]
 
 
 class _CutoffSteps:
