@@ -1427,7 +1427,16 @@ class NernstEinstein:
         contrib = {s: weight[s] * d[s].value for s in d}
         contrib_err = {s: weight[s] * d[s].stderr for s in d}
         sigma = float(sum(contrib.values()))
-        terms = [sigma, *contrib.values(), sum(e**2 for e in contrib_err.values())]
+        # a D whose error is unknown (NaN: a single ion of a single trajectory) makes σ_NE's
+        # unknown too, not an overflow: it was refused as "the terms overflow ... (a unit
+        # slip?)", hiding the D's own verdict
+        unknown_err = [s for s in d if np.isnan(d[s].stderr)]
+        with np.errstate(over="ignore"):
+            # squares past the float range are inf, refused below (Python's ** raised an
+            # OverflowError)
+            terms = [sigma, *contrib.values(),
+                     float(np.sum(np.square([e for s, e in contrib_err.items()
+                                             if s not in unknown_err])))]
         if not np.all(np.isfinite(terms)) or abs(sigma) > MAX_IONIC_CONDUCTIVITY:
             # finite inputs whose product overflows (a D of 1e300 Å²/ps): no number to report;
             # one just below the float limit (4e301 S/m, or a volume of 1e-300 Å³) was valid
