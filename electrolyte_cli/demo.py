@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import time
 from pathlib import Path
 
@@ -559,7 +560,11 @@ def starting_density_line(density):
     from ase_electrolyte.estimate import Estimate
 
     if isinstance(density, Estimate):
-        shown = f"{density.value:.3f} ± {density.stderr:.3f} g/cm³"
+        # the one form of a number (Estimate.number_text), as the report's settings table
+        # shows it: "1.208 ± 0.009" here was "1.2079 ± 0.0086" there, an error below 0.0005
+        # read "± 0.000", an unknown one "± nan"
+        shown = (f"{density.number_text()} g/cm³" if math.isfinite(density.value)
+                 else "no value")
         if not density.valid:
             shown += f" (estimate not valid: {'; '.join(density.notes)})"
     else:

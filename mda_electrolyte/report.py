@@ -861,16 +861,21 @@ def given_temperature_record(universe, temperature):
     if measured is None:
         return record
     record["run_temperature"] = measured
+    # the run's temperature in the one form of a number (Estimate.number_text): an unknown
+    # error was written "± 0 K" (one frame's kinetic temperature read as exact), a missing
+    # value "nan K", and the digits differed from the same Estimate's in the report
     if not (math.isfinite(measured.value) and measured.value > 0):
+        shown = (f"{measured.number_text()} K" if math.isfinite(measured.value)
+                 else "without a value")
         record["temperature_check"] = (f"the {typed} K given could not be compared: "
-                                       f"the run's temperature is {measured.value:g} K")
+                                       f"the run's temperature is {shown}")
         return record
     err = measured.stderr if math.isfinite(measured.stderr) else 0.0
     gap = temperature - measured.value
     off = (abs(gap) > TEMPERATURE_MISMATCH * measured.value
            and abs(gap) > TEMPERATURE_MISMATCH_SIGMAS * err)
     said = (f"the {typed} K given is {abs(gap) / measured.value:.1%} "
-            f"{'above' if gap > 0 else 'below'} the run's {measured.value:.4g} ± {err:.2g} K")
+            f"{'above' if gap > 0 else 'below'} the run's {measured.number_text()} K")
     bounds = f"{TEMPERATURE_MISMATCH:.0%} and {TEMPERATURE_MISMATCH_SIGMAS:g} standard errors"
     if not measured.valid:
         # a measurement that is not valid judges no setting (too few samples, a count in doubt)
