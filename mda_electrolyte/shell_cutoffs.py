@@ -157,13 +157,17 @@ class ShellCutoff:
                             converged=not self.warnings, notes=tuple(self.warnings))
         method = "resolution of the smoothed first-minimum search (half the smoothing width)"
         err = 0.5 * self.smoothing
+        # the significance is known only where the pair counts were given: without them there
+        # was no bootstrap, whatever the method said
+        counted = self.significance is not None
         if which == "cutoff" and self.cutoff_err is not None:
             method = ("Richardson extrapolation of the minimum from smoothing widths σ and σ/2 "
-                      "to none: part of its move ⊕ Poisson bootstrap of the pair counts")
+                      "to none: part of its move" + (" ⊕ Poisson bootstrap of the pair counts"
+                                                     if counted else " (no pair counts)"))
             err = self.cutoff_err
         elif which == "peak" and self.peak_err is not None:
-            method = ("move of the smoothed maximum from σ/2 to σ ⊕ Poisson bootstrap of the "
-                      "pair counts")
+            method = ("move of the smoothed maximum from σ/2 to σ" + (
+                " ⊕ Poisson bootstrap of the pair counts" if counted else " (no pair counts)"))
             err = self.peak_err
         if value is None or self.cutoff is None:
             reason = self.note or "no first minimum"
@@ -283,7 +287,9 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         g(r) (any normalisation proportional to the pair density per shell volume).
     counts : array_like, shape (nbins,), optional
         Pair counts of the histogram (summed over the frames), for the significance and
-        sample-size checks.
+        sample-size checks and the counting noise of the errors. Without them a cutoff found
+        carries a warning (its estimate is not valid): nothing then tells a minimum from a
+        dip of the noise.
     smoothing : float
         Smallest Gaussian width σ in Å; the width used is ``max(smoothing, bin width)``.
     min_depth : float
@@ -513,6 +519,15 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
                 f"(the lesser of {result.n_pairs:.0f} within the cutoff and twice the "
                 f"{up_to_peak:.0f} up to the first peak at {result.peak:.2f} Å; at least "
                 f"{_SMALL_SAMPLE})")
+    else:
+        # without the counts nothing tells a minimum from a dip of the noise, and the error is
+        # the smoothing's alone: over 100 Poisson replicas of a lone shell falling to a flat
+        # plateau (no minimum at all) the search found a cutoff in 99-100, 3 of them valid
+        # (with the counts: none valid), and 1 of 100 of a g(r) of noise alone
+        result.warnings.append(
+            "no pair counts (counts=): the minimum's significance against counting noise and "
+            "the sample size are not checked, and its error holds no counting noise; pass "
+            "the histogram's counts")
     return _unit_hint(result, edges)
 
 
