@@ -2271,6 +2271,43 @@ def _draw_velocities(atoms, temperature_K, seed):
 
 #: The relaxation's most optimizer steps (:func:`relax`; :func:`run_protocol`'s relaxation).
 _RELAX_STEPS = 500
+#: Smallest force threshold (eV/Å) a relaxation takes: the round-off of forces in single
+#: precision, the default of the machine-learned models (SevenNet; MACE-MP's ``mace_mp``),
+#: summed over an atom's neighbours, is about 1e-6 eV/Å, so no such model reaches a smaller
+#: one, and a relaxation before MD, whose thermal forces are about 1 eV/Å, gains nothing from it.
+#: ``fmax=1e-9`` ran every optimizer step of the model (500) and only then was marked not
+#: converged. (A double-precision pair potential goes further: 32 rattled Lennard-Jones argon
+#: or EMT copper atoms reached 1e-14 eV/Å in 300 FIRE steps; relax is no tight optimizer.)
+MIN_RELAX_FMAX = 1.0e-6
+#: Largest force threshold (eV/Å) a relaxation takes: a packed box, a stretched bond or an
+#: overlap the packer left hold forces below it, so a threshold above it relaxes nothing, and
+#: is another unit (2 eV/Å, Ju et al. 2025's, is 2000 meV/Å, 193 kJ/(mol·nm)); ``fmax=1e9``
+#: skipped the relaxation without a word. A threshold that lets the optimizer stop at once
+#: on a given structure is a choice; a skip is ``steps=0``.
+MAX_RELAX_FMAX = 100.0
+
+
+def _check_relax_fmax(name, value):
+    """``value`` (eV/Å) as a float, or a ValueError naming ``name`` and the bound: above 0,
+    from :data:`MIN_RELAX_FMAX` to :data:`MAX_RELAX_FMAX`, checked before any evaluation."""
+    from .units import slip_advice
+
+    fmax = check_number(f"{name} (eV/Å)", value, above=0)
+    if fmax < MIN_RELAX_FMAX:
+        raise ValueError(
+            f"{name} = {fmax:g} eV/Å is below {MIN_RELAX_FMAX:g} eV/Å, the round-off of a "
+            "single-precision model's forces: no relaxation reaches it (it would run all its "
+            f"optimizer steps, then be marked not converged); give {MIN_RELAX_FMAX:g} eV/Å or "
+            "more (Ju et al. 2025: 2 eV/Å)"
+            + slip_advice(fmax, "eV/Å", lambda x: MIN_RELAX_FMAX <= x <= MAX_RELAX_FMAX))
+    if fmax > MAX_RELAX_FMAX:
+        raise ValueError(
+            f"{name} = {fmax:g} eV/Å is above {MAX_RELAX_FMAX:g} eV/Å, more than the forces of "
+            "a structure MD can start from (a packed box holds a few eV/Å): the relaxation "
+            "would stop before its first step and relax nothing; give a threshold in eV/Å "
+            "(Ju et al. 2025: 2 eV/Å)"
+            + slip_advice(fmax, "eV/Å", lambda x: MIN_RELAX_FMAX <= x <= MAX_RELAX_FMAX))
+    return fmax
 
 
 def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=False, progress=False):
@@ -2333,7 +2370,7 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
         structure is returned (and stored) as it is. A relaxation read back from its file warns
         the same.
     """
-    fmax = check_number("fmax (eV/Å)", fmax, above=0)
+    fmax = _check_relax_fmax("fmax", fmax)
     steps = check_number("steps", steps, integer=True, minimum=0)
     check_flag("overwrite", overwrite)
     check_flag("progress", progress)
@@ -4201,7 +4238,7 @@ def _stage_run_infos(plan, calculator, atoms, *, temperature_K, pressure_bar, re
     for the stages that run (in their order); built as those calls build it."""
     fingerprint = calculator_fingerprint(calculator)
     runs = {"relaxed": _with_constraints(_relax_run_info(
-        check_number("relax_fmax (eV/Å)", relax_fmax, above=0), _RELAX_STEPS, fingerprint),
+        _check_relax_fmax("relax_fmax", relax_fmax), _RELAX_STEPS, fingerprint),
         atoms)}
     for name, ensemble, h_mass in (("preequilibration", "npt", hydrogen_mass),
                                    ("equilibration", "npt", None),
@@ -5121,7 +5158,7 @@ def check_protocol_arguments(
     temperature_K = check_number("temperature_K", temperature_K, above=0)
     pressure_bar = check_number("pressure_bar", pressure_bar)
     _check_extremes(temperature_K, pressure_bar)
-    check_number("relax_fmax (eV/Å)", relax_fmax, above=0)
+    _check_relax_fmax("relax_fmax", relax_fmax)
     preequilibration_timestep_fs = check_number(
         "preequilibration_timestep_fs", preequilibration_timestep_fs, above=0,
         maximum=MAX_TIMESTEP_FS,

@@ -292,7 +292,6 @@ _SELECT_OUTPUT = ["", "DIR", "picked.h5md", "lab.extxyz", "FILE/x.extxyz"]
 _ALLOWED = {
     ("simulate", "--pressure"): {"-1", "0"},  # negative pressure (tension) and 0 bar are states
     ("simulate", "--seed"): {"0"},
-    ("simulate", "--relax-fmax"): {"1e308"},  # a threshold every box meets: no relaxation
     ("simulate", "--preequilibration-ps"): {"0"},  # 0 skips the stage
     ("simulate", "--equilibration-ps"): {"0"},
     ("demo", "--equilibration-ps"): {"0"},

@@ -261,7 +261,6 @@ ALLOWED = {
     ("Electrostatics(total_charge)", 0): "a neutral molecule",
     ("search_cutoff(cutoff)", 1e308): "the radius itself (no cell list rescaling): the pair "
                                       "search then refuses it by its memory budget",
-    ("relax(fmax)", 1e308): "a threshold above any force: the structure is returned at once",
     ("relax(steps)", 0): "no optimiser step: the structure is returned as it is",
     ("relax(steps)", 1e308): "a ceiling: the optimiser stops when converged",
     ("run_md(pressure_bar)", -1): "a tensile pressure is a pressure",
@@ -274,8 +273,6 @@ ALLOWED = {
     ("run_md(max_displacement)", 1e308): "a guard's ceiling: the guard never fires",
     ("check_protocol_arguments(pressure_bar)", -1): "a tensile pressure is a pressure",
     ("check_protocol_arguments(pressure_bar)", 0): "vacuum pressure",
-    ("check_protocol_arguments(relax_fmax)", 1e308): "a threshold above any force: no "
-                                                     "relaxation",
     ("check_protocol_arguments(preequilibration_ps)", 0): "0 skips the stage",
     ("check_protocol_arguments(equilibration_ps)", 0): "0 skips the stage",
     ("check_protocol_arguments(hydrogen_mass)", 1e308): "checked here by sign only; the "
