@@ -62,7 +62,9 @@ def test_the_errors_of_the_rmses_are_calibrated_over_replicas(frames):
 @pytest.mark.parametrize("n", [1, 2, 5, 19])
 def test_an_rmse_over_few_frames_is_not_valid(frames, n):
     est = _label_error_estimates(frames[:n], _noisy(frames[:n], 0))
-    for key in ("energy_rmse", "force_rmse", "stress_rmse"):
+    # the forces of 19 frames of the same 4 atoms (228 components) resolve their correlation
+    # and are valid (test_loop54_force_error_frames); one energy or stress per frame cannot
+    for key in ("energy_rmse", "stress_rmse") + (("force_rmse",) if n < 19 else ()):
         assert not est[key].converged and est[key].notes, (key, est[key])
         assert np.isfinite(est[key].value)
 
