@@ -199,7 +199,8 @@ class Diffusion(CarrierAnalysis):
         read, and again for the mean box of the frames), and so is a trajectory without a box
         unless ``volume`` gives the cube's volume.
     temperature : float, optional
-        K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature). One
+        K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature);
+        refused without ``viscosity``, as D itself divides by no temperature. One
         that differs from the run's measured temperature
         (:func:`~mda_electrolyte.carriers.run_temperature`: the ``temperature`` observable of
         an H5MD file of run_md, or the kinetic temperature of all atoms) by more than
@@ -364,6 +365,14 @@ class Diffusion(CarrierAnalysis):
             if temperature is None:
                 raise ValueError("the Yeh–Hummer correction needs temperature= (K)")
         self._temperature = check_temperature(temperature, allow_none=True)
+        if viscosity is None and self._temperature is not None:
+            # D divides by no temperature: only the Yeh–Hummer term does. Taken without a word,
+            # it then made NernstEinstein at another temperature a refusal ("the Diffusion
+            # analysis (Yeh–Hummer) used ... K") although no term used it
+            raise ValueError(
+                f"Diffusion: temperature = {self._temperature:g} K sets the Yeh–Hummer "
+                "correction, which needs viscosity= (mPa·s): without it the temperature would "
+                "have no effect; leave it out, or give viscosity=")
         if (used is not None and self._temperature is not None
                 and max(used, self._temperature) > MAX_RUN_TEMPERATURE_SPREAD * min(
                     used, self._temperature)):

@@ -137,7 +137,9 @@ class OnsagerCoefficients(CarrierAnalysis):
         cation and an anion species analysed the transference numbers are then set by their
         masses, :math:`t_a = z_a m_b/(z_a m_b - z_b m_a)`, and are marked "not measured".
     check_sampling : bool
-        Green–Kubo sampling guard (see :class:`~mda_electrolyte.GreenKuboConductivity`).
+        Green–Kubo sampling guard (see :class:`~mda_electrolyte.GreenKuboConductivity`);
+        ``False`` is refused with the Einstein method, which has no such guard, as
+        ``unwrap=True`` is with ``method="green-kubo"``, whose velocities need none.
 
     Attributes
     ----------
@@ -217,6 +219,14 @@ class OnsagerCoefficients(CarrierAnalysis):
         )
         # the word as _configure read it: "EINSTEIN" asked the collector for velocities
         einstein = self._method == "einstein"
+        check_flag("unwrap", unwrap)
+        if unwrap and not einstein:
+            # the velocities of Green–Kubo need no unwrapping: unwrap=True was dropped without
+            # a word, as the Einstein windows are refused with this method
+            raise ValueError(
+                "OnsagerCoefficients: unwrap=True unwraps the positions of the Einstein MSDs, "
+                "and method='green-kubo' integrates velocities instead: it would have no "
+                "effect; leave it out, or give method='einstein'")
         self._needs = ("positions",) if einstein else ("velocities",)
         super().__init__(
             universes,
@@ -261,6 +271,13 @@ class OnsagerCoefficients(CarrierAnalysis):
                 "have no effect; leave out max_lag, or give method='green-kubo'")
         check_flag("remove_drift", remove_drift)
         check_flag("check_sampling", check_sampling)
+        if method == "einstein" and not check_sampling:
+            # the guard is of the Green–Kubo correlations: turning it off with the Einstein fit
+            # was taken without a word, as if the caller's coarse frames had been let through
+            raise ValueError(
+                "OnsagerCoefficients: check_sampling=False turns off the Green–Kubo sampling "
+                "guard, and method='einstein' fits the MSDs, which have none: it would have no "
+                "effect; leave it out, or give method='green-kubo'")
         self._remove_drift = bool(remove_drift)
         self._check = bool(check_sampling)
         self._configure_common(_check_segments(n_collections, n_blocks), volume, species)
