@@ -13,6 +13,13 @@ compiler run on first use is counted; tracemalloc cannot see C++/Fortran).
     python benchmarks/bench_d3.py --atm --atm-cutoff 12 --sizes 2,2,2 3,3,3  # with ATM
     python benchmarks/bench_d3.py --tensor --atoms 5000  # compute_tensor: molecule/slab/wire
 
+The times are reported only for the same numbers: each box's energy, forces and stress from
+both codes must agree within the tolerances of ``tests/test_d3.py`` (energy 1e-9 relative,
+forces 1e-8 eV/Å, stress 1e-9 eV/Å³), and ``--tensor``'s routes within
+``TENSOR_REL_DIFF`` (1e-9); otherwise the benchmark stops (exit status 1) naming the quantity and
+the difference. Before, ``|dE|/E`` was printed beside the speed-up however large, and the forces
+and stress were never compared (only their largest entry was passed on, unread).
+
 ``--atm`` adds the three-body term to both codes (s9 = 1, simple-dftd3's ``disp3`` cutoff set
 to ``--atm-cutoff``). Both codes' ATM loops visit every triple within the cutoff, ~N n_c²/6 for
 n_c neighbours: at simple-dftd3's default 40 bohr (21.2 Å) a 66-atom box took simple-dftd3
@@ -131,12 +138,52 @@ def _run_one(code, nrep, repeats, atm_cutoff=None):
                 "natoms": len(box),
                 "time": min(times),
                 "energy": e,
-                "fmax": float(np.abs(f).max()),
-                "stress0": float(s[0]),
+                "forces": np.asarray(f, dtype=float).tolist(),
+                "stress": np.asarray(s, dtype=float).tolist(),
                 "peak_mb": peak_mb,
             }
         )
     )
+
+
+#: largest differences between the two codes' results for the times to be reported: those
+#: ``tests/test_d3.py`` holds ours to against simple-dftd3 (energy relative, eV/Å, eV/Å³)
+SAME_ENERGY_REL, SAME_FORCES, SAME_STRESS = 1e-9, 1e-8, 1e-9
+#: largest relative difference between compute_tensor, the old route and the CPU kernel
+#: (compute_tensor's docstring: equal to ~1e-10 relative)
+TENSOR_REL_DIFF = 1e-9
+
+
+def check_same(ours, ref, where):
+    """Stops (exit status 1) unless the child results ``ours`` and ``ref`` (energy, forces,
+    stress of one box) agree within :data:`SAME_ENERGY_REL`, :data:`SAME_FORCES` and
+    :data:`SAME_STRESS`; returns the relative energy difference."""
+    forces_o, forces_r = np.asarray(ours["forces"]), np.asarray(ref["forces"])
+    if forces_o.shape != forces_r.shape or ours["natoms"] != ref["natoms"]:
+        sys.exit(f"bench_d3: {where}: the two codes ran boxes of {ours['natoms']} and "
+                 f"{ref['natoms']} atoms; times not reported")
+    rel = abs(ours["energy"] - ref["energy"]) / abs(ref["energy"])
+    diffs = (("energy", rel, SAME_ENERGY_REL, "relative"),
+             ("forces", float(np.abs(forces_o - forces_r).max(initial=0.0)), SAME_FORCES,
+              "eV/Å"),
+             ("stress", float(np.abs(np.subtract(ours["stress"], ref["stress"])).max()),
+              SAME_STRESS, "eV/Å³"))
+    for name, diff, limit, unit in diffs:
+        if not diff <= limit:  # NaN too
+            sys.exit(f"bench_d3: {where}: the {name} of ase_electrolyte.D3 differs from "
+                     f"simple-dftd3's by {diff:.3g} {unit} (at most {limit:g}); times not "
+                     "reported")
+    return rel
+
+
+def check_tensor(diff, kind):
+    """Stops (exit status 1) where ``--tensor``'s largest relative difference ``diff`` for the
+    structure ``kind`` exceeds :data:`TENSOR_REL_DIFF`."""
+    if not diff <= TENSOR_REL_DIFF:
+        sys.exit(f"bench_d3: --tensor {kind}: compute_tensor, the old route and the CPU kernel "
+                 f"differ by {diff:.3g} relative (at most {TENSOR_REL_DIFF:g}); times not "
+                 "reported")
+    return diff
 
 
 def _measure(code, nrep, repeats, atm_cutoff=None):
@@ -239,6 +286,7 @@ def tensor_route(natoms, rounds):
         diff = max(abs(float(out["energy"]) - old_energy) / abs(old_energy),
                    np.abs(forces - ref).max() / np.abs(ref).max(),
                    abs(float(out["energy"]) - cpu.results["energy"]) / abs(old_energy))
+        check_tensor(diff, kind)
         best = {key: min(value) for key, value in times.items()}
         print(f"{kind:>9} {len(atoms):6d} {best['cpu']:8.3f} {best['tensor']:9.3f} "
               f"{best['tensor'] / best['cpu']:10.2f} {best['old']:11.3f} {diff:12.1e}")
@@ -340,7 +388,9 @@ def main():
         r = min(runs["ref"], key=lambda x: x["time"])
         per_round = " ".join(f"{a['time'] / b['time']:.1f}"
                              for a, b in zip(runs["ref"], runs["ours"], strict=True))
-        rel_err = abs(o["energy"] - r["energy"]) / abs(r["energy"])
+        # every round computed the same box: each of ours against each reference
+        rel_err = max(check_same(a, b, f"box {','.join(map(str, nrep))}")
+                      for a in runs["ours"] for b in runs["ref"])
         print(
             f"{o['natoms']:6d} {r['time']:15.3f} {o['time']:8.3f} {r['time'] / o['time']:8.1f}x "
             f"{r['peak_mb']:7.0f} {o['peak_mb']:8.0f} {rel_err:9.1e}  {per_round}"
