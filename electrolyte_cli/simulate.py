@@ -64,7 +64,10 @@ def register(sub):
                     help="bar, of the NPT stages (default 1 atm)")
     md.add_argument(
         "--relax-fmax", type=float, default=2.0,
-        help="eV/Å, largest force after the loose relaxation (default 2, Ju et al. (2025))",
+        # the bounds of ase_electrolyte.md (MIN_RELAX_FMAX, MAX_RELAX_FMAX), written out to
+        # keep the CLI's start free of the MD module (a test checks they are equal)
+        help="eV/Å, largest force after the loose relaxation, from 1e-06 to 100 (default 2, "
+        "Ju et al. (2025))",
     )
     md.add_argument(
         "--preequilibration-ps", type=float, default=1000.0,
