@@ -1839,12 +1839,14 @@ def _reuse(path, run_info, atoms, overwrite):
     info, first = read
     why = _other_run(info, first, run_info, atoms, path)
     if why:
-        # run_md writes a file; inside run_protocol, a folder's stage
-        elsewhere = ("give another trajectory" if _PROTOCOL_STAGE.get() is None
-                     else "choose another folder")
+        # run_md writes a file; inside run_protocol, a folder's stage, named as the refusals
+        # before the first stage name it (a stage whose file before it was missing is judged
+        # only once that stage has run again: the message named no stage)
+        stage = _PROTOCOL_STAGE.get()
+        elsewhere = "give another trajectory" if stage is None else "choose another folder"
         raise ValueError(
-            f"{path} was written by a different run: {why}; remove it, {elsewhere} "
-            "or pass overwrite=True to recompute"
+            f"{'' if stage is None else stage.title + ': '}{path} was written by a different "
+            f"run: {why}; remove it, {elsewhere} or pass overwrite=True to recompute"
         )
     return info
 
