@@ -134,3 +134,18 @@ def test_a_preset_fallback_is_a_given_value_its_shells_name(universe):
         for got, expected in zip(_estimates(res.estimates[key]),
                                  _estimates(plain.estimates[key]), strict=True):
             assert got.valid == expected.valid, key
+
+
+def test_a_preset_fallback_passed_on_is_no_doubtful_measurement(universe):
+    """``cutoffs=results.cutoff_estimates`` of a run with a preset fallback (the documented way
+    to count a long trajectory with cutoffs found on part of it): the preset read as a measured
+    cutoff that is not valid, and every number of the second run was marked not valid."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        first = SolvationShells(*groups(universe), no_minimum="preset",
+                                max_cutoff=4.5).run().results
+        again = SolvationShells(*groups(universe), cutoffs=first.cutoff_estimates,
+                                store_table=False).run().results
+    assert again.cutoff_estimates["PF6"].given
+    for got in _estimates(again.estimates):
+        assert not _has(got, "not valid: 'PF6'"), got.notes
