@@ -424,8 +424,7 @@ def resolve_species(
 
         ion_charges, charge_source = None, None
         if name in charges:
-            q = check_number(f"charges[{name!r}] (e per ion)", charges[name],
-                             minimum=-MAX_ION_CHARGE, maximum=MAX_ION_CHARGE)
+            q = check_ion_charge(f"charges[{name!r}] (e per ion)", charges[name])
             ion_charges = np.full(n_ions, q)
             charge_source = "given"
         else:
@@ -1410,6 +1409,39 @@ MAX_VOLUME = float(MAX_COORDINATE) ** 3
 MIN_TEMPERATURE_K = 1e-3
 MIN_VOLUME = 1.0
 MAX_ION_CHARGE = 1000.0
+#: Smallest size of a non-zero ion charge given (e): scaled-charge models give ions 0.5-0.9 e;
+#: a charge given in coulombs (1.602e-19 for +1 e) lands far below, and made a Green–Kubo σ of
+#: 3e-37 S/m, valid.
+MIN_ION_CHARGE = 1e-3
+
+
+def check_ion_charge(label, charge):
+    """A given ion charge in e: finite, at most ``MAX_ION_CHARGE`` in size, and either 0 or
+    at least ``MIN_ION_CHARGE`` in size (a charge in coulombs is refused naming its value in e).
+
+    Parameters
+    ----------
+    label : str
+        What the charge is, for the message.
+    charge : float
+        e per ion.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        Not a finite number in range, or a non-zero charge below ``MIN_ION_CHARGE`` e.
+    """
+    q = check_number(label, charge, minimum=-MAX_ION_CHARGE, maximum=MAX_ION_CHARGE)
+    if q != 0 and abs(q) < MIN_ION_CHARGE:
+        raise ValueError(
+            f"{label} = {q:g} is below any ion's charge (at least {MIN_ION_CHARGE:g} e in size, "
+            f"or 0): give it in elementary charges (a charge in coulombs is "
+            f"{constants.e:.4g} times smaller: {q:g} C = {q / constants.e:.4g} e)")
+    return q
 #: No simulation holds 10¹² ions (N q² D overflows for a count like 1e308).
 MAX_IONS = 10**12
 

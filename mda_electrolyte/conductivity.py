@@ -44,9 +44,9 @@ from ase_electrolyte.option_words import choice_word
 from .analysis_base import check_universe, kept_frame, require_results
 from .bridge import kinetic_masses
 from .carriers import (
-    MAX_ION_CHARGE,
     MAX_IONS,
     CarrierAnalysis,
+    check_ion_charge,
     check_neutral,
     check_temperature,
     check_volume,
@@ -1412,8 +1412,7 @@ class NernstEinstein:
             # ("expected a sequence of integers or a single integer, got '4.0'")
             n_ions[s] = int(check_number(f"n_ions of {s!r}", count, integer=True, minimum=1,
                                          maximum=MAX_IONS))
-            if check_number(f"the charge of {s!r} (e)", q, minimum=-MAX_ION_CHARGE,
-                            maximum=MAX_ION_CHARGE) == 0:
+            if check_ion_charge(f"the charge of {s!r} (e)", q) == 0:
                 raise ValueError(f"the charge of {s!r} must be finite and non-zero (e), not {q!r}; "
                                  "leave uncharged species out of Nernst–Einstein")
         d = {s: e.to("Å^2/ps") for s, e in d.items()}

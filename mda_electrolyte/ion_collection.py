@@ -56,6 +56,7 @@ from .carriers import (
     MIN_VOLUME,
     _box_matrices,
     _box_volumes,
+    check_ion_charge,
     check_temperature,
     check_volume,
     count_far_steps,
@@ -441,6 +442,9 @@ class IonCollection:
                     raise ValueError(f"charges[{s!r}] (e per ion) must be finite numbers >= "
                                      f"{-MAX_ION_CHARGE:g} and <= {MAX_ION_CHARGE:g}, got "
                                      f"{float(big.flat[0])!r}")
+                for value in np.unique(given):
+                    # a charge in coulombs (1.602e-19) passed as a charge in e
+                    check_ion_charge(f"charges[{s!r}] (e per ion)", value)
                 if given.shape not in ((), (counts[k],)):
                     # numpy's "operands could not be broadcast together" named nothing
                     raise ValueError(f"charges[{s!r}] must be one charge or {counts[k]} (one "
