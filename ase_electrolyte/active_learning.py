@@ -511,13 +511,18 @@ def _check_device_beside(model, device):
 def _descriptor_array(descriptors):
     """Descriptors as a float array divided by their largest magnitude (the selections are
     invariant to one common factor), checked: 2D, non-empty, finite."""
+    from mda_electrolyte.uncertainty import real_array
+
     try:
-        d = np.asarray(descriptors, dtype=np.float64)
+        np.asarray(descriptors)
     except (TypeError, ValueError):
         # rows of unequal length were numpy's "setting an array element with a sequence"
         raise ValueError(
             "descriptors must be a 2D array of numbers, one row of equal length per frame"
         ) from None
+    # complex descriptors lost their imaginary part with a ComplexWarning, flags and numeric
+    # text became numbers, masked values were selected by the data under the mask
+    d = real_array(descriptors, "descriptors")
     if d.ndim != 2 or len(d) == 0:
         raise ValueError(
             f"descriptors must be a non-empty 2D array (one row per frame), got shape "
