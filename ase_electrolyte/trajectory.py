@@ -19,6 +19,8 @@ Layout (H5MD 1.1, one particle group ``trajectory``, the name MDAnalysis' own wr
                                                 centre_of_mass_removed state what it counts
                                                 (run_md's 3N − N_constraints − 3, from the
                                                 writer's atoms; also on its series)
+    /observables/dt/{value,step,time}           ps, the spacing of the frames (from the
+                                                second frame on; MDAnalysis' dt)
     /parameters/ase_electrolyte/                molecule_index, species_name, pbc, cell,
                                                 start_positions (Å, the state the run began at),
                                                 integration_mass (amu, only where the run
@@ -46,9 +48,15 @@ frame and the denser samples live under ``/parameters``, where MDAnalysis does n
 Observables may be vectors or tensors (the shape is fixed by the first value written); names and
 units are registered in :data:`OBSERVABLE_UNITS`.
 
-What MDAnalysis' own reader (``MDAnalysis.Universe("run.h5md")``) does not take from the file,
-and :func:`~mda_electrolyte.bridge.from_ase` does: ``u.trajectory.dt`` (it reads no time step
-and says 1 ps; ``ts.time`` is right), the box's ``boundary`` (a system periodic in some
+MDAnalysis' reader reads no time step: ``u.trajectory.dt`` is ``ts.data["dt"]`` where the file
+has it, else 1 ps. The writer stores the frame spacing as the frame-aligned
+``/observables/dt`` (:data:`FRAME_SPACING`, from the second frame on), which that reader takes
+into ``ts.data``, so ``MDAnalysis.Universe("run.h5md").trajectory.dt`` is the spacing in ps
+(files of earlier versions, and a file of one frame, have none: 1 ps, with MDAnalysis'
+warning; :func:`~mda_electrolyte.bridge.from_ase` takes the spacing from the times).
+
+What MDAnalysis' own reader does not take from the file, and
+:func:`~mda_electrolyte.bridge.from_ase` does: the box's ``boundary`` (a system periodic in some
 directions only, ``pbc=[True, True, False]``, gets a 3D-periodic box of the cell, whose
 distances wrap across the vacuum; :func:`~mda_electrolyte.bridge.from_ase` gives it none), and
 the masses, elements and molecules (its minimal topology has none).
@@ -152,7 +160,10 @@ __all__ = [
     "integration_masses",
     "open_h5md",
     "foreign_h5md",
+    "is_h5md_path",
+    "H5MD_SUFFIXES",
     "OBSERVABLE_UNITS",
+    "FRAME_SPACING",
     "VELOCITY_TO_ANGSTROM_PER_PS",
     "FORCE_TO_KJ_PER_MOL_ANGSTROM",
     "TIME_TO_PS",
@@ -214,6 +225,12 @@ OBSERVABLE_UNITS = {
     "conserved_energy": "eV",
 }
 _OBSERVABLE_UNITS = OBSERVABLE_UNITS  # the name other modules used before
+#: The frame spacing in ps, ``/observables/dt/value`` (frame k: time[k] - time[k-1]; frame 0
+#: the spacing after it), written from the second frame on. MDAnalysis' H5MD reader reads no
+#: time step and said ``u.trajectory.dt`` = 1.0 ps for every file; it takes
+#: ``observables/<name>/value`` at the frame into ``ts.data``, and ``Timestep.dt`` is
+#: ``ts.data["dt"]``. Not an observable a run records: no writer argument takes it.
+FRAME_SPACING = "dt"
 # bytes of one chunk of a series' values, at most: a chunk holds
 # clamp(_CHUNK_BYTES // row_bytes, 1, 256) rows (a row larger than this is a chunk alone). Small
 # enough that a write which starts a chunk needs little room; large enough that a series of
@@ -284,6 +301,41 @@ class ForeignTrajectoryError(ValueError):
     A :class:`ValueError`, as the readers' other refusals are; its own class so that the
     error's name says what it is (it showed as the private ``_NotOurs``).
     """
+
+
+#: The suffixes of an H5MD file: ``.h5md`` (MDAnalysis' reader knows it by this one) and the
+#: HDF5 ones.
+H5MD_SUFFIXES = (".h5md", ".h5", ".hdf5")
+
+
+def is_h5md_path(path):
+    """Whether ``path`` names an H5MD file, to be read by the H5MD readers: a file that
+    exists by its content (the HDF5 signature, ``h5py.is_hdf5``) or an H5MD suffix, a path
+    not yet written by its suffix (:data:`H5MD_SUFFIXES`, any case).
+
+    The one test of the package: three suffix lists sent ``run.dat``, a trajectory of
+    run_md renamed, to ``ase.io`` ("cannot be read as .dat: UnicodeDecodeError ... byte
+    0x89"). An existing file with an H5MD suffix that is not HDF5 is an H5MD path too, for
+    the H5MD readers to refuse by name (a damaged or mislabelled file), not for ``ase.io`` to
+    guess at. A Universe, Atoms or anything that is no path: ``False``.
+
+    Examples
+    --------
+    >>> is_h5md_path("run.H5MD"), is_h5md_path("run.extxyz"), is_h5md_path(None)
+    (True, False, False)
+    """
+    if not isinstance(path, str | os.PathLike) or hasattr(path, "trajectory"):
+        return False
+    try:
+        path = Path(os.fspath(path))
+    except TypeError:
+        return False
+    if path.suffix.lower() in H5MD_SUFFIXES:
+        return True
+    try:
+        return path.is_file() and h5py.is_hdf5(path)
+    except OSError:
+        return False  # unreadable: the reader it goes to names the fault
 
 
 def open_h5md(path, mode="r"):
@@ -628,7 +680,7 @@ class H5MDWriter:
         self._frame_shapes = {}
         steps = self._particles["position"][1]
         self._last_step = int(steps[self.n_frames - 1]) if self.n_frames else -1
-        self._frame_observables = sorted(self._frame_obs)
+        self._frame_observables = sorted(k for k in self._frame_obs if k != FRAME_SPACING)
 
     def _create_whole(self, atoms, velocities, forces, run_info):
         """Build the empty trajectory beside ``path``; it replaces ``path`` with its first frame.
@@ -1017,6 +1069,8 @@ class H5MDWriter:
             for name in names:
                 self._append(self._file["observables"], self._frame_obs, name, obs[name],
                              step, time)
+            if k:
+                self._append_spacing(k, step, time)
             if state:
                 parent = self._file.require_group(_INTEGRATOR)
                 for name, value in state.items():
@@ -1043,6 +1097,24 @@ class H5MDWriter:
         self.n_frames = k + 1
         self._last_step = step
         self._frame_observables = names
+
+    def _append_spacing(self, k, step, time):
+        """Frame ``k``'s row of :data:`FRAME_SPACING`; created at the second frame (or at the
+        first frame a file of an earlier version gets from this writer) with the rows of the
+        frames before it."""
+        h = self._frame_obs.get(FRAME_SPACING)
+        start = 0 if h is None else h[1].shape[0]
+        if h is None:
+            g = self._file["observables"].create_group(FRAME_SPACING)
+            self._time_series(g, (), "ps")
+            h = self._frame_obs[FRAME_SPACING] = _handles(g)
+        position = self._particles["position"]
+        steps = np.append(position[1][start:k], step)
+        times = np.append(position[2][max(start - 1, 0):k], time)
+        spacing = np.diff(times)
+        if start == 0:
+            spacing = np.append(spacing[:1], spacing)  # frame 0: the spacing after it
+        _append_rows(h, start, spacing, steps, times[-len(steps):])
 
     def _check_finite(self, arrays, step):
         for name, value in arrays.items():
@@ -1281,6 +1353,12 @@ class H5MDWriter:
                 created += h is None
                 need += self._new_bytes(h, 0 if h is None else h[1].shape[0], 1,
                                         np.shape(value))
+        if frame and self.n_frames:
+            # the frame spacing's row; created with the rows of the frames before it
+            h = self._frame_obs.get(FRAME_SPACING)
+            created += h is None
+            need += self._new_bytes(h, 0 if h is None else h[1].shape[0],
+                                    self.n_frames + 1 if h is None else 1, ())
         rows = {name: len(q[0]) for name, q in self._pending.items()}
         for name in frame:
             rows[name] = rows.get(name, 0) + 1
@@ -1718,7 +1796,7 @@ def h5md_info(path):
             "last_step": int(group["position/step"][n - 1]) if n else -1,
             "last_time": float(group["position/time"][n - 1]) if n else float("nan"),
             "run_info": json.loads(meta.attrs["run_info"]) if "run_info" in meta.attrs else None,
-            "observables": sorted(f["observables"].keys()),
+            "observables": sorted(k for k in f["observables"].keys() if k != FRAME_SPACING),
             "series": sorted(meta["series"].keys()) if "series" in meta else [],
         }
 

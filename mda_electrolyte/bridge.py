@@ -45,11 +45,13 @@ from ase_electrolyte.species import species_from_formula
 from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from ase_electrolyte.trajectory import (
     FORCE_TO_KJ_PER_MOL_ANGSTROM,
+    H5MD_SUFFIXES,
     VELOCITY_TO_ANGSTROM_PER_PS,
     _foreign_advice,
     check_h5md_layout,
     damaged_h5md,
     foreign_h5md,
+    is_h5md_path,
     open_h5md,
     particle_group,
 )
@@ -66,7 +68,8 @@ from .molecules import (
 
 __all__ = ["from_ase", "kinetic_masses"]
 
-_H5MD_SUFFIXES = (".h5md", ".h5", ".hdf5")
+# the name other modules import; whether a path is read as H5MD is is_h5md_path's to say
+_H5MD_SUFFIXES = H5MD_SUFFIXES
 # the alkali metals among the free ions (charge +1; the alkaline earths and zinc +2)
 _GROUP_1 = frozenset([3, 11, 19, 37, 55, 87])
 # LAMMPS unit styles: (velocity → Å/ps, force → kJ/(mol·Å))
@@ -218,7 +221,7 @@ def from_ase(
     if path.is_dir():
         # ASE would try it as a BundleTrajectory and fail with a bare OSError
         raise ValueError(f"{path} is a folder; give a trajectory file (H5MD, .traj, .extxyz)")
-    if path.suffix.lower() in _H5MD_SUFFIXES:
+    if is_h5md_path(path):
         # an argument that would be ignored is refused: the user meant it to change something
         if dt is not None:
             raise ValueError(f"dt = {dt} ps given for {path}, an H5MD file whose frames carry "
@@ -1152,7 +1155,7 @@ def _from_h5md(path, attempts=10, wait_s=0.1):
 
     # not HDF5 at all (a renamed or truncated-at-birth file): no retry can help
     if path.stat().st_size == 0 or not h5py.is_hdf5(path):
-        raise ValueError(f"{path} is not an HDF5 (H5MD) file")
+        raise ValueError(f"{path} is not an HDF5 (H5MD) file{_not_hdf5_advice(path)}")
     # a running writer flushes whole frames; a read that falls into a flush is retried
     for attempt in range(attempts):
         try:
@@ -1168,6 +1171,24 @@ def _from_h5md(path, attempts=10, wait_s=0.1):
             time.sleep(wait_s)
             continue
         return u
+
+
+def _not_hdf5_advice(path):
+    """What a file named as H5MD holds instead, and what to do: ``""`` where nothing helps."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if not head:
+        return (": it is empty (0 bytes; a copy or a download that never started?); "
+                "nothing can be read from it")
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    first = text.strip().splitlines()[0][:40] if text.strip() else ""
+    # an extxyz or a LAMMPS dump saved under the trajectory's name: ase.io reads it by its
+    # own suffix, not by .h5md
+    return (f": it holds text (starting {first!r}), another format under an H5MD name; "
+            "rename it to its format's suffix (.extxyz, .xyz, .lammpstrj, ...)")
 
 
 class _HalfWritten(Exception):
@@ -1240,7 +1261,8 @@ def _read_h5md_universe(path, retry):
         if not np.allclose(steps, dt, rtol=1e-6, atol=0):
             warnings.warn(
                 f"{path}: frames are not evenly spaced in time (intervals {np.unique(steps)} ps); "
-                f"u.trajectory.dt = {dt} ps is that of the first interval, use ts.time",
+                f"u.trajectory.dt is no one spacing ({dt} ps, the first interval, at frame "
+                "0), use ts.time",
                 stacklevel=4,
             )
     reader = "H5MD"

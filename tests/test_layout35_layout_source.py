@@ -23,6 +23,7 @@ import electrolyte_cli.simulate as simulate
 from ase_electrolyte.md import recorded_shapes, run_md
 from ase_electrolyte.topology import set_topology
 from ase_electrolyte.trajectory import (
+    FRAME_SPACING,
     PARTICLE_CHUNK_ROWS,
     h5md_info,
     integrator_state,
@@ -132,7 +133,8 @@ def test_recorded_shapes_are_what_run_md_stores(written):
         stored = {k: d.shape[1:] for k, d in _value_datasets(f["observables"]).items()}
         samples = {k: d.shape[1:]
                    for k, d in _value_datasets(f["parameters/ase_electrolyte/series"]).items()}
-    assert stored == observables
+    # and the frame spacing MDAnalysis' reader takes its dt from (no recorded observable)
+    assert stored == {**observables, FRAME_SPACING: ()}
     assert samples == observables
     assert observables["charge_current"] == (species, 3)
     state = integrator_state(path, -1)
