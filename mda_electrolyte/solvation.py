@@ -891,15 +891,17 @@ def _with_cutoff_errors(cn_estimates, errors):
     return out
 
 
-def _mark_shells(results, cutoff_estimates, cutoff_source, anions):
+def _mark_shells(results, cutoff_estimates, cutoff_source, anions, network_species=None):
     """The shells' Estimates in ``results`` (headline numbers, mean angles, per label) marked
     not valid where a doubtful cutoff (:func:`_doubtful_cutoffs`) bounds them, and noted (still
     valid) where a preset fallback cutoff does.
 
     What a cutoff bounds: a species' coordination number and pairing count its molecules
     within its own cutoff alone; the classes, free cation and free ion fractions count anion
-    molecules (``anions``' cutoffs alone); labels, network sizes, total coordination numbers,
-    SSIPs in networks, angles and the per-label results depend on every cutoff. Before, one
+    molecules (``anions``' cutoffs alone); network sizes the molecules of ``network_species``
+    (all species by default) that cations share, and the SSIPs in networks those and the
+    anions; labels, total coordination numbers, angles and the per-label results depend on
+    every cutoff. Before, one
     doubtful solvent cutoff marked every Estimate not valid, the anion's own coordination
     number and the SSIP/CIP/AGG fractions counted within a sound anion cutoff included."""
     doubts = _doubtful_cutoffs(cutoff_estimates, cutoff_source)
@@ -921,6 +923,10 @@ def _mark_shells(results, cutoff_estimates, cutoff_source, anions):
                 estimates[key] = {n: marked(e, [n]) for n, e in value.items()}
             elif key in _ANION_ONLY:
                 estimates[key] = marked(value, list(anions))
+            elif key == "network_sizes" and network_species is not None:
+                estimates[key] = marked(value, list(network_species))
+            elif key == "ssip_fraction_in_networks" and network_species is not None:
+                estimates[key] = marked(value, [*anions, *network_species])
             else:
                 estimates[key] = marked(value)
         results["estimates"] = estimates
@@ -2023,7 +2029,7 @@ class SolvationShells(FrameAnalysis):
                 _nearest=nearest)
             self._apply_cutoff_errors(cn_errors, share_errors)
         _mark_shells(self.results, self.results.cutoff_estimates, self.results.cutoff_source,
-                     self._layout.anions)
+                     self._layout.anions, self._network_species)
 
     def _apply_cutoff_errors(self, cn_errors, share_errors):
         """The cutoffs' errors (counted at ``r_c ± δ`` of the scatter over the independent
@@ -2420,7 +2426,7 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
         out["estimates"]["coordination_numbers"] = _with_cutoff_errors(
             out["estimates"]["coordination_numbers"], out["cutoff_cn_errors"])
         _with_share_errors(out["estimates"], out["cutoff_share_errors"])
-        _mark_shells(out, estimates, source, table.layout.anions)
+        _mark_shells(out, estimates, source, table.layout.anions, network_species)
     out["classes"] = np.array(CLASSES)[out["class_codes"]]
     out["shell_labels"] = np.array(list(out["label_names"]), dtype=object)[out["label_codes"]]
     out["shells"] = _shell_frame(table, members, names)

@@ -149,3 +149,21 @@ def test_a_preset_fallback_passed_on_is_no_doubtful_measurement(universe):
     assert again.cutoff_estimates["PF6"].given
     for got in _estimates(again.estimates):
         assert not _has(got, "not valid: 'PF6'"), got.notes
+
+
+@pytest.mark.parametrize("network", [["PF6"], ["EC"], None])
+def test_networks_take_the_doubt_of_the_species_that_join_them(table, network):
+    """Network sizes count cations joined by shared molecules of ``network_species``; SSIPs in
+    networks those and the anions: a doubtful solvent cutoff reaches them only where the
+    solvent joins networks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = shell_results(table, {"EC": _doubtful(2.6), "PF6": 4.2},
+                            network_species=network)
+    reached = network is None or "EC" in network
+    est = out["estimates"]
+    for key in ("network_sizes", "ssip_fraction_in_networks"):
+        got = list(_estimates(est[key]))
+        assert got and all(_has(e, DOUBT) == reached for e in got), key
+    # the labels count every species, whatever joins the networks
+    assert all(_has(e, DOUBT) for e in _estimates(est["labels"]))
