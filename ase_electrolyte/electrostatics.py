@@ -488,6 +488,27 @@ def _refuse_idle_options(p):
             "that has them) or choose the scheme/method/short_range that reads them")
 
 
+def _refuse_zero_charges(p):
+    """ValueError for options whose charges are zero on every structure they accept.
+
+    ``scheme="fixed"`` with every charge 0, and ``scheme="qrd"`` with every b and s 0 (zero
+    charges on a neutral structure; a charged one is refused as undetermined), summed every
+    pair at the cost of a lattice sum and added exactly 0 (a box of NaCl: 0.0 eV, forces and
+    stress 0) as a valid result, the Coulomb term missing without a word. Refused as D3
+    refuses scales that leave it adding exactly 0.
+    """
+    if p["scheme"] == "fixed" and not np.any(p["charges"]):
+        raise ValueError(
+            f"scheme='fixed' with all {len(p['charges'])} charges 0 adds exactly 0 to every "
+            "structure (each pair term is q_i q_j / r_ij); give the charges (e), or leave the "
+            "term out")
+    if p["scheme"] == "qrd" and not any(b or s for b, s in p["qrd"].values()):
+        raise ValueError(
+            "scheme='qrd' with every b and s 0 gives charges 0 to every neutral structure "
+            "(it adds exactly 0) and none to a charged one (eq. 8 of Chalykh et al. 2025 is "
+            "0/0); give the fitted (b, s) (fit_qrd), or leave the term out")
+
+
 def _require_atoms(atoms):
     """TypeError unless ``atoms`` is an ase.Atoms: evaluate([atoms], q), get_charges([atoms])
     and check_input(None) ended in "'list' object has no attribute 'positions'" and the like."""
@@ -621,9 +642,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         or the per-atom array named ``array`` of the Atoms (e.g. ``"initial_charges"``).
     qrd : dict, optional
         ``{element: (b, s)}`` (symbol or atomic number → b in e, s dimensionless), see
-        :func:`qrd_charges`.
+        :func:`qrd_charges`. Every b and s 0 is refused (it adds exactly 0).
     charges : array_like, optional
-        Per-atom charges in e for ``scheme="fixed"``.
+        Per-atom charges in e for ``scheme="fixed"``; all 0 is refused (it adds exactly 0).
     array : str
         Name of the ``Atoms.arrays`` entry for ``scheme="array"``.
     total_charge : float, optional
@@ -869,6 +890,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 f"round-off gave force errors 10 × a tolerance of 1e-8, 1000 × one of 1e-10); "
                 f"give dtype='float64' or a tolerance of at least {_MIN_TOLERANCE_FLOAT32:g}")
         _refuse_idle_options(p)
+        _refuse_zero_charges(p)
         # the one device vocabulary; "auto" settles on a GPU torch sees, else the CPU
         p["device"] = str(resolve_device(p["device"]))
         self._molecules = None
@@ -2231,7 +2253,8 @@ def fit_qrd(
     options = dict(options)
     # single-element unit charges are not neutral: the blocks need the background term, which
     # cancels in any neutral combination
-    term = Electrostatics(scheme="fixed", charges=[0.0], **options)
+    # its own charges are never read: evaluate() is given each block's charges
+    term = Electrostatics(scheme="fixed", charges=[1.0], **options)
     if term.parameters["method"] != "direct":
         # a direct sum (molecules) has no background to add, and refuses one as without effect
         term.set(background=True)

@@ -19,7 +19,7 @@ def test_d3_and_electrostatics_take_the_spaced_cpu_as_the_cpu():
     atoms = molecule("CH3CH2OH")
     assert D3(device="cpu : 0").get_potential_energy(atoms) == \
         D3(device="cpu").get_potential_energy(atoms)
-    assert Electrostatics(scheme="fixed", charges=[0.0] * len(atoms),
+    assert Electrostatics(scheme="fixed", charges=[0.5, -0.5] + [0.0] * (len(atoms) - 2),
                           device=" CPU : 0 ").parameters["device"] == "cpu"
 
 

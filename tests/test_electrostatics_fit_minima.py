@@ -143,6 +143,6 @@ def test_an_initial_whose_s_cancel_in_a_frame_is_refused_before_the_model():
     atoms = Atoms("LiF", positions=[[0, 0, 0], [2.0, 0, 0]], cell=[6.0] * 3, pbc=True)
     label = [{"energy": -1.0}]
     with pytest.raises(ValueError, match=r"initial.*frame 0.*sum to 0"):
-        fit_qrd([atoms], NeverCalled(scheme="fixed", charges=[0.0, 0.0]), label,
+        fit_qrd([atoms], NeverCalled(scheme="fixed", charges=[0.5, -0.5]), label,
                 initial={"Li": (0.5, 1.0), "F": (-0.5, -1.0)}, tolerance=1e-6,
                 background=True)
