@@ -5091,6 +5091,36 @@ def _check_observe_interval_acts(observe_interval_fs, preequilibration_ps, equil
         "observe_interval_fs, or give one of those stages a length")
 
 
+def _check_stages_sampled(observe_interval_fs, preequilibration_ps, equilibration_ps,
+                          preequilibration_dt_fs, dt_fs):
+    """Refuse a sampling interval, given other than its default, longer than an NPT stage
+    that runs: the stage's series holds the steps that are multiples of the interval, so it
+    held its first sample alone. Its density was "too short: 1 samples", and an NVT or NVE
+    production, run at the mean volume of that stage, ran at the input box's (an
+    ``observe_interval_fs`` of 100 fs beside a 50 fs equilibration did so without a word).
+
+    The default is no choice (tests and demos run stages shorter than it); it is said by the
+    stage's "too short" estimates.
+    """
+    import inspect
+
+    default = inspect.signature(check_protocol_arguments).parameters["observe_interval_fs"]
+    if observe_interval_fs == default.default:
+        return
+    for name, ps, dt in (("preequilibration", preequilibration_ps, preequilibration_dt_fs),
+                         ("equilibration", equilibration_ps, dt_fs)):
+        steps = _n_steps(ps * 1000.0, dt)
+        every = max(1, _n_steps(observe_interval_fs, dt))
+        if steps > 0 and every > steps:
+            raise ValueError(
+                f"observe_interval_fs = {observe_interval_fs:g} fs is longer than the {name} "
+                f"({name}_ps = {ps:g} ps, {steps} step{'s' if steps != 1 else ''} of {dt:g} "
+                "fs): the stage would record no sample after its first (its mean density, "
+                "and the volume an NVT or NVE production takes from the last NPT stage, would "
+                "be its start's); give "
+                f"observe_interval_fs ≤ {steps * dt:g} fs or lengthen the stage")
+
+
 def check_protocol_arguments(
     *,
     temperature_K,
@@ -5246,6 +5276,8 @@ def check_protocol_arguments(
                 warnings.warn(doubt, UserWarning, stacklevel=_user_stacklevel())
     _check_observe_interval_acts(observe_interval_fs, preequilibration_ps, equilibration_ps,
                                  timestep_fs)
+    _check_stages_sampled(observe_interval_fs, preequilibration_ps, equilibration_ps,
+                          preequilibration_timestep_fs, timestep_fs)
     # run_md writes the last step as a frame: off the frame grid it would end the trajectory
     # with a shorter spacing, and Green–Kubo, Einstein–Helfand and diffusion refuse unevenly
     # spaced frames; run_protocol rounds the production to whole frame intervals
