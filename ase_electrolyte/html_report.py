@@ -425,9 +425,11 @@ def _estimate_row(key, est):
         value = f"<s>{html.escape(value)}</s>"
     else:
         value = html.escape(value)
+    # a setting has no samples: "given (the thermostat) (n = 0)" read as a count of nothing
+    count = f" (n = {est.n_samples})" if est.n_samples or not est.given else ""
     return (f"<tr class='{cls}'><th>{html.escape(str(key))}</th><td>{value}</td>"
             f"<td>{html.escape(est.unit)}</td><td>{html.escape(verdict)}</td>"
-            f"<td>{html.escape(est.method)} (n = {est.n_samples})</td></tr>")
+            f"<td>{html.escape(est.method)}{count}</td></tr>")
 
 
 def _estimate_table(items):

@@ -1688,8 +1688,10 @@ def given_text(est):
     result)"``) and its verdict where it is not valid (``"2.6 Å (a setting given, not a
     result; NOT VALID: reason)"``)."""
     from ase_electrolyte.html_report import plain_number_text
+    from mda_electrolyte.plotting import same_unit
 
-    unit = "" if est.unit == "1" else f" {est.unit}"
+    # "dimensionless" is "1" spelt out: "0.5 dimensionless" read as a unit's name
+    unit = "" if same_unit(est.unit, "1") else f" {est.unit}"
     # a given number in doubt (a cutoff among overlapping atoms, a temperature in °C) was
     # printed as a plain setting, its verdict dropped, where the HTML report and str() say it
     doubt = "" if est.valid else f"; NOT VALID: {one_line(est.verdict)}"
