@@ -2322,9 +2322,11 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
     atoms : ase.Atoms
         With a calculator; not modified.
     fmax : float
-        Force threshold, eV/Å.
+        Force threshold, eV/Å: from :data:`MIN_RELAX_FMAX` (1e-6, the round-off of a
+        single-precision model's forces) to :data:`MAX_RELAX_FMAX` (100, above the forces of
+        any start); others are refused before any evaluation.
     steps : int
-        Maximum optimizer steps.
+        Maximum optimizer steps (0 returns the structure as it is).
     trajectory : str or os.PathLike, optional
         H5MD file receiving the relaxed structure (one frame, no velocities). If it holds a
         finished relaxation of the same structure with the same settings, calculator,
@@ -4042,7 +4044,8 @@ def run_protocol(
         have no effect), as ``preequilibration_timestep_fs`` and ``hydrogen_mass`` other than
         their defaults are when ``preequilibration_ps`` is 0.
     relax_fmax : float
-        Loose relaxation threshold, eV/Å.
+        Loose relaxation threshold, eV/Å (from :data:`MIN_RELAX_FMAX` to
+        :data:`MAX_RELAX_FMAX`, as :func:`relax`).
     preequilibration_ps, equilibration_ps, production_ps : float
         Stage lengths in ps (Ju et al. 2025: 1000, 200, 200); a zero length skips the
         pre-equilibration or the equilibration. The production cannot be skipped (the
@@ -4065,7 +4068,8 @@ def run_protocol(
         equilibration, fs (Ju et al. 2025: 10 fs). The production records every step, whatever
         this is: Green–Kubo needs the currents at every step. So an interval longer than
         a step (other than the default) is refused when neither of those stages runs: it
-        would have no effect.
+        would have no effect; and one longer than a stage that runs, which would sample its
+        first step alone.
     seed : int
         Seeds the initial velocities.
     progress : bool
