@@ -1213,7 +1213,9 @@ class NernstEinstein:
     ----------
     diffusion : mda_electrolyte.Diffusion, optional
         A run :class:`~mda_electrolyte.Diffusion`: supplies D (its ``results.diffusion_coefficient``
-        Estimates), ion counts, charges and volume unless given explicitly below.
+        Estimates), ion counts, charges and volume unless given explicitly below. Its
+        neutral species (charge 0: a solvent analysed as the drift reference) have no term and
+        are left out, as :meth:`from_collections` leaves them out.
     temperature : float
         Temperature in K. It must be the temperature a conductivity analysis given used (and a
         Diffusion's Yeh–Hummer term): another one is refused, as α_d would be off by their
@@ -1296,6 +1298,16 @@ class NernstEinstein:
                 "give a run Diffusion analysis or diffusivities={species: D in Å²/ps}"
             )
         diffusivities = _species_mapping("diffusivities", diffusivities, "D in Å²/ps")
+        if given_d is None and isinstance(charges, Mapping):
+            # a Diffusion of the solvent too (its drift reference; the report's every species):
+            # a neutral species has no term. It was refused, "the charge of 'SOL' must be
+            # non-zero; leave uncharged species out", which only diffusivities= could, losing
+            # the D's joint segments; from_collections takes the charged species alike
+            neutral = [sp for sp in diffusivities
+                       if isinstance(charges.get(sp), (int, float, np.integer, np.floating))
+                       and not isinstance(charges.get(sp), bool) and charges.get(sp) == 0]
+            if len(neutral) < len(diffusivities):
+                diffusivities = {sp: e for sp, e in diffusivities.items() if sp not in neutral}
         if not diffusivities:
             raise ValueError("diffusivities is empty: give {species: D in Å²/ps}")
         errors = _species_mapping("diffusivity_errors",
