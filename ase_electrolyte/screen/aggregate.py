@@ -1536,11 +1536,12 @@ def _check_property_name(name, where):
 def _check_known_property(name, value, unit, where):
     """A measured value of a property the table knows: its unit's dimension and its range.
 
-    Returns the doubt on its unit (``None``: none): a density far from a liquid
-    electrolyte's (:func:`~ase_electrolyte.units.implausible_doubts`: 1200 in g/cm³ is kg/m³),
-    also warned of with ``where``.
+    Returns the doubt on its unit (``None``: none): a density, diffusion coefficient,
+    viscosity or conductivity far from a liquid electrolyte's
+    (:func:`~ase_electrolyte.units.doubts_in_unit`: 1200 in g/cm³ is kg/m³, 10⁻⁵ in m²/s is
+    cm²/s), also warned of with ``where``.
     """
-    from ..units import convert, dimension, implausible_doubts
+    from ..units import convert, dimension, doubts_in_unit
     from .properties import known_property
 
     known = known_property(name)
@@ -1558,12 +1559,11 @@ def _check_known_property(name, value, unit, where):
     if problem:
         unit_text = "" if table_unit == "1" else f" {table_unit}"
         raise PlanError(f"{where}: {problem}, got {value:g}{unit_text}")
-    if dimension(table_unit) != "density":
-        return None
     # a measured 1200 "g/cm³" (kg/m³ under the wrong unit) was compared as it stood: a 99.9 %
-    # deviation in the MAE of valid rows, without a word
-    doubts = implausible_doubts(density_g_cm3=float(convert(value, table_unit, "g/cm^3")),
-                                density_measured=False)
+    # deviation in the MAE of valid rows, without a word; so were D = 1e-5 "m²/s" (cm²/s), a
+    # viscosity of 0.003 "mPa·s" (Pa·s) and σ = 1e6 "mS/cm": every dimension with a rule of
+    # the package is judged by it
+    doubts = doubts_in_unit(value, table_unit, density_measured=False)
     if not doubts:
         return None
     doubt = f"{where}: {doubts[0]}"
@@ -1642,9 +1642,9 @@ def read_experimental(path, temperatures=None):
     list of dict
         One per row: ``row`` (1-based data row), ``key`` (what the summary is matched on),
         ``property``, ``value``, ``error`` (NaN if not given), ``unit`` (None if not given),
-        ``doubt`` (why its unit is doubted, warned of too: a density far from a liquid
-        electrolyte's; ``None`` for none; a comparison with it is not valid) and ``text``
-        (the row, for messages).
+        ``doubt`` (why its unit is doubted, warned of too: a density, diffusion coefficient,
+        viscosity or conductivity far from a liquid electrolyte's; ``None`` for none; a
+        comparison with it is not valid) and ``text`` (the row, for messages).
 
     Raises
     ------
