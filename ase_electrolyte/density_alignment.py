@@ -778,8 +778,13 @@ def _pressure_estimate(values):
     """Mean of per-frame pressures (bar): t-scaled error over frames, or the series' own
     statistical-inefficiency error where larger (correlated MD frames); not valid below
     :data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF` degrees of freedom."""
-    from mda_electrolyte.error_metrics import MIN_CORRELATED_FRAMES, _unresolved_note
+    from mda_electrolyte.error_metrics import (
+        _G_INDEPENDENT,
+        MIN_CORRELATED_FRAMES,
+        _unresolved_note,
+    )
     from mda_electrolyte.uncertainty import (
+        MIN_ERROR_DOF,
         few_dof_note,
         mean_error,
         timeseries_mean,
@@ -807,22 +812,22 @@ def _pressure_estimate(values):
             error_dof = max(n_independent - 1.0, 1.0)  # timeseries_mean's t-scaling
     notes = []
     note = few_dof_note(dof, "frames", "the error over frames")
-    if note:
-        notes.append(note)
-    elif n_independent < n and n_independent < MIN_CORRELATED_FRAMES:
-        # error_metrics' rule for correlated frames: the inefficiency of a short correlated
-        # series is underestimated (lag-1 correlation 0.9 over 100 frames: 94 % valid, z-score
-        # standard deviation 1.64, with 5 independent frames required)
+    # one pressure per frame shows a correlation of consecutive (MD) frames only from 54
+    # frames on, as one energy per frame does (error_metrics' rule): AR(1) frames of lag-1
+    # correlation 0.9 over 10-20 frames were called valid in 54-57 % of replicas, z-scores of
+    # standard deviation 4.8-6.8
+    unresolved = None if note else _unresolved_note(n, (np.asarray(values, float)[:, None],))
+    # error_metrics' rule for correlated frames: the inefficiency of a short correlated
+    # series is underestimated (lag-1 correlation 0.9 over 100 frames: 94 % valid, z-score
+    # standard deviation 1.64, with 5 independent frames required)
+    correlated = n >= _G_INDEPENDENT * n_independent
+    if note or unresolved:
+        notes.append(note or unresolved)
+    elif n_independent < MIN_ERROR_DOF + 1 or (correlated
+                                               and n_independent < MIN_CORRELATED_FRAMES):
+        need = MIN_CORRELATED_FRAMES if correlated else MIN_ERROR_DOF + 1
         notes.append(f"too few independent frames: {n_independent:.1f} of {n} (correlated "
-                     f"frames; a calibrated error needs at least {MIN_CORRELATED_FRAMES})")
-    else:
-        # one pressure per frame shows a correlation of consecutive (MD) frames only from 54
-        # frames on, as one energy per frame does (error_metrics' rule): AR(1) frames of
-        # lag-1 correlation 0.9 over 10-20 frames were called valid in 54-57 % of replicas,
-        # z-scores of standard deviation 4.8-6.8
-        unresolved = _unresolved_note(n, (np.asarray(values, dtype=float)[:, None],))
-        if unresolved:
-            notes.append(unresolved)
+                     f"frames; a calibrated error needs at least {need})")
     return Estimate(value, float(err), "bar", method, n_samples=int(n_independent),
                     converged=not notes, notes=tuple(notes), dof=error_dof)
 
