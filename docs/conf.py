@@ -26,7 +26,7 @@ import matplotlib
 matplotlib.use("Agg")
 from ase_electrolyte import *  # noqa: F401,F403
 from mda_electrolyte import *  # noqa: F401,F403
-from ase_electrolyte.trajectory import H5MDWriter, h5md_info  # noqa: F401
+from ase_electrolyte.trajectory import H5MDWriter, h5md_info, is_h5md_path  # noqa: F401
 from ase_electrolyte.build import estimate_density  # noqa: F401
 from ase_electrolyte.html_report import write_html_report  # noqa: F401
 from ase_electrolyte.committee import committee_spread  # noqa: F401
