@@ -8,10 +8,11 @@ MD run. The same calls apply to a Universe of :func:`mda_electrolyte.from_ase` o
 ``electrolyte simulate`` run.
 
 * :class:`mda_electrolyte.IntraInterRDF`: every element pair in one pass, split into the
-  intramolecular and intermolecular parts (Ju et al. 2025 eq. 1–2), with the first peak and the
-  first minimum of each as an Estimate. Check: the C–H pairs within 1.5 Å are the C–H bonds
-  (some stretch past 1.2 Å in this run), 7 per BN and 3 per FEC, so the intramolecular C–H
-  coordination number there is exactly (7 n_BN + 3 n_FEC) / n_C.
+  intramolecular and intermolecular parts (Ju et al. 2025 eq. 1–2), with the first peak, the
+  first minimum and the peak top (g_max and its position) of each as Estimates. Check: the
+  C–H pairs within 1.5 Å are the C–H bonds (some stretch past 1.2 Å in this run), 7 per BN
+  and 3 per FEC, so the intramolecular C–H coordination number there is exactly
+  (7 n_BN + 3 n_FEC) / n_C.
 * :class:`mda_electrolyte.SolvationShells`: cutoffs from the RDF first minima, coordination
   numbers, SSIP/CIP/AGG fractions and the most common shells. Check: the BN coordination number
   recounted by hand (BN molecules with an atom within the cutoff of each Li).
@@ -54,15 +55,20 @@ print(f"{u.atoms.n_atoms} atoms, {u.trajectory.n_frames} frames, {n_molecules}, 
 rdf = IntraInterRDF(u.atoms, range=(0.0, 6.0), nbins=120).run().results
 for pair in [("Li", "N"), ("Li", "O"), ("Li", "F")]:
     est = rdf.estimates[pair]
-    print(f"g{pair}: first peak {est['first_peak']}, first minimum {est['first_minimum']}")
+    print(f"g{pair}: first peak {est['first_peak']}, first minimum {est['first_minimum']}; "
+          f"peak top g_max {est['g_max']} at {est['g_max_position']}")
 r_edges = rdf.edges[1:]
 k = int(np.searchsorted(r_edges, 1.5))  # the bin edge at 1.5 Å: bonds, not geminal H (~2.1 Å)
 cn_ch = rdf.cn_intra[("C", "H")][k]
 expected_ch = (7 * n_molecules["BN"] + 3 * n_molecules["FEC"]) / len(u.select_atoms("element C"))
-print(f"intramolecular H around C within {r_edges[k]:.2f} Å: {cn_ch:.6f} "
-      f"(C-H bonds per C: {expected_ch:.6f})")
+# checks, not results: a count of bonds and an identity hold exactly in any frame
+ch_off = abs(cn_ch - expected_ch) / expected_ch
+print(f"check: the intramolecular H around C within {r_edges[k]:.2f} Å "
+      + ("equals" if ch_off < 1e-12 else f"MISSES (relative difference {ch_off:.1e})")
+      + f" the C-H bonds per C, (7 n_BN + 3 n_FEC) / n_C = {expected_ch:.6f}, exactly")
 worst = max(np.abs(rdf.total[p] - rdf.intra[p] - rdf.inter[p]).max() for p in rdf.pairs)
-print(f"largest |total - intra - inter| over {len(rdf.pairs)} pairs: {worst:.1e}")
+print(f"check: total = intra + inter over {len(rdf.pairs)} pairs "
+      + ("holds" if worst < 1e-12 else "FAILS") + f" to {max(worst, 1e-16):.0e}")
 
 # --- Li+ solvation shells ----------------------------------------------------------------------
 with warnings.catch_warnings():
@@ -74,7 +80,8 @@ for name in ("BN", "FEC", "PF6"):
           f"coordination number {shells.estimates['coordination_numbers'][name]}")
 for cls in ("SSIP", "CIP", "AGG"):
     print(f"{cls} fraction: {shells.estimates['fractions'][cls]}")
-print("most common shells:", {k: round(v, 3) for k, v in list(shells.labels.items())[:3]})
+for label, share in list(shells.estimates["labels"].items())[:3]:
+    print(f"shell {label}: fraction of Li {share}")
 
 # the BN coordination number by hand: BN molecules with any atom within the cutoff of each Li
 counts = []
@@ -84,4 +91,7 @@ for _ in u.trajectory:
     molecules = {(i, species["BN"][j].resindex) for i, j in pairs}
     counts.append(len(molecules) / li.n_atoms)
 cn_bn_by_hand = float(np.mean(counts))
-print(f"BN coordination number counted by hand: {cn_bn_by_hand:.6f}")
+bn_off = abs(cn_bn_by_hand - shells.coordination_numbers["BN"]) / cn_bn_by_hand
+print("check: the BN coordination number counted by hand "
+      + ("equals" if bn_off < 1e-12 else f"MISSES (relative difference {bn_off:.1e})")
+      + f" the analysis' ({cn_bn_by_hand:.6f} BN per Li in these frames), exactly")

@@ -5,6 +5,7 @@ new user meets; each is run here as a user runs it (``python examples/x.py``, th
 with the model or the lengths replaced only where the real ones take minutes.
 """
 
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -47,10 +48,20 @@ def test_build_and_run_with_a_stand_in_model(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(ase_electrolyte, "Calculator", lambda *a, **k: MolecularPairModel())
     monkeypatch.setattr(sys, "argv", ["build_and_run.py", str(tmp_path / "run")])
-    runpy.run_path(str(EXAMPLES / "build_and_run.py"), run_name="__main__")
+    ns = runpy.run_path(str(EXAMPLES / "build_and_run.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "residues ['EC', 'EC', 'EC', 'EC', 'Li', 'PF6']" in out
     assert "frames 6 dt / ps 0.002" in out and "charge 1" in out
+    # its numbers carry errors and verdicts (it printed a raw Li velocity and a bare box
+    # length): the run's Estimates and the box as a given value, no other decimal number
+    result, box = ns["result"], ns["box"]
+    shown = [result.temperature, result.density, result.energy_drift["production"], box]
+    assert box.given and box.value == ns["atoms"].cell[0, 0]
+    rest = [line for line in out.splitlines() if not line.startswith("frames ")]
+    for estimate in shown:
+        assert str(estimate) in out
+        rest = [line.replace(str(estimate), "") for line in rest]
+    assert [line for line in rest if re.search(r"\d\.\d|\de[+-]\d", line)] == []
 
 
 def test_the_screen_plan_example_is_a_valid_plan_of_forty_tasks():
