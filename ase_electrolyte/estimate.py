@@ -82,7 +82,7 @@ class Estimate:
         :func:`mda_electrolyte.uncertainty.t_factor`), and :meth:`interval` widens it with
         the quantiles of t(``dof``). ``None`` (the default): the error is taken as normal
         (many samples, propagated, given).
-    interval_scale : {"linear", "log"}
+    interval_scale : {"linear", "log", "gamma"}
         The scale on which :meth:`interval` is symmetric. ``"linear"`` (the default):
         ``value ± half``. ``"log"``, for a quantity positive by nature whose sampling
         distribution is right-skewed (a Green–Kubo or Einstein–Helfand conductivity, a
@@ -90,6 +90,12 @@ class Estimate:
         ``value · exp(± half / value)``, the delta-method interval of ``log value``, which
         reaches further above the value than below it. ``stderr`` is the same one-sigma error
         on either scale. A ``"log"`` estimate needs a positive value (NaN allowed).
+        ``"gamma"``, for a mean of a few positive values that are themselves strongly skewed
+        (each ion's MSD slope over one trajectory: relative spread about 0.8, skewness about
+        1.5): the interval of a gamma-distributed mean of relative error ``r = half / (value ·
+        z_q)``, ``(value · ν / χ²_q(ν), value · ν / χ²_{1-q}(ν))`` with ``ν = 2 / r²``. Such a
+        mean is itself left-skewed on the log scale, where a symmetric interval still missed
+        mostly on one side. Needs a positive value, as ``"log"``.
     given : bool
         Whether the number was given (a setting such as ``electrolyte analyze --temperature``,
         or an input a user supplied with its error), not measured by the package: it is
@@ -158,7 +164,8 @@ class Estimate:
         if not (isinstance(self.interval_scale, str) and self.interval_scale in _INTERVAL_SCALES):
             raise ValueError(f"an estimate's interval_scale is one of "
                              f"{', '.join(_INTERVAL_SCALES)}, not {self.interval_scale!r}")
-        if self.interval_scale == "log" and not (self.value > 0 or math.isnan(self.value)):
+        if self.interval_scale in ("log", "gamma") and not (self.value > 0
+                                                            or math.isnan(self.value)):
             # the interval value · exp(± half / value) has no meaning at or below zero
             raise ValueError(f"an estimate on the log scale needs a positive value, not "
                              f"{self.value} {self.unit} (interval_scale='linear' for a signed "
@@ -240,7 +247,9 @@ class Estimate:
         interval over 10 blocks is 2.26 / 1.06 = 2.13 standard errors wide on each side, not the
         normal 1.96. Without ``dof`` the normal quantile ``z_q`` is used (``stderr · 1.96`` at
         95 %). With ``interval_scale="log"`` the same half-width is taken on ``log value``:
-        ``(value · exp(-half / value), value · exp(half / value))``.
+        ``(value · exp(-half / value), value · exp(half / value))``; with ``"gamma"`` it is the
+        interval of a gamma-distributed mean of that relative error (see the class's
+        ``interval_scale``).
 
         Parameters
         ----------
@@ -285,6 +294,20 @@ class Estimate:
             spread = half / self.value
             low = self.value * math.exp(-spread)
             high = self.value * math.exp(spread) if spread < 700.0 else math.inf
+        elif self.interval_scale == "gamma":
+            from scipy import stats
+
+            q = 0.5 * (1.0 + level)
+            # the half-width's relative error at one normal sigma: a gamma mean of shape ν/2
+            # has relative spread sqrt(2/ν)
+            relative = half / (self.value * stats.norm.ppf(q))
+            nu = 2.0 / relative**2 if relative > 0 else math.inf
+            if math.isinf(nu):
+                low = high = self.value
+            else:
+                low = self.value * nu / stats.chi2.ppf(q, nu)
+                lower_quantile = stats.chi2.ppf(1.0 - q, nu)
+                high = self.value * nu / lower_quantile if lower_quantile > 0 else math.inf
         else:
             low, high = self.value - half, self.value + half
         if not (math.isfinite(low) and math.isfinite(high)):
@@ -306,7 +329,7 @@ class Estimate:
         """JSON-ready dict: value, stderr, unit, method, n_samples, converged, verdict, notes.
 
         Non-finite numbers become ``None`` (JSON has no NaN). ``dof`` is written only when
-        known, ``interval_scale`` only when it is ``"log"`` and ``given`` only when true, so
+        known, ``interval_scale`` only when it is not ``"linear"`` and ``given`` only when true, so
         the dict of a normal, symmetric, measured error is the same as before they existed.
         """
         out = {
@@ -567,7 +590,7 @@ def _count(n):
 _KNOWN_UNITS = set()
 
 #: The scales :meth:`Estimate.interval` can be symmetric on.
-_INTERVAL_SCALES = ("linear", "log")
+_INTERVAL_SCALES = ("linear", "log", "gamma")
 
 _ONE_SIGMA_QUANTILE = 0.5 * (1.0 + math.erf(1.0 / math.sqrt(2.0)))  # 0.8413
 

@@ -594,6 +594,11 @@ class Diffusion(CarrierAnalysis):
                     method=f"t-scaled standard error over {per_ion.shape[1]} ions (taken as "
                     "independent)",
                 )
+                if est.interval_scale == "log":
+                    # each ion's slope is gamma-like (relative spread 0.8, skewness 1.5): on
+                    # the log scale the 95 % intervals of 16 Brownian ions still missed D
+                    # above it in 3.9 % of 1000 replicas, below in 1.6 %
+                    est = replace(est, interval_scale="gamma")
             # D is the slope of the mean MSD; the error is that of the segment (or ion) slopes
             # (the same number as the segments' mean but for round-off, which may cross zero)
             value = float(slope / 6.0)
