@@ -1528,7 +1528,7 @@ def _temperature(value, where=None):
 
     The protocol's check of a run's temperature, as ``electrolyte simulate --temperature``
     and ``analyze --temperature`` make it: -10 is told its reading in °C, a temperature
-    outside a liquid's 50–1500 K is doubted, each one of a plan (only the first was: the
+    outside a liquid's 50–6000 K is doubted, each one of a plan (only the first was: the
     protocol's doubts are said once per plan, and ``[298, 25]`` ran 25 K without a word).
     ``where``: the row of an experimental table, whose column is the keyword the check names
     (``temperature_K``); without it the messages name the plan's ``temperatures``.
