@@ -1024,6 +1024,9 @@ class H5MDWriter:
                 f"step {step} does not follow the last frame's step {self.last_step()} "
                 f"in {self.path}"
             )
+        if self.n_frames:
+            self._check_time_per_step(step, time, self.last_step(), self.last_time(),
+                                      "the last frame's")
         # a later step at an earlier (or the same) time would give readers a negative dt
         if self.n_frames and not time > self.last_time():
             raise ValueError(
@@ -1116,6 +1119,25 @@ class H5MDWriter:
             spacing = np.append(spacing[:1], spacing)  # frame 0: the spacing after it
         _append_rows(h, start, spacing, steps, times[-len(steps):])
 
+    def _check_time_per_step(self, step, time, last_step, last_time, what):
+        """Refuse a time that runs slower per MD step after ``what`` (step ``last_step`` at
+        ``last_time`` ps) than the shortest time step :func:`~ase_electrolyte.md.run_md`
+        takes (1e-6 fs).
+
+        Times in seconds (25 fs frames as 2.5e-14) were stored as ps: the file was read with
+        a frame spacing that from_ase's ``dt=`` and every transport analysis refuse, found only
+        after the whole run had been written.
+        """
+        from .md import _MIN_TIMESTEP_FS
+
+        per_step = (time - last_time) / (step - last_step)
+        if 0 < per_step < _MIN_TIMESTEP_FS / 1000.0:
+            raise ValueError(
+                f"time {time} ps of step {step} is {per_step:.3g} ps per MD step after "
+                f"{what} ({last_time} ps at step {last_step}), below the {_MIN_TIMESTEP_FS:g} "
+                f"fs of the shortest time step run_md takes: time is in ps (is it in "
+                f"seconds?); not written to {self.path}")
+
     def _check_finite(self, arrays, step):
         for name, value in arrays.items():
             bad = ~np.isfinite(value)
@@ -1149,6 +1171,12 @@ class H5MDWriter:
         self._check_open()
         self._check_frame_atoms(atoms)
         step, time = _as_step(step), _as_time(time)
+        # the latest sample of any series (or frame) before this one
+        last = max([*self._series_last.values(),
+                    *([(self.last_step(), self.last_time())] if self.n_frames else [])],
+                   default=None)
+        if last is not None and last[0] >= 0 and step > last[0]:
+            self._check_time_per_step(step, time, *last, "the last sample's")
         obs = self._observables(atoms, observables, step, time)
         self._check_sample_names(sorted(obs), step)
         self._queue(obs, step, time)
