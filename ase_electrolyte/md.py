@@ -3011,7 +3011,7 @@ def run_md(
         Once each, values that are valid but the sign of a unit slip, by the one rule of
         :func:`~ase_electrolyte.units.warn_implausible`: a target temperature outside
         :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
-        :data:`~ase_electrolyte.units.MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C? below 1 K,
+        :data:`~ase_electrolyte.units.MAX_PLAUSIBLE_TEMPERATURE_K` (50–6000 K: °C? below 1 K,
         k_B·T in eV?), an NPT pressure beyond 5·10⁴ bar (Pa? 1 atm
         is 101325 Pa), a time step beyond Verlet's stability for the lightest mass integrated
         (:func:`~ase_electrolyte.units.plausible_timestep_fs`: 5 fs for hydrogen). Not inside
@@ -5169,7 +5169,7 @@ def check_protocol_arguments(
     -----
     UserWarning
         Values that are valid numbers but implausible for a liquid electrolyte, the sign of a
-        wrong unit: a temperature outside 50–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
+        wrong unit: a temperature outside 50–6000 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
         time steps beyond Verlet's stability for the lightest atom of ``atoms`` (without it,
         hydrogen: :func:`~ase_electrolyte.units.plausible_timestep_fs`, 5 fs, and 8.6 fs for
         the pre-equilibration's ``hydrogen_mass = 3``); a stage length more than 1 % from a

@@ -691,7 +691,8 @@ def unit_advice(text, unit=None):
 #: of the argument's own (nm for Å as GROMACS writes lengths; ps for fs and back; Pa for bar;
 #: a density's kg/m³ is check_density's own reading).
 _LIKELY_SLIPS = {"Å": ("nm",), "fs": ("ps",), "ps": ("fs", "ns"), "ns": ("ps",),
-                 "bar": ("Pa", "GPa"), "1/bar": ("1/GPa", "1/Pa")}
+                 "bar": ("Pa", "GPa"), "1/bar": ("1/GPa", "1/Pa"),
+                 "eV/Å": ("meV/Å", "kJ/(mol·Å)")}
 
 
 def slip_advice(value, unit, accepted):

@@ -574,7 +574,7 @@ def check_temperature(value, flag="--temperature"):
     (:func:`ase_electrolyte.md.check_protocol_arguments`, which a screen plan's temperatures
     go through too), its messages naming ``flag``: a temperature <= 0 is refused with its
     reading in °C (``-10 °C = 263.15 K``), one above a plasma's refused, and one outside a
-    liquid's 50–1500 K warned about (°C? k_B·T in eV?). ``analyze --temperature -10`` was
+    liquid's 50–6000 K warned about (°C? k_B·T in eV?). ``analyze --temperature -10`` was
     refused without the °C reading that ``simulate --temperature -10`` gave, and its warning
     of 20 K named the keyword ``temperature_K``, which no command takes.
     """

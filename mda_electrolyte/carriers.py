@@ -1492,7 +1492,7 @@ def check_temperature(temperature, allow_none=False):
     allowed).
 
     One outside :data:`~ase_electrolyte.units.MIN_PLAUSIBLE_TEMPERATURE_K` to
-    :data:`~ase_electrolyte.units.MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K) is
+    :data:`~ase_electrolyte.units.MAX_PLAUSIBLE_TEMPERATURE_K` (50–6000 K) is
     taken, with a warning naming the likely unit
     (:func:`ase_electrolyte.units.warn_implausible`): 25 given in °C made a Green–Kubo
     conductivity 12 times too large, marked valid, where the velocities record no kinetic
@@ -1624,7 +1624,7 @@ def doubted_unit_notes(what, **values):
 def given_temperature(temperature, source):
     """A temperature given as a setting, as the analyses and reports show it: a given
     :class:`~ase_electrolyte.estimate.Estimate` (K, not a result), not valid where the value
-    is no liquid's (:func:`doubted_unit_notes`: outside 50-1500 K, "unit doubted: the
+    is no liquid's (:func:`doubted_unit_notes`: outside 50-6000 K, "unit doubted: the
     temperature given: 25.0 K is far from ...; is it in °C?").
 
     One rule for every place the given temperature is shown: the summary's ``input`` record
@@ -1666,7 +1666,7 @@ def temperature_notes(collections, temperature, recorded=None):
 
     Transport coefficients are divided by :math:`k_B T` of the temperature given, while the
     correlations they integrate scale with the temperature the velocities (or displacements)
-    have: the two must agree. A temperature outside 50–1500 K
+    have: the two must agree. A temperature outside 50–6000 K
     (:func:`ase_electrolyte.units.warn_implausible`: °C? k_B T in eV?) makes them not valid
     whatever the runs record ("unit doubted: the temperature ...: ..."; with no collection
     too: Nernst–Einstein of numbers). Two rules more:

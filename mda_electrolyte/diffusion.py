@@ -23,6 +23,7 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import constants
 
+from ase_electrolyte import units as _units
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate, propagated_dof
@@ -761,7 +762,8 @@ MAX_VISCOSITY_MPAS = 1.0e15
 #: Smallest shear viscosity given as a number taken (mPa·s): below any liquid (water 0.89,
 #: dimethyl carbonate 0.59, acetonitrile 0.34; gases 0.01-0.02), where a liquid's viscosity
 #: given in Pa·s (0.0005 for 0.5 mPa·s) lands and would make the correction 1000 times too large.
-MIN_GIVEN_VISCOSITY_MPAS = 0.05
+#: The lower bound of :data:`~ase_electrolyte.units.PLAUSIBLE_VISCOSITY_PA_S`, in mPa·s.
+MIN_GIVEN_VISCOSITY_MPAS = _units.PLAUSIBLE_VISCOSITY_PA_S[0] * 1e3
 
 
 def _viscosity_value(viscosity):

@@ -3,7 +3,7 @@
 ``simulate --temperature``, ``analyze --temperature``, a screen plan's ``temperatures`` and an
 experimental table's ``temperature_K`` column: a value <= 0 is refused with its reading in °C
 (``-10 °C = 263.15 K``) before any trajectory is read or box packed, and a value outside a
-liquid's 50–1500 K is doubted once, naming what the user typed (never the library's keyword
+liquid's 50–6000 K is doubted once, naming what the user typed (never the library's keyword
 ``temperature_K`` on the command line). ``analyze --temperature -10`` was refused without the
 °C reading, its doubt of 20 K named ``temperature_K``, and a plan's ``[298, 25]`` ran 25 K
 without a word (only the first temperature's doubts were said).

@@ -5,7 +5,7 @@ number divided by k_B T "unit doubted", but stored the setting itself in the sum
 record as a bare ``25.0`` and printed "setting: temperature 25 K (given, used as it is ...)"
 with no word of the doubt; the HTML report showed it as a plain number. Now the setting is a
 given Estimate (``Estimate.given_value``), not valid with the doubt of the package's one rule
-of plausible values (``units.implausible_doubts``) outside 50–1500 K, valid within.
+of plausible values (``units.implausible_doubts``) outside 50–6000 K, valid within.
 """
 
 import html
