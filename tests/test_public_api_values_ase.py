@@ -278,8 +278,6 @@ ALLOWED = {
     ("check_protocol_arguments(hydrogen_mass)", 1e308): "checked here by sign only; the "
                                                         "masses are set per run (see "
                                                         "run_md(hydrogen_mass))",
-    ("check_protocol_arguments(observe_interval_fs)", 1e308): "a ceiling: the first and last "
-                                                              "steps are observed",
     ("npt_density(pressure_bar)", -1): "a tensile pressure is a pressure",
     ("npt_density(pressure_bar)", 0): "vacuum pressure",
     ("npt_density(write_interval)", 1e308): "a ceiling: the first and last frames are stored",
