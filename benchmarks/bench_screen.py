@@ -112,24 +112,39 @@ def _serial(plan, tasks, outdir):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--production-ps", type=float, default=0.2)
-    parser.add_argument("--n-atoms", type=int, default=200)
+    # here, not at the top: the screen's workers import this file for lj() by its path,
+    # without benchmarks/ on their sys.path
+    from _arguments import number
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # checked here, one line and exit status 2: --repeats 0 ended in an IndexError after the
+    # cluster had started, --workers 0 reached the cluster, --n-atoms 0 and --production-ps
+    # nan were a PlanError's traceback
+    parser.add_argument("--workers", type=number("--workers", minimum=1, integer=True),
+                        default=2)
+    parser.add_argument("--production-ps", type=number("--production-ps", above=0),
+                        default=0.2)
+    parser.add_argument("--n-atoms", type=number("--n-atoms", minimum=1, integer=True),
+                        default=200)
     parser.add_argument("--model", default=None)
     parser.add_argument(
-        "--repeats", type=int, default=3,
+        "--repeats", type=number("--repeats", minimum=1, integer=True), default=3,
         help="serial and parallel runs, interleaved; the median ratio is the result",
     )
     args = parser.parse_args()
+    from ase_electrolyte.screen import PlanError, load_plan
+
+    try:  # the plan's own checks (a model name, the box), before the cluster starts
+        plan = load_plan(_plan(args))
+    except PlanError as err:
+        parser.error(str(err))
 
     from distributed import Client
 
-    from ase_electrolyte.screen import load_plan, run_screen
+    from ase_electrolyte.screen import run_screen
     from ase_electrolyte.screen.engine import start_local_cluster
 
     print(f"load before: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} CPUs")
-    plan = load_plan(_plan(args))
     tasks = plan.tasks()
     print(
         f"{len(tasks)} tasks, {args.n_atoms} atoms, {args.production_ps} ps NVT each; "

@@ -16,6 +16,8 @@ import argparse
 import math
 import time
 
+from _arguments import number  # benchmarks/, beside this script
+
 
 def _rows(rng, rows, k, nu, factor):
     import numpy as np
@@ -34,8 +36,9 @@ def main():
     from ase_electrolyte.screen.aggregate import _scatter_note
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
+    # --rows 0 ended in a ZeroDivisionError, a negative one in numpy's size error
+    parser.add_argument("--rows", type=number("--rows", minimum=1, integer=True), default=2000)
+    parser.add_argument("--seed", type=number("--seed", minimum=0, integer=True), default=1)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"{'replicas':>8} {'dof':>4} {'factor':>6} {'more':>7} {'less':>7} {'ms/row':>7}")

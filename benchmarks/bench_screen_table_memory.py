@@ -19,6 +19,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from _arguments import number  # benchmarks/, beside this script
+
 
 def _folder(out, args):
     from ase_electrolyte.screen import load_plan
@@ -61,10 +63,13 @@ def _peak(func):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concentrations", type=int, default=100)
-    parser.add_argument("--temperatures", type=int, default=10)
-    parser.add_argument("--replicas", type=int, default=10)
-    parser.add_argument("--properties", type=int, default=10)
+    # each a whole number >= 1 (one line, exit status 2): 0 was a PlanError's traceback, and
+    # --properties 0 wrote the density all the same and printed "× 0 properties"
+    for name, default in (("--concentrations", 100), ("--temperatures", 10),
+                          ("--replicas", 10)):
+        parser.add_argument(name, type=number(name, minimum=1, integer=True), default=default)
+    parser.add_argument("--properties", type=number("--properties", minimum=1, integer=True),
+                        default=10, help="the density and (this - 1) diffusion coefficients")
     args = parser.parse_args()
 
     from ase_electrolyte.screen import aggregate, task_table
