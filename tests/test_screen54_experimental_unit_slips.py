@@ -2,9 +2,10 @@
 not compared as a valid row, as a density in kg/m³ already was.
 
 Measured before: an experimental table giving D_Li = 1e-5 in the table's m²/s (a number in
-cm²/s), a viscosity of 0.003 in its mPa·s (a number in Pa·s) or a conductivity of 1e5 mS/cm
-was read without a word (``doubt`` None) and compared: the comparison row was valid and its
-deviation of 10⁵ (D) or 99.9 % (η) entered the MAE and MAPE of valid rows. The package's rule
+cm²/s), a viscosity of 0.003 in its mPa·s (a number in Pa·s), a conductivity of 1e5 mS/cm
+or an analysis' other number such as a conductivity_self of 1e5 "S/m" was read without a
+word (``doubt`` None) and compared: the comparison row was valid and its deviation of 10⁵ (D)
+or 99.9 % (η) entered the MAE and MAPE of valid rows. The package's rule
 for these units (:func:`ase_electrolyte.units.doubts_in_unit`) was not asked.
 """
 
@@ -44,7 +45,13 @@ def _table(path, prop, value, unit):
     ("D_Li", 1.0e-5, "cm^2/s", None), ("D_Li", 2.3, "1e-9 m^2/s", None),
     ("D_Li", 2.3e-10, None, None), ("viscosity", 3.0, None, None),
     ("viscosity", 0.003, "Pa·s", None), ("conductivity_gk", 10.0, None, None),
-    ("conductivity_gk", 1.0, "S/m", None)])
+    ("conductivity_gk", 1.0, "S/m", None),
+    # an analysis' other number, judged in the unit its row gives (none: the summary's)
+    ("green_kubo_conductivity.conductivity_self", 1.0e5, "S/m",
+     "an ionic conductivity of 1e+05 S/m"),
+    ("diffusion.D_PF6", 1.0e-5, "m^2/s", "a diffusion coefficient of 1e-05 m²/s"),
+    ("green_kubo_conductivity.conductivity_distinct", -0.3, "S/m", None),
+    ("green_kubo_conductivity.conductivity_self", 1.0e5, None, None)])
 def test_a_transport_value_far_from_a_liquids_is_doubted_with_its_row(tmp_path, prop, value,
                                                                       unit, doubted):
     with warnings.catch_warnings(record=True) as caught:

@@ -1537,7 +1537,8 @@ def _check_known_property(name, value, unit, where):
     """A measured value of a property the table knows: its unit's dimension and its range.
 
     Returns the doubt on its unit (``None``: none): a density, diffusion coefficient,
-    viscosity or conductivity far from a liquid electrolyte's
+    viscosity or conductivity (also an ``<analysis>.<key>`` number given with its unit) far
+    from a liquid electrolyte's
     (:func:`~ase_electrolyte.units.doubts_in_unit`: 1200 in g/cm³ is kg/m³, 10⁻⁵ in m²/s is
     cm²/s), also warned of with ``where``.
     """
@@ -1546,7 +1547,11 @@ def _check_known_property(name, value, unit, where):
 
     known = known_property(name)
     if known is None:
-        return None
+        if unit is None:  # in the summary's unit, not known before it is read
+            return None
+        # an analysis' other number ("green_kubo_conductivity.conductivity_self") in a unit
+        # the row gives is judged in it: 1e5 "S/m" passed without a word
+        known = (unit, None)
     table_unit, kind = known
     if unit is not None:
         if dimension(unit) != dimension(table_unit):
