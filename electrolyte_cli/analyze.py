@@ -367,7 +367,9 @@ def _check_time_and_units(args, traj):
             raise ValueError(f"--dt {args.dt:g} ps is below {MIN_DT_PS:g} ps, shorter than "
                              "any MD time step: is it in seconds? give the time between "
                              "frames in ps (2 fs = 0.002)")
-        if traj.suffix.lower() in (".h5", ".h5md"):
+        from ase_electrolyte.trajectory import is_h5md_path
+
+        if is_h5md_path(traj):
             raise ValueError(f"--dt: {traj} is an H5MD file whose frames carry their own "
                              "times; leave out --dt")
     if args.lammps_units is not None and args.dump is None:
@@ -609,9 +611,11 @@ def header_atoms(traj, lammps_data=False):
     line), GROMACS .gro (the second line) and, with ``lammps_data``, a LAMMPS data file (its
     ``N atoms`` line among the first 100).
     """
+    from ase_electrolyte.trajectory import is_h5md_path
+
     suffix = traj.suffix.lower()
     try:
-        if suffix in (".h5", ".h5md"):
+        if is_h5md_path(traj):
             import h5py
 
             with h5py.File(traj, "r", locking=False) as f:

@@ -79,7 +79,9 @@ def _check_select(args):
     # a folder that looks writable may still refuse the file (/proc, root on a squashed NFS
     # export): found before the model loads, not at the write after the selection
     A.check_files_creatable(out.resolve().parent, flag=f"-o/--output {out}")
-    if candidates.suffix.lower() in (".h5", ".h5md"):
+    from ase_electrolyte.trajectory import is_h5md_path
+
+    if is_h5md_path(candidates):
         raise ValueError(f"{candidates}: select reads candidate frames (extxyz of a "
                          "CandidateCollector), not an H5MD trajectory")
     A.check_frames_file(candidates, "the candidates file", "the extxyz of a CandidateCollector")

@@ -284,12 +284,13 @@ def diagnose(
     from .model_frames import FrameSource
 
     if isinstance(universe_or_frames, (str, Path)):
-        from .bridge import _H5MD_SUFFIXES, from_ase, read_ase_frames
+        from ase_electrolyte.trajectory import is_h5md_path
+
+        from .bridge import from_ase, read_ase_frames
 
         path = Path(universe_or_frames)
         # an H5MD file of run_md is no ase.io format: read as a Universe (with its forces)
-        universe_or_frames = (from_ase(path) if path.suffix.lower() in _H5MD_SUFFIXES
-                              else read_ase_frames(path))
+        universe_or_frames = (from_ase(path) if is_h5md_path(path) else read_ase_frames(path))
     max_scan_frames = check_number("max_scan_frames", max_scan_frames, integer=True, minimum=1,
                                    allow_none=True)
     max_error_frames = check_number("max_error_frames", max_error_frames, integer=True,

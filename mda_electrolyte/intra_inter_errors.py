@@ -440,12 +440,10 @@ def _own_forces_reason(universe, model):
     error. ``electrolyte analyze --model`` runs this analysis on every trajectory with forces.
     """
     from ase_electrolyte.md import calculator_fingerprint, physics_record
-    from ase_electrolyte.trajectory import h5md_info
-
-    from .bridge import _H5MD_SUFFIXES
+    from ase_electrolyte.trajectory import h5md_info, is_h5md_path
 
     path = getattr(universe.trajectory, "filename", None)
-    if not isinstance(path, (str, Path)) or Path(path).suffix.lower() not in _H5MD_SUFFIXES:
+    if not isinstance(path, (str, Path)) or not is_h5md_path(path):
         return None
     try:
         run_info = h5md_info(path)["run_info"]

@@ -15,17 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+# the package's one test of an H5MD path (by content where the file exists, else by suffix):
+# a second suffix list here read run_md's file renamed run.dat as no H5MD file
+from ase_electrolyte.trajectory import is_h5md_path
+
 __all__ = ["read_observable", "is_h5md_path", "current_species_of_file"]
-
-_SUFFIXES = (".h5md", ".h5", ".hdf5")
-
-
-def is_h5md_path(obj):
-    """Whether ``obj`` is a path (str or os.PathLike) with an H5MD suffix."""
-    try:
-        return Path(obj).suffix.lower() in _SUFFIXES and not hasattr(obj, "trajectory")
-    except TypeError:
-        return False
 
 
 def read_observable(path, name, *, required=False, window=None):
