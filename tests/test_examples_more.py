@@ -121,3 +121,7 @@ def test_model_error_decomposition_finds_d3_as_the_whole_error(capsys):
     assert np.all(np.diff(inter_error) < 0) and inter_error[-1] > 0  # decays as r⁻⁶, > 0
     assert not errors.rmse["total"]["forces"].valid  # 3 frames
     assert "too few" in out
+    # D3's own RMS force is a check of the RMSEs, printed as one (it was a bare 'D3 alone, RMS
+    # force (eV/Å): total 0.023097, ...' beside the Estimates)
+    line, = [x for x in out.splitlines() if "RMS force" in x]
+    assert line.startswith("check: the force RMSE of each part equals D3's own RMS force")
