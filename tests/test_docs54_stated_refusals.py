@@ -105,3 +105,20 @@ def test_the_relaxation_threshold_bounds_on_the_pages_are_the_code_bounds(page):
     for low, high in quoted:
         bounds = (10.0 ** -int(low.translate(digits)), float(high))
         assert bounds == (MIN_RELAX_FMAX, MAX_RELAX_FMAX), page
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("complex", "complex array"), ("flags", "flags"), ("text", "numeric text"),
+    ("masked", "masked array")])
+def test_descriptors_that_are_no_real_numbers_are_refused_as_the_selection_page_says(kind,
+                                                                                     words):
+    from ase_electrolyte.active_learning import d_optimal_selection, farthest_point_sampling
+
+    x = np.random.default_rng(1).random((6, 3))
+    bad = {"complex": x.astype(complex), "flags": x > 0.5, "text": x.astype(str),
+           "masked": np.ma.masked_array(x, mask=x > 0.9)}[kind]
+    for select in (farthest_point_sampling, d_optimal_selection):
+        with pytest.raises(ValueError, match="real number|masked|complex"):
+            select(bad, 2)
+    text = _page("active_learning.rst")
+    assert "must be real numbers" in text and words in text, words
