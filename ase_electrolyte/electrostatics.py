@@ -693,7 +693,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
         ``"auto"``: direct sum for molecules, Ewald for periodic cells up to 500 atoms, PME above
         (and for a sparse, large cell whose Ewald sum would hold more than 2²³ k-vector × atom
         terms). An explicit ``"ewald"`` above 2²⁶ terms (~4 GiB) is refused, as is a PME mesh
-        above 2²⁴ points.
+        above 2²⁴ points. The choice is made with the lattice-sum set of a cell (below): in a
+        fixed cell (NVE, NVT) it is never made again, so the energy has no jump; under NPT it is
+        made anew with the set once the cell is strained 5 %, where PME's cutoff may change
+        too (580 atoms of LiPF6/EC/EMC at 10⁻⁶: 10 Å, 32³ to 8 Å, 64³; the energy moved by
+        1.0e-4 eV, 4.2e-3 eV at 10⁻⁴; 232 atoms, Ewald: 6e-6 eV and 1.1e-3 eV). PME's first
+        choice measures its mesh error (~14 k-space sums, 13-15 of its steps at 580-850 atoms,
+        one torch thread; repaid after 3-7 steps by its cheaper step than Ewald's, see
+        benchmarks/bench_electrostatics_first_call.py).
         ``"direct"`` is for non-periodic structures only; it is exact and reads no lattice-sum
         option, so a numeric ``cutoff``, a ``tolerance`` other than the default or
         ``background=True`` given with it are refused as without effect. With ``"auto"`` they

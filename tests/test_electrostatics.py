@@ -549,7 +549,9 @@ def test_a_changed_charge_input_is_not_answered_from_the_last_results(options, c
     after = atoms.get_potential_energy()
     fresh = atoms.copy()
     fresh.calc = Electrostatics(**options)
-    assert after == pytest.approx(fresh.get_potential_energy(), abs=1e-10)
+    # the lattice-sum set is kept for charges it still meets the tolerance for (changed
+    # charges are not a new set-up): a fresh term's differs by the two sums' errors, ~1e-7 eV
+    assert after == pytest.approx(fresh.get_potential_energy(), abs=1e-6)
     assert abs(after - before) > 1e-4
     # and unchanged inputs still reuse the results
     assert calc.check_state(atoms) == []
