@@ -1012,7 +1012,9 @@ def trajectory_bytes(counts, args, *, force_spread=False):
                 + _series_bytes(frames, (3, 3))  # the box
                 + sum(_series_bytes(frames, shape) + _series_bytes(samples, shape)
                       for shape in observables.values())
-                + sum(_series_bytes(frames, shape) for shape in integrator.values()))
+                + sum(_series_bytes(frames, shape) for shape in integrator.values())
+                # the frame spacing (/observables/dt), from the second frame on
+                + (_series_bytes(frames, ()) if frames > 1 else 0))
 
     sizes = {"relaxed": file_bytes(1, 1, None)}
     for stage, steps in plan.items():
