@@ -89,3 +89,8 @@ def test_align_density_liquid_runs_with_short_lengths(tmp_path, monkeypatch, cap
     out = capsys.readouterr().out
     assert "base model NPT density:" in out and "aligned model NPT density:" in out
     assert "pressure moved on 3 held-out frames" in out
+    # the shift on held-out frames is an Estimate with its verdict (it was 'X ± Y bar', no
+    # verdict), the MSDs checks
+    line, = [x for x in out.splitlines() if x.startswith("pressure moved")]
+    assert " bar (3 correlated frames of one run: a check, not a result)" in line
+    assert sum(x.startswith("check: ") and "MSD" in x for x in out.splitlines()) == 2
