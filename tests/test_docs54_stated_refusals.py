@@ -122,3 +122,30 @@ def test_descriptors_that_are_no_real_numbers_are_refused_as_the_selection_page_
             select(bad, 2)
     text = _page("active_learning.rst")
     assert "must be real numbers" in text and words in text, words
+
+
+def test_an_observe_interval_longer_than_an_npt_stage_is_refused_as_the_md_page_says():
+    from ase_electrolyte.md import check_protocol_arguments
+
+    with pytest.raises(ValueError, match="observe_interval_fs = 100 fs is longer than the "
+                                         "equilibration"):
+        check_protocol_arguments(
+            temperature_K=300.0, pressure_bar=1.0, relax_fmax=2.0, preequilibration_ps=0,
+            equilibration_ps=0.05, production_ps=0.05, production_ensemble="nvt",
+            preequilibration_timestep_fs=2.0, timestep_fs=1.0, hydrogen_mass=3.0,
+            write_interval_fs=10.0, observe_interval_fs=100.0)
+    assert "``observe_interval_fs`` (other than its default) longer than an NPT stage" \
+        in _page("md.rst")
+
+
+@pytest.mark.parametrize("value, unit, words", [
+    (1.0e-5, "m^2/s", "diffusion coefficient"), (0.003, "mPa·s", "viscosity"),
+    (1.0e5, "mS/cm", "conductivity")])
+def test_a_measured_transport_value_in_another_unit_is_doubted_as_the_screen_page_says(
+        value, unit, words):
+    from ase_electrolyte.units import doubts_in_unit
+
+    assert doubts_in_unit(value, unit)
+    text = _page("screen.rst")
+    assert "measured diffusion coefficient, viscosity or conductivity" in text
+    assert words in text
