@@ -105,3 +105,14 @@ def test_diffusion_of_one_trajectory_uses_the_gamma_interval(n_blocks, scale):
     est = d.results.diffusion_coefficient["NA"]
     assert est.value > 0 and math.isfinite(est.stderr)
     assert est.interval_scale == scale
+
+
+@pytest.mark.parametrize("scale", ["log", "gamma"])
+def test_a_screen_replica_keeps_the_scale_of_its_interval(scale):
+    from ase_electrolyte.screen.properties import replica_property
+
+    est = Estimate(2.0, 0.5, "Å^2/ps", "test", 16, dof=15, interval_scale=scale)
+    row = replica_property(est.value, est.stderr, est.unit, n_samples=16, dof=15,
+                           interval_scale=scale)
+    back = Estimate.from_dict(row)
+    assert back.interval_scale == scale and back.interval(0.95) == est.interval(0.95)

@@ -109,8 +109,10 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
     :meth:`.Estimate.to_dict` does; a value that is not a finite number >= 1 is dropped (the
     error is then taken as normal), never raised on: a hand-edited summary must not fail the
     task after its simulation. ``interval_scale``: ``"log"`` for a positive coefficient whose
-    interval :meth:`.Estimate.interval` takes on log value (written as ``"interval_scale"``, as
-    :meth:`.Estimate.to_dict` does); dropped for anything else or a value that is not positive.
+    interval :meth:`.Estimate.interval` takes on log value, ``"gamma"`` for one taken as a
+    gamma mean (a D of one trajectory, its error over the ions), written as
+    ``"interval_scale"``, as :meth:`.Estimate.to_dict` does; dropped for anything else or a
+    value that is not positive.
     """
     # imported here, as units in _from_estimate: estimate pulls in scipy.constants
     from ..estimate import _count, json_number
@@ -144,8 +146,8 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
         out["dof"] = dof
     # a replica's D or σ read back from summary.json lost its log scale: its interval came back
     # symmetric, missing low (7 % of replicas at 95 % for D of one ion per species)
-    if interval_scale == "log" and value is not None and value > 0:
-        out["interval_scale"] = "log"
+    if interval_scale in ("log", "gamma") and value is not None and value > 0:
+        out["interval_scale"] = interval_scale
     return out
 
 
