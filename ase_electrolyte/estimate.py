@@ -108,9 +108,9 @@ class Estimate:
         A non-finite ``value`` marked converged, a negative ``stderr`` (an unknown error is
         ``nan``), a non-finite ``stderr`` marked converged, an unknown unit, or
         ``converged=False`` without a note saying why, a ``dof`` that is not a number
-        of at least 1, or an ``interval_scale`` other than ``"linear"`` and ``"log"`` (or
-        ``"log"`` with a value that is not positive), or a ``given`` that is no flag, or
-        given with a value that is not finite.
+        of at least 1, or an ``interval_scale`` other than ``"linear"``, ``"log"`` and
+        ``"gamma"`` (or ``"log"``/``"gamma"`` with a value that is not positive), or a
+        ``given`` that is no flag, or given with a value that is not finite.
     """
 
     value: float

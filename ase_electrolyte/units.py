@@ -522,6 +522,23 @@ def doubts_in_unit(value, unit, *, density_measured=True):
     ``unit``): the rule of its dimension, after :func:`convert` to the unit the rule reads
     (``[]`` for a dimension without a rule: an angle, an energy).
 
+    Parameters
+    ----------
+    value : float or array_like
+        The number (or a series of them) in ``unit``.
+    unit : str
+        A unit of :data:`UNITS` (or one of its spellings).
+    density_measured : bool
+        For a density: whether it was measured from atoms and a box (an analysis' number)
+        rather than a value asked for (a box to be built, or an experimental table's, where
+        only its unit can be wrong), as :func:`implausible_doubts` takes it.
+
+    Returns
+    -------
+    list of str
+        The doubts, each a sentence naming the value and the slip it suggests; empty for none
+        or for a dimension without a rule.
+
     Examples
     --------
     >>> from ase_electrolyte.units import doubts_in_unit
