@@ -1435,6 +1435,9 @@ def check_ion_charge(label, charge):
     ValueError
         Not a finite number in range, or a non-zero charge below ``MIN_ION_CHARGE`` e.
     """
+    if isinstance(charge, np.generic):
+        # an element of a charges array: "got np.float64(nan)" in the message
+        charge = charge.item()
     q = check_number(label, charge, minimum=-MAX_ION_CHARGE, maximum=MAX_ION_CHARGE)
     if q != 0 and abs(q) < MIN_ION_CHARGE:
         raise ValueError(
@@ -1442,6 +1445,8 @@ def check_ion_charge(label, charge):
             f"or 0): give it in elementary charges (a charge in coulombs is "
             f"{constants.e:.4g} times smaller: {q:g} C = {q / constants.e:.4g} e)")
     return q
+
+
 #: No simulation holds 10¹² ions (N q² D overflows for a count like 1e308).
 MAX_IONS = 10**12
 

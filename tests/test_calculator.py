@@ -395,7 +395,9 @@ def test_a_changed_total_charge_reaches_the_summed_electrostatics(nequip_torchsc
     charged = atoms.get_potential_energy()
     fresh = atoms.copy()
     fresh.calc = Calculator(nequip_torchscript.path, **options)
-    assert charged == pytest.approx(fresh.get_potential_energy(), abs=1e-10)
+    # the lattice sum keeps the set tuned for the neutral molecule while it meets the tolerance
+    # for the new charges (electrostatics' kept sets): 2e-7 eV from a freshly tuned one
+    assert charged == pytest.approx(fresh.get_potential_energy(), abs=1e-6)
     assert abs(charged - neutral) > 1e-3
     assert calc.check_state(atoms) == []
 

@@ -58,11 +58,13 @@ def _simulate(words, out, capsys=None):
     (["--solvent", "EC:0.25,EMC:0.25,DMC:0.25"], "sum to 0.75, not 1"),
     (["--solvent", "EC:0.7,EMC:0.7"], "sum to 1.4, not 1"),
     # shares beyond floating point: an internal ZeroDivisionError, "cannot convert float NaN"
+    # refused where the shares are read (parse_shares), naming the float limit they pass
     (["--solvent", "EC:1e308,EMC:1e308", "--ratio", "mole"],
-     "--solvent EC:1e308,EMC:1e308: shares between 1e+308 and 1e+308 are beyond"),
-    (["--solvent", "EC:1e308,EMC:1e308"], "are beyond what floating point divides"),
-    (["--solvent", "EC:1e-320,EMC:1"], "are beyond what floating point divides"),
-    (["--solvent", "EC:5e-324"], "sum to 4.94e-324, not 1"),
+     "'EC:1e308,EMC:1e308' sum beyond the largest float"),
+    (["--solvent", "EC:1e308,EMC:1e308"], "sum beyond the largest float"),
+    (["--solvent", "EC:1e-320,EMC:1"], "share of EC 1e-320 in 'EC:1e-320' of 'EC:1e-320,EMC:1' "
+                                       "underflows a float"),
+    (["--solvent", "EC:5e-324"], "share of EC 5e-324 in 'EC:5e-324' of 'EC:5e-324' underflows"),
     # zero, negative, not a number
     (["--solvent", "EC:0,EMC:1"], "--solvent share of EC must be a finite number > 0"),
     (["--solvent", "EC:-1,EMC:2"], "--solvent share of EC must be a finite number > 0"),

@@ -89,6 +89,11 @@ def test_the_demo_adds_too_short_to_every_number_and_no_ion_count(demo_like):
     assert any(_few(est) for _, est in old)
     assert any(not _few(est) for _, est in old)
     for (path, est), (_, was) in zip(found, old, strict=True):
+        if was.given:
+            # a setting (a preset cutoff where the RDF had no minimum) is no result of the
+            # short run: left as it was given
+            assert est == was, path
+            continue
         # every number comes from the 0.2 ps run: never a result
         assert not est.valid and any(n.startswith(SHORT) for n in est.notes), path
         # the analysis' own verdict first, unchanged; "too few ions" only where it put it

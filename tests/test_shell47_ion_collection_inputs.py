@@ -143,7 +143,8 @@ def test_a_varying_volume_is_refused_with_or_without_its_range(volume_range):
             "charges['Li'] must be one charge or 2 (one per ion), not shape (3,)",
         ),
         ({"Li": [[1.0, 1.0]]}, "not shape (1, 2)"),
-        ({"Li": np.nan}, "charges of 'Li' (e) contains NaN"),
+        # refused per ion as any given charge is (carriers.check_ion_charge)
+        ({"Li": np.nan}, "charges['Li'] (e per ion) must be a finite number"),
     ],
 )
 def test_from_arrays_charges_of_the_wrong_shape_are_named(charges, fragment):

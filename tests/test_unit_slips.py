@@ -30,15 +30,17 @@ MAKERS = {
     "GreenKuboConductivity": lambda u, t: mdae.GreenKuboConductivity(u, IONS, t),
     "EinsteinHelfandConductivity": lambda u, t: mdae.EinsteinHelfandConductivity(u, IONS, t),
     "OnsagerCoefficients": lambda u, t: mdae.OnsagerCoefficients(u, IONS, t),
-    "Diffusion": lambda u, t: mdae.Diffusion(u, IONS, temperature=t),
+    # the temperature sets the Yeh–Hummer correction, with a viscosity (without, it is refused)
+    "Diffusion": lambda u, t: mdae.Diffusion(u, IONS, temperature=t, viscosity=1.0),
 }
 
 
 @pytest.mark.parametrize("name", list(MAKERS))
 @pytest.mark.parametrize("temperature, hint", [
     (25.0, "is it in °C"), (2000.0 / 1000.0, "is it in °C"),
-    # above the range °C is not the slip (1600 °C is hotter still)
-    (1600.0, "is it a typo or in another unit")])
+    # above the range °C is not the slip (7000 °C is hotter still): 6000 K, no liquid boils
+    # hotter (units.MAX_PLAUSIBLE_TEMPERATURE_K)
+    (7000.0, "is it a typo or in another unit")])
 def test_a_temperature_far_from_a_liquid_s_warns_naming_the_unit(universe, name, temperature,
                                                                    hint):
     with pytest.warns(UserWarning, match=rf"temperature_K = {float(temperature)} K .*{hint}"):

@@ -1228,19 +1228,26 @@ def _run_task(spec, folder, timing, threads):
     if initial.exists():
         atoms = ase.io.read(initial)
     else:
-        atoms = electrolyte_box(
-            comp["solvent"],
-            comp["salt"],
-            comp["concentration"],
-            units=comp["units"],
-            n_atoms=plan["n_atoms"],
-            ratio=comp["ratio"],
-            density=plan["density"],
-            seed=task["seed"],
-            # the rotamers' Boltzmann weights at the task's temperature, not the builder's
-            # default 298.15 K: a 350 K task packed the conformer populations of 298 K
-            temperature_K=task["temperature_K"],
-        )
+        from ..build import PackingShortfallWarning
+
+        with warnings.catch_warnings():
+            # the plan has said it once for the whole screen (packing_shortfall, with the
+            # n_atoms that holds every composition): each task said it again in its log and
+            # on the console
+            warnings.simplefilter("ignore", PackingShortfallWarning)
+            atoms = electrolyte_box(
+                comp["solvent"],
+                comp["salt"],
+                comp["concentration"],
+                units=comp["units"],
+                n_atoms=plan["n_atoms"],
+                ratio=comp["ratio"],
+                density=plan["density"],
+                seed=task["seed"],
+                # the rotamers' Boltzmann weights at the task's temperature, not the builder's
+                # default 298.15 K: a 350 K task packed the conformer populations of 298 K
+                temperature_K=task["temperature_K"],
+            )
         from ..topology import check_extxyz  # numpy: not at the light package import
 
         check_extxyz(atoms)
