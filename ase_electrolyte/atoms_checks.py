@@ -188,7 +188,10 @@ def check_number(
                 and (maximum is None or y <= maximum)))
         from .estimate import Estimate
 
-        shown = repr(value)
+        # an element of an array: "got np.float64(nan)" (numpy 2's repr) for nan; a numpy
+        # flag keeps its name (np.True_ is a flag, not the number 1)
+        number = isinstance(value, np.generic) and not isinstance(value, np.bool_)
+        shown = repr(value.item() if number else value)
         if isinstance(value, Estimate):
             # an Estimate's dataclass repr (nine fields) said neither its number nor what to
             # give: said as the Estimate prints, with the number it holds

@@ -45,7 +45,6 @@ from ase_electrolyte.species import species_from_formula
 from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from ase_electrolyte.trajectory import (
     FORCE_TO_KJ_PER_MOL_ANGSTROM,
-    H5MD_SUFFIXES,
     VELOCITY_TO_ANGSTROM_PER_PS,
     _foreign_advice,
     check_h5md_layout,
@@ -68,8 +67,6 @@ from .molecules import (
 
 __all__ = ["from_ase", "kinetic_masses"]
 
-# the name other modules import; whether a path is read as H5MD is is_h5md_path's to say
-_H5MD_SUFFIXES = H5MD_SUFFIXES
 # the alkali metals among the free ions (charge +1; the alkaline earths and zinc +2)
 _GROUP_1 = frozenset([3, 11, 19, 37, 55, 87])
 # LAMMPS unit styles: (velocity → Å/ps, force → kJ/(mol·Å))

@@ -1435,9 +1435,6 @@ def check_ion_charge(label, charge):
     ValueError
         Not a finite number in range, or a non-zero charge below ``MIN_ION_CHARGE`` e.
     """
-    if isinstance(charge, np.generic):
-        # an element of a charges array: "got np.float64(nan)" in the message
-        charge = charge.item()
     q = check_number(label, charge, minimum=-MAX_ION_CHARGE, maximum=MAX_ION_CHARGE)
     if q != 0 and abs(q) < MIN_ION_CHARGE:
         raise ValueError(
