@@ -13,11 +13,9 @@ import math
 import warnings
 from dataclasses import replace
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
-from MDAnalysis.coordinates.memory import MemoryReader
-from transport_data import integrate, ornstein_uhlenbeck
+from transport_data import species_universe
 
 from ase_electrolyte.estimate import Estimate
 from mda_electrolyte import Diffusion
@@ -90,15 +88,8 @@ def test_the_scale_survives_json():
 
 @pytest.mark.parametrize("n_blocks, scale", [(1, "gamma"), (4, "log")])
 def test_diffusion_of_one_trajectory_uses_the_gamma_interval(n_blocks, scale):
-    rng = np.random.default_rng(7)
-    n = 16
-    v = ornstein_uhlenbeck(rng, 800, (n, 3), 0.1, DT, 2.0)
-    u = mda.Universe.empty(n, n_residues=n, atom_resindex=np.arange(n), trajectory=True)
-    u.add_TopologyAttr("names", ["NA"] * n)
-    u.add_TopologyAttr("resnames", ["NA"] * n)
-    u.add_TopologyAttr("masses", [22.99] * n)
-    u.load_new(integrate(v, DT, rng.uniform(0, BOX, (n, 3))).astype(np.float32),
-               format=MemoryReader, dt=DT, dimensions=[BOX, BOX, BOX, 90, 90, 90])
+    u = species_universe(np.random.default_rng(7), {"NA": 16}, {"NA": 22.99}, n_frames=800,
+                         dt=DT, box=BOX)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         d = Diffusion(u, {"NA": "resname NA"}, n_blocks=n_blocks).run()

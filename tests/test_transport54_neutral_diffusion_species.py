@@ -9,11 +9,9 @@ of 'SOL' must be finite and non-zero (e), not 0.0; leave uncharged species out",
 
 import warnings
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
-from MDAnalysis.coordinates.memory import MemoryReader
-from transport_data import integrate, ornstein_uhlenbeck
+from transport_data import species_universe
 
 from mda_electrolyte import Diffusion, NernstEinstein
 from mda_electrolyte.ion_collection import IonCollector
@@ -26,18 +24,9 @@ IONS = {s: f"resname {s}" for s in COUNTS}
 
 @pytest.fixture(scope="module")
 def universe():
-    rng = np.random.default_rng(541)
-    names = [s for s, k in COUNTS.items() for _ in range(k)]
-    n = len(names)
-    v = ornstein_uhlenbeck(rng, 600, (n, 3), 0.1, DT, 2.0)
-    u = mda.Universe.empty(n, n_residues=n, atom_resindex=np.arange(n), trajectory=True)
-    u.add_TopologyAttr("names", names)
-    u.add_TopologyAttr("resnames", names)
-    u.add_TopologyAttr("masses", [{"LI": 6.94, "CL": 35.45, "SOL": 90.0}[s] for s in names])
-    u.add_TopologyAttr("formalcharges", [CHARGE[s] for s in names])
-    u.load_new(integrate(v, DT, rng.uniform(0, BOX, (n, 3))).astype(np.float32),
-               format=MemoryReader, dt=DT, dimensions=[BOX, BOX, BOX, 90, 90, 90])
-    return u
+    masses = {"LI": 6.94, "CL": 35.45, "SOL": 90.0}
+    return species_universe(np.random.default_rng(541), COUNTS, masses, charges=CHARGE,
+                            dt=DT, box=BOX)
 
 
 @pytest.mark.parametrize("n_blocks", [None, 4])

@@ -10,11 +10,9 @@ the unknown error and the D's reason, and the terms of the other species keep th
 
 import warnings
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
-from MDAnalysis.coordinates.memory import MemoryReader
-from transport_data import integrate, ornstein_uhlenbeck
+from transport_data import species_universe
 
 from ase_electrolyte.estimate import Estimate
 from mda_electrolyte import Diffusion, NernstEinstein
@@ -30,18 +28,9 @@ REASON = "single ion in a single trajectory"
 
 @pytest.fixture(scope="module")
 def universe():
-    rng = np.random.default_rng(54)
-    names = [s for s, k in COUNTS.items() for _ in range(k)]
-    n = len(names)
-    v = ornstein_uhlenbeck(rng, 600, (n, 3), 0.1, DT, 2.0)
-    u = mda.Universe.empty(n, n_residues=n, atom_resindex=np.arange(n), trajectory=True)
-    u.add_TopologyAttr("names", names)
-    u.add_TopologyAttr("resnames", names)
-    u.add_TopologyAttr("masses", [{"LI": 6.94, "NA": 22.99, "CL": 35.45}[s] for s in names])
-    u.add_TopologyAttr("formalcharges", [CHARGE[s] for s in names])
-    u.load_new(integrate(v, DT, rng.uniform(0, BOX, (n, 3))).astype(np.float32),
-               format=MemoryReader, dt=DT, dimensions=[BOX, BOX, BOX, 90, 90, 90])
-    return u
+    masses = {"LI": 6.94, "NA": 22.99, "CL": 35.45}
+    return species_universe(np.random.default_rng(54), COUNTS, masses, charges=CHARGE,
+                            dt=DT, box=BOX)
 
 
 @pytest.fixture(scope="module")

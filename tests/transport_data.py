@@ -155,3 +155,22 @@ def with_volume_ramp(path, ramp, end):
         volume = f["parameters/ase_electrolyte/series/volume/value"]
         volume[...] = volume[...] * np.linspace(1.0, end, volume.shape[0])
     return ramp
+
+
+def species_universe(rng, counts, masses, *, charges=None, n_frames=600, dt=0.05, box=40.0,
+                     tau=0.1, s=2.0):
+    """A Universe of single-atom residues of the species ``counts`` (name → number), moving
+    with Ornstein–Uhlenbeck velocities (``D = s² tau``) from uniform random positions in a
+    cubic ``box`` (Å); ``masses`` and ``charges`` (e, optional) by name."""
+    names = [name for name, k in counts.items() for _ in range(k)]
+    n = len(names)
+    v = ornstein_uhlenbeck(rng, n_frames, (n, 3), tau, dt, s)
+    u = mda.Universe.empty(n, n_residues=n, atom_resindex=np.arange(n), trajectory=True)
+    u.add_TopologyAttr("names", names)
+    u.add_TopologyAttr("resnames", names)
+    u.add_TopologyAttr("masses", [masses[name] for name in names])
+    if charges is not None:
+        u.add_TopologyAttr("formalcharges", [charges[name] for name in names])
+    u.load_new(integrate(v, dt, rng.uniform(0, box, (n, 3))).astype(np.float32),
+               format=MemoryReader, dt=dt, dimensions=[box, box, box, 90, 90, 90])
+    return u
