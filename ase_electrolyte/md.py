@@ -4097,7 +4097,9 @@ def run_protocol(
         complete file before it (positions, velocities, cell), or any later file beside an
         unfinished stage (a stage starts only once the one before it is complete). Where the
         file before it is missing, that stage is recomputed and the later file is judged by its
-        stage (a deterministic run reproduces it).
+        stage (a deterministic run reproduces it). So is the file of a stage this call skips
+        (``equilibration_ps=0`` beside an earlier run's ``equilibration.h5md``), which
+        ``overwrite=True`` removes instead (an HDF5 file only; never a folder or other file).
     ConcurrentWriterError
         Another process or thread is running into ``outdir`` (or writing one of its stage
         files); raised before any evaluation, ``outdir`` is left to that run.
@@ -4213,6 +4215,7 @@ def run_protocol(
                                 production_ensemble=production_ensemble, seed=seed)
         for name in runs:
             _check_trajectory_path(outdir / f"{name}.h5md", overwrite)
+        _clear_skipped_stages(outdir, runs, arguments, overwrite)
         if not overwrite:
             _check_stage_files(atoms, outdir, runs)
         try:
@@ -4380,6 +4383,36 @@ def _stage_differences(name, stored, now):
     if not names:
         return ""
     return f"{names}: {'; '.join(details)}"
+
+
+def _clear_skipped_stages(outdir, runs, arguments, overwrite):
+    """Refuse (or, with ``overwrite``, remove) the file of a stage this run skips.
+
+    A rerun with ``equilibration_ps=0`` in a folder whose earlier run had an equilibration
+    left that run's ``equilibration.h5md`` beside the new stages: the folder then held a stage
+    of another run under this run's name, which ``electrolyte screen``'s record of the kept
+    trajectories listed, and a reader of the folder took for this run's equilibration.
+    ``overwrite=True`` recomputes every stage, so the file of a skipped one goes with it; a
+    file that is not HDF5 (someone's notes) or a folder is never removed.
+    """
+    import h5py
+
+    for name in _STAGE_FILES:
+        path = outdir / f"{name}.h5md"
+        if name in runs or not (path.exists() or path.is_symlink()):
+            continue
+        length = f"{name}_ps = {arguments[f'{name}_ps']:g}"
+        removable = path.is_file() and not path.is_symlink() and (
+            path.stat().st_size == 0 or h5py.is_hdf5(path))
+        if overwrite and removable:
+            path.unlink()
+            continue
+        cure = ("move it away or choose another folder" if overwrite else
+                "remove it, choose another folder, or pass overwrite=True (which removes it)")
+        raise ValueError(
+            f"run_protocol: {path} is the {name} stage of an earlier run, and this run skips "
+            f"that stage ({length}): left beside this run's stages it would be taken for one "
+            f"of them; refused before the first stage runs; {cure}")
 
 
 def _check_stage_files(atoms, outdir, runs):
