@@ -996,6 +996,33 @@ def _refuse_search_settings(known, cutoff_convention, **settings):
         "come from the RDF")
 
 
+def _refuse_idle_fallback(element, searched, presets):
+    """Refuse ``no_minimum="preset"`` where no species whose cutoff is searched has a preset
+    to fall back to: cations other than Li⁺ (Ju et al. (2025)'s donor-atom cutoffs are Li⁺'s)
+    or species without donor atoms (water, a sulfonyl anion). It could change nothing: the
+    run went through every frame and then raised "no first minimum", or, with minima found,
+    ran as ``"raise"`` without a word.
+
+    Raises
+    ------
+    ValueError
+        Naming the cations or the species and the presets there are.
+    """
+    if element != "Li":
+        raise ValueError(
+            f"SolvationShells: no_minimum='preset' falls back to Ju et al. (2025)'s donor-atom "
+            f"cutoffs where an RDF has no first minimum; they are Li⁺'s, and the cations are "
+            f"{element!r}, so it has no effect; leave it out, or give cutoffs={{name: Å}} for "
+            f"{searched}")
+    if not any(name in presets for name in searched):
+        raise ValueError(
+            f"SolvationShells: no_minimum='preset' falls back to a donor-atom cutoff where an "
+            f"RDF has no first minimum, but it has no donor-atom cutoff for {searched}, the "
+            f"species whose cutoffs are searched (Ju et al. (2025) define Li–O for O bonded to "
+            "a carbon and Li–P for PF6⁻), so it has no effect; leave it out, or give "
+            f"cutoffs={{name: Å}} for {searched}")
+
+
 def _cutoff_value(name, value):
     """The number in Å of a cutoff given as a number or as an Estimate (a run's
     ``results.cutoff_estimates``), or an error naming what is wrong with the Estimate."""
@@ -1169,7 +1196,10 @@ class SolvationShells(FrameAnalysis):
     no_minimum : {"raise", "preset"}
         What to do when an RDF has no acceptable first minimum: raise, or (Li cations) use the
         ``"donor_atoms"`` preset for that species and say so in ``results.cutoff_details``.
-        This, ``rdf_smoothing`` and ``max_cutoff`` set the first-minimum search: other than
+        ``"preset"`` with other cations, or where no species whose cutoff is searched has a
+        donor-atom preset (water, a sulfonyl anion), could change nothing and is refused
+        before the pass. This, ``rdf_smoothing`` and ``max_cutoff`` set the first-minimum
+        search: other than
         their defaults where every species' cutoff is known before the pass (``cutoffs`` for
         all, or the donor-atom presets) they would have no effect, and are refused.
     rdf_smoothing : float
@@ -1528,6 +1558,9 @@ class SolvationShells(FrameAnalysis):
             _refuse_search_settings(known, cutoff_convention, no_minimum=no_minimum,
                                     rdf_smoothing=self._rdf_smoothing,
                                     max_cutoff=float(max_cutoff))
+        if self._rdf_needed and no_minimum == "preset":
+            _refuse_idle_fallback(cation_element, sorted(set(names) - set(known)),
+                                  self._presets)
         if self._rdf_needed:
             # a search that ends short of any shell (a range or limit in nm) ran the whole pass
             # to "no first minimum found within (0.0, 0.8) Å", as a given cutoff of 0.26 is
