@@ -1964,13 +1964,20 @@ def packed_composition(counts, solvent, salt=None, concentration=0.0, *, units="
         Species (or library name) -> number of molecules packed.
     solvent, salt, concentration, units, ratio, density
         The asked composition, as for :func:`composition_counts` (mol/kg of solvent with
-        ``units="molal"``, mol/L with ``"molar"``; ``density`` in g/cm³).
+        ``units="molal"``, mol/L with ``"molar"``; ``density`` in g/cm³, for ``"molar"``
+        only).
 
     Returns
     -------
     dict
         Name -> Estimate dict (``concentration_asked``, ``concentration_packed``,
         ``concentration_deviation``, the shares and ``solvent_share_deviation``).
+
+    Raises
+    ------
+    ValueError
+        A concentration or density :func:`composition_counts` refuses (a density as
+        :func:`check_density` refuses it, or given beside a molality, where it has no effect).
 
     Examples
     --------
@@ -1984,6 +1991,14 @@ def packed_composition(counts, solvent, salt=None, concentration=0.0, *, units="
     bound = {"above": 0} if salt is not None else {"minimum": 0}
     concentration = check_number("concentration", _concentration_number(concentration, units),
                                  maximum=MAX_CONCENTRATION, **bound)
+    # the density converts the packed molecules to mol/L: unchecked, -1 gave a packed
+    # concentration of -0.97 mol/L and 1200 (kg/m³) one of 1162 mol/L, each "exact" and valid;
+    # beside a molality it changed nothing, as composition_counts says
+    density = check_density(density)
+    if density is not None and composition_word(units, "units") != "molar":
+        raise ValueError(
+            f"density={density!r} has no effect with units={units!r}: density converts the "
+            "packed molecules to mol/L of solution for units='molar' only; leave it out")
     plan = {get_species(sp) if isinstance(sp, str) else sp: int(n)
             for sp, n in counts.items() if n}
     return _packed_record(_packed_composition(plan, solvent, salt, concentration, units=units,
@@ -2420,7 +2435,8 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     ValueError
         Not a finite number in ``[MIN_DENSITY, MAX_DENSITY]`` (10⁻⁵–10 g/cm³); a value
         between 300 and 5000 is told its reading in kg/m³, one below 10⁻⁵ the units it may
-        have been given in.
+        have been given in; an Estimate that is not valid (:func:`estimate_density`'s for a
+        salt without a measured volume in solution), naming its verdict.
 
     Examples
     --------
@@ -2436,6 +2452,14 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     from .estimate import Estimate
 
     if isinstance(density, Estimate):
+        if not density.valid:
+            # estimate_density marks the density of a salt without a measured volume in
+            # solution not valid ("likely low, by as much as 16 %"): its value was taken as it
+            # was, setting the box and the molecules of a mol/L composition without a word, as
+            # a not-valid concentration Estimate is refused (_concentration_number)
+            raise ValueError(
+                f"{name}: {density} is not valid ({density.verdict}); give a measured density "
+                "of the solution in g/cm³, or the estimate's .value to start from it as it is")
         # estimate_density's Estimate is a density to start a box from: its
         # value in g/cm³ (an estimate in kg/m³ is converted, not refused as 1000 times denser)
         try:
