@@ -2561,6 +2561,36 @@ SHELL_CATIONS = ("Li", "Na", "K")
 _CUTOFF_FRAMES = 2000
 
 
+def _uncharged_cations_note(cations):
+    """Why the formal charges cannot tell anions from solvents, or ``None`` where they can.
+
+    A topology that records no formal charges in a column it has (a PDB file's blank charge
+    column reads 0, as does a topology attribute added without values) gives every residue
+    0: its anions were then counted as solvents, every shell an SSIP, and the report said
+    "no anion species given". Cations of formal charge 0 or less (or not a whole number)
+    tell such a column.
+
+    Parameters
+    ----------
+    cations : MDAnalysis.core.groups.AtomGroup
+        The single-atom cations of the shells, with ``formalcharges``.
+
+    Returns
+    -------
+    str or None
+        The reason, naming the cations and their formal charges.
+    """
+    charges = np.asarray(cations.formalcharges, dtype=float)
+    bad = ~(np.isfinite(charges) & (charges > 0) & (charges == np.round(charges)))
+    if not bad.any():
+        return None
+    shown = sorted({float(q) for q in charges[bad]}, key=str)[:3]
+    return (f"the formal charges of {int(bad.sum())} of {charges.size} single-atom cations are "
+            f"{', '.join(f'{q:g}' for q in shown)}, not a positive whole number: the topology "
+            "records no formal charges (a blank charge column reads 0), so they cannot tell "
+            "anions from solvents")
+
+
 def _species_name(residue):
     name = getattr(residue, "resname", "") or ""
     if name:
@@ -2576,7 +2606,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     Cations are single-atom Li/Na/K residues, of the most common of these elements; other
     single-atom metal cations (:data:`~mda_electrolyte.rdf.CATION_ELEMENTS`) are left out of
     the species and listed under ``"cations_not_analysed"``. Anions are residues with negative
-    total formal charge (the topology needs ``formalcharges``); everything else is solvent,
+    total formal charge (the topology needs ``formalcharges``, and cations of a positive
+    formal charge: all 0 is a column that records none, and is skipped); everything else is solvent,
     grouped by residue name (or composition). Beyond :data:`_CUTOFF_FRAMES` frames the
     cutoffs are found on that many evenly spaced frames (``cutoff_frames``) and the shells of
     every frame are counted with ``store_table=False``, so memory stays bounded on long
@@ -2600,6 +2631,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     cations = sum(r.atoms for r in single if element_of[r.atoms[0].ix] == symbol)
     if not hasattr(universe.atoms, "formalcharges"):
         return {"skipped": "no formal charges in the topology to tell anions from solvents"}
+    uncharged = _uncharged_cations_note(cations)
+    if uncharged:
+        return {"skipped": uncharged}
     # the other metal cations (a Na⁺ or Mg²⁺ salt beside the Li⁺ one) are no species of the
     # shells (a Mg²⁺ was counted as a solvent for its positive charge) and their own shells
     # are not analysed: the report says so
