@@ -182,6 +182,40 @@ def _one_species_per_name(species, where):
             )
 
 
+def _read_counts(counts):
+    """``{Species: number of molecules}`` of ``counts`` (a dict of names or Species, or its
+    text ``"EC=30,Li=3,PF6=3"``), each a whole number >= 0, at least one above 0, each species
+    named once, one species per name (:func:`_one_species_per_name`).
+
+    The one reader of molecule counts: :func:`electrolyte_box` and
+    :func:`packed_composition`, which took ``int()`` of each count (10.7 EC as 10, ``True`` as
+    one, ``"10"`` as ten, NaN as "cannot convert float NaN to integer") and kept the last of
+    ``"EC"`` and ``"ec"`` (10 and 5 EC: a box of 5).
+    """
+    if isinstance(counts, str):
+        # the notation of --counts and of solvent= as text ("EC=30,Li=3,PF6=3") was
+        # refused as "counts must be a non-empty dict" here, where solvent= reads it
+        from .species import parse_shares
+
+        counts = parse_shares(counts, "counts")
+    if not isinstance(counts, dict) or not counts:
+        raise ValueError("counts must be a non-empty dict {species: number} or its text, "
+                         "e.g. {'EC': 30, 'Li': 3, 'PF6': 3} or 'EC=30,Li=3,PF6=3'")
+    resolved = {}
+    for k, v in counts.items():
+        v = check_number(f"count of {k}", v, integer=True, minimum=0)
+        sp = get_species(k)
+        if sp in resolved:
+            # as in composition_counts: "EC" and "ec" are one species, and one of the two
+            # numbers is likely a typo
+            raise ValueError(f"{sp.name} is named twice in counts {dict(counts)}")
+        resolved[sp] = v
+    if not any(resolved.values()):
+        raise ValueError(f"counts {dict(counts)} hold no molecule to pack")
+    _one_species_per_name(resolved, "counts")
+    return resolved
+
+
 def packmol_executable():
     """Path of the PACKMOL binary: the one shipped by the ``packmol`` PyPI package, else PATH.
 
@@ -1677,27 +1711,7 @@ def electrolyte_box(
                 "salt, concentration) and would be ignored with counts=, which gives the "
                 f"molecules themselves: leave {'it' if one else 'them'} out, or give a "
                 "composition")
-        if isinstance(counts, str):
-            # the notation of --counts and of solvent= as text ("EC=30,Li=3,PF6=3") was
-            # refused as "counts must be a non-empty dict" here, where solvent= reads it
-            from .species import parse_shares
-
-            counts = parse_shares(counts, "counts")
-        if not isinstance(counts, dict) or not counts:
-            raise ValueError("counts must be a non-empty dict {species: number} or its text, "
-                             "e.g. {'EC': 30, 'Li': 3, 'PF6': 3} or 'EC=30,Li=3,PF6=3'")
-        resolved = {}
-        for k, v in counts.items():
-            v = check_number(f"count of {k}", v, integer=True, minimum=0)
-            sp = get_species(k)
-            if sp in resolved:
-                # as in composition_counts: "EC" and "ec" are one species, and one of the two
-                # numbers is likely a typo
-                raise ValueError(f"{sp.name} is named twice in counts {dict(counts)}")
-            resolved[sp] = v
-        if not any(resolved.values()):
-            raise ValueError(f"counts {dict(counts)} hold no molecule to pack")
-        _one_species_per_name(resolved, "counts")
+        resolved = _read_counts(counts)
         total = sum(sp.n_atoms * n for sp, n in resolved.items())
         if total > MAX_ATOMS:
             raise ValueError(
@@ -1999,10 +2013,35 @@ def packed_composition(counts, solvent, salt=None, concentration=0.0, *, units="
         raise ValueError(
             f"density={density!r} has no effect with units={units!r}: density converts the "
             "packed molecules to mol/L of solution for units='molar' only; leave it out")
-    plan = {get_species(sp) if isinstance(sp, str) else sp: int(n)
-            for sp, n in counts.items() if n}
+    # text as composition_counts reads it: "EC:3,EMC:7" was iterated letter by letter
+    # ("unknown species 'E'")
+    solvent = _solvent_shares(solvent)
+    plan = {sp: n for sp, n in _read_counts(counts).items() if n}
+    net = sum(sp.charge * n for sp, n in plan.items())
+    if net:
+        # a charged box is no composition of a neutral salt: its cations (2 Li beside one
+        # PF6) were read as formula units, 2.27 mol/kg "packed" of a 1.14 mol/kg box
+        raise ValueError(f"counts {_counts_text(plan)} have net charge {net:+d} e: an "
+                         "electrolyte box is neutral")
+    composition = [get_species(k) for k in solvent]
+    if salt is not None:
+        composition += [get_salt(salt).cation, get_salt(salt).anion]
+    foreign = [sp.name for sp in plan if sp not in composition]
+    if foreign:
+        # 3 EMC beside 10 EC asked as pure EC were solvent in the molality while the shares
+        # said 100 % EC: the record described another box than the one counted
+        raise ValueError(
+            f"counts {_counts_text(plan)} hold {', '.join(foreign)}, which the composition "
+            f"(solvent {', '.join(sp.name for sp in composition if not sp.charge)}"
+            f"{', salt ' + get_salt(salt).name if salt is not None else ''}) does not: the "
+            "record compares the counts with the composition they were packed for")
     return _packed_record(_packed_composition(plan, solvent, salt, concentration, units=units,
                                               ratio=ratio, density=density), plan)
+
+
+def _counts_text(plan):
+    """``{name: count}`` of ``{Species: count}``, as the messages show counts."""
+    return str({sp.name: n for sp, n in plan.items()})
 
 
 def _packed_record(packed, plan):
