@@ -117,6 +117,8 @@ def _run(args, checks):
     A.check_not_being_written(traj)
     A.check_trajectory_contents(traj, args.dump)
     _check_constraints_fit(args, traj)
+    _check_dt_fits_stored_times(args, traj)
+    _check_count_against_file(args, traj)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output(out, "analyze")
@@ -666,6 +668,113 @@ def _check_constraints_fit(args, traj):
             f"{' about their centre of mass' if com and n_atoms > 1 else ''} the constraints "
             "would take every one: no degree of freedom, no temperature; count independent "
             "constraints only (3 per rigid water, 1 per constrained bond)")
+
+
+def _check_count_against_file(args, traj):
+    """``--constraints`` or ``--com-removed`` that contradict the count of the temperatures an
+    H5MD file of ``electrolyte simulate`` states, refused before its frames are read.
+
+    The library refuses them too (:func:`mda_electrolyte.report.check_temperature_settings`),
+    but only once every frame had been read into memory: seconds to minutes for a long run.
+    The statement and the masses the run integrated with are read from the file's metadata,
+    the count as the library makes it (N counts the atoms with mass).
+    """
+    if args.constraints is None and args.com_removed is None:
+        return
+    from ase_electrolyte.trajectory import (
+        _temperature_count,
+        integration_masses,
+        is_h5md_path,
+    )
+
+    if not is_h5md_path(traj):
+        return
+    stated = _temperature_count(traj)
+    try:
+        masses = integration_masses(traj)
+    except ValueError:
+        return  # a damaged file: the reader names it
+    if stated is None or masses is None:
+        return
+    n_atoms = int((masses > 0).sum())
+    dof, com = stated
+    if not 0 < dof <= 3 * n_atoms:
+        return  # a statement the library does not use either
+    file_constraints = 3 * n_atoms - 3 * (com and n_atoms > 1) - dof
+    typed = [] if args.constraints is None else [f"--constraints {args.constraints}"]
+    if args.com_removed is not None:
+        typed.append(f"--com-removed {args.com_removed}")
+    if ((args.constraints is not None and args.constraints != file_constraints)
+            or (args.com_removed is not None and (args.com_removed == "yes") != com)):
+        raise ValueError(
+            f"{', '.join(typed)} contradicts {traj}, whose run states the count of its "
+            f"temperatures: N_dof = {dof} ({file_constraints} constraints, centre of mass "
+            f"{'at rest' if com else 'moving'}); leave out --constraints and --com-removed "
+            "(the file's count is used), or give the file's values")
+
+
+def _check_dt_fits_stored_times(args, traj):
+    """``--dt`` over an ASE file whose frames carry evenly spaced times of another spacing,
+    refused from the frames' headers before the frames are read.
+
+    The library refuses it too (:func:`mda_electrolyte.bridge.from_ase`: a dt overrides uneven
+    stored times only), but only once every frame had been read: minutes for a long extxyz
+    file, then the refusal. The times of an extended XYZ file stand in its comment lines and
+    those of an ASE ``.traj`` file in each frame's header, both read here without the atoms.
+    """
+    if args.dt is None or args.dump is not None:
+        return
+    times = _stored_frame_times(traj)
+    if not times or len(times) < 2 or any(t is None for t in times):
+        return  # none stored, or some frames without: the library's rule (dt overrides)
+    import ase
+
+    from mda_electrolyte.bridge import _check_dt_against_stored_times
+
+    try:
+        _check_dt_against_stored_times(args.dt, [ase.Atoms(info={"time_ps": t})
+                                                 for t in times])
+    except ValueError:
+        stored = times[1] - times[0]
+        raise ValueError(f"--dt {args.dt:g} ps: the frames of {traj} carry their own times "
+                         f"(time_ps), evenly {stored:g} ps apart: leave out --dt (the stored "
+                         f"times are used), or give --dt {stored:g}") from None
+
+
+def _stored_frame_times(traj):
+    """``time_ps`` of every frame of an (extended) XYZ or ASE ``.traj`` file, None for a frame
+    without one, read from the frames' headers alone; None for another format or a file
+    that cannot be read so (the reader then says what is wrong)."""
+    import math
+
+    suffix = traj.suffix.lower()
+    times = []
+    try:
+        if suffix in (".xyz", ".extxyz"):
+            from ase.io.extxyz import key_val_str_to_dict
+
+            with open(traj, encoding="utf-8", errors="replace") as f:
+                for count in f:
+                    if not count.strip():
+                        break  # trailing blank lines
+                    n = int(count)
+                    info = key_val_str_to_dict(f.readline())
+                    for _ in range(n):
+                        if not f.readline():
+                            return None  # cut short: the reader names it
+                    times.append(info.get("time_ps"))
+        elif suffix == ".traj":
+            from ase.io.trajectory import Trajectory
+
+            with Trajectory(traj) as frames:
+                times = [frames.backend[k].get("info", {}).get("time_ps")
+                         for k in range(len(frames))]
+        else:
+            return None
+        times = [None if t is None else float(t) for t in times]
+    except Exception:  # noqa: BLE001 - any fault here is the reader's to name
+        return None
+    return times if all(t is None or math.isfinite(t) for t in times) else None
 
 
 def input_record(traj, dump, universe):

@@ -1,0 +1,153 @@
+"""``analyze --dt`` over frames with their own times, and ``--constraints``/``--com-removed``
+against an H5MD file's stated count, refused before a frame is read.
+
+Both were refused by the library only once every frame had been read (seconds to minutes for
+a long trajectory). The times of an extxyz file stand in its comment lines, those of an ASE
+``.traj`` file in each frame's header; an H5MD file of ``electrolyte simulate`` states its
+temperatures' N_dof in its metadata.
+"""
+
+import warnings
+
+import ase
+import ase.io
+import numpy as np
+import pytest
+from ase.build import molecule
+from ase.constraints import FixBondLengths
+from ase.io.trajectory import Trajectory
+
+
+def _water(k=0):
+    w = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
+    w.positions += 2.0 + 0.05 * k
+    return w
+
+
+def _frames(times):
+    frames = []
+    for k, t in enumerate(times):
+        w = _water(k)
+        if t is not None:
+            w.info["time_ps"] = t
+        frames.append(w)
+    return frames
+
+
+def _write(path, frames):
+    if path.suffix == ".traj":
+        with Trajectory(path, "w") as traj:
+            for a in frames:
+                traj.write(a)
+    else:
+        ase.io.write(path, frames)
+
+
+@pytest.fixture
+def unread(tmp_path, monkeypatch):
+    """The frames' readers fail the test: a refusal must come before them."""
+    import electrolyte_cli.arguments as cli_arguments
+    import mda_electrolyte.bridge as bridge
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("read the trajectory before refusing")
+
+    monkeypatch.setattr(bridge, "read_ase_frames", forbidden)
+    monkeypatch.setattr(bridge, "from_ase", forbidden)
+    monkeypatch.setattr(cli_arguments, "make_calculator", forbidden)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _run(argv, capsys):
+    from electrolyte_cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        status = main(argv)
+    return status, capsys.readouterr().err
+
+
+EVEN = [0.0, 0.01, 0.02, 0.03]
+
+
+@pytest.mark.parametrize("suffix", [".extxyz", ".traj"])
+@pytest.mark.parametrize("dt", ["1", "0.02", "0.005"])
+def test_dt_against_evenly_stored_times_refused_before_reading(suffix, dt, unread, capsys):
+    path = unread / f"run{suffix}"
+    _write(path, _frames(EVEN))
+    status, err = _run(["analyze", str(path), "--dt", dt, "-o", "out"], capsys)
+    assert status == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"electrolyte analyze: error: --dt {dt} ps:"), err
+    assert "0.01 ps apart" in err and "give --dt 0.01" in err, err
+    assert not (unread / "out").exists()
+
+
+@pytest.mark.parametrize("suffix", [".extxyz", ".traj"])
+@pytest.mark.parametrize("times, dt", [
+    (EVEN, "0.01"),                       # dt agrees with the stored spacing
+    ([0.0, 0.01, 0.03, 0.04], "1"),       # uneven: dt overrides them
+    ([None, None, None], "1"),            # no stored times: dt gives them
+    ([0.0, None, 0.02], "1"),             # some frames without: the library's to judge
+])
+def test_dt_the_library_may_accept_goes_on_to_the_frames(suffix, times, dt, unread, capsys):
+    path = unread / f"run{suffix}"
+    _write(path, _frames(times))
+    status, err = _run(["analyze", str(path), "--dt", dt, "-o", "out"], capsys)
+    assert "read the trajectory before refusing" in err, err
+
+
+def test_the_library_refuses_what_the_header_check_refuses(tmp_path):
+    """The early refusal is the library's rule: the same frames read whole are refused too."""
+    from mda_electrolyte.bridge import from_ase
+
+    path = tmp_path / "run.extxyz"
+    _write(path, _frames(EVEN))
+    with pytest.raises(ValueError, match="0.01 ps apart"):
+        from_ase(path, dt=1.0)
+
+
+@pytest.fixture
+def stated(tmp_path):
+    """An H5MD file whose writer states its count: 4 rigid waters (12 fixed bonds),
+    N_dof = 36 - 12 - 3 = 21."""
+    from ase_electrolyte.trajectory import H5MDWriter
+
+    atoms = ase.Atoms()
+    for k in range(4):
+        w = molecule("H2O")
+        w.positions += [3.0 * k + 1.5, 2.0, 2.0]
+        atoms += w
+    atoms.cell, atoms.pbc = [12.0, 6.0, 6.0], True
+    atoms.set_velocities(np.random.default_rng(3).normal(scale=0.01, size=(12, 3)))
+    atoms.set_constraint(FixBondLengths([(3 * k + i, 3 * k + j) for k in range(4)
+                                         for i, j in ((0, 1), (0, 2), (1, 2))]))
+    path = tmp_path / "rigid.h5md"
+    with H5MDWriter(path, atoms, forces=False) as w:
+        for step in range(3):
+            w.write(atoms, step=step, time=0.01 * step)
+    return path
+
+
+@pytest.mark.parametrize("options", [
+    ["--constraints", "0"], ["--constraints", "11"], ["--constraints", "13"],
+    ["--com-removed", "no"], ["--constraints", "12", "--com-removed", "no"],
+])
+def test_count_contradicting_the_h5md_statement_refused_before_reading(
+        options, stated, unread, capsys):
+    status, err = _run(["analyze", str(stated), *options, "-o", "out"], capsys)
+    assert status == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"{' '.join(options[:2])}" in err and "contradicts" in err, err
+    assert "N_dof = 21 (12 constraints, centre of mass at rest)" in err, err
+    assert not (unread / "out").exists()
+
+
+@pytest.mark.parametrize("options", [
+    ["--constraints", "12"], ["--com-removed", "yes"],
+    ["--constraints", "12", "--com-removed", "yes"],
+])
+def test_the_files_own_count_goes_on_to_the_frames(options, stated, unread, capsys):
+    status, err = _run(["analyze", str(stated), *options, "-o", "out"], capsys)
+    assert "read the trajectory before refusing" in err, err
