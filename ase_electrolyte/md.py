@@ -3804,11 +3804,15 @@ class _Guard:
             # minimum image along the periodic directions only (ASE's find_mic): a slab's atom
             # wrapped across its periodic faces did not move, one along its open axis did
             d = positions - self.previous
-            if atoms.pbc.any():
+            jump = np.linalg.norm(d, axis=1)
+            # a minimum image is never longer than the plain difference: only the atoms whose
+            # plain jump passes the limit are imaged (find_mic of every atom at every step
+            # cost about as much as the rest of the check)
+            far = np.flatnonzero(jump > self.max_displacement)
+            if far.size and atoms.pbc.any():
                 from ase.geometry import find_mic
 
-                d = find_mic(d, atoms.cell, atoms.pbc)[0]
-            jump = np.linalg.norm(d, axis=1)
+                jump[far] = find_mic(d[far], atoms.cell, atoms.pbc)[1]
             worst = int(np.argmax(jump)) if len(jump) else 0
             if len(jump) and jump[worst] > self.max_displacement:
                 limit = (f"limit max_displacement = {self.max_displacement} Å"

@@ -133,6 +133,7 @@ import contextlib
 import ctypes
 import errno
 import json
+import math
 import os
 import resource
 import sys
@@ -577,6 +578,11 @@ class H5MDWriter:
         self._lock = WriterLock(self.path, "trajectory").acquire()
         try:
             self._open_file(atoms, mode, velocities, forces, run_info)
+            # the time step the run states (run_md's run_info): every time written is checked
+            # against it; the file's own where appended to without one
+            stored = self._file[_META].attrs.get("run_info")
+            self._step_ps = _stated_step_ps(
+                run_info if run_info is not None or stored is None else json.loads(stored))
         except BaseException:
             self._close_quietly()
             self._discard_unpublished()
@@ -680,6 +686,10 @@ class H5MDWriter:
         self._frame_shapes = {}
         steps = self._particles["position"][1]
         self._last_step = int(steps[self.n_frames - 1]) if self.n_frames else -1
+        # kept here as the step is: read from the file at every sample, it cost a dataset
+        # read per MD step of a run that records every step
+        times = self._particles["position"][2]
+        self._last_time = float(times[self.n_frames - 1]) if self.n_frames else float("nan")
         self._frame_observables = sorted(k for k in self._frame_obs if k != FRAME_SPACING)
 
     def _create_whole(self, atoms, velocities, forces, run_info):
@@ -958,6 +968,8 @@ class H5MDWriter:
 
     def last_time(self):
         """Time (ps) of the last complete frame (``nan`` when empty)."""
+        if getattr(self, "_last_time", None) is not None:
+            return self._last_time
         n = int(self._file[_META].attrs["n_frames"])
         return float(self._file[self._group_path]["position/time"][n - 1]) if n else float("nan")
 
@@ -1099,6 +1111,7 @@ class H5MDWriter:
             ) from err
         self.n_frames = k + 1
         self._last_step = step
+        self._last_time = time
         self._frame_observables = names
 
     def _append_spacing(self, k, step, time):
@@ -1122,16 +1135,29 @@ class H5MDWriter:
     def _check_time_per_step(self, step, time, last_step, last_time, what):
         """Refuse a time that runs slower per MD step after ``what`` (step ``last_step`` at
         ``last_time`` ps) than the shortest time step :func:`~ase_electrolyte.md.run_md`
-        takes (1e-6 fs).
+        takes (1e-6 fs), or, where the run states its time step (``run_info["timestep_fs"]``),
+        one that does not advance by that step per MD step.
 
         Times in seconds (25 fs frames as 2.5e-14) were stored as ps: the file was read with
         a frame spacing that from_ase's ``dt=`` and every transport analysis refuse, found only
-        after the whole run had been written.
+        after the whole run had been written. Times in ns (1 fs steps as 1e-6) passed the
+        bound: a file of 1000 times too short a frame spacing, every diffusion coefficient
+        read from it 1000 times too large.
         """
         from .md import _MIN_TIMESTEP_FS
 
         per_step = (time - last_time) / (step - last_step)
-        if 0 < per_step < _MIN_TIMESTEP_FS / 1000.0:
+        # the rounding of two times far from zero (1e-9 ps steps at 100 ps) is no slip
+        rounding = 4.0 * np.finfo(float).eps * max(abs(time), abs(last_time)) / (step - last_step)
+        if self._step_ps is not None and not math.isclose(per_step, self._step_ps,
+                                                          rel_tol=1e-6, abs_tol=rounding):
+            ratio = per_step / self._step_ps
+            raise ValueError(
+                f"time {time} ps of step {step} is {per_step:.6g} ps per MD step after "
+                f"{what} ({last_time} ps at step {last_step}), {ratio:.3g} times the "
+                f"{self._step_ps * 1000.0:g} fs time step of the run (run_info timestep_fs): "
+                f"time is in ps (is it in seconds, ns or fs?); not written to {self.path}")
+        if 0 < per_step + rounding < _MIN_TIMESTEP_FS / 1000.0:
             raise ValueError(
                 f"time {time} ps of step {step} is {per_step:.3g} ps per MD step after "
                 f"{what} ({last_time} ps at step {last_step}), below the {_MIN_TIMESTEP_FS:g} "
@@ -1626,6 +1652,15 @@ def _refuse_unless_room(path, size, need, where):
             errno.ENOSPC,
             f"no space left for {path} ({free} bytes free, ~{need} needed); {where}",
         )
+
+
+def _stated_step_ps(run_info):
+    """The MD time step (ps) a ``run_info`` states (``timestep_fs``: a positive finite
+    number), ``None`` where it states none."""
+    step = run_info.get("timestep_fs") if isinstance(run_info, dict) else None
+    if isinstance(step, bool) or not isinstance(step, (int, float)):
+        return None
+    return float(step) / 1000.0 if math.isfinite(step) and step > 0 else None
 
 
 def _plain_run_info(run_info, path):
