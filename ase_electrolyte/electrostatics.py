@@ -92,6 +92,13 @@ _PME_AUTO_CUTOFFS = (14.0, 12.0, 10.0, 8.0)
 _TUNED_CELLS = 8
 # the options a lattice-sum set is chosen from (set() of any other keeps the sets)
 _LATTICE_OPTIONS = ("method", "tolerance", "cutoff")
+# Where a cell lies between the cells of kept sets, the energies of the sets are blended with
+# weights exp(-d²/_BLEND_STRAIN2) (normalised), d² the squared Frobenius norm of the strain
+# from each set's cell: between two cells 5 % apart (isotropic) the blend turns over ±0.3 %
+# strain about the middle, and a set 2.5 % nearer than another weighs < 1e-16 beside it. A set
+# whose weight is below exp(-_BLEND_CUT) of the nearest's is not summed.
+_BLEND_STRAIN2 = 1e-4
+_BLEND_CUT = 30.0
 # a set chosen anew because the charges changed (not the cell) is chosen for charges whose
 # sum of q² is this much larger, so that charges fluctuating by a few % from step to step (a
 # charge model's) keep it; kept down to this fraction of the sum of q² it was chosen for
@@ -345,6 +352,26 @@ def _strain(old_cell, cell):
         return math.inf
     strain = float(np.abs(deformation - np.eye(3)).max())
     return strain if math.isfinite(strain) else math.inf
+
+
+def _strain2(old_cell, cell):
+    """Squared Frobenius norm of :math:`F - I` (see :func:`_strain`)."""
+    deformation = np.linalg.solve(old_cell, cell)
+    return float(np.sum((deformation - np.eye(3)) ** 2))
+
+
+def _blend_weights(old_cells, cell):
+    """Weights (torch, differentiable through ``cell``, summing to 1) of the sets chosen for
+    ``old_cells`` at ``cell``: a softmin of their squared strains over
+    :data:`_BLEND_STRAIN2`, so that the energy, forces and stress are smooth where the
+    nearest set changes."""
+    import torch
+
+    eye = torch.eye(3, dtype=cell.dtype, device=cell.device)
+    d2 = torch.stack([
+        ((torch.linalg.solve(torch.as_tensor(old, dtype=cell.dtype, device=cell.device), cell)
+          - eye) ** 2).sum() for old in old_cells])
+    return torch.softmax(-d2 / _BLEND_STRAIN2, dim=0)
 
 
 def _charge_capacity(weight, error_bound, tol):
@@ -750,7 +777,12 @@ class Electrostatics(ParametersContract, _AseCalculator):
         are. They are chosen anew once the cell is strained 5 % from the one they were chosen
         for; the energy then moves by the difference of two sums' errors (64 random charges,
         Ewald: 1.4e-6 eV at 10⁻⁶, 6.3e-4 eV at 10⁻⁴, 0.002-0.007 × ``tolerance`` ×
-        :data:`COULOMB` per charge). Charges that change from call to call (``scheme="array"``
+        :data:`COULOMB` per charge). Up to 8 sets are kept and a cell takes the nearest; about
+        the middle between two kept cells (±0.3 % strain where they are 5 % apart) their
+        energies are blended with weights smooth in the cell, whose derivative the stress
+        holds, so that a cell swinging about the middle (NPT after the volume moved 5 %) does
+        not jump between the two sets at each crossing (1.3e-5 eV, 16 ions at 10⁻⁴; such a
+        step costs two sums). Charges that change from call to call (``scheme="array"``
         fed by a charge model) keep the set while its error bound, scaled with
         :math:`\sum_i q_i^2` as torch-pme's bounds are, stays within ``tolerance`` (and the sum
         above a quarter of the one it was chosen for); a set chosen anew for other charges
@@ -1605,11 +1637,25 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # single set, a term alternating between two cells (two Atoms on one calculator, a
         # scan revisiting its volumes) retuned at every call, 5-12 s per call for 600 PME
         # charges where the sum takes a fraction of that, and each cell's numbers depended on
-        # which cell had come before. The nearest cell's set is taken (ties: the older set).
+        # which cell had come before. The nearest cell's set is taken (ties: the older set),
+        # blended with others near the middle between them (_lattice_sets).
         # A set is kept for other charges while it meets the tolerance for them (see
         # _charge_capacity): keyed on the exact sum of q², charges that change at every step
         # (scheme="array" fed by a charge model) chose new parameters at every call (216
         # ions, PME: 3-4 s of tuning per 0.1 s step, and an energy jump at each).
+        return self._lattice_sets(atoms, q)[0][0]
+
+    def _lattice_sets(self, atoms, q):
+        """The kept lattice-sum sets that evaluate ``atoms``: ``[(params, cell), ...]``, the
+        nearest first, each with the cell it was chosen for (one set, chosen now where none
+        is kept within 5 % strain).
+
+        Several are returned where the cell lies near the middle between the cells of kept
+        sets (:data:`_BLEND_STRAIN2`): their energies are blended there
+        (:func:`_blend_weights`), so that the energy does not jump each time the nearest set
+        changes (a barostat swinging about that middle flipped between two sets at every
+        crossing: 4e-4 eV per flip, 32 ions at tolerance 1e-4).
+        """
         cell = np.array(atoms.cell.array, dtype=float)
         n = len(atoms)
         weight = float(np.sum(np.asarray(q, dtype=float) ** 2))
@@ -1621,15 +1667,20 @@ class Electrostatics(ParametersContract, _AseCalculator):
             if strain >= 0.05:
                 continue
             if low <= weight <= high:
-                near.append((strain, count, k))
+                near.append((_strain2(old_cell, cell), count, k))
             else:
                 charges_only = True
         if near:
-            # the set made first among the nearest: entries are kept in the order made
-            _, _, k = min(near)
-            entry = self._tuned.pop(k)
-            self._tuned.insert(0, entry)
-            return entry[2]
+            near.sort()
+            # sets whose blend weight is below _BLEND_NEGLIGIBLE are not summed
+            kept = [item for item in near
+                    if (item[0] - near[0][0]) / _BLEND_STRAIN2 < _BLEND_CUT]
+            chosen = [k for _, _, k in kept]
+            entries = [self._tuned[k] for k in chosen]
+            # most recently used first: the least recently used set is the one dropped
+            self._tuned = entries + [entry for k, entry in enumerate(self._tuned)
+                                     if k not in chosen]
+            return [(entry[2], entry[1]) for entry in entries]
         # a cell with a set whose charges are outside its range: the charges vary from call
         # to call, so the new set is chosen with room for them to grow
         headroom = _CHARGE_HEADROOM if charges_only else 1.0
@@ -1639,7 +1690,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                                      self.parameters["tolerance"])
         self._tuned.insert(0, (n, cell, params, self._tuned_count, low, high))
         del self._tuned[_TUNED_CELLS:]
-        return params
+        return [(params, cell)]
 
     def _coulomb_per_atom(self, atoms, q, q_t, pos, cell, periodic):
         """:math:`q_i\\phi_i` summed to the full Coulomb energy (units e²/Å)."""
@@ -1654,29 +1705,42 @@ class Electrostatics(ParametersContract, _AseCalculator):
             dist = torch.linalg.norm(pos[idx[:, 1]] - pos[idx[:, 0]], dim=1)
             calc = torchpme.Calculator(torchpme.CoulombPotential())
         else:
-            params = self._cached_lattice_parameters(atoms, q)
-            rc = params["cutoff"]
-            kvectors = None
-            if params["method"] == "ewald":
-                # the wavelength's k_c = 2π/λ is the sphere torch-pme's error bound assumes
-                k_c = 2.0 * math.pi / params["lr_wavelength"]
-                k_off = k_c * _KSPACE_OFF
-                potential = _smooth_coulomb(params["smearing"], rc, rc + _RSPACE_SWITCH,
-                                            k_c * _KSPACE_ON, k_off)
-                # torch-pme 0.5 keeps k-vectors up to π/λ along each axis; its wavelength is
-                # not used as the vectors are given
-                calc = torchpme.EwaldCalculator(potential, lr_wavelength=params["lr_wavelength"])
-                kvectors = _ewald_kvectors(cell, k_off)
-            else:
-                potential = _smooth_coulomb(params["smearing"], rc, rc + _RSPACE_SWITCH)
-                calc = torchpme.PMECalculator(
-                    potential,
-                    mesh_spacing=_mesh_spacing_for(atoms.cell.array, params),
-                    interpolation_nodes=params["interpolation_nodes"],
-                )
-            idx, dist = self._pairs(atoms, rc + _RSPACE_SWITCH, pos, cell)
+            sets = self._lattice_sets(atoms, q)
+            if len(sets) > 1:
+                weights = _blend_weights([old for _, old in sets], cell)
+                return sum(w * self._lattice_per_atom(atoms, params, charges, pos, cell)
+                           for w, (params, _) in zip(weights, sets, strict=True))
+            return self._lattice_per_atom(atoms, sets[0][0], charges, pos, cell)
         calc.to(device=pos.device, dtype=pos.dtype)
-        phi = (calc(charges, cell, pos, idx, dist) if not periodic or kvectors is None
+        phi = calc(charges, cell, pos, idx, dist)
+        return (charges * phi).reshape(-1)
+
+    def _lattice_per_atom(self, atoms, params, charges, pos, cell):
+        """:math:`q_i\\phi_i` of the Ewald or PME sum with the set ``params`` (e²/Å)."""
+        import torchpme
+
+        rc = params["cutoff"]
+        kvectors = None
+        if params["method"] == "ewald":
+            # the wavelength's k_c = 2π/λ is the sphere torch-pme's error bound assumes
+            k_c = 2.0 * math.pi / params["lr_wavelength"]
+            k_off = k_c * _KSPACE_OFF
+            potential = _smooth_coulomb(params["smearing"], rc, rc + _RSPACE_SWITCH,
+                                        k_c * _KSPACE_ON, k_off)
+            # torch-pme 0.5 keeps k-vectors up to π/λ along each axis; its wavelength is
+            # not used as the vectors are given
+            calc = torchpme.EwaldCalculator(potential, lr_wavelength=params["lr_wavelength"])
+            kvectors = _ewald_kvectors(cell, k_off)
+        else:
+            potential = _smooth_coulomb(params["smearing"], rc, rc + _RSPACE_SWITCH)
+            calc = torchpme.PMECalculator(
+                potential,
+                mesh_spacing=_mesh_spacing_for(atoms.cell.array, params),
+                interpolation_nodes=params["interpolation_nodes"],
+            )
+        idx, dist = self._pairs(atoms, rc + _RSPACE_SWITCH, pos, cell)
+        calc.to(device=pos.device, dtype=pos.dtype)
+        phi = (calc(charges, cell, pos, idx, dist) if kvectors is None
                else calc(charges, cell, pos, idx, dist, kvectors=kvectors))
         return (charges * phi).reshape(-1)
 
