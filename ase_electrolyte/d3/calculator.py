@@ -863,7 +863,12 @@ class D3(ParametersContract, Calculator):
     cutoff : float
         Two-body cutoff in Å (default 50.2, the VASP-style value used with SevenNet-0).
         Every cutoff must exceed 0.1 Å (``MIN_DISTANCE``; a shorter one holds no pair).
-        A pair at exactly a hard cutoff is inside (r <= cutoff, as in simple-dftd3). Forces
+        A pair at exactly a hard cutoff is inside (r <= cutoff, as in simple-dftd3), "exactly"
+        in the bohr distances the kernels compare: a pair placed at the cutoff in Å lies
+        within a few ulps of it after the conversion and the differences, so that which side
+        it falls is round-off (40 C-C pairs set 7.3 Å apart in random places: 31 inside here,
+        24 by a hand sum of the Å distances); the energy it moves is the pair's whole term.
+        ``smooth_cutoff`` takes every such pair to 0 and makes the count moot. Forces
         and stress are the exact derivative of the energy wherever no pair sits at a cutoff;
         a hard cutoff equal to a lattice vector's length (or to any distance between the
         sites of a crystal) puts a whole shell of pairs, each atom and its own images among
