@@ -356,9 +356,23 @@ _ANION_ONLY = ("fractions", "free_cation_fraction", "free_ion_fraction")
 
 
 def _measured(source, estimate):
-    """Whether a cutoff of ``source`` with ``estimate`` was measured (an RDF first minimum,
-    or one given as a measured Estimate), its error and verdict carried into its shells."""
-    return source == "rdf_minimum" or (source == "given" and not getattr(estimate, "given", True))
+    """Whether a cutoff of ``source`` with ``estimate`` carries its error (and, measured, its
+    verdict) into its shells: an RDF first minimum, one given as a measured Estimate, or one
+    given with its error (:meth:`~ase_electrolyte.estimate.Estimate.given_value` with a
+    ``stderr``: an input of known uncertainty, not a setting used as it is)."""
+    return source == "rdf_minimum" or (source == "given" and _carries_error(estimate))
+
+
+def _carries_error(estimate):
+    """Whether a cutoff given as ``estimate`` carries an error into the shells: a measured
+    Estimate, or a given one with a finite, non-zero error (``Estimate.given_value(2.6, "Å",
+    stderr=0.15)`` lost its error: 1.788 ± 0.070 molecules where the cutoff's 0.15 Å moves
+    them by 0.23)."""
+    if not isinstance(estimate, Estimate):
+        return False
+    if not estimate.given:
+        return True
+    return bool(np.isfinite(estimate.stderr) and estimate.stderr > 0)
 
 
 def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, *, spreads=None,
@@ -1038,11 +1052,12 @@ def _cutoff_value(name, value):
 
 
 def _measured_cutoffs(cutoffs, species):
-    """Species → the cutoffs given as measured Estimates (not ``given`` ones): their error
-    and verdict are carried into the shells counted with them."""
+    """Species → the cutoffs given as Estimates that carry an error (:func:`_carries_error`:
+    measured ones, or given ones with an error): their error, and a measured one's verdict,
+    are carried into the shells counted with them."""
     out = {}
     for name, value in _species_keys("cutoffs", cutoffs or {}, species).items():
-        if isinstance(value, Estimate) and not value.given:
+        if _carries_error(value):
             out[_named_species("a cutoff given", name, species)] = value
     return out
 
@@ -1176,7 +1191,10 @@ class SolvationShells(FrameAnalysis):
         a search on this run would use; in ``results.cutoff_cn_errors``, also with
         ``store_table=False``), and a cutoff that is not valid makes every shell Estimate not
         valid with its reason (given as its number, 2.85 ± 0.33 Å from a small sample counted
-        10.97 ± 0.17 molecules, valid); it is ``results.cutoff_estimates``' entry. Distances
+        10.97 ± 0.17 molecules, valid); it is ``results.cutoff_estimates``' entry. A given one
+        with an error (``Estimate.given_value(2.4, "Å", stderr=0.15)``, an input of known
+        uncertainty) carries its error the same way, its verdict its own (no doubt); one
+        without is a setting, exact. Distances
         are minimum-image, computed in double precision from the coordinates (as
         :class:`~mda_electrolyte.rdf.IntraInterRDF`'s) and compared with the cutoff at the
         table's single precision. A key names its species in any case
