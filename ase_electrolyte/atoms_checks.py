@@ -156,6 +156,10 @@ def check_number(
               f">= {show(minimum)}" if minimum is not None else None,
               f"<= {show(maximum)}" if maximum is not None else None]
     need = " ".join([need, " and ".join(b for b in bounds if b)]).strip()
+    if isinstance(value, (np.generic, np.ndarray)) and value.dtype.kind in "mM":
+        # NumPy's timedelta64 is an integer type: 10 fs (np.timedelta64(10, "fs")) was read
+        # as 10 of the argument's own unit (dt = 10 ps), and a 0-d array of it as its count
+        _refuse_time_type(name, value, need)
     scalar = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
     ok = isinstance(scalar, numbers.Real) and not isinstance(scalar, (bool, np.bool_))
     x = math.nan
@@ -205,6 +209,32 @@ def check_number(
             shown = f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
         raise ValueError(f"{name} must be {need}, got {shown}{advice}")
     return int(x) if integer else float(x)
+
+
+#: The time units NumPy's timedelta64 converts to, by the name the package's arguments use.
+_NUMPY_TIME_UNITS = {"s": "s", "ms": "ms", "us": "us", "µs": "us", "ns": "ns", "ps": "ps",
+                     "fs": "fs"}
+
+
+def _refuse_time_type(name, value, need):
+    """Refuse a NumPy timedelta64 or datetime64 given for a number: a duration carries a unit
+    of its own, which the argument's unit (``dt`` in ps) would have replaced without a word;
+    the message gives the number in the argument's unit where both are times."""
+    from .units import unit_of_name
+
+    shown = repr(value.item() if value.ndim == 0 and value.dtype.kind == "M" else value)
+    given_unit = unit_of_name(name)
+    unit = _NUMPY_TIME_UNITS.get(given_unit or "")
+    if value.dtype.kind == "M":
+        advice = ", a date, no number"
+    else:
+        advice = ", a duration with a unit of its own: give the number"
+        if given_unit:
+            advice += f" in {given_unit}"
+        if unit is not None and np.ndim(value) == 0 \
+                and np.datetime_data(value.dtype)[0] != "generic":
+            advice += f" ({float(value / np.timedelta64(1, unit)):g})"
+    raise ValueError(f"{name} must be {need}, got {shown}{advice}")
 
 
 class FlagError(TypeError, ValueError):
