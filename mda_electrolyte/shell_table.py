@@ -217,11 +217,10 @@ class ShellTable:
         Raises
         ------
         ValueError
-            A table whose arrays disagree (:func:`check_table`), before the file is touched.
+            A table whose arrays disagree (:func:`check_table`), or a path that is empty or
+            names a folder (``"out/"``, ``"."``), before the file is touched.
         """
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"path must be a file name, not {type(path).__name__}")
-        path = Path(path)
+        path = _file_path(path, "ShellTable.save")
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
         # a table whose arrays disagree is refused before the file is touched: written, it
@@ -259,13 +258,12 @@ class ShellTable:
         Raises
         ------
         ValueError
-            A file that is not a table :meth:`save` wrote (not an ``.npz`` archive, a
+            A path that is empty or names a folder (``"out/"``: it read ``out.npz``), or a
+            file that is not a table :meth:`save` wrote (not an ``.npz`` archive, a
             truncated one, one without the table's arrays, or one whose arrays do not agree:
             :func:`check_table`).
         """
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"path must be a file name, not {type(path).__name__}")
-        path = Path(path)
+        path = _file_path(path, "ShellTable.load")
         if path.suffix != ".npz" and not path.exists():
             path = path.with_name(path.name + ".npz")
         try:
@@ -295,6 +293,27 @@ class ShellTable:
                         **{name: data[name] for name in _PER_FRAME})
         check_table(table, str(path))
         return table
+
+
+def _file_path(path, who):
+    """``path`` as a Path naming a file, or an error naming what it is instead.
+
+    A name that ends in a folder separator, ``.`` or ``..`` names a folder: ``save("out/")``
+    wrote ``out.npz`` beside the folder, ``save(".")`` was pathlib's "PosixPath('.') has an
+    empty name".
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{who}: path must be a file name, not {type(path).__name__}")
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not text.strip():
+        raise ValueError(f"{who}: path is empty; give a file name (e.g. 'shells.npz')")
+    seps = (os.sep, os.altsep) if os.altsep else (os.sep,)
+    if text.endswith(seps) or os.path.basename(text) in (".", ".."):
+        raise ValueError(f"{who}: path {text!r} names a folder, not a file; give a file name "
+                         "(e.g. 'shells.npz' in that folder)")
+    return Path(text)
 
 
 def check_table(table, what="the shell table"):
