@@ -1588,7 +1588,8 @@ def electrolyte_box(
         (``"Boltzmann"``).
     temperature_K : float
         Temperature of the rotamers' Boltzmann weights, K (the MD's; above 0, at most
-        :data:`ase_electrolyte.md.MAX_TEMPERATURE_K`).
+        :data:`ase_electrolyte.md.MAX_TEMPERATURE_K`); another than the default is refused
+        with ``conformers="lowest"``, where it has no effect.
     rotamer_energies : dict, optional
         ``{species: {rotamer label: energy in kcal/mol}}`` for the weights (e.g. the
         machine-learned potential's, as Ju et al. 2025 used): every rotamer
@@ -1770,6 +1771,15 @@ def electrolyte_box(
 
     conformers = choice_word("conformers", conformers, CONFORMER_MODES)
     temperature_K = _check_conformer_temperature(temperature_K)
+    default_temperature = inspect.signature(electrolyte_box).parameters["temperature_K"].default
+    if conformers == "lowest" and temperature_K != default_temperature:
+        # the temperature weighs the drawn rotamers only: with every molecule its lowest
+        # conformer, temperature_K=400 packed the box of 298.15 K without a word (as
+        # rotamer_energies without a drawn rotamer is refused)
+        raise ValueError(
+            f"temperature_K={temperature_K:.10g} has no effect with conformers='lowest': it "
+            "weighs the rotamers drawn with conformers='boltzmann' only; leave it out, or "
+            "draw rotamers")
     rotamer_species = ([sp for sp in plan if sp.carbonyl_dihedrals]
                        if conformers == "boltzmann" else [])
     for sp in rotamer_species:
