@@ -120,6 +120,38 @@ def dof_decomposition(forces, positions, masses, ids):
 
 
 
+#: Largest net force (torque) of a molecule, relative to the sum of its atoms' |f| (|r||f|),
+#: that :func:`intramolecular_stress` takes for an isolated molecule's: a model's forces
+#: sum to zero to rounding (float32: about 1e-7), a frame's forces or a broken molecule's
+#: positions miss by order 1.
+_ISOLATED_TOLERANCE = 1e-3
+
+
+def _check_isolated(forces, rel, ids):
+    """Refuse forces with a net force or torque per molecule (see
+    :func:`intramolecular_stress`): their virial is not symmetric, depends on the origin, and
+    is no intramolecular stress."""
+    n_mol = int(ids.max()) + 1
+    parts = {"net force": (forces, np.linalg.norm(forces, axis=1)),
+             "torque": (np.cross(rel, forces),
+                        np.linalg.norm(rel, axis=1) * np.linalg.norm(forces, axis=1))}
+    for what, (per_atom, size) in parts.items():
+        net = np.zeros((n_mol, 3))
+        np.add.at(net, ids, per_atom)
+        net = np.linalg.norm(net, axis=1)
+        scale = np.bincount(ids, weights=size, minlength=n_mol)
+        off = np.flatnonzero(net > _ISOLATED_TOLERANCE * scale)
+        if off.size:
+            j = int(off[np.argmax(net[off] / scale[off])])
+            unit = "eV/Å" if what == "net force" else "eV"
+            raise ValueError(
+                f"intra_forces are not an isolated molecule's at these positions: molecule {j} "
+                f"has a {what} of {net[j]:.3g} {unit} ({net[j] / scale[j]:.2g} of its atoms' "
+                f"sum; {off.size} molecule(s) beyond {_ISOLATED_TOLERANCE:g}); pass the forces "
+                "of each molecule computed alone, at whole-molecule positions "
+                "(mda_electrolyte.molecules.make_whole)")
+
+
 def intramolecular_stress(intra_forces, positions, masses, ids, volume):
     """Stress of the isolated-molecule forces, from the virial (ASE sign and Voigt order).
 
@@ -146,12 +178,18 @@ def intramolecular_stress(intra_forces, positions, masses, ids, volume):
     Raises
     ------
     ValueError
-        As :func:`dof_decomposition`, and a volume that is not a finite number > 0.
+        As :func:`dof_decomposition`, a volume that is not a finite number > 0, and forces
+        that are not an isolated molecule's at these positions: a molecule whose net force or
+        torque about its centre of mass exceeds :data:`_ISOLATED_TOLERANCE` of the sum of its
+        atoms' ``|f|`` (or ``|r||f|``): the forces of the whole frame, or positions of a
+        molecule broken across the box (the virial of a water wrapped by one box vector was
+        off by its whole value, symmetrised and returned).
     """
     intra_forces, positions, masses, ids = _molecular_arrays(intra_forces, positions, masses,
                                                              ids)
     volume = check_number("volume (Å³)", volume, above=0)
     rel = positions - centers_of_mass(positions, masses, ids)[ids]
+    _check_isolated(intra_forces, rel, ids)
     tensor = -np.einsum("ia,ib->ab", intra_forces, rel) / volume
     tensor = 0.5 * (tensor + tensor.T)
     return tensor[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
