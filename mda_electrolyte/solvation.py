@@ -509,7 +509,10 @@ def _cn_errors_of_counts(entries, counts, n_shells):
 _CN_LO, _CN_HI, _PAIRED_LO, _PAIRED_HI = 0, 1, 2, 3
 _CLASSES_LO = slice(4, 4 + len(CLASSES))
 _CLASSES_HI = slice(4 + len(CLASSES), 4 + 2 * len(CLASSES))
-_N_COUNTS = 4 + 2 * len(CLASSES)
+# and (anions) the molecules of the species held by a shell of their frame at either end: the
+# free ion fraction's anions
+_HELD_LO, _HELD_HI = 4 + 2 * len(CLASSES), 5 + 2 * len(CLASSES)
+_N_COUNTS = 6 + 2 * len(CLASSES)
 
 
 def _cutoff_counts(table, entries, cutoffs, convention="anion_count", *, _nearest=None,
@@ -550,7 +553,24 @@ def _cutoff_counts(table, entries, cutoffs, convention="anion_count", *, _neares
             radii = {j: cutoffs[names[j]] for j in anion_codes}
             row[_CLASSES_LO] = classes_at({**radii, k: lo})
             row[_CLASSES_HI] = classes_at({**radii, k: hi})
+            held = _held_radii(anions[k], n_cat)
+            row[_HELD_LO] = np.count_nonzero(held <= np.float32(lo))
+            row[_HELD_HI] = np.count_nonzero(held <= np.float32(hi))
     return counts
+
+
+def _held_radii(nearest, n_cations):
+    """The radius of an anion species' cutoff from which each of its molecules is held by a
+    shell of its frame (float32, one per molecule in some shell of the table): the least of its
+    nearest-atom distances over the frame's shells (:func:`_nearest_molecules`' entries)."""
+    shell, molecule, dist = nearest
+    if not shell.size:
+        return np.zeros(0, np.float32)
+    key = (shell // n_cations) * (int(molecule.max()) + 1) + molecule.astype(np.int64)
+    _, where = np.unique(key, return_inverse=True)
+    held = np.full(int(where.max()) + 1, np.inf, dtype=np.float32)
+    np.minimum.at(held, where.ravel(), dist)
+    return held
 
 
 #: Half width, in multiples of a cutoff's scatter δ, of the window around ``r_c`` in which a
@@ -561,7 +581,9 @@ def _cutoff_counts(table, entries, cutoffs, convention="anion_count", *, _neares
 _STEP_WINDOW = 4.0
 # the columns of a step function: molecules within r, shells holding one, shells of each class
 _STEP_CN, _STEP_PAIRED, _STEP_CLASSES = 0, 1, slice(2, 2 + len(CLASSES))
-_N_STEPS = 2 + len(CLASSES)
+# and (anions) the molecules held by a shell of their frame
+_STEP_HELD = 2 + len(CLASSES)
+_N_STEPS = 3 + len(CLASSES)
 
 
 def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest=None):
@@ -591,7 +613,12 @@ def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest
         base[_STEP_PAIRED] = np.count_nonzero(first <= lo32)
         classes_at = np.zeros(0, np.float32)
         class_jumps = np.zeros((0, len(CLASSES)), np.int32)
+        held_at = np.zeros(0, np.float32)
         if k in anion_codes:
+            held = _held_radii((shell, _nearest_molecules(table, k, nearest)[1], dist),
+                               table.layout.n_cations)
+            base[_STEP_HELD] = np.count_nonzero(held <= lo32)
+            held_at = held[(held > lo32) & (held <= hi32)]
             radii = np.array([cutoffs[n] for n in names], dtype=np.float32)
             r_cip, r_agg = _class_radii(table, {j: _nearest_molecules(table, j, nearest)
                                                 for j in anion_codes}, k, radii, convention)
@@ -609,7 +636,7 @@ def _cutoff_steps(table, windows, cutoffs, convention="anion_count", *, _nearest
             classes_at = classes_at[keep].astype(np.float32)
             class_jumps = class_jumps[keep]
         out.append((base, dist[inside].astype(np.float32),
-                    first[(first > lo32) & (first <= hi32)], classes_at, class_jumps))
+                    first[(first > lo32) & (first <= hi32)], classes_at, class_jumps, held_at))
     return out
 
 
@@ -690,7 +717,7 @@ class _CutoffSteps:
     without reading the frames again."""
 
     # the radii and jumps of _cutoff_steps after its base, one list of parts per window each
-    _PARTS = ("molecules_at", "shells_at", "classes_at", "class_jumps")
+    _PARTS = ("molecules_at", "shells_at", "classes_at", "class_jumps", "held_at")
 
     def __init__(self, windows):
         self.windows = list(windows)
@@ -739,12 +766,15 @@ class _CutoffSteps:
             shells_at = self._joined("shells_at", i)
             classes_at = self._joined("classes_at", i)
             class_jumps = self._joined("class_jumps", i, len(CLASSES))
+            held_at = self._joined("held_at", i)
             base = self.base[i]
-            for r, cn, paired, classes in ((lo32, _CN_LO, _PAIRED_LO, _CLASSES_LO),
-                                           (hi32, _CN_HI, _PAIRED_HI, _CLASSES_HI)):
+            for r, cn, paired, classes, held in (
+                    (lo32, _CN_LO, _PAIRED_LO, _CLASSES_LO, _HELD_LO),
+                    (hi32, _CN_HI, _PAIRED_HI, _CLASSES_HI, _HELD_HI)):
                 row[cn] = base[_STEP_CN] + np.count_nonzero(molecules_at <= r)
                 row[paired] = base[_STEP_PAIRED] + np.count_nonzero(shells_at <= r)
                 row[classes] = base[_STEP_CLASSES] + class_jumps[classes_at <= r].sum(axis=0)
+                row[held] = base[_STEP_HELD] + np.count_nonzero(held_at <= r)
         return counts
 
 
@@ -801,11 +831,13 @@ def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
     As :func:`cutoff_cn_errors` does for coordination numbers: the shares are counted again
     from the table with the cutoff of one species at ``r_c − δ`` and ``r_c + δ`` (the others
     kept), and ``δX = δ · (X(r_c + δ) − X(r_c − δ)) / (2δ)``: for an anion, the SSIP, CIP and
-    AGG fractions (of ``convention``) and the free cation fraction (the SSIP one); for every
-    species, its pairing (the share of shells holding it). Errors of several species' cutoffs
-    are independent: :class:`SolvationShells` adds them in quadrature to the block errors.
-    The shares of shell labels, network sizes and total coordination numbers depend on every
-    cutoff at once and carry no such term (their verdict follows the cutoffs').
+    AGG fractions (of ``convention``), the free cation fraction (the SSIP one) and the free
+    ion fraction (those cations and the anion molecules in no shell of their frame, over all
+    ions); for every species, its pairing (the share of shells holding it). Errors of
+    several species' cutoffs are independent: :class:`SolvationShells` adds them in
+    quadrature to the block errors. The shares of shell labels, network sizes and total
+    coordination numbers depend on every cutoff at once and carry no such term (their verdict
+    follows the cutoffs').
 
     Parameters
     ----------
@@ -820,10 +852,10 @@ def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
     -------
     dict
         Species → ``{"delta": δ in Å, "pairing": δ, "fractions": {class: δ},
-        "free_cation_fraction": δ}`` (the last two for anions only; shares are fractions of
-        shells, dimensionless), for the cutoffs from an RDF minimum with a finite, non-zero
-        error, and those given as measured Estimates; given numbers and presets are exact and
-        absent.
+        "free_cation_fraction": δ, "free_ion_fraction": δ}`` (the last three for anions only;
+        shares are fractions of shells, or of ions, dimensionless), for the cutoffs from an RDF
+        minimum with a finite, non-zero error, and those given as Estimates with an error;
+        given numbers and presets are exact and absent.
 
     Raises
     ------
@@ -844,12 +876,17 @@ def _cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
                                       spreads))
     counts = _cutoff_counts(table, entries, cutoffs, convention, _nearest=_nearest)
     return _share_errors_of_counts(entries, counts, table.n_frames * table.layout.n_cations,
-                                   table.layout.anions)
+                                   table.layout.anions, table.layout.n_anion_molecules,
+                                   table.layout.n_cations)
 
 
-def _share_errors_of_counts(entries, counts, n_shells, anions):
-    """:func:`cutoff_share_errors` from the summed counts of :func:`_cutoff_counts`."""
+def _share_errors_of_counts(entries, counts, n_shells, anions, n_anion_molecules=0,
+                            n_cations=1):
+    """:func:`cutoff_share_errors` from the summed counts of :func:`_cutoff_counts`; the free
+    ion fraction's over ``n_cations + n_anion_molecules`` ions a frame."""
     out = {}
+    # ion-frames: the free ion fraction's denominator summed over the frames
+    n_ion_frames = n_shells // max(n_cations, 1) * (n_cations + n_anion_molecules)
     for (_, name, delta, lo, hi), row in zip(entries, counts, strict=True):
         scale = delta / (hi - lo) if hi > lo else 0.0
         paired = [int(row[j]) / n_shells for j in (_PAIRED_LO, _PAIRED_HI)]
@@ -859,6 +896,11 @@ def _share_errors_of_counts(entries, counts, n_shells, anions):
             moved = np.abs(at[1] - at[0]) * scale
             entry["fractions"] = {c: float(moved[j]) for j, c in enumerate(CLASSES)}
             entry["free_cation_fraction"] = float(moved[0])
+            # free ions: the SSIPs' cations and the anion molecules in no shell; a larger
+            # cutoff lowers both, so their moves add
+            free = [int(row[_CLASSES_LO][0]) - int(row[_HELD_LO]),
+                    int(row[_CLASSES_HI][0]) - int(row[_HELD_HI])]
+            entry["free_ion_fraction"] = float(abs(free[1] - free[0]) / n_ion_frames * scale)
         out[name] = entry
     return out
 
@@ -880,10 +922,9 @@ def _with_share_errors(estimates, errors):
     for c in list(estimates.get("fractions", {})):
         estimates["fractions"][c] = widened(estimates["fractions"][c],
                                             [(d, e["fractions"][c]) for d, e in anion_terms])
-    if "free_cation_fraction" in estimates:
-        estimates["free_cation_fraction"] = widened(
-            estimates["free_cation_fraction"],
-            [(d, e["free_cation_fraction"]) for d, e in anion_terms])
+    for key in ("free_cation_fraction", "free_ion_fraction"):
+        if key in estimates:
+            estimates[key] = widened(estimates[key], [(d, e[key]) for d, e in anion_terms])
     for name, entry in errors.items():
         if name in estimates.get("pairing", {}):
             estimates["pairing"][name] = widened(estimates["pairing"][name],
@@ -1389,7 +1430,8 @@ class SolvationShells(FrameAnalysis):
         (``cutoff_spread`` of :class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`), in quadrature
         (:func:`cutoff_cn_errors`; ``results.cutoff_cn_errors`` holds species →
         ``(δ in Å, δCN)``, empty for given and preset cutoffs); so do the SSIP/CIP/AGG
-        fractions and the free cation fraction (an anion's cutoff) and the pairing of a
+        fractions and the free cation and free ion fractions (an anion's cutoff) and the
+        pairing of a
         species (its own cutoff) (:func:`cutoff_share_errors`, ``results.cutoff_share_errors``).
     results.table : ShellTable
         What the pass collected (:class:`~mda_electrolyte.shell_table.ShellTable`); every
@@ -2043,7 +2085,8 @@ class SolvationShells(FrameAnalysis):
             n_shells = self.n_frames * layout.n_cations
             self._apply_cutoff_errors(
                 _cn_errors_of_counts(entries, counts, n_shells),
-                _share_errors_of_counts(entries, counts, n_shells, layout.anions))
+                _share_errors_of_counts(entries, counts, n_shells, layout.anions,
+                                        layout.n_anion_molecules, layout.n_cations))
         elif table is None:
             if streamed_drop:
                 self._warn_dropped(streamed_drop)
@@ -2055,7 +2098,8 @@ class SolvationShells(FrameAnalysis):
             self._apply_cutoff_errors(
                 _cn_errors_of_counts(self._uncertain, streamed_counts, n_shells),
                 _share_errors_of_counts(self._uncertain, streamed_counts, n_shells,
-                                        self._layout.anions))
+                                        self._layout.anions, self._layout.n_anion_molecules,
+                                        self._layout.n_cations))
         else:
             table.layout = layout
             self.results.table = table
