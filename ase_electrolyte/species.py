@@ -1133,7 +1133,30 @@ def mixture_ion_counts(salts):
     >>> from ase_electrolyte.species import mixture_ion_counts, salt_mixture
     >>> mixture_ion_counts(salt_mixture("LiPF6+LiFSI"))
     {'Li': 'n1 + n2', 'PF6': 'n1', 'FSI': 'n2'}
+    >>> mixture_ion_counts(["LiPF6", "LiFSI"])
+    {'Li': 'n1 + n2', 'PF6': 'n1', 'FSI': 'n2'}
+
+    Raises
+    ------
+    ValueError
+        A text that names no mixture of library salts, or an entry that is no salt (a
+        library name or a :class:`Salt`).
+    TypeError
+        ``salts`` neither a collection nor a text.
     """
+    if isinstance(salts, str):
+        # iterated letter by letter, "LiPF6+LiFSI" failed on 'L' having no stoichiometry
+        mixture = salt_mixture(salts)
+        if not mixture:
+            raise ValueError(f"{salts!r} names no mixture of library salts (e.g. "
+                             "'LiPF6+LiFSI'); give the salts, as names or Salt")
+        salts = mixture
+    if not isinstance(salts, (list, tuple, dict, set, frozenset)):
+        raise TypeError(f"mixture_ion_counts needs the salts (a list of names or Salt, or a "
+                        f"text such as 'LiPF6+LiFSI'), not {type(salts).__name__}")
+    # a list of names ["LiPF6", "LiFSI"] was an AttributeError ('str' object has no
+    # attribute 'stoichiometry')
+    salts = [salt if isinstance(salt, Salt) else get_salt(salt) for salt in salts]
     ions = {}
     for k, salt in enumerate(salts, 1):
         n_c, n_a = salt.stoichiometry
