@@ -84,6 +84,7 @@ import math
 import numpy as np
 
 from ase_electrolyte.estimate import Estimate
+from mda_electrolyte.correlation import NO_SCATTER, NO_SCATTER_NOTE
 from mda_electrolyte.uncertainty import (
     _larger_inefficiency,
     few_dof_note,
@@ -157,6 +158,34 @@ def _rounding_spread_note(spread, n_values, ref_max, what):
             f"deviation), below {MIN_RELATIVE_SPREAD:g}, the rounding of stored labels: too "
             f"little to divide by, {what} not meaningful (compare frames whose reference "
             "differs)")
+
+
+def _repeated_frames_note(n_frames, *per_frame):
+    """The verdict note of frames that repeat one another, or ``None``.
+
+    ``per_frame`` are series of one sum per frame (the squared errors, the reference's spread,
+    a fit's products); frames whose every sum agrees to rounding (:data:`~mda_electrolyte.
+    correlation.NO_SCATTER`, the transport analyses' rule, and :func:`~mda_electrolyte.
+    volume_scan.scan_minimum`'s "no scatter") are the same frame given several times: the
+    scatter over them is rounding, no error. One frame given 60 times reported its force RMSE
+    as "1.93 ± 0 eV/Å (valid)" and its RRMSE as "0.120 ± 2.2e-16 (valid)". Distinct frames
+    differ in some of the sums even where the model is exact (a model equal to the reference,
+    a model proportional to it) or off by a constant in every value.
+    """
+    if n_frames < 2:
+        return None
+    series = [np.asarray(x, dtype=np.float64).ravel() for x in per_frame]
+    if not all(np.all(np.isfinite(x)) for x in series):
+        return None
+    if not any(np.any(x != 0) for x in series):
+        return None  # nothing at all in any frame: an exact zero, not a repeat
+    for x in series:
+        top = float(np.max(np.abs(x)))
+        if np.ptp(x) > NO_SCATTER * top:
+            return None
+    return (f"{NO_SCATTER_NOTE} {n_frames} frames: they give the same errors and reference "
+            "values to rounding (one frame given several times?), so the error over them is "
+            "unknown; compare frames spread over a run")
 
 
 def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()):
@@ -280,16 +309,22 @@ def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale
         rr_few = _few_blocks(n_frames, rr_blocks, rr_g, own) if mse > 0 else None
         notes += [few] if few else []
         rr_notes += [rr_few] if rr_few else []
+        repeated = _repeated_frames_note(n_frames, sq_frame, spread_frame) if mse > 0 else None
         if mse == 0:
             # exact agreement in every frame: the error is exactly 0 however correlated the
             # frames are (forces of 61 frames correlated into one block gave a NaN error)
             err_mse, method = 0.0, f"exact: the model equals the reference in all {n_frames} frames"
+        elif repeated:
+            # their correlation (over thousands of frames) or the count of values says nothing
+            # here: the frames are one
+            notes, rr_notes = [repeated], [repeated]
+            err_mse, method = math.nan, "no uncertainty available"
         elif len(blocks) < 2:
             err_mse, method = math.nan, "no uncertainty available"
         else:
             err_mse = mean_error([per_frame[b].mean() for b in blocks])[1]
             method = _method(n_frames, blocks, g)
-        if mse > 0 and not few and n_values < MIN_SQUARED_ERRORS:
+        if mse > 0 and not few and not repeated and n_values < MIN_SQUARED_ERRORS:
             notes.append(f"too few values: {n_values} squared errors ({n_frames} frames of "
                          f"{m}) for the error of an RMSE (needs {MIN_SQUARED_ERRORS}: "
                          "the mean of few squared errors is skewed)")
@@ -309,7 +344,7 @@ def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale
         err_rr = math.nan
     elif mse == 0:
         err_rr = 0.0  # a perfect model: every leave-one-out RRMSE is 0 as well
-    elif len(rr_blocks) < 2:
+    elif len(rr_blocks) < 2 or not math.isfinite(err_mse):
         err_rr = math.nan
     else:
         # never below the error of the numerator alone: with 3 frames the three leave-one-out
@@ -381,25 +416,31 @@ def _squares_inefficiency(values):
     series; 1 where ``ρ`` is not above :data:`_LAG1_Z` standard errors."""
     d = values - values.mean(axis=0)
     return _inefficiency_of_lag(values.shape[0], values[0].size, float(np.sum(d * d)),
-                                float(np.sum(d[:-1] * d[1:])))
+                                float(np.sum(d[:-1] * d[1:])), float(np.sum(values * values)))
 
 
-def _inefficiency_of_lag(n, m, var, lag):
+def _inefficiency_of_lag(n, m, var, lag, size=None):
     """:func:`_squares_inefficiency` from the sums of ``m`` values over ``n`` frames about
-    their means: ``var`` of their squares, ``lag`` of the products of consecutive frames."""
-    rho = _lag1_of_sums(n, m, var, lag)
+    their means: ``var`` of their squares, ``lag`` of the products of consecutive frames,
+    ``size`` the sum of the squares of the values themselves (:func:`_lag1_of_sums`)."""
+    rho = _lag1_of_sums(n, m, var, lag, size)
     if rho <= 0:
         return 1.0
     rho2 = min(rho * rho, 0.999)
     return (1 + rho2) / (1 - rho2)
 
 
-def _lag1_of_sums(n, m, var, lag):
+def _lag1_of_sums(n, m, var, lag, size=None):
     """The lag-1 correlation over frames of ``m`` values over ``n`` frames, from the sums
     about their means (``var`` of their squares, ``lag`` of the products of consecutive
     frames), corrected for the bias of the mean over few frames; 0 where it does not stand
-    :data:`_LAG1_Z` standard errors clear of independence."""
-    if var == 0:
+    :data:`_LAG1_Z` standard errors clear of independence, or where the values vary over the
+    frames by no more than their rounding (``var`` within :data:`~mda_electrolyte.correlation.
+    NO_SCATTER` squared of ``size``, the sum of the squares of the values themselves): the
+    correlation of rounding is no correlation of the frames. Errors off by a constant 0.25 eV
+    in every value of 80 independent frames read as frames correlated over 600 frames, their
+    RMSE (exactly 0.25 eV) refused as "correlated frames"."""
+    if var == 0 or (size is not None and var <= NO_SCATTER**2 * size):
         return 0.0
     rho = lag / var
     if n < _MIN_FRAMES_FOR_BIAS:
@@ -427,7 +468,8 @@ def _proxy_inefficiency(values):
     n = values.shape[0]
     d = values.reshape(n, -1) - values.reshape(n, -1).mean(axis=0)
     rho = min(_lag1_of_sums(n, d[0].size, float(np.sum(d * d)),
-                            float(np.sum(d[:-1] * d[1:]))), 0.999)
+                            float(np.sum(d[:-1] * d[1:])), float(np.sum(values * values))),
+              0.999)
     return (1 + rho) / (1 - rho)
 
 
@@ -554,7 +596,8 @@ def frame_blocks(*series, values=(), proxies=()):
             g = max(g, _proxy_inefficiency(v))
         for x in series:
             x = np.asarray(x, dtype=np.float64)
-            if np.ptp(x) == 0:
+            # a series constant to rounding has no correlation to measure (its rounding has)
+            if np.ptp(x) <= NO_SCATTER * float(np.max(np.abs(x), initial=0.0)):
                 continue
             r1 = _lag1(x)
             if r1 <= _LAG1_Z / math.sqrt(n - 1):
@@ -744,6 +787,7 @@ def _fit_core(f, values, unit, scale=1.0):
     rounding = _rounding_spread_note(
         float(f["sxx"].sum()) - sx_all * sx_all / n_values if n_values else 0.0, n_values,
         float(max(abs(f["xmax"].max()), abs(f["xmin"].min()))), "the least-squares line")
+    repeated = _repeated_frames_note(n_frames, f["xy"], f["xx"], f["yy"], f["sx"], f["sy"])
     out = {}
     for name, value in values_now.items():
         notes = [rounding] if rounding and name != "slope_origin" else []
@@ -757,6 +801,10 @@ def _fit_core(f, values, unit, scale=1.0):
                 notes.append("the model does not vary: R² undefined")
         if n_frames < 2:
             notes.append(f"too few frames: {n_frames} (an error over frames needs at least 2)")
+            err, method = math.nan, "no uncertainty available"
+        elif repeated:
+            # every leave-one-out fit is the same for a frame given several times
+            notes.append(repeated)
             err, method = math.nan, "no uncertainty available"
         elif len(blocks) < 2:
             notes.append(_correlated_note(n_frames, g))
@@ -820,6 +868,12 @@ class _ValueMoments:
         self.last = other.last
         self.n += other.n
 
+    def size(self, index=None):
+        """The sum over the frames of the squares of the values (of ``index`` of them)."""
+        pick = slice(None) if index is None else index
+        first, S, Q = self.first[pick], self.S[pick], self.Q[pick]
+        return float(np.sum(self.n * first * first + 2 * first * S + Q))
+
     def centred(self, index=None):
         """The values' sums of squares and of consecutive products about their means over
         the frames (over ``index`` of them, default all)."""
@@ -842,7 +896,7 @@ class _MomentValues:
 
     def inefficiency(self):
         var, lag = self.moments.centred(self.index)
-        return _inefficiency_of_lag(self.n, self.size, var, lag)
+        return _inefficiency_of_lag(self.n, self.size, var, lag, self.moments.size(self.index))
 
 
 class PairStream:
