@@ -218,6 +218,18 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
     rmse, rrmse : Estimate
         ``rrmse`` dimensionless (unit ``"1"``).
 
+    Notes
+    -----
+    The error of the RMSE is calibrated for errors whose fourth moment is finite and not
+    dominated by rare values. Measured over 200 replicas each (95 % intervals, independent
+    frames): normal errors 92.5–95.5 %, Laplace 93–94.5 %, Student-t(5) 84.5–95 %, Student-t(3)
+    70.5–83.5 % (100 or 200 frames of one value, 30 of 72, 20 of 500). For t(3) the variance of
+    a squared error is infinite: the replicas that miss are those that happen to lack the rare
+    large errors, and they look light-tailed, so no verdict on the sample itself can tell them
+    (a kurtosis rule would refuse the replicas that do cover); log and gamma intervals gained
+    at most 3 points. Heavy-tailed errors are a property of the model to be reported: compare
+    the largest errors (a few frames far off) with the RMSE before trusting its error bar.
+
     Examples
     --------
     >>> import numpy as np
