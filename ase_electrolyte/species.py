@@ -1220,14 +1220,18 @@ def species_from_formula(symbols):
 
     Parameters
     ----------
-    symbols : sequence of str or str
+    symbols : sequence of str or int, or str
         Chemical symbols (``["C", "C", "C", "H", ...]``, ``atoms.get_chemical_symbols()``),
-        or a formula in any order (``"C3H4O3"``, ``"H2O"``, ``"PF6"``) of one molecule, which
-        may end in the sign of its charge (``"PF6-"``, ``"Li+"``).
+        atomic numbers (``atoms.numbers``), or a formula in any order (``"C3H4O3"``,
+        ``"H2O"``, ``"PF6"``) of one molecule, which may end in the sign of its charge
+        (``"PF6-"``, ``"Li+"``).
 
     Raises
     ------
+    TypeError
+        ``symbols`` neither a sequence nor a text.
     ValueError
+        Symbols that are no chemical elements (``"h"``, ``"X"``) or atomic numbers of none.
         A formula text that does not parse, names no chemical element, joins several
         formulas (``"H+2O"``, ``"2H2O"``: ASE's Formula reads them as HO2 and H4O2), or ends in
         a sign that is not the charge of the library species of its composition (``"H2O+"``).
@@ -1266,6 +1270,24 @@ def species_from_formula(symbols):
             raise ValueError(f"formula {symbols!r} names {strange or 'no element'}, no chemical "
                              f"element; {advice}")
         symbols = [el for el, n in counts.items() for _ in range(n)]
+    elif isinstance(symbols, (list, tuple, np.ndarray)):
+        symbols = np.asarray(symbols).ravel().tolist()
+        if symbols and all(isinstance(z, int) and not isinstance(z, bool) for z in symbols):
+            # atomic numbers (atoms.numbers) failed as "unsupported operand type(s) for +:
+            # 'int' and 'str'"
+            bad = sorted({z for z in symbols if not 0 < z < len(chemical_symbols)})
+            if bad:
+                raise ValueError(f"atomic numbers {bad} name no chemical element")
+            symbols = [chemical_symbols[z] for z in symbols]
+        strange = sorted({str(el) for el in symbols if el not in chemical_symbols[1:]})
+        if strange:
+            # 'h', 'o', 'h' matched nothing and said None, as for a molecule outside the
+            # library: a misspelt symbol is no molecule
+            raise ValueError(f"symbols {strange} of {written!r:.80} are no chemical elements; "
+                             "give chemical symbols ('H', 'O'), atomic numbers or a formula")
+    else:
+        raise TypeError(f"species_from_formula needs chemical symbols, atomic numbers or a "
+                        f"formula, not {type(symbols).__name__}")
     formula = hill_formula(list(symbols))
     for table in (SOLVENTS, IONS):
         for sp in table.values():
