@@ -244,6 +244,13 @@ def _overlap_verdict(n_close, frames_with, n_frames, shell_pairs, chance, descri
     return False, ""
 
 
+def _with_doubts(estimate, notes):
+    """``estimate`` not valid, with ``notes`` added, where there are any."""
+    for note in notes:
+        estimate = estimate.with_notes(note, converged=False)
+    return estimate
+
+
 def _selected_frame_indices(sliced):
     """The trajectory frame indices of AnalysisBase's sliced trajectory (a slice or indices)."""
     frames = getattr(sliced, "frames", None)
@@ -705,7 +712,12 @@ class IntraInterRDF(FrameAnalysis):
         Pair key → ``{"first_peak": Estimate, "first_minimum": Estimate}`` in Å
         (:meth:`mda_electrolyte.shell_cutoffs.ShellCutoff.estimate`): the error is the
         resolution of the search; not valid where there is no minimum, or where it is shallow,
-        not significant or from a small sample. ``"g_max"`` and ``"g_max_position"`` (Å): the
+        not significant or from a small sample, nor where g(r) itself is not (too few frames,
+        "too short", as ``g_max``: a first minimum of 10 frames was valid beside a refused
+        ``g_max`` of the same curve). The search's counting noise (its significance, sample
+        size and bootstrap) is that of the pair counts divided by the frames' statistical
+        inefficiency (:meth:`_shell_search`): a run of every frame held three times read
+        its significance √3 higher. ``"g_max"`` and ``"g_max_position"`` (Å): the
         height and position of the highest peak of ``total``, from a Gaussian fitted to its
         top with the binning undone (:func:`peak_top`; bins holding fewer than
         :data:`MIN_PEAK_PAIRS` pairs are passed over), their error the t-scaled jackknife
@@ -1276,15 +1288,19 @@ class IntraInterRDF(FrameAnalysis):
             searched = (self.results.total[key] if not self._varying_volume else
                         (intra + inter) / (n_frames * shell * (self._n_a[p] * self._n_b[p]
                                                                / volume)))
-            g_search, counts_search, below_search = _without_overlaps(
-                edges, searched, intra + inter, self._below_argument(below[p]))
-            found = first_minimum(edges, g_search, counts=counts_search, below=below_search)
+            found = self._shell_search(p, *_without_overlaps(
+                edges, searched, intra + inter, self._below_argument(below[p])), method)
             self.results.shell[key] = found.as_dict()
             self.results.first_peak[key] = found.peak
             self.results.first_minimum[key] = found.cutoff
-            cutoff = found.estimate("cutoff")
+            # the g(r) the search read is no better than its own verdict: a first peak and
+            # minimum of 10 frames, or of frames correlated over the blocks, were valid beside
+            # g_max and cn_first_shell of the same curve refused "too short"
+            curve = self._curve_verdict(key)
+            doubts = () if curve is None else curve.notes
+            cutoff = _with_doubts(found.estimate("cutoff"), doubts)
             estimates = {
-                "first_peak": found.estimate("peak"),
+                "first_peak": _with_doubts(found.estimate("peak"), doubts),
                 "first_minimum": cutoff,
                 **dict(zip(("g_max", "g_max_position"), self._g_max(key, method),
                            strict=True)),
@@ -1293,6 +1309,40 @@ class IntraInterRDF(FrameAnalysis):
             estimates = self._judge_overlaps(p, key, found, estimates, close_pairs[p],
                                              int(close_frames[p]), volume)
             self.results.estimates[key] = estimates
+
+    def _shell_search(self, p, g, counts, below, method):
+        """:func:`~mda_electrolyte.shell_cutoffs.first_minimum` of pair ``p``, its counting
+        noise that of frames correlated in time.
+
+        The search's significance, sample size and Poisson bootstrap take every frame's pairs
+        as independent of the next frame's, but consecutive frames of a liquid are not: over
+        replicas of 40 frames, each of 10 configurations held for 4 frames, the first peak
+        scattered 1.1 times its error where independent frames scatter 0.7 times, valid in
+        0.93 of them. A bin's count over ``N`` frames whose statistical inefficiency is ``s``
+        (frames per independent one: the segments over their independent ones, the median
+        over the radial bands, as :meth:`_too_short` counts them; for runs of over 200 frames
+        in segments, so a lower bound) varies as ``s`` times a Poisson count: the search is
+        repeated on the counts divided by ``s``, as many pairs as hold the information.
+        """
+        found = first_minimum(self.results.edges, g, counts=counts, below=below)
+        if method is None or found.cutoff is None:
+            return found
+        independent = self._independent[p]
+        if not np.any(np.isfinite(independent)):
+            return found
+        factor = self.results.counts_segments.shape[0] / float(np.nanmedian(independent))
+        if not factor > 1.0:
+            return found
+        n_pairs = found.n_pairs
+        found = first_minimum(self.results.edges, g, counts=counts / factor,
+                              below=None if below is None else np.asarray(below) / factor)
+        # the pairs counted (the search read them divided by their inefficiency)
+        if found.n_pairs is not None and n_pairs is not None:
+            found.n_pairs = n_pairs
+        found.note = (f"{found.note}; its counting noise that of frames correlated in time "
+                      f"(the pair counts divided by their statistical inefficiency, "
+                      f"{factor:.3g})")
+        return found
 
     def _judge_overlaps(self, p, key, found, estimates, n_close, frames_with, volume):
         """``estimates`` of pair ``p`` with its overlapping atoms' pairs judged
@@ -1409,7 +1459,8 @@ class IntraInterRDF(FrameAnalysis):
         # a count around one or two atoms is theirs, not the liquid's: the shell statistics
         # of the same cations say "too few ions" (frame_estimates.MIN_IONS); the RDF called
         # the coordination number of one Li+ valid beside them
-        short = self._too_short(p) + ((
+        # (the cutoff carries the g(r)'s own doubts already: said once)
+        short = tuple(n for n in self._too_short(p) if n not in cutoff.notes) + ((
             f"too few reference atoms: {int(self._n_a[p])} (a first-shell count needs at "
             f"least {self._min_ions} to average over)",) if self._n_a[p] < self._min_ions else ())
         # where repeated runs put the cutoff, not the wider reach of a flat trough's minimum

@@ -110,7 +110,9 @@ def test_rdf_names_a_stray_overlapping_pair_and_keeps_the_clear_shell(engine):
     # bins of 0.1 Å, as the shells' RDF: the lone pair's bin was taken for the first peak
     est = li_n_rdf(u, range=(0.0, 8.0), nbins=80, engine=engine)
     clean = li_n_rdf(shells(5), range=(0.0, 8.0), nbins=80, engine=engine)
-    assert clean["first_minimum"].valid and est["first_minimum"].valid
+    # 5 frames are too few to measure their correlation: the shell's only doubt
+    for shell in (clean, est):
+        assert [n.split(":")[0] for n in shell["first_minimum"].notes] == ["too short"]
     assert est["first_minimum"].value == pytest.approx(clean["first_minimum"].value,
                                                        abs=2 * clean["first_minimum"].stderr)
     assert est["first_peak"].value == pytest.approx(2.0, abs=0.1)
