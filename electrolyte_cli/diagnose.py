@@ -7,6 +7,14 @@ from pathlib import Path
 from . import arguments as A
 from .analyze import lammps_atom_style
 
+#: :data:`mda_electrolyte.volume_scan.DEFAULT_SCALES` and ``MIN_MINIMUM_POINTS`` as the help
+#: and the refusals say them, written out: importing the scan (MDAnalysis) for ``--help``
+#: took seconds. The help said "default 0.9 ... 1.5" of a default 0.85 ... 2.0, and the
+#: refusals' example, 0.9,1.0,1.2, was a scan whose minimum the fit refuses (too few points).
+_DEFAULT_SCALES_TEXT = "0.85 ... 2.0, 11 factors"
+_MIN_MINIMUM_POINTS = 5
+_EXAMPLE_SCALES = "0.9,0.95,1.0,1.05,1.1,1.2"
+
 
 def register(sub):
     """Add the subcommand's parser to ``sub``."""
@@ -31,7 +39,8 @@ def register(sub):
     diag.add_argument(
         "--scales", default=None,
         help="comma-separated linear scale factors s of the scan (the volume scales by s³; "
-        "default 0.9 ... 1.5)",
+        f"default {_DEFAULT_SCALES_TEXT}; the fit of its minimum needs at least "
+        f"{_MIN_MINIMUM_POINTS} factors)",
     )
     diag.add_argument("--max-scan-frames", type=int, default=None,
                       help="frames of the trajectory scanned (default 5: an error over fewer "
@@ -265,7 +274,8 @@ def _parse_scales(text):
         raise ValueError(f"--scales must be comma-separated numbers, not {text!r}") from None
     if not parsed:
         # an empty list reached the scan only after the model had loaded
-        raise ValueError(f"--scales {text!r} names no scale factor; give e.g. 0.9,1.0,1.2")
+        raise ValueError(f"--scales {text!r} names no scale factor; give e.g. "
+                         f"{_EXAMPLE_SCALES}")
     for x in parsed:
         check_number("every --scales factor", x, above=0)
     # the scan keys its results by f"{s:g}" and refuses factors equal to 6 digits, but only
@@ -288,4 +298,4 @@ def _check_scale_range(parsed):
         if x > MAX_SCALE:
             raise ValueError(f"--scales factor {x:g} is above {MAX_SCALE:g}: each must be "
                              f"> 0 and <= {MAX_SCALE:g}, linear factors of a rigid-molecule "
-                             "scan (the volume scales by s³), such as 0.9,1.0,1.2")
+                             f"scan (the volume scales by s³), such as {_EXAMPLE_SCALES}")
