@@ -177,8 +177,11 @@ def from_ase(
         from .correlation import check_frame_spacing
 
         try:
-            dt = check_number("dt", dt, above=0)
-        except ValueError:
+            dt = check_number("dt (ps)", dt, above=0)
+        except ValueError as err:
+            if isinstance(dt, (np.generic, np.ndarray)) and np.asarray(dt).dtype.kind in "mM":
+                # a NumPy duration: check_number's message gives it in ps
+                raise ValueError(str(err)) from None
             raise ValueError(f"dt must be a positive, finite time between frames in ps, "
                              f"not {dt!r}{unit_advice(dt, 'ps') or ''}") from None
         dt = check_frame_spacing(dt, "dt (ps)")

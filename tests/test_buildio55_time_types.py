@@ -54,7 +54,7 @@ def test_from_ase_refuses_a_timedelta_dt():
         water.pbc = True
         water.positions += 0.01 * k
         frames.append(water)
-    with pytest.raises(ValueError, match="dt"):
+    with pytest.raises(ValueError, match=r"dt \(ps\).*in ps \(0.01\)"):
         from_ase(frames, dt=np.timedelta64(10, "fs"))
 
 
