@@ -814,6 +814,23 @@ def _check_trajectory_path(trajectory, overwrite=False):
             )
 
 
+def _check_frames_written(trajectory, write_interval):
+    """Refuse a frame interval other than run_md's default where no trajectory is written.
+
+    ``write_interval`` spaces the frames of the file alone: without one it was accepted and
+    ignored, and a caller who asked for frames every 10 steps got none, without a word
+    (``observe_interval`` still acts then: it spaces the energy samples of the returned drift).
+    """
+    import inspect
+
+    default = inspect.signature(run_md).parameters["write_interval"].default
+    if trajectory is None and write_interval != default:
+        raise ValueError(
+            f"write_interval = {write_interval} steps spaces the frames of the trajectory, and "
+            "trajectory=None writes none: it would have no effect; leave out write_interval, "
+            "or give a trajectory (*.h5md)")
+
+
 def _check_drift(atoms, temperature_K):
     """Refuse given velocities whose centre of mass drifts far beyond thermal motion.
 
@@ -2904,7 +2921,8 @@ def run_md(
     write_interval : int
         Steps between frames; the last step is always written (a warning before the run when
         it is off this grid, after more than one interval: the frames would be unevenly
-        spaced).
+        spaced). Another value than the default is refused without a ``trajectory``: it
+        would have no effect.
     observe_interval : int, optional
         Steps between observables (energies, the integrator's conserved energy
         ``conserved_energy``, temperature, density, pressure, the per-species
@@ -3041,6 +3059,7 @@ def run_md(
     if description is not None and not isinstance(description, str):
         raise TypeError(f"description (the progress bar's label) must be text (str) or None, "
                         f"not {type(description).__name__} {description!r}")
+    _check_frames_written(trajectory, write_interval)
     _check_start(atoms, trajectory, overwrite)
     trajectory = _absolute(trajectory)
     _check_constraints(atoms, ensemble)
@@ -4499,16 +4518,10 @@ def _check_stage_chain(atoms, outdir, runs, reads):
         previous = names[i - 1]
         held = reads[previous]
         if held is None or not held[0]["n_frames"]:
+            _check_not_of_fewer_stages(atoms, outdir, runs, reads, names[:i], name)
             continue
         previous_path = outdir / f"{previous}.h5md"
-        last = read_h5md(previous_path, -1)
-        start = _stored_state(atoms, last)
-        if previous == "relaxed":
-            start.set_velocities(np.zeros((len(start), 3)))
-        else:
-            _restore_hydrogen(start, runs[previous].get("hydrogen_mass"))
-            if name == "production" and runs[name]["ensemble"] != "npt":
-                start = _at_mean_volume(start, previous_path)
+        start = _chain_start(atoms, outdir, runs, previous, name)
         why = _other_start(read[1], start, runs[name], path)
         if why:
             raise ValueError(
@@ -4517,6 +4530,49 @@ def _check_stage_chain(atoms, outdir, runs, reads):
                 "before the first stage runs; remove it, choose another folder or pass "
                 "overwrite=True to recompute"
             )
+
+
+def _chain_start(atoms, outdir, runs, previous, name):
+    """The start of stage ``name`` when it follows stage ``previous`` (whose file holds its
+    last frame): the relaxation's at rest (the stage draws its velocities), heavy hydrogen's
+    velocities scaled back, an NVT or NVE production at the NPT stage's mean volume."""
+    previous_path = outdir / f"{previous}.h5md"
+    start = _stored_state(atoms, read_h5md(previous_path, -1))
+    if previous == "relaxed":
+        start.set_velocities(np.zeros((len(start), 3)))
+    else:
+        _restore_hydrogen(start, runs[previous].get("hydrogen_mass"))
+        if name == "production" and runs[name]["ensemble"] != "npt":
+            start = _at_mean_volume(start, previous_path)
+    return start
+
+
+def _check_not_of_fewer_stages(atoms, outdir, runs, reads, before, name):
+    """Refuse a stage file that continues an earlier stage directly, over the stages between
+    them whose files are missing: it was written by a run without those stages.
+
+    A run with ``equilibration_ps=0`` left a production that starts from the
+    pre-equilibration's end; a rerun with an equilibration in the same folder ran the whole
+    equilibration, then its production stage refused that file ("started in another cell").
+    A missing file alone is not refused (a deterministic run reproduces a deleted stage): only
+    a start that the stages between would have moved on from.
+    """
+    held = [stage for stage in before if reads[stage] is not None and reads[stage][0]["n_frames"]]
+    if not held:
+        return
+    earlier = held[-1]
+    skipped = before[before.index(earlier) + 1:]
+    path = outdir / f"{name}.h5md"
+    start = _chain_start(atoms, outdir, runs, earlier, name)
+    if _other_start(reads[name][1], start, runs[name], path):
+        return
+    lengths = ", ".join(f"{stage}_ps = 0" for stage in skipped)
+    raise ValueError(
+        f"run_protocol's {name} stage: {path} continues the {earlier} stage "
+        f"({outdir / f'{earlier}.h5md'}) directly: it was written by a run without the "
+        f"{' and '.join(skipped)} stage{'s' * (len(skipped) > 1)} ({lengths}), and this run's "
+        f"{name} starts where its {skipped[-1]} stage ends; refused before the first stage "
+        "runs; remove it, choose another folder or pass overwrite=True to recompute")
 
 
 def _finished(path):

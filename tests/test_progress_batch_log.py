@@ -86,22 +86,25 @@ def test_relaxation_bar_in_a_log_refreshes_a_bounded_number_of_times(monkeypatch
     assert f"fmax={relaxed.info['relaxed_fmax']:.2f}" in last  # the last line says where it ended
 
 
-@pytest.mark.parametrize("write_interval", [1, 50])
-def test_md_bar_in_a_log_refreshes_a_bounded_number_of_times(write_interval, monkeypatch):
+# a frame every step (the postfix set at every step) needs a file, where write_interval acts
+@pytest.mark.parametrize("write_interval, steps", [(1, 200), (50, 1000)])
+def test_md_bar_in_a_log_refreshes_a_bounded_number_of_times(write_interval, steps, monkeypatch,
+                                                             tmp_path):
     log = _Log()
     monkeypatch.setattr("sys.stderr", log)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.perf_counter()
-        final = run_md(_argon(), ensemble="nvt", steps=1000, timestep_fs=5.0,
-                       temperature_K=60.0, write_interval=write_interval, progress=True)
+        final = run_md(_argon(), ensemble="nvt", steps=steps, timestep_fs=5.0,
+                       temperature_K=60.0, write_interval=write_interval, progress=True,
+                       trajectory=tmp_path / "run.h5md")  # frames: write_interval acts
         elapsed = time.perf_counter() - start
     text = log.getvalue()
-    assert final.info["step"] == 1000
+    assert final.info["step"] == steps
     assert 1 <= text.count("\r") <= _allowed_refreshes(elapsed)
     assert log.writes <= 4 * _allowed_refreshes(elapsed)  # before: 1058 refreshes
     last = text.rsplit("\r", 1)[-1]
-    assert "1000/1000" in last and "T=" in last and "rho=" in last  # the postfix is kept
+    assert f"{steps}/{steps}" in last and "T=" in last and "rho=" in last  # the postfix is kept
 
 
 def test_md_bar_without_progress_writes_nothing(monkeypatch):
