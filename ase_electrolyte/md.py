@@ -4122,7 +4122,9 @@ def run_protocol(
         file before it is missing, that stage is recomputed and the later file is judged by its
         stage (a deterministic run reproduces it). So is the file of a stage this call skips
         (``equilibration_ps=0`` beside an earlier run's ``equilibration.h5md``), which
-        ``overwrite=True`` removes instead (an HDF5 file only; never a folder or other file).
+        ``overwrite=True`` removes instead (an HDF5 file only; never a folder or other file),
+        and a later stage file of a run without a stage this call runs (one that continues
+        the stage before the missing file directly).
     ConcurrentWriterError
         Another process or thread is running into ``outdir`` (or writing one of its stage
         files); raised before any evaluation, ``outdir`` is left to that run.
