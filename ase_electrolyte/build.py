@@ -2725,7 +2725,7 @@ def _topology_composition(atoms, ids, topology):
     return held
 
 
-def replicate_box(atoms, repeats):
+def replicate_box(atoms, repeats, *, seed=0):
     """``atoms`` repeated ``repeats`` times along its cell vectors, molecules numbered anew.
 
     For boxes too large for PACKMOL (:func:`packmol_seconds`): pack a small box and replicate it.
@@ -2739,12 +2739,24 @@ def replicate_box(atoms, repeats):
     from a packed one) is replaced, and the records of the packed box (``conformers``,
     ``packed_composition``, ``cation_molality``, ``counted_composition``) are dropped.
 
+    A box that moves (a frame of a run) does not give its velocities to every copy: copied,
+    each copy of an atom had its velocity, and as the copies see the same forces (periodic
+    images of one another) they moved in step under deterministic MD (NVE, Nosé–Hoover,
+    Bussi; :func:`~ase_electrolyte.md.run_md` keeps given velocities), a large box with the
+    statistics of the small one. The repeated box's velocities are drawn anew
+    (Maxwell–Boltzmann, seeded), then shifted and scaled so that its kinetic energy and
+    momentum are those of the copies together: the box's kinetic temperature and drift are
+    kept, the copies move independently. A box at rest stays at rest.
+
     Parameters
     ----------
     atoms : ase.Atoms
         A periodic box with the topology arrays (:mod:`ase_electrolyte.topology`).
     repeats : int or tuple of 3 int
         Copies along each cell vector (each at least 1).
+    seed : int or None, optional
+        Seed of the velocities drawn for a box that moves (unused for a box at rest); None
+        draws from fresh entropy.
 
     Returns
     -------
@@ -2753,7 +2765,8 @@ def replicate_box(atoms, repeats):
     Raises
     ------
     ValueError
-        Repeats that are not whole numbers >= 1, more than :data:`MAX_ATOMS` atoms, a box not
+        Repeats that are not whole numbers >= 1, a seed that is no whole number >= 0,
+        momenta that are not finite, more than :data:`MAX_ATOMS` atoms, a box not
         periodic in three directions, molecules that cannot be made whole, or a molecule whose
         atoms are not those of its library species (a piece of a molecule).
 
@@ -2780,6 +2793,13 @@ def replicate_box(atoms, repeats):
         raise ValueError(f"{len(atoms)} atoms repeated {reps} make more than {MAX_ATOMS} atoms")
     if not np.all(atoms.pbc) or atoms.cell.rank < 3:
         raise ValueError("replicate_box needs a periodic box with three cell vectors")
+    if seed is not None:
+        seed = check_number("seed", seed, integer=True, minimum=0)
+    momenta = atoms.get_momenta()
+    if not np.all(np.isfinite(momenta)):
+        bad = np.flatnonzero(~np.isfinite(momenta).all(axis=1))
+        raise ValueError(f"replicate_box: the momenta of atoms {bad[:5].tolist()} are not "
+                         "finite")
     topology = get_topology(atoms)
     source = atoms
     if topology is not None:
@@ -2832,7 +2852,38 @@ def replicate_box(atoms, repeats):
                    for label, entry in rotamers.items()} if isinstance(rotamers, dict)
             else rotamers
             for name, rotamers in mix.items()}
+    if np.any(momenta) and math.prod(reps) > 1:
+        _redraw_copies_momenta(out, atoms, math.prod(reps), seed)
     return out
+
+
+def _redraw_copies_momenta(out, atoms, copies, seed):
+    """Independent velocities for ``out``, ``copies`` repeats of ``atoms``; kinetic energy
+    (eV) and momentum those of the copies together."""
+    try:  # ASE >= 3.29
+        from ase.md.velocitydistribution import thermalize_momenta
+    except ImportError:  # pragma: no cover - older ASE
+        from ase.md.velocitydistribution import (
+            MaxwellBoltzmannDistribution as thermalize_momenta,
+        )
+
+    masses = out.get_masses()
+    kinetic = copies * atoms.get_kinetic_energy()
+    drift = atoms.get_momenta().sum(axis=0) / atoms.get_masses().sum()
+    drift_energy = 0.5 * masses.sum() * float(drift @ drift)
+    thermal = kinetic - drift_energy
+    n_free = 3 * len(out)
+    temperature = max(2.0 * thermal / (n_free * units.kB), 1.0)
+    thermalize_momenta(out, temperature_K=temperature, rng=np.random.default_rng(seed))
+    velocities = out.get_velocities()
+    velocities -= (masses @ velocities) / masses.sum()
+    drawn = 0.5 * float(np.sum(masses[:, None] * velocities**2))
+    # the drawn energy made exactly the copies' (the draw's own scatter of 1/sqrt(3N) gone);
+    # a box that moves only as a whole keeps that drift alone
+    velocities *= np.sqrt(thermal / drawn) if thermal > 0 and drawn > 0 else 0.0
+    out.set_velocities(velocities + drift)
+    if out.constraints:
+        out.set_momenta(out.get_momenta(), apply_constraint=True)
 
 
 # most pair distances one block of _extent holds (32 MB of float64)
