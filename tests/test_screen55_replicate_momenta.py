@@ -2,8 +2,8 @@
 
 Copied as they were (ASE's ``repeat``), every copy of an atom had its velocity; the copies,
 periodic images of one another, feel the same forces and so moved in step under deterministic MD
-(run_md keeps given velocities): a large box with the statistics of the small one. The repeated box's velocities
-are drawn anew (seeded) with the copies' kinetic energy and momentum together.
+(run_md keeps given velocities): a large box with the statistics of the small one. The repeated
+box's velocities are drawn anew (seeded) with the copies' kinetic energy and momentum together.
 """
 
 import numpy as np
