@@ -24,6 +24,7 @@ labelled by the model itself — energies and forces unchanged — with the stre
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -69,7 +70,7 @@ class PressureShift(NamedTuple):
     """
 
     delta_bar: float  # ΔP, bar
-    error_bar: float  # standard error of ΔP, bar
+    error_bar: float  # standard error of ΔP, bar; NaN (unknown) when no input had an error
     valid: bool  # False when the shift is not resolved (|ΔP| < 2 σ) or κ is not valid
     note: str
     estimate: object = None  # Estimate of ΔP, bar, with its verdict
@@ -607,9 +608,13 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
             f"±{MAX_PRESSURE_BAR:.0e} bar: is the compressibility in another unit?"
         )
     err = float(np.hypot(np.hypot(*rho_terms), delta * kappa_error / kappa_per_bar))
+    # equal densities gave a shift of -0.0 bar (the sign of -ln(1)/κ)
+    delta = float(delta) + 0.0
     if err == 0:
         # plain numbers without errors gave ΔP ± 0 bar, valid: an error of 0 is not a measured
-        # one, and a model's NPT density always has one
+        # one, and a model's NPT density always has one. Its error is unknown, not 0: "± 0 bar"
+        # (and an interval of one point) read as an exact shift beside a note calling it unknown
+        err = math.nan
         notes.append("no error was given for the densities or the compressibility, so the "
                      "shift's error is unknown (give rho_model_error, rho_target_error or "
                      "kappa_error, or the densities as Estimates)")

@@ -11,7 +11,7 @@ from ase_electrolyte.estimate import Estimate
 @pytest.mark.parametrize("rho_target", [1.19, 1.204, 1.25, 1.10])
 def test_a_shift_without_any_input_error_is_not_valid(rho_target):
     shift = pressure_shift_for_density(1.18, rho_target, 8e-5)
-    assert shift.error_bar == 0.0
+    assert np.isnan(shift.error_bar)  # unknown, not an exact 0 (loop55)
     assert not shift.valid and not shift.estimate.valid
     assert "no error was given" in shift.note
     # the number itself is the same as with an error: only its verdict changes
