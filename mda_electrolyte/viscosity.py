@@ -253,6 +253,43 @@ def _symmetry_notes(tensor, label):
         "symmetrised"]
 
 
+#: Range of the instantaneous (infinite-frequency) shear modulus
+#: :math:`G_\infty = V \langle \delta P_{xy}^2 \rangle / (k_B T)` (Zwanzig & Mountain 1965), in
+#: Pa, that a liquid's pressure tensor, volume and temperature are taken to describe together.
+#: Liquids of MD lie near 1-10 GPa (water about 1.5, a Lennard-Jones argon 0.8, molten salts
+#: and ionic liquids a few); their kinetic part alone, ρ k_B T, is 0.4 GPa for 0.1 atoms per Å³
+#: at 300 K. η = G_∞ τ_M goes with V, so a volume given in nm³ where Å³ is read (1000 times
+#: too small) put G_∞ near 1-10 MPa and the viscosity 1000 times too small, marked valid.
+MIN_SHEAR_MODULUS = 5e7
+#: Ceiling of the same: 200 GPa, below diamond's 480 GPa and far above any liquid's.
+MAX_SHEAR_MODULUS = 2e11
+
+
+def _shear_modulus_notes(tensor, volume, temperature, label):
+    r"""Why a viscosity is not a result for its volume (or temperature) unit: the instantaneous
+    shear modulus :math:`G_\infty = V \langle \delta P_{\alpha\beta}^2 \rangle / (k_B T)` of the
+    (T, 3, 3) tensor in bar, its ``volume`` (Å³) and ``temperature`` (K), outside
+    :data:`MIN_SHEAR_MODULUS` to :data:`MAX_SHEAR_MODULUS`.
+
+    The only check a volume given with an array has (no box to compare it with): V k_B T and
+    the shear-stress fluctuations of one liquid belong together, and the viscosity is
+    :math:`G_\infty` times a relaxation time.
+    """
+    shear = 0.5 * (tensor[:, [0, 0, 1], [1, 2, 2]] + tensor[:, [1, 2, 2], [0, 0, 1]])
+    variance = float(np.mean(np.var(shear, axis=0))) * constants.bar**2
+    if not variance > 0:
+        return []
+    modulus = volume * constants.angstrom**3 * variance / (constants.k * temperature)
+    if MIN_SHEAR_MODULUS <= modulus <= MAX_SHEAR_MODULUS:
+        return []
+    return [
+        f"unit doubted: {label}: its shear-stress fluctuations, volume ({volume:.6g} Å³) and "
+        f"temperature ({temperature:.6g} K) give an instantaneous shear modulus V<δP_xy²>/(k_B T) "
+        f"of {modulus / 1e9:.3g} GPa, no liquid's (they lie within "
+        f"{MIN_SHEAR_MODULUS / 1e9:g}-{MAX_SHEAR_MODULUS / 1e9:g} GPa): a volume in another unit "
+        "(1 nm³ = 1000 Å³)? η goes with the volume"]
+
+
 def _source_collections(source, *, dt, volume):
     """The pressure-tensor collections of the constructors' input (files, arrays, collections)."""
     items = list(source) if isinstance(source, (list, tuple)) else [source]
@@ -417,6 +454,9 @@ class _PressureAnalysis:
                 )
             temperature = float(np.mean(temps))
         self._temperature = _check_temperature(temperature)
+        for r, c in zip(runs, self.collections, strict=True):
+            symmetry_notes.extend(_shear_modulus_notes(
+                r["tensor"], r["volume"], self._temperature, c.label or "the input"))
         if n_blocks is None:
             n_blocks = 10 if len(runs) == 1 else 1
         n_blocks = check_number("n_blocks", n_blocks, integer=True, minimum=1)
