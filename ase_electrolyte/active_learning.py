@@ -528,6 +528,13 @@ def _descriptor_array(descriptors):
             f"descriptors must be a non-empty 2D array (one row per frame), got shape "
             f"{d.shape}; give a 1-frame descriptor as one row, [row]"
         )
+    if d.shape[1] == 0:
+        # rows without a feature (a descriptor model that returned nothing) ended in numpy's
+        # "zero-size array to reduction operation maximum which has no identity"
+        raise ValueError(
+            f"descriptors of shape {d.shape}: {len(d)} frames with no feature each; give at "
+            "least one feature per frame (did the descriptor model return any?)"
+        )
     if not np.all(np.isfinite(d)):
         # which frames: a NaN descriptor is a frame the model failed on (atoms on top of
         # each other), which the user drops or fixes; "must be finite" named none
