@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -118,7 +119,10 @@ def rigid_scaled_atoms(atoms, ids, scale):
     -------
     ase.Atoms
         Positions ``s τ_j + ξ_i`` (whole molecules, not wrapped into the cell) and cell ``s`` times
-        the original; no calculator.
+        the original; no calculator, and none of the frame's stored labels (:func:`_unlabelled`:
+        ``info`` and ``arrays`` entries named for an energy, force, stress, virial, dipole or
+        Hessian, such as ``REF_energy`` and ``REF_forces``); the other entries (a total
+        charge, molecule indices, initial charges) are kept.
     """
     from ase import Atoms
 
@@ -136,10 +140,33 @@ def rigid_scaled_atoms(atoms, ids, scale):
     whole = make_whole(atoms.positions, ids, cell)
     check_whole(whole, ids, cell, atoms.numbers)
     com, offsets = rigid_decomposition(whole, atoms.get_masses(), ids)
-    scaled = atoms.copy()
-    scaled.calc = None
+    scaled = _unlabelled(atoms)
     scaled.set_cell(cell * scale, scale_atoms=False)
     scaled.positions = scale * com[ids] + offsets
+    return scaled
+
+
+#: What a stored label's name holds (in any case, with any prefix or suffix: ``REF_energy``,
+#: ``dft_forces``, ``energy_xtb``): the values of the frame's geometry, which the scaled frame
+#: does not have.
+_LABEL_WORDS = re.compile(r"energ|force|stress|virial|dipole|hessian", re.IGNORECASE)
+
+
+def _unlabelled(atoms):
+    """A copy of ``atoms`` without its calculator and the labels of its geometry.
+
+    A frame read from a training set carries its reference labels in ``info`` and ``arrays``
+    (``REF_energy``, ``REF_forces``, the names MACE trains on): copied to the scaled frames, the
+    scan's frames (training data, Magdău et al. 2023) held the unscaled frame's forces and
+    energy at another geometry, and an ``info["energy"]`` beside the scan's own energy
+    failed the extxyz write after the whole scan.
+    """
+    scaled = atoms.copy()
+    scaled.calc = None
+    for key in [k for k in scaled.info if _LABEL_WORDS.search(str(k))]:
+        del scaled.info[key]
+    for key in [k for k in scaled.arrays if _LABEL_WORDS.search(str(k))]:
+        del scaled.arrays[key]
     return scaled
 
 
