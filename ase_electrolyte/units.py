@@ -539,6 +539,16 @@ def doubts_in_unit(value, unit, *, density_measured=True):
         The doubts, each a sentence naming the value and the slip it suggests; empty for none
         or for a dimension without a rule.
 
+    Notes
+    -----
+    What no bound can tell: a slip that lands among real values. A conductivity in mS/cm
+    given as S/m (10 times too large) or in S/cm given as S/m (100 times too small) stays
+    within real electrolytes' 10⁻³–10² S/m (:data:`MAX_PLAUSIBLE_CONDUCTIVITY_S_M` catches
+    only the slips beyond molten LiF's 900 S/m); an energy has no rule at all (R·T at 298 K
+    is 2479 J/mol, 2.479 kJ/mol or 0.0257 eV, each a possible energy), so R·T in J/mol where
+    kJ/mol or eV is meant passes. Such a number is checked against an independent value of
+    the same quantity (an experiment, a second method), not by its size.
+
     Examples
     --------
     >>> from ase_electrolyte.units import doubts_in_unit
