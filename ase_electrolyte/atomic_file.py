@@ -80,10 +80,10 @@ def temporaries_of(path):
 
     For a writer that holds ``path``'s claim (:class:`~ase_electrolyte.writer_lock.WriterLock`):
     no other writer of it runs, so each of them was left by one that was killed. A long name's
-    temporaries carry a shortened stem ending in a digest of the whole one
-    (:func:`_temporary_name`), whose length depends on the writer's process and thread
-    numbers: a pattern of the whole stem missed them, and a killed writer's file of a
-    trajectory named with over ~200 bytes stayed for good.
+    temporaries carry a shortened stem ending in a digest of the whole one, whose length
+    depends on the writer's process and thread numbers: a pattern of the whole stem missed
+    them, and a killed writer's file of a trajectory named with over ~200 bytes stayed for
+    good.
 
     Parameters
     ----------

@@ -11,8 +11,8 @@ Two mechanisms live here because each had copies that disagreed:
   before the work that comes before that import.
 
 ``_thread_budget`` is the default thread count of the package's own compiled kernels (D3's
-``num_threads=None``): the count a screen task was given (:func:`_given_thread_budget`), else the
-count torch and OpenMP are given, so that one setting governs them.
+``num_threads=None``): the count a screen task was given (seen by the task's own thread
+alone), else the count torch and OpenMP are given, so that one setting governs them.
 """
 
 from __future__ import annotations

@@ -165,8 +165,9 @@ def read_labelled(source, *, what="training data", check_units=True):
     what : str
         Name of the data set, for messages.
     check_units : bool
-        Refuse positions whose interatomic distances say nm or bohr (see
-        :func:`_check_distances`, :func:`_check_data_distances`); False for a data set of
+        Refuse positions whose interatomic distances say nm or bohr (judged from the
+        nearest-neighbour distances over the sums of covalent radii, Cordero et al. 2008:
+        nm shrinks them ×0.1, bohr stretches them ×1.89); False for a data set of
         gases only, whose atoms legitimately sit beyond bonding distance.
 
     Returns
@@ -184,12 +185,12 @@ def read_labelled(source, *, what="training data", check_units=True):
         frame without energy or forces, non-finite labels, labels whose size says they are
         not in eV, eV/Å and eV/Å³ (forces beyond 30 eV/Å RMS only where the frame's energy
         does not differ from a neighbour's in the same cell by their work within ×8: atoms
-        pressed together are eV/Å), forces that do not sum to about zero (see
-        :func:`_check_net_force`), interatomic distances that say the positions are in nm
-        or bohr (see :func:`_check_distances`), each naming the frame; energy differences
-        that are not the work of the forces (:func:`_check_work`), or, between frames in
-        other cells, not the work of the stress labels on the strain (stresses in VASP's
-        sign, GPa or kbar: :func:`_check_stress_work`), naming the frames.
+        pressed together are eV/Å), forces that do not sum to about zero (a net force per atom above
+        0.1 eV/Å and above a tenth of the RMS force), interatomic distances that say the
+        positions are in nm or bohr, each naming the frame; energy differences between
+        frames of the same atoms and cell that are not the work of the forces (trapezoidal
+        rule), or, between frames in other cells, not the work of the stress labels on the
+        strain (stresses in VASP's sign, GPa or kbar), naming the frames.
     """
     from mda_electrolyte.model_labels import stress_label_bound
 
@@ -2593,7 +2594,7 @@ FRAMES_NUMBERED = "frames numbered from 0, as ase.io.read's index"
 
 class RepeatedFramesWarning(UserWarning):
     """A data set holds the same frame more than once, with the same labels: each copy is
-    weighted again in the loss and in the errors of the set (:func:`_check_repeated_frames`)."""
+    weighted again in the loss and in the errors of the set (warned by :func:`finetune`)."""
 
 
 #: Energy labels (eV/atom) of one frame given twice that differ by more than this contradict
@@ -2706,7 +2707,8 @@ def _rms_force(atoms):
 
 class LabelOffsetWarning(UserWarning):
     """Validation energy labels offset from the training labels by less than
-    :func:`finetune` refuses, yet more than their scatter (:func:`_check_label_offsets`)."""
+    :func:`finetune` refuses, yet more than their scatter (from a base model: 5 meV/atom and
+    four times the labels' scatter)."""
 
 
 #: Frames beyond the offsets fitted that a training set needs before the validation labels
@@ -3392,19 +3394,18 @@ def finetune(
         up to 4 frames, before the rest are evaluated) and refuse labels a unit factor (or,
         for stresses, a sign) away; compare every frame's energy label with the base
         model's and refuse energies that read as Hartree, Rydberg, kcal/mol, kJ/mol, per
-        atom or times the atom count, naming the frame (see :func:`_check_energy_scale`).
+        atom or times the atom count, naming the frame.
         Single frames of another unit among consistent ones (eV/bohr or Hartree/bohr
         forces, Hartree energies, a stress in GPa or VASP's sign), whose factor or offset
         against the base model differs from the other frames' by a unit reading, are
-        refused naming each frame and the likely unit, in training and validation data
-        (:func:`_check_force_scale`, :func:`_check_energy_frames`,
-        :func:`_check_stress_frames`). Forces in eV/bohr, of a whole set or of single
+        refused naming each frame and the likely unit, in training and validation data.
+        Forces in eV/bohr, of a whole set or of single
         frames, whose 0.53 × a base model's own force scale can hide, are found from the
         energy differences of consecutive frames of one cell against the work of the forces,
-        with the base model's trapezoid error allowed for (:func:`_check_model_work`). A
+        with the base model's trapezoid error allowed for. A
         whole set is refused only where its labels follow
         the base model's (correlation at least 0.97 for forces, 0.9 for energy differences)
-        and a unit factor explains their ratio (:func:`_unit_reading`), energies alone only
+        and a unit factor explains their ratio, energies alone only
         where the forces are not as far off the model; a base model that does not describe
         the data (labels 5 × its forces, or uncorrelated with them, or 20 × off in both) is no
         unit: warned about (UserWarning, naming the factor and correlation) and noted in the
@@ -3414,7 +3415,7 @@ def finetune(
         computed anyway for the learning curve's epoch 0. Refuse validation energy labels
         offset from the training labels (beyond the per-frame and per-element offsets the
         training labels show against the base model) by 0.1 eV/atom or more, 0.5 eV/atom
-        without a base model (:func:`_check_label_offsets`); from a base model, offsets
+        without a base model; from a base model, offsets
         from 5 meV/atom up to that, beyond four times the labels' scatter, are warned about
         (:class:`LabelOffsetWarning`) and noted in the result. Stress labels whose sign and
         unit neither the base model's stress fluctuations nor frames in other cells can

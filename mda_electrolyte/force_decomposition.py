@@ -180,7 +180,7 @@ def intramolecular_stress(intra_forces, positions, masses, ids, volume):
     ValueError
         As :func:`dof_decomposition`, a volume that is not a finite number > 0, and forces
         that are not an isolated molecule's at these positions: a molecule whose net force or
-        torque about its centre of mass exceeds :data:`_ISOLATED_TOLERANCE` of the sum of its
+        torque about its centre of mass exceeds 10⁻³ of the sum of its
         atoms' ``|f|`` (or ``|r||f|``): the forces of the whole frame, or positions of a
         molecule broken across the box (the virial of a water wrapped by one box vector was
         off by its whole value, symmetrised and returned).

@@ -194,7 +194,7 @@ def check_smoothable(edges, smoothing=0.2, step=0.01):
     """Refuse RDF bins whose first-minimum smoothing would not fit in memory, before any frame.
 
     :func:`first_minimum` smooths g(r) on a 0.01 Å grid with a Gaussian of width
-    ``σ = max(smoothing, widest bin)``, cut at :data:`_KERNEL_SIGMAS` σ: each grid point takes
+    ``σ = max(smoothing, widest bin)``, cut at 8 σ: each grid point takes
     at most ``2·8σ/(narrowest bin) + 2`` bins. Above :data:`MAX_SMOOTHING_WEIGHTS` weights
     (e.g. 10⁵ bins over 400 Å, or a 10⁶ Å range) this raises.
 

@@ -53,7 +53,7 @@ true independent samples stayed valid. A series whose correlation time is compar
 (AR(1), ``g`` = 200-2000 over 1000-5000 samples) has its ``g`` underestimated 2-10 times, and none
 of 300 replicas was called valid.
 
-One widening serves every mean selected by its count (:func:`_small_sample_widening`, also of
+One widening serves every mean selected by its count (a factor on its error, also of
 :func:`mda_electrolyte.frame_estimates.frame_average` and the volume fluctuations of
 :func:`ase_electrolyte.density_alignment.compressibility_from_fluctuations`), which had two:
 :math:`\sqrt{1 + (50/n)^2}` here and a ``g``-aware one in the frame averages. The ``g``-aware one
@@ -76,13 +76,13 @@ slow fluctuation then took a ``g`` inflated 2.5 times by the discarded part (AR(
 51; 38 instead of 97 independent samples, "too short"), and 10-14 % fewer means were valid.
 A variance selected by its count is selected more
 strongly than a mean (a series with little slow motion has both a small ``g`` and a small
-variance) and takes the same formula with its own ``b`` (:data:`_VARIANCE_WIDENING`).
+variance) and takes the same formula with its own ``b`` (70 where a mean's is 58).
 
 A transient that detection cut too early (3 noise standard deviations decaying over 10 % of
 the run) left up to an error bar of bias below the "not converged" mark: over 400 seeded
 replicas of 300 independent samples the valid means (45 % of white noise, 47 % of AR(1)
 ``g`` = 2) had one-sigma/95 % coverage 0.55/0.86 and 0.58/0.89. The start now moves past the
-fitted tail (:func:`_past_the_tail`): 97 % and 95 % valid, 0.64/0.94 and 0.72/0.93 (200
+fitted tail: 97 % and 95 % valid, 0.64/0.94 and 0.72/0.93 (200
 replicas each); at 60 independent samples of ``g`` = 2, 0.64/0.90 -> 0.70/0.97. Of 1200
 stationary AR(1) replicas (``g`` = 1-20, 40-100 independent samples) one moved.
 
@@ -91,8 +91,8 @@ Equilibration detection cannot tell a slow relaxation from a slow fluctuation: a
 a median of 300 samples and 9 % of replicas were called valid, 3.5 error bars off (73 % at 2000
 samples, 3.2 off). Tests on the kept part alone (first against last third, halves, a linear
 trend, at ``|z|`` > 2-3) removed at most a fifth of them: the tail left is of the size of the
-noise. The whole series, discarded start included, shows the transient, and
-:func:`_relaxation_note` fits it (an exponential, or a ramp that ends) and marks the mean "not
+noise. The whole series, discarded start included, shows the transient: a
+fit to it (an exponential, or a ramp that ends) marks the mean "not
 converged" when the fit is 4 standard errors from zero and the bias its tail leaves in the kept
 mean is more than one error bar. Over 300 replicas per case (amplitude 1-3 noise standard
 deviations, time constant 10-30 % of 1000-3000 samples, ``φ`` = 0.9-0.95), 2 % of the 3-sigma,
@@ -718,11 +718,11 @@ _OUTLIER_SIGMAS = 1000.0
 def outlier_note(x, what="sample"):
     """Why a mean of ``x`` is not valid because one sample dominates it, or ``None``.
 
-    A sample :data:`_OUTLIER_SIGMAS` robust standard deviations from the median (a unit slip,
+    A sample 1000 robust standard deviations from the median (a unit slip,
     a frame where the model blew up) that carries more than half of the squared deviations sets
     the mean and its error by itself: 200 normal samples of 1 with one of 1e6 averaged to
     5000 ± 5300, valid. Fewer than 5 samples, or a median absolute deviation of zero (discrete
-    values, which :func:`_few_runs_note` judges), are not tested.
+    values, which the count of their stretches of equal values judges), are not tested.
 
     Parameters
     ----------
@@ -1533,7 +1533,7 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     The start is that of :func:`detect_equilibration` (the one that maximises the number of
     uncorrelated samples, Chodera 2016), moved on past the tail of a start-up transient fitted
     significantly to the whole series until the tail leaves at most a quarter of an error bar
-    in the mean (:func:`_past_the_tail`, no later than half the run); the mean and error are
+    in the mean (no later than half the run); the mean and error are
     those of :func:`timeseries_mean` over the rest.
 
     Parameters
@@ -1549,21 +1549,21 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     what : str
         What the series is, for error messages.
     trend : bool
-        Also test the kept part for a linear drift (:func:`_trend_note`, a nominal 1 % false
-        alarm rate): "not equilibrated: drifting" when significant. :class:`Density` does.
+        Also test the kept part for a linear drift (a two-sided linear trend test, a nominal
+        1 % false alarm rate): "not equilibrated: drifting" when significant. :class:`Density` does.
 
     Returns
     -------
     SeriesMean
         ``notes`` says "not equilibrated" when the equilibration is detected in the second half
         of the series, "not converged" when a start-up transient fitted to the whole series
-        leaves more than an error bar of bias in the mean (:func:`_relaxation_note`) and "too
+        leaves more than an error bar of bias in the mean and "too
         short" below ``min_independent``, "periodic" for a series that repeats itself
         (:func:`periodic_note`; ``error`` NaN, ``g`` infinite). ``error`` is widened by
-        :func:`_small_sample_widening` of ``n_independent`` and ``g``: with ``detect``
-        always (the start is chosen for its small ``g``), without it where ``n_independent``
-        passes ``min_independent`` (the threshold passes the series whose ``g`` came out low;
-        see the module text). ``dof`` is ``n_independent - 1`` in both.
+        the small-sample widening of ``n_independent`` and ``g`` (see the module text): with
+        ``detect`` always (the start is chosen for its small ``g``), without it where
+        ``n_independent`` passes ``min_independent`` (the threshold passes the series whose
+        ``g`` came out low; see the module text). ``dof`` is ``n_independent - 1`` in both.
 
     Notes
     -----

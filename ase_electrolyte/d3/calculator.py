@@ -270,7 +270,7 @@ def near_origin(positions, cell, periodic):
     """The same structure near the origin: every distance and periodic image unchanged.
 
     A structure that is not 3D-periodic is first translated so that its first atom is at the
-    origin; then the atoms are wrapped along the periodic vectors (:func:`_wrap_periodic`).
+    origin; then the atoms are wrapped into the cell along the periodic vectors only.
     Models and sums that work in float32 lose the digits of a pair vector between atoms far
     from the origin (a coordinate of 10⁵ Å has a float32 spacing of 0.008 Å); the Calculator
     and Electrostatics hand them this copy.

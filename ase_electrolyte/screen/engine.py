@@ -594,7 +594,7 @@ def _check_temperature_folders(plan, recorded, outdir):
 def check_record(record, path):
     """Refuse a ``plan.json`` record whose content cannot be a screening folder's.
 
-    The record is written atomically by :func:`_prepare_outdir`; one edited by hand or damaged
+    The record is written atomically by :func:`run_screen`; one edited by hand or damaged
     was used as it was: ``compositions`` entries without their keys or ``replicas = "5"`` were a
     ``KeyError``/``ValueError`` traceback of the table or of a rerun, ``temperatures = "300"``
     was read as the temperatures 3, 0 and 0 (an empty table, no word), ``replicas = -1`` as

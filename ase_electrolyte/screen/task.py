@@ -17,7 +17,7 @@ thread: dask cannot stop a running thread, and a task that hung (a stalled GPU, 
 native code) held its worker for good. At the limit the task's process raises
 :class:`TaskTimeout` in its main thread (a timer signal): :func:`~ase_electrolyte.md.run_md`
 closes its trajectory as not complete, ``error.json`` names the limit, and the process ends. The
-timer raises it again every :data:`_RESTOP_S` seconds until the task stops (not while the stop
+timer raises it again every 0.5 s until the task stops (not while the stop
 is being handled: its cleanup runs to its end): Python drops an exception raised where nothing
 can receive it (in a ``__del__`` or a weakref callback: "Exception ignored in ..."), and a
 model's ``except BaseException`` may swallow one. A process that does not
@@ -30,17 +30,16 @@ A dask worker's ``memory_limit`` sees its own process only, not the task's: a ta
 without bound in its own process was stopped by nothing short of the system's out-of-memory
 killer. The task's process is therefore given what the limit leaves (the limit less the
 worker's own resident memory, :func:`memory_budget`) and stopped, as at its time limit, when
-its resident memory exceeds that (checked every :data:`_MEMORY_CHECK_S` seconds); its
+its resident memory exceeds that (checked every 0.1 s); its
 ``error.json`` names both numbers (``TaskMemoryLimit``). Resident memory, as dask measures it:
 an address-space limit (``RLIMIT_AS``) counts reservations that are no memory (thread stacks,
 allocators' arenas, CUDA's mappings) and would refuse tasks that fit. On a CPU device a hard
-limit of :data:`_MEMORY_BACKSTOP` times the budget (at least :data:`_MEMORY_FLOOR`) on the
+limit of twice the budget (at least 1 GiB) on the
 process' writable data
 (``RLIMIT_DATA``) also refuses at once a single allocation too large for the machine, which
 the check would see only once filled; its ``MemoryError`` is named the same way. Only host
 memory is budgeted: a task on a GPU (``"cuda"``, or ``"auto"`` where a GPU driver is present)
-gets no such hard limit, which would count the CUDA context's address-space reservations
-(see :func:`_host_only`).
+gets no such hard limit, which would count the CUDA context's address-space reservations.
 """
 
 from __future__ import annotations
