@@ -708,8 +708,8 @@ def _check_count_against_file(args, traj):
             or (args.com_removed is not None and (args.com_removed == "yes") != com)):
         raise ValueError(
             f"{', '.join(typed)} contradicts {traj}, whose run states the count of its "
-            f"temperatures: N_dof = {dof} ({file_constraints} constraints, centre of mass "
-            f"{'at rest' if com else 'moving'}); leave out --constraints and --com-removed "
+            f"temperatures: {dof} degrees of freedom ({file_constraints} constraints, centre "
+            f"of mass {'at rest' if com else 'moving'}); leave out --constraints and --com-removed "
             "(the file's count is used), or give the file's values")
 
 
@@ -736,9 +736,11 @@ def _check_dt_fits_stored_times(args, traj):
                                                  for t in times])
     except ValueError:
         stored = times[1] - times[0]
+        # info['time_ps'] quoted: a bare keyword-like word in a refusal imports every
+        # analysis module (seconds) to look for Python keywords to mark
         raise ValueError(f"--dt {args.dt:g} ps: the frames of {traj} carry their own times "
-                         f"(time_ps), evenly {stored:g} ps apart: leave out --dt (the stored "
-                         f"times are used), or give --dt {stored:g}") from None
+                         f"(info['time_ps']), evenly {stored:g} ps apart: leave out --dt (the "
+                         f"stored times are used), or give --dt {stored:g}") from None
 
 
 def _stored_frame_times(traj):

@@ -140,8 +140,27 @@ def test_count_contradicting_the_h5md_statement_refused_before_reading(
     assert status == 2, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert f"{' '.join(options[:2])}" in err and "contradicts" in err, err
-    assert "N_dof = 21 (12 constraints, centre of mass at rest)" in err, err
+    assert "21 degrees of freedom (12 constraints, centre of mass at rest)" in err, err
     assert not (unread / "out").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["--dt", "1"], ["--constraints", "0"], ["--com-removed", "no"]])
+def test_the_early_refusals_import_no_analysis(argv, stated, unread, capsys, monkeypatch):
+    """A refusal whose words hold no Python keyword imports no analysis module to mark one
+    (the analyses' import took seconds; 20 s on a loaded machine)."""
+    import electrolyte_cli.arguments as cli_arguments
+
+    def forbidden():
+        raise AssertionError("imported the analyses to word a refusal")
+
+    monkeypatch.setattr(cli_arguments, "analysis_keywords", forbidden)
+    path = stated
+    if argv[0] == "--dt":
+        path = unread / "run.extxyz"
+        _write(path, _frames(EVEN))
+    status, err = _run(["analyze", str(path), *argv, "-o", "out"], capsys)
+    assert status == 2 and "imported the analyses" not in err, err
 
 
 @pytest.mark.parametrize("options", [
