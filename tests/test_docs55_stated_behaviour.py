@@ -12,7 +12,8 @@ a user reads for it said nothing or the opposite:
   the sets unless ``method``, ``tolerance`` or ``cutoff`` changes.
 * docs/api/build.rst said nothing of ``temperature_K`` beside ``conformers="lowest"`` (refused).
 * docs/api/cli.rst said ``--dt`` is "also for ASE frames without times" and nothing of ASE
-  frames with evenly spaced times of another spacing (refused before reading).
+  frames with evenly spaced times of another spacing (refused before reading), nor that the
+  shells are skipped for a topology whose formal charges record nothing.
 
 Each case makes the behaviour happen and looks on the page for the words that state it; the
 numbers the pages quote for the blend are the code's.
@@ -153,3 +154,28 @@ def test_the_blend_is_the_one_the_page_states_between_two_cells_five_percent_apa
     assert weight_of_b(middle * 0.997) < 1e-3 and weight_of_b(middle * 1.003) > 1.0 - 1e-3
     assert 0.01 < weight_of_b(middle * 0.999) < weight_of_b(middle * 1.001) < 0.99
     assert "±0.3 % strain where they are 5 % apart" in _page("electrostatics.rst")
+
+
+def test_shells_skipped_for_charges_that_record_nothing_as_the_cli_page_says(tmp_path):
+    import MDAnalysis as mda
+    from MDAnalysis.coordinates.memory import MemoryReader
+
+    from mda_electrolyte.solvation import _report
+
+    # two Li+ and two PF6- (P alone stands for the anion) whose charge column reads 0
+    u = mda.Universe.empty(4, n_residues=4, atom_resindex=range(4), trajectory=True)
+    u.add_TopologyAttr("resnames", ["LI", "LI", "PF6", "PF6"])
+    u.add_TopologyAttr("names", ["Li", "Li", "P", "P"])
+    u.add_TopologyAttr("elements", ["Li", "Li", "P", "P"])
+    u.add_TopologyAttr("masses", [6.94, 6.94, 30.97, 30.97])
+    u.add_TopologyAttr("formalcharges", [0, 0, 0, 0])
+    positions = np.random.default_rng(0).random((3, 4, 3)).astype(np.float32) * 10
+    u.load_new(positions, format=MemoryReader, dimensions=[10, 10, 10, 90, 90, 90])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = _report(u, tmp_path)
+    assert set(result) == {"skipped"} and "anions from solvents" in result["skipped"], result
+    text = _page("cli.rst")
+    assert ("Formal charges that record nothing (cations whose formal charge is not a positive "
+            "whole number") in text
+    assert "the shells are then skipped with that reason" in text
