@@ -34,7 +34,7 @@ from ase_electrolyte.atoms_checks import (
     check_number,
 )
 from ase_electrolyte.option_words import choice_word
-from ase_electrolyte.units import implausible_doubts, warn_implausible
+from ase_electrolyte.units import GCM3_TO_AMU_PER_A3, implausible_doubts, warn_implausible
 
 from . import frame_estimates
 from .analysis_base import check_atomgroup, check_universe
@@ -631,9 +631,37 @@ def transference_estimate(est, value, samples, name):
 MAX_GIVEN_VOLUME_RATIO = 10.0
 
 
+def _given_volume_density_notes(collection, volume):
+    """Verdict notes when a ``volume`` (Å³) given for a collection without a box puts the
+    mass of its Universe's atoms (``total_mass``, amu) at a density above any liquid's
+    (:func:`ase_electrolyte.units.implausible_doubts`, 5 g/cm³).
+
+    Without a box a given volume had no check but the ions' concentration, which a dilute
+    electrolyte passes a thousand times too concentrated: 16 ions among 4000 solvent molecules
+    with ``volume=120`` (a 120 nm³ box given in nm³) gave σ = 2983 S/m "valid", its density
+    600 g/cm³.
+    """
+    mass = getattr(collection, "total_mass", None)
+    if mass is None or not mass > 0:
+        return []
+    density = mass / (volume * GCM3_TO_AMU_PER_A3)
+    # the one rule of plausible densities (its words are about a density's own unit), on the
+    # dense side only: a trajectory written with some atoms only (the ions, without the
+    # solvent) is thinner than its liquid, but no subset of a liquid's atoms is denser
+    if not (density > 1.0 and implausible_doubts(density_g_cm3=density)):
+        return []
+    where = f" of {collection.label}" if collection.label else ""
+    return [f"not a result: the volume given, {volume:.6g} Å³, holds the atoms{where} "
+            f"({mass:.6g} amu) at {density:.3g} g/cm³, no liquid's (a liquid electrolyte "
+            "has 0.7-2 g/cm³): a volume in another unit (1 nm³ = 1000 Å³)? The coefficient "
+            "goes with the volume"]
+
+
 def given_volume_notes(collections, volume):
     """Verdict notes when ``volume`` (Å³, or ``None``: the boxes' own) is more than
-    :data:`MAX_GIVEN_VOLUME_RATIO` times off the box volumes a collection recorded.
+    :data:`MAX_GIVEN_VOLUME_RATIO` times off the box volumes a collection recorded, or, for
+    a collection without a box, puts its Universe's atoms at a density no liquid has
+    (:func:`_given_volume_density_notes`).
 
     ``volume=64`` meant as nm³ for a 64 000 Å³ box gave σ = 29 000 S/m, valid: a given volume
     replaces the box's without a look at it.
@@ -656,6 +684,7 @@ def given_volume_notes(collections, volume):
     for col in collections:
         box = getattr(col, "volume", None)
         if box is None or not np.isfinite(box) or box <= 0:
+            notes.extend(_given_volume_density_notes(col, volume))
             continue
         lo, hi = getattr(col, "volume_range", None) or (box, box)
         if volume * MAX_GIVEN_VOLUME_RATIO < lo or volume > MAX_GIVEN_VOLUME_RATIO * hi:

@@ -41,6 +41,7 @@ import warnings
 import numpy as np
 import scipy.sparse
 from MDAnalysis.analysis.results import ResultsGroup
+from MDAnalysis.exceptions import NoDataError
 
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from ase_electrolyte.option_words import choice_word
@@ -108,6 +109,18 @@ def check_pressure_tensor_shape(tensor):
                      f"{shape}{hint}")
 
 
+def _total_mass(universe):
+    """The mass of all atoms of ``universe`` in amu, or ``None`` where any is unknown
+    (MDAnalysis gives an atom of unknown mass 0 amu) or the Universe has no masses."""
+    try:
+        masses = np.asarray(universe.atoms.masses, dtype=np.float64)
+    except (AttributeError, NoDataError):
+        return None
+    if masses.size == 0 or not np.all(np.isfinite(masses)) or not np.all(masses > 0):
+        return None
+    return float(masses.sum())
+
+
 class IonCollection:
     r"""Per-frame ion data of one trajectory: the input of every transport estimator.
 
@@ -169,6 +182,12 @@ class IonCollection:
     label : str
         For messages (e.g. ``"Universe 0"``).
     """
+
+    #: Mass of all atoms of the Universe the collection was made from, amu (``None``: not
+    #: made from a Universe, or a mass unknown): a volume given for frames without a box is
+    #: judged by the density it gives (:func:`~mda_electrolyte.carriers.given_volume_notes`).
+    total_mass = None
+
 
     def __init__(
         self,
@@ -1642,6 +1661,7 @@ class IonCollector(FrameAnalysis):
         r.collection.pressure_tensor_observable = (
             None if self._pressure is None
             else _pressure_tensor_of(self._universe_ref, label, window))
+        r.collection.total_mass = _total_mass(self._universe_ref)
         # the collection holds the arrays; the per-part copies go
         for key in ("velocity_sum", "current", "com_velocity", "ion_velocities", "position_sum",
                     "dipole", "com_position", "ion_positions", "first_raw", "last_raw",
