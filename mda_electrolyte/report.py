@@ -692,6 +692,13 @@ def _unmet_shell_cations(universe):
     if not hasattr(universe.atoms, "formalcharges"):
         return ["shell cations (the topology has no formal charges to tell anions from "
                 "solvents)"]
+    # a column that records nothing (a PDB's blank charges read 0): the shells analysis skips
+    # such a topology, so --only solvation_shells is refused here, before the other analyses
+    from .solvation import _uncharged_cations_note
+
+    note = _uncharged_cations_note(atoms[alone & np.isin(symbols, SHELL_CATIONS)])
+    if note:
+        return [f"shell cations ({note})"]
     return []
 
 
