@@ -447,12 +447,12 @@ def _lag1_of_sums(n, m, var, lag, size=None):
     about their means (``var`` of their squares, ``lag`` of the products of consecutive
     frames), corrected for the bias of the mean over few frames; 0 where it does not stand
     :data:`_LAG1_Z` standard errors clear of independence, or where the values vary over the
-    frames by no more than their rounding (``var`` within :data:`~mda_electrolyte.correlation.
-    NO_SCATTER` squared of ``size``, the sum of the squares of the values themselves): the
-    correlation of rounding is no correlation of the frames. Errors off by a constant 0.25 eV
-    in every value of 80 independent frames read as frames correlated over 600 frames, their
-    RMSE (exactly 0.25 eV) refused as "correlated frames"."""
-    if var == 0 or (size is not None and var <= NO_SCATTER**2 * size):
+    frames by no more than the rounding of stored labels (``var`` within
+    :data:`MIN_RELATIVE_SPREAD` squared of ``size``, the sum of the squares of the values
+    themselves): the correlation of rounding is no correlation of the frames. Errors off by
+    a constant 0.25 eV in every value of 80 independent frames read as frames correlated over
+    600 frames, their RMSE (exactly 0.25 eV) refused as "correlated frames"."""
+    if var == 0 or (size is not None and var <= MIN_RELATIVE_SPREAD**2 * size):
         return 0.0
     rho = lag / var
     if n < _MIN_FRAMES_FOR_BIAS:
@@ -609,7 +609,7 @@ def frame_blocks(*series, values=(), proxies=()):
         for x in series:
             x = np.asarray(x, dtype=np.float64)
             # a series constant to rounding has no correlation to measure (its rounding has)
-            if np.ptp(x) <= NO_SCATTER * float(np.max(np.abs(x), initial=0.0)):
+            if np.ptp(x) <= MIN_RELATIVE_SPREAD * float(np.max(np.abs(x), initial=0.0)):
                 continue
             r1 = _lag1(x)
             if r1 <= _LAG1_Z / math.sqrt(n - 1):
