@@ -179,3 +179,16 @@ def test_shells_skipped_for_charges_that_record_nothing_as_the_cli_page_says(tmp
     assert ("Formal charges that record nothing (cations whose formal charge is not a positive "
             "whole number") in text
     assert "the shells are then skipped with that reason" in text
+
+
+def test_the_rdf_page_says_the_first_shell_carries_the_curve_verdict():
+    from test_struct55_shell_verdicts import _run, _shells
+
+    estimates, _ = _run(_shells(10))
+    for name in ("first_peak", "first_minimum", "g_max"):
+        assert not estimates[name].valid and "too short" in estimates[name].verdict, name
+    text = _page("rdf.rst")
+    assert ("The first peak and minimum are no better than the g(r) they are read from: they "
+            "carry its verdict") in text
+    assert ("is that of the pair counts divided by the frames' statistical inefficiency"
+            in text)
