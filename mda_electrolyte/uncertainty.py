@@ -68,7 +68,7 @@ at 300; at 40 true independent samples (19-29 % valid) 0.63/0.96 -> 0.71/0.96 fo
 stays 0.61/0.90 -> 0.60/0.90 (an open residue); without detection 0.73-0.83/0.97-1.00 ->
 0.71-0.78/0.96-1.00 at 60, 0.72-0.78/0.96-0.99 -> 0.68-0.76/0.94-0.98 at 100. The frame
 averages are unchanged (the same formula). Tried
-against the ``g`` = 2 residue and not kept (unc29): taking the whole series' ``g`` where
+against the ``g`` = 2 residue and not kept: taking the whole series' ``g`` where
 larger when detection moved the start without a significant transient, with ``b`` = 50 after
 detection, brought ``g`` = 2 to 0.69-0.71/0.94 at 60-100 independent samples (400 replicas)
 and ``g`` = 5, 20 at 40-60 from 0.74-0.81 to 0.69-0.77 one-sigma, but a start moved far on a
