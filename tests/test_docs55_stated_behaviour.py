@@ -192,3 +192,18 @@ def test_the_rdf_page_says_the_first_shell_carries_the_curve_verdict():
             "carry its verdict") in text
     assert ("is that of the pair counts divided by the frames' statistical inefficiency"
             in text)
+
+
+def test_the_errors_page_says_one_frame_repeated_has_no_error_bar():
+    from mda_electrolyte.error_metrics import error_estimates
+
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(24, 3))
+    model = 0.9 * ref + 0.3 * rng.normal(size=(24, 3))
+    rmse, _ = error_estimates(np.stack([ref] * 30), np.stack([model] * 30), "eV/Å",
+                              component_axes=1)
+    assert np.isnan(rmse.stderr) and not rmse.valid
+    assert any(note.startswith("no scatter over the") for note in rmse.notes), rmse.notes
+    text = _page("intra_inter_errors.rst")
+    assert 'have no error bar, NaN and not valid, "no scatter over the N frames"' in text
+    assert "a model equal to its reference is 0 ± 0" in text
