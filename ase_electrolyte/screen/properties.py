@@ -23,6 +23,11 @@ density Estimate — mean after the detected equilibration, statistical-ineffici
 verdict),
 ``conductivity_gk`` and ``conductivity_eh`` (mS/cm), ``viscosity`` (mPa·s), ``D_<species>``
 (m^2/s) and the solvation classes ``SSIP``/``CIP``/``AGG`` (fractions of cations, unit ``"1"``).
+A number given to the analyses, not measured (an Estimate dict of
+:meth:`~ase_electrolyte.estimate.Estimate.given_value`: a fallback shell cutoff, a viscosity
+given to a correction), is no property: averaged over replicas it was a "valid" mean of a
+setting, and where some replicas measured it and others fell back to the setting, a mean of
+both. It stays in the task's ``summary.json``.
 Unlike an :class:`~ase_electrolyte.estimate.Estimate`, a property may be valid with
 ``stderr`` ``None``: the fractions have no in-run error, and the table's error is the spread over
 replicas anyway.
@@ -97,6 +102,23 @@ def is_estimate_dict(obj):
     A dict with value, stderr and converged.
     """
     return isinstance(obj, dict) and {"value", "stderr", "converged"} <= set(obj)
+
+
+def _is_given(est):
+    """Whether an Estimate dict is a given number, by :meth:`.Estimate.from_dict`'s rule: its
+    ``given`` flag, or, without one (older files), a method starting with ``"given"`` and an
+    error of 0."""
+    given = est.get("given")
+    if given is not None:
+        return given is True or (_is_flag(given) and bool(given))
+    method = est.get("method")
+    return (isinstance(method, str) and method.startswith("given") and est.get("stderr") == 0
+            and est.get("value") is not None)
+
+
+def _is_measured(obj):
+    """An Estimate dict of a measured number (:func:`is_estimate_dict`, not :func:`_is_given`)."""
+    return is_estimate_dict(obj) and not _is_given(obj)
 
 
 def replica_property(value, stderr, unit, *, verdict="valid", method="in-run error of the "
@@ -240,9 +262,10 @@ def _old_verdict(entry, species=None):
 
 
 def _estimates(obj, path=()):
-    """Every Estimate dict in a nested summary entry, with its key path."""
+    """Every Estimate dict of a measured number in a nested summary entry, with its key path."""
     if is_estimate_dict(obj):
-        yield path, obj
+        if not _is_given(obj):
+            yield path, obj
     elif isinstance(obj, dict):
         for k, v in obj.items():
             yield from _estimates(v, path + (str(k),))
@@ -257,7 +280,8 @@ def _analysis_properties(name, entry):
         prop, keys, unit = _SCALARS[name]
         for key in keys:
             if is_estimate_dict(entry.get(key)):
-                props[prop] = _from_estimate(entry[key], unit)
+                if not _is_given(entry[key]):
+                    props[prop] = _from_estimate(entry[key], unit)
                 used.add((key,))
                 break
         else:
@@ -273,7 +297,7 @@ def _analysis_properties(name, entry):
                 continue
             if any(is_estimate_dict(v) for v in values.values()):
                 for species, est in values.items():
-                    if is_estimate_dict(est):
+                    if _is_measured(est):
                         props[f"{prefix}{species}"] = _from_estimate(est, unit)
                         used.add((key, str(species)))
                 break
@@ -317,7 +341,8 @@ def task_properties(simulation, summary):
     """
     props = {}
     if is_estimate_dict(simulation.get("density")):
-        props["density"] = _from_estimate(simulation["density"], "g/cm^3")
+        if not _is_given(simulation["density"]):
+            props["density"] = _from_estimate(simulation["density"], "g/cm^3")
     elif simulation.get("density_g_cm3") is not None:
         npt = simulation.get("production_ensemble") == "npt"
         verdict = simulation.get("density_verdict")
