@@ -570,9 +570,11 @@ class Diffusion(CarrierAnalysis):
             notes.extend(self._too_short_notes(collections, name, res.fit_window[0], dt,
                                                res.fit_window[1], relative_error(values)))
             ion_charges = first.charges[first.species.index(name)]
-            charged = ion_charges is not None and bool(np.any(ion_charges))
+            # a species is a solvent's molecules only where its charges are known to be zero:
+            # Li+ of a topology without charges is still counted in ions
+            neutral = ion_charges is not None and not np.any(ion_charges)
             few = few_ions_notes({name: first.n_ions[first.species.index(name)]},
-                                 neutral=() if charged else (name,), n_runs=n_runs)
+                                 neutral=(name,) if neutral else (), n_runs=n_runs)
             notes.extend(few)
             if len(segments) > 1:
                 # segments, not ions, are independent: ions of one liquid move together
@@ -584,15 +586,18 @@ class Diffusion(CarrierAnalysis):
                                          n_blocks=self._n_blocks, notes=notes, positive=True)
             else:
                 ion_slopes, _, _ = fit_line(time[window], per_ion[window])
+                # a solvent's D is over its molecules: "too few ions" read wrong for EC
+                what = "molecules" if neutral else "ions"
                 if per_ion.shape[1] < MIN_IONS_FOR_ION_ERROR and not few:
                     notes.append(
-                        f"too few ions: the error comes from the spread over {per_ion.shape[1]} "
-                        f"ions of one segment (need {MIN_IONS_FOR_ION_ERROR}; use n_blocks >= 2)"
+                        f"too few {what}: the error comes from the spread over "
+                        f"{per_ion.shape[1]} {what} of one segment (need "
+                        f"{MIN_IONS_FOR_ION_ERROR}; use n_blocks >= 2)"
                     )
                 est = transport_estimate(
-                    ion_slopes / 6.0, "Å^2/ps", n_runs=1, n_blocks=1, notes=notes, what="ions",
+                    ion_slopes / 6.0, "Å^2/ps", n_runs=1, n_blocks=1, notes=notes, what=what,
                     positive=True,
-                    method=f"t-scaled standard error over {per_ion.shape[1]} ions (taken as "
+                    method=f"t-scaled standard error over {per_ion.shape[1]} {what} (taken as "
                     "independent)",
                 )
                 if est.interval_scale == "log":
