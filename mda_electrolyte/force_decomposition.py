@@ -126,6 +126,12 @@ def dof_decomposition(forces, positions, masses, ids):
 #: positions miss by order 1.
 _ISOLATED_TOLERANCE = 1e-3
 
+#: Net force (eV/Å) and torque (eV) below which a molecule counts as force-free whatever its
+#: atoms' sum: a lone ion's isolated force is zero but for rounding (1e-33 eV/Å from a
+#: Coulomb sum over its own images), which is all of its atoms' sum, so the relative rule
+#: alone refused every single-atom molecule.
+_ISOLATED_FLOOR = 1e-6
+
 
 def _check_isolated(forces, rel, ids):
     """Refuse forces with a net force or torque per molecule (see
@@ -140,7 +146,7 @@ def _check_isolated(forces, rel, ids):
         np.add.at(net, ids, per_atom)
         net = np.linalg.norm(net, axis=1)
         scale = np.bincount(ids, weights=size, minlength=n_mol)
-        off = np.flatnonzero(net > _ISOLATED_TOLERANCE * scale)
+        off = np.flatnonzero((net > _ISOLATED_TOLERANCE * scale) & (net > _ISOLATED_FLOOR))
         if off.size:
             j = int(off[np.argmax(net[off] / scale[off])])
             unit = "eV/Å" if what == "net force" else "eV"
