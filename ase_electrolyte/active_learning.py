@@ -626,7 +626,7 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     -------
     list of int
         The picks, in order; never a frame whose descriptors equal a picked one's within
-        :data:`_COPY_TOLERANCE` of the largest magnitude (float32 rounding; fewer than ``n``,
+        10⁻⁵ of the largest magnitude (float32 rounding; fewer than ``n``,
         with a warning, when the frames hold fewer distinct descriptors).
     float
         :math:`\log\det(\lambda I + K_{SS}) - n\log\lambda` of the picked set, i.e.
@@ -713,7 +713,7 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     -------
     list of int
         Never a frame twice, and no frame whose descriptors equal a picked one's (within
-        :data:`_COPY_TOLERANCE` of the largest magnitude: float32 rounding): fewer than ``n``
+        10⁻⁵ of the largest magnitude: float32 rounding): fewer than ``n``
         when the frames hold fewer distinct descriptors.
 
     Warns

@@ -727,8 +727,9 @@ def slip_advice(value, unit, accepted):
     makes acceptable, or ``""``.
 
     ``accepted`` is the refusing check's bound test (a function of the number in ``unit``);
-    only the unit slips of :data:`_LIKELY_SLIPS` (and °C for K) are tried, the first one the
-    bounds take is named: a wider search would name some unit for any number.
+    only the usual slips are tried: nm for Å; ps for fs; fs or ns for ps; ps for ns; Pa or GPa
+    for bar (1/GPa or 1/Pa for 1/bar); meV/Å or kJ/(mol·Å) for eV/Å; and °C for K. The first
+    one the bounds take is named: a wider search would name some unit for any number.
 
     Examples
     --------

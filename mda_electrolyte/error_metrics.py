@@ -68,11 +68,17 @@ Over fewer than 10 frames the lag-1 correlation, estimated about the mean of so 
 far below the true one (φ = 0.9 reads 0.17 over 5 frames, where the first-order correction
 above leaves 0.3): AR(1) frames of φ = 0.9 over 5-9 frames were all called valid, RMSE z-scores
 of standard deviation 3.2-4.4 (coverage 0.13-0.27). There the estimate is judged against its
-exact expectation for ``n`` frames (:func:`_expected_lag1`) and ρ read back from it; and where
+exact expectation for ``n`` frames (``tr(U P C P)/tr(P C P)``: ``C`` the AR(1) correlation
+matrix of ρ, ``P`` the centring over the frames, ``U`` the lag-1 shift; ``−1/n`` for
+independent frames) and ρ read back from it; and where
 the values per frame are too few for a correlation that makes the error bars sqrt(2) too
 narrow to stand 4 standard errors clear of independence (one energy per frame, the nine
 components of a stress, forces of 10 atoms over 5 frames), the error is marked "too few frames
-to measure correlation" (:func:`_unresolved_note`). Remeasured over 100 replicas: 100 atoms over
+to measure correlation": that expectation at ρ = sqrt(1/3) (the squared errors' statistical
+inefficiency 2) must lie 4 standard errors, ``4/sqrt(m (n − 1))`` for ``m`` values per frame,
+above its value for independent frames (one energy per frame from 54 frames on, the six
+components of a stress from 14; from 200 frames nothing is judged so). Remeasured over 100
+replicas: 100 atoms over
 5, 7, 9 frames, independent frames all valid (coverage 0.64-0.77), φ = 0.7 and 0.9 never, φ = 0.5
 in 2-9 %.
 """
@@ -209,7 +215,8 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
         their energies) whose correlation over consecutive frames counts as well
         (:func:`frame_blocks`): a correlation they show blocks the frames, but they never
         vouch for frames being independent. Whether the frames could show a correlation at
-        all is judged by the quantity's own values (:func:`_unresolved_note`): one energy per
+        all is judged by the quantity's own values (the module's rule for fewer than 200
+        frames, "too few frames to measure correlation"): one energy per
         frame needs 54 frames, whatever the forces of the same frames show (a liquid's forces
         decorrelate far faster than its energy).
 
@@ -918,8 +925,10 @@ class PairStream:
 
     Each frame gives ``(n_items, p)`` values (atoms × 3 force components; molecules × 1).
     Per frame and per group of items the squared errors, the reference's sums per component
-    and the fit sums of :func:`_fit_sums` are kept (a few floats); per value the running sums of
-    :class:`_ValueMoments` of the errors and the reference (fixed in size). The estimates are
+    and the fit sums (sums of the model and reference values, of their squares and products,
+    their extremes and the squared errors) are kept (a few floats); per value the running sums,
+    sums of squares and products of consecutive frames of the errors and the reference (fixed
+    in size, merged by the pairwise update of Chan et al. 1979). The estimates are
     those of the array functions on the stacked frames (to rounding, ~1e-12).
 
     Parameters

@@ -119,10 +119,11 @@ def rigid_scaled_atoms(atoms, ids, scale):
     -------
     ase.Atoms
         Positions ``s τ_j + ξ_i`` (whole molecules, not wrapped into the cell) and cell ``s`` times
-        the original; no calculator, and none of the frame's stored labels (:func:`_unlabelled`:
-        ``info`` and ``arrays`` entries named for an energy, force, stress, virial, dipole or
-        Hessian, such as ``REF_energy`` and ``REF_forces``); the other entries (a total
-        charge, molecule indices, initial charges) are kept.
+        the original; no calculator, and none of the frame's stored labels (the ``info``
+        and ``arrays`` entries whose names contain, in any case and with any prefix or
+        suffix, "energ", "force", "stress", "virial", "dipole" or "hessian", such as
+        ``REF_energy`` and ``REF_forces``); the other entries (a total charge, molecule
+        indices, initial charges) are kept.
     """
     from ase import Atoms
 
@@ -1034,7 +1035,9 @@ def scan_estimates(values, scales, unit="meV/atom", *, frame_values=None):
         (scans of independent replicas, or of frames spread over a run). With
         ``frame_values`` (:class:`RigidVolumeScan` always), where no correlation is found
         but the values could not have shown one that makes the error bars sqrt(2) too narrow
-        (:func:`_scan_blocks`), the estimates are not valid, "too few frames to measure
+        (that correlation, sqrt(1/3) at lag 1, standing 4 standard errors
+        ``4/sqrt(m (n − 1))`` clear of none, ``m`` the orientation values per frame, over
+        5 to 199 frames), the estimates are not valid, "too few frames to measure
         correlation". Frames that give the same energies at every scale to rounding (one
         frame given several times) have no error over them: not valid, "no scatter".
 
