@@ -43,6 +43,18 @@ def d3_parts(frame, d3):
     return forces, intra, (energy - e_intra) * 1e3 / len(frame)
 
 
+def force_roundoff(model, frame):
+    """RMS change (eV/Å) of the model's forces on ``frame`` translated as a whole: the
+    round-off of the model's arithmetic (float32 in SevenNet: ~1e-7 of the forces)."""
+    moved = frame.copy()
+    moved.translate([0.37, -0.21, 0.13])
+    forces = []
+    for atoms in (frame.copy(), moved):
+        atoms.calc = model
+        forces.append(np.array(atoms.get_forces()))
+    return float(np.sqrt(np.mean((forces[1] - forces[0]) ** 2)))
+
+
 def main(model=None):
     model = model if model is not None else Calculator("sevennet-0", device="cpu")
     d3 = D3(damping="bj", functional="pbe", device="cpu")
@@ -65,11 +77,16 @@ def main(model=None):
     rms = {"total": np.sqrt(np.mean([np.mean(f**2) for f, _, _ in parts])),
            "intra": np.sqrt(np.mean([np.mean(i**2) for _, i, _ in parts])),
            "inter": np.sqrt(np.mean([np.mean((f - i) ** 2) for f, i, _ in parts]))}
-    # a check, not a result: the model minus (model + D3) is minus D3, whatever the model
-    off = max(abs(errors.rmse[k]["forces"].value - v) / v for k, v in rms.items())
+    # a check, not a result: the model minus (model + D3) is minus D3, whatever the model, to
+    # the model's round-off: its molecules are evaluated alone, elsewhere in space, and a
+    # float32 model's forces there differ by its rounding (SevenNet-0: 7.9e-6 of D3's intra RMS
+    # force, which a float64 tolerance called a miss)
+    noise = force_roundoff(model, frames[0])
+    off = max(abs(errors.rmse[k]["forces"].value - v) for k, v in rms.items())
+    tolerance = max(1e-9 * min(rms.values()), 10.0 * noise)
     print("check: the force RMSE of each part "
-          + ("equals" if off < 1e-9 else f"MISSES (relative difference {off:.1e})")
-          + " D3's own RMS force, exactly (eV/Å: "
+          + ("equals" if off <= tolerance else f"MISSES (difference {off:.1e} eV/Å)")
+          + f" D3's own RMS force to the model's round-off ({tolerance:.1e} eV/Å; eV/Å: "
           + ", ".join(f"{k} {v:.6f}" for k, v in rms.items()) + ")")
 
     scan = RigidVolumeScan(frames, model, scales=SCALES, reference=reference).run().results
