@@ -391,9 +391,7 @@ class Estimate:
             notes = (verdict,)
         given = data.get("given")
         if given is None:
-            # the files written before the flag: their settings were told by this convention
-            given = (isinstance(data["method"], str) and data["method"].startswith("given")
-                     and data["stderr"] == 0 and data["value"] is not None)
+            given = given_by_convention(data)
         return cls(
             nan if data["value"] is None else data["value"],
             nan if data["stderr"] is None else data["stderr"],
@@ -631,6 +629,26 @@ def _scaled(x, exponent):
     """``x / 10**exponent`` without overflowing or dividing by zero at the ends of the float
     range (``10.0**-324`` is 0: a subnormal value's ``str`` raised ZeroDivisionError)."""
     return float(Decimal(x).scaleb(-exponent))
+
+
+def given_by_convention(data):
+    """Whether an Estimate dict without a ``"given"`` entry (a file written before the flag)
+    is a given setting: its method starts with ``"given"`` and its error is 0, the convention
+    that told settings from results then. The one rule :meth:`Estimate.from_dict` and the
+    screening table (:mod:`ase_electrolyte.screen.properties`) read such files by.
+
+    Parameters
+    ----------
+    data : dict
+        The keys of :meth:`Estimate.to_dict`.
+
+    Returns
+    -------
+    bool
+    """
+    method = data.get("method")
+    return (isinstance(method, str) and method.startswith("given")
+            and data.get("stderr") == 0 and data.get("value") is not None)
 
 
 def json_number(x):

@@ -108,12 +108,12 @@ def _is_given(est):
     """Whether an Estimate dict is a given number, by :meth:`.Estimate.from_dict`'s rule: its
     ``given`` flag, or, without one (older files), a method starting with ``"given"`` and an
     error of 0."""
+    from ..estimate import given_by_convention
+
     given = est.get("given")
     if given is not None:
         return given is True or (_is_flag(given) and bool(given))
-    method = est.get("method")
-    return (isinstance(method, str) and method.startswith("given") and est.get("stderr") == 0
-            and est.get("value") is not None)
+    return given_by_convention(est)
 
 
 def _is_measured(obj):
