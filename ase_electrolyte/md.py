@@ -2029,8 +2029,8 @@ def physics_record(run_info):
     (:func:`~ase_electrolyte.trajectory.h5md_info`'s ``"run_info"``), or any dict with a
     ``"calculator"`` entry (:func:`calculator_fingerprint`); other values are returned as
     they are. Two records are the same physics when their ``physics_record`` compare equal:
-    the kernel options :data:`_ACCELERATIONS` (SevenNet's ``enable_cueq``, ``enable_flash``,
-    ``enable_oeq``; MACE's cuEquivariance) choose how the same model is evaluated, as the
+    the kernel flags ``enable_cueq``, ``enable_oeq`` and ``enable_flash`` (SevenNet's;
+    MACE's cuEquivariance) choose how the same model is evaluated, as the
     device does, not the model. A run started on a GPU with ``enable_cueq=True`` and resumed
     where those kernels are not installed (a CPU node, another GPU) has to drop the option: it
     was refused as "settings differ in ['calculator']" and the run (up to 1 ns in Ju et al.
@@ -2744,7 +2744,7 @@ def current_species(atoms):
 
 
 def ensemble_name(ensemble, what="ensemble"):
-    """``ensemble`` as one of :data:`_ENSEMBLES` (``"NPT"``, ``" nvt "`` are ``"npt"``,
+    """``ensemble`` as one of ``("nve", "nvt", "npt")`` (``"NPT"``, ``" nvt "`` are ``"npt"``,
     ``"nvt"``: the names carry no case), refused otherwise with the closest name.
 
     One reading for :func:`run_md`, :func:`run_protocol`, screening plans and the

@@ -1018,9 +1018,11 @@ class H5MDWriter:
             than those the file's run integrated with (:func:`integration_masses`: its
             velocities and temperatures would be of two integrations), another
             periodicity (pbc) than the file's or zero or parallel periodic cell vectors, other
-            observables
-            or shapes than earlier frames (and samples), observables that are not real numbers
-            (a flag, a complex number, a string); nothing is written and the writer goes on.
+            observables or shapes than earlier frames (and samples), observables that are not
+            real numbers (a flag, a complex number, a string), a time that does not advance by
+            ``run_info["timestep_fs"]`` per MD step from the last frame's or sample's (where
+            the run states its time step: a time in ns or fs, not ps); nothing is written and
+            the writer goes on.
         TrajectoryFullError
             No room for the frame and the buffered samples; the file is unchanged and the
             samples stay buffered (the same call may be repeated once there is room).
@@ -1864,16 +1866,37 @@ def h5md_info(path):
         }
 
 
-def _temperature_count(path):
-    """``(degrees_of_freedom, centre_of_mass_removed)`` the temperatures of an H5MD file of
-    :class:`H5MDWriter` count (:func:`~ase_electrolyte.md.temperature_dof`), as the file
-    states them; ``None`` for a file that states none (another program's, one of a version
-    before the statement, one without temperatures) or that cannot be read."""
+def stated_temperature_count(path):
+    """The count of degrees of freedom the temperatures of an H5MD file state.
+
+    :class:`H5MDWriter` stores, beside each temperature series, the number of degrees of
+    freedom its kinetic energy was divided by (:func:`~ase_electrolyte.md.temperature_dof`:
+    3N less the constraints' and, where the centre of mass is held, 3) and whether the centre
+    of mass was removed. A reader that recomputes temperatures or counts, from the velocities
+    (``electrolyte analyze``, :mod:`mda_electrolyte.conductivity`), compares its own count with
+    this one: a count given that contradicts the run's would scale every temperature.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An H5MD file.
+
+    Returns
+    -------
+    tuple of (int, bool) or None
+        ``(degrees_of_freedom, centre_of_mass_removed)`` as the file states them; ``None``
+        for a file that states none (another program's, one of a version before the
+        statement, one without temperatures) or that cannot be read.
+    """
     try:
         with _reading(path) as f:
             return _stated_count(f)
     except (OSError, KeyError, ValueError, TypeError):
         return None
+
+
+# the name ase_electrolyte.md and older tests import
+_temperature_count = stated_temperature_count
 
 
 def integration_masses(path):
@@ -1925,7 +1948,7 @@ def _run_masses(meta, group):
 
 
 def _stated_count(f):
-    """:func:`_temperature_count` of an open file."""
+    """:func:`stated_temperature_count` of an open file."""
     for where in ("observables/temperature", f"{_SERIES}/temperature"):
         group = f.get(where)
         if isinstance(group, h5py.Group) and "degrees_of_freedom" in group.attrs:

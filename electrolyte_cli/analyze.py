@@ -682,14 +682,14 @@ def _check_count_against_file(args, traj):
     if args.constraints is None and args.com_removed is None:
         return
     from ase_electrolyte.trajectory import (
-        _temperature_count,
         integration_masses,
         is_h5md_path,
+        stated_temperature_count,
     )
 
     if not is_h5md_path(traj):
         return
-    stated = _temperature_count(traj)
+    stated = stated_temperature_count(traj)
     try:
         masses = integration_masses(traj)
     except ValueError:
@@ -727,13 +727,10 @@ def _check_dt_fits_stored_times(args, traj):
     times = _stored_frame_times(traj)
     if not times or len(times) < 2 or any(t is None for t in times):
         return  # none stored, or some frames without: the library's rule (dt overrides)
-    import ase
-
-    from mda_electrolyte.bridge import _check_dt_against_stored_times
+    from mda_electrolyte.bridge import check_dt_against_times
 
     try:
-        _check_dt_against_stored_times(args.dt, [ase.Atoms(info={"time_ps": t})
-                                                 for t in times])
+        check_dt_against_times(args.dt, times)
     except ValueError:
         stored = times[1] - times[0]
         # info['time_ps'] quoted: a bare keyword-like word in a refusal imports every

@@ -463,16 +463,18 @@ def options_named(flags, *, warnings_too=True, mappings=False):
 
     The library's checks name their keyword (``production_ps must be a finite number >= 0``,
     ``temperature_K = 25.0 K is far from ...``); on the command line that is a name the user
-    never typed. A ``ValueError`` or warning whose message names keywords of ``flags``
-    (keyword → option) is raised or issued again with the options in their place
-    (``--production-ps must be ...``, ``--temperature 25.0 K is far from ...``; see
-    :func:`_option_in_front`); any other passes unchanged. A ``RuntimeError`` of a run (an
-    :class:`~ase_electrolyte.md.MDInstabilityError` advising ``relax_fmax``) keeps its type,
-    its message renamed. ``warnings_too=False`` leaves warnings as they come: around a long
-    run they are shown when issued, not held to its end. A keyword of ``flags`` with a space
-    in it is a phrase (``"counts would be"``), replaced wherever it stands. ``mappings=True``
-    also writes each Python dict of names to numbers in the message (``{'EC': 2, 'Li': 1}``)
-    as the options read one (``EC:2,Li:1``), for the library's advice on compositions.
+    never typed. A ``ValueError`` or warning whose message names keywords of ``flags`` (keyword
+    → option) is raised or issued again with the options in their place (``--production-ps must
+    be ...``, ``--temperature 25.0 K is far from ...``): a leading keyword, a keyword with its
+    value anywhere (``dt = 0.5`` as ``--dt 0.5``), a keyword with an underscore anywhere, "leave
+    ``dt`` out" as "leave out ``--dt``", but not a keyword of a Python function (``dt= of
+    from_ase``); any other passes unchanged. A ``RuntimeError`` of a run (an
+    :class:`~ase_electrolyte.md.MDInstabilityError` advising ``relax_fmax``) keeps its type, its
+    message renamed. ``warnings_too=False`` leaves warnings as they come: around a long run they
+    are shown when issued, not held to its end. A keyword of ``flags`` with a space in it is a
+    phrase (``"counts would be"``), replaced wherever it stands. ``mappings=True`` also writes
+    each Python dict of names to numbers in the message (``{'EC': 2, 'Li': 1}``) as the options
+    read one (``EC:2,Li:1``), for the library's advice on compositions.
     """
     import warnings
 
@@ -512,9 +514,10 @@ def _option_in_front(text, flags, mappings=False):
     typed), and anywhere a keyword that is an identifier (with an underscore: no English word
     such as ``out`` or ``seed`` is taken for an option). A keyword named as one of a Python
     function (``dt= of from_ase``) stays: it read ``--dt of from_ase``, an option no function
-    has, beside the command's own ``--dt of electrolyte analyze``. A keyword with a space is a
-    phrase, replaced anywhere. With ``mappings``, a dict of names to numbers is written in the
-    options' notation (:func:`_mapping_as_typed`).
+    has, beside the command's own ``--dt of electrolyte analyze``. "leave ``dt`` out" reads
+    "leave out ``--dt``". A keyword with a space is a phrase, replaced anywhere. With
+    ``mappings``, a dict of names to numbers is written in the options' notation
+    (:func:`_mapping_as_typed`).
     """
     import re
 
@@ -527,6 +530,9 @@ def _option_in_front(text, flags, mappings=False):
             # "counts would be": no English sentence says it of anything but the keyword
             new = re.sub(rf"{word}(?!\w)", lambda m, flag=flag: flag, new)
             continue
+        # "leave dt out" read "leave dt out" beside "give --dt 0.01": an option is left out
+        new = re.sub(rf"\bleave {re.escape(keyword)} out\b",
+                     lambda m, flag=flag: f"leave out {flag}", new)
         new = re.sub(rf"{word} ?=(?!\s*of\b) ?", lambda m, flag=flag: f"{flag} ", new)
         if "_" in keyword:
             new = re.sub(rf"{word}(?!\w){of_function}", lambda m, flag=flag: flag, new)

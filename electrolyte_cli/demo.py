@@ -261,7 +261,8 @@ def demo_settings(counts, density, sim_args, *, n_atoms, dispersion, gpu, wall_s
     Parameters
     ----------
     counts : dict
-        ``{Species: molecules}`` of the box (:func:`_demo_counts`).
+        ``{Species: molecules}`` of the box: the demo's composition (LiPF6 1.0 mol/kg in
+        EC:EMC 3:7 by mass) for its ``--n-atoms``, counts rounded to whole molecules.
     density : Estimate
         g/cm³, :func:`ase_electrolyte.build.estimate_density` of ``counts``.
     sim_args : argparse.Namespace
@@ -354,8 +355,8 @@ def _demo_counts(n_atoms):
 @functools.cache
 def min_demo_atoms():
     """The fewest atoms ``--n-atoms`` may ask for: the smallest box of the demo's composition
-    that holds one LiPF6 pair with its solvent (found by bisection over
-    :func:`_demo_counts`, which rounds the molecule counts)."""
+    that holds one LiPF6 pair with its solvent (found by bisection over the demo's
+    composition, whose molecule counts are rounded)."""
     low, high = 1, MAX_DEMO_ATOMS  # low fails, high holds a pair
     while high - low > 1:
         mid = (low + high) // 2

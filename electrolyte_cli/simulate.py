@@ -563,9 +563,13 @@ def check_resumable(out, composition, box_settings, args, options=None):
     composition : dict
         Species name → count of the box these arguments pack (as ``info["composition"]``).
     box_settings : dict
-        What else made the box (:func:`_box_settings`; empty where it is fixed).
+        What else made the box, as ``initial.extxyz`` records it: ``box_seed`` (``--seed``)
+        and ``box_density_g_cm3`` (``--density``, or ``"van der Waals"``); empty where the
+        command fixes the box.
     args : argparse.Namespace
-        The protocol settings (:func:`_protocol_options`' attributes and ``seed``).
+        The protocol settings: ``temperature``, ``pressure``, ``relax_fmax``, the stage
+        lengths ``preequilibration_ps``, ``equilibration_ps``, ``production_ps`` (ps),
+        ``ensemble``, ``write_interval_fs`` and ``seed``.
     options : set of str, optional
         The protocol options the command takes (default: all of ``simulate``'s); a setting
         the command fixes is named as such, not as an option to give.

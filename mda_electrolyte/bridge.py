@@ -65,7 +65,7 @@ from .molecules import (
     molecule_species,
 )
 
-__all__ = ["from_ase", "kinetic_masses"]
+__all__ = ["check_dt_against_times", "from_ase", "kinetic_masses"]
 
 # the alkali metals among the free ions (charge +1; the alkaline earths and zinc +2)
 _GROUP_1 = frozenset([3, 11, 19, 37, 55, 87])
@@ -879,7 +879,12 @@ def _from_frames(frames, dt):
         warnings.warn("partly periodic Atoms: the Universe gets no box", stacklevel=3)
     time_unknown = False
     if dt is not None and n > 1:
-        _check_dt_against_stored_times(dt, frames)
+        try:
+            stored = _frame_times(frames)
+        except ValueError:  # missing, repeated or out of order: what dt overrides
+            stored = None
+        if stored is not None:
+            check_dt_against_times(dt, stored)
     # the first frame's stored time, as MDAnalysis' own readers give a file's (GROMACS'
     # titles, H5MD): frames from 5 ps on were shown from 0 ps, and the same frames read from
     # their H5MD file and as Atoms had other times
@@ -1101,21 +1106,37 @@ def _check_same_topology(frames):
                 "are not one trajectory's; give the frames of one run")
 
 
-def _check_dt_against_stored_times(dt, frames):
-    """Refuse ``dt`` over frames whose stored times are evenly spaced at another interval."""
-    try:
-        times = _frame_times(frames)
-    except ValueError:  # missing, repeated or out of order: what dt overrides
-        return
-    if times is None:
+def check_dt_against_times(dt, times):
+    """Refuse a frame spacing ``dt`` given over frames whose stored times are evenly spaced
+    at another interval.
+
+    A given ``dt`` overrides stored times only where they are uneven (frames of joined runs,
+    a dump's timesteps): over evenly spaced ones it put every transport number off by their
+    ratio (``dt = 1`` over frames 0.01 ps apart: 100 times). :func:`from_ase` applies this
+    rule to its frames' ``info["time_ps"]``; ``electrolyte analyze`` to the times of a file's
+    frame headers, before reading the frames.
+
+    Parameters
+    ----------
+    dt : float
+        The spacing given, ps.
+    times : sequence of float
+        Each frame's stored time, ps, in frame order. Fewer than two, or times that are not
+        finite and increasing (what ``dt`` overrides), are not checked.
+
+    Raises
+    ------
+    ValueError
+        The stored times are evenly spaced (relative 10⁻⁶) at an interval other than ``dt``:
+        the message gives the stored spacing.
+    """
+    times = np.asarray(times, dtype=float)
+    if times.ndim != 1 or len(times) < 2 or not np.all(np.isfinite(times)):
         return
     intervals = np.diff(times)
     stored = float(intervals[0])
-    even = (np.all(np.isfinite(intervals)) and stored > 0
-            and np.allclose(intervals, stored, rtol=1e-6, atol=1e-12))
+    even = (stored > 0 and np.allclose(intervals, stored, rtol=1e-6, atol=1e-12))
     if even and not np.isclose(dt, stored, rtol=1e-6, atol=1e-12):
-        # dt overrides uneven stored times only: over even ones it put every transport
-        # number off by their ratio (--dt 1 over frames 0.01 ps apart: 100 times)
         raise ValueError(
             f"dt = {dt:g} ps given, but the frames carry their own times "
             f"(info['time_ps']) {stored:g} ps apart: leave dt out, or give dt = "

@@ -2119,7 +2119,7 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
     from MDAnalysis.exceptions import NoDataError
 
     from ase_electrolyte.md import temperature_dof
-    from ase_electrolyte.trajectory import _temperature_count
+    from ase_electrolyte.trajectory import stated_temperature_count
 
     atoms = universe.atoms if atoms is None else atoms
     everything = atoms.n_atoms == universe.atoms.n_atoms
@@ -2142,7 +2142,7 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
                          f"temperature (amu), got {masses[~(masses >= 0)][:3]}")
     n_atoms = int(np.count_nonzero(masses > 0))
     name = getattr(universe.trajectory, "filename", None) if everything else None
-    stated = _temperature_count(name) if name else None
+    stated = stated_temperature_count(name) if name else None
     if stated is not None and 0 < stated[0] <= 3 * n_atoms:
         dof, com = stated
         stated_constraints = 3 * n_atoms - 3 * (com and n_atoms > 1) - dof
