@@ -70,6 +70,7 @@ from .correlation import (
     check_sampling,
     check_segment_lags,
     check_window,
+    counted,
     fit_line,
     fit_window_slice,
     independence_notes,
@@ -627,8 +628,8 @@ class GreenKuboConductivity(CarrierAnalysis):
             if inside < 2:
                 raise ValueError(
                     f"{where} of {dt:.4g} ps: the plateau window {tuple(self._plateau)} ps holds "
-                    f"{inside} lag(s) of the charge-current autocorrelation; a drift needs at "
-                    "least 2: give a wider plateau window")
+                    f"{counted(inside, 'lag')} of the charge-current autocorrelation; a drift "
+                    "needs at least 2: give a wider plateau window")
         if self._plateau != "auto" and self._max_lag is None and dt is not None and dt > 0:
             # the lags reach half a segment; a plateau beyond them was refused after the pass
             last = (n_rows // 2) * dt

@@ -67,6 +67,11 @@ _BLOCK_MIN = 2**14
 _MSD_CHUNK_BYTES = 4 * 2**20
 
 
+def counted(n, noun):
+    """``n`` and ``noun``, plural unless ``n`` is 1 ("1 lag", "0 lags", "3 lags")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _as_series(x, name):
     x = real_array(x, name)
     if x.ndim == 1:
@@ -415,7 +420,7 @@ def fit_window_slice(time, fit_window, fit_window_ps):
         unit = "ps"
     else:
         lo, hi = (float(x) * duration for x in fit_window)
-        unit = f"of a {duration:.4g} ps segment"
+        unit = f"fractions of a {duration:.4g} ps segment"
     # a lag on the window's edge is inside: 0.6 x 0.5 ps is 0.3 but the lag 3 x 0.1 ps is
     # 0.30000000000000004, so 6-frame segments that check_segment_lags passed were refused
     # after the pass ("holds 2 lags")
@@ -423,8 +428,8 @@ def fit_window_slice(time, fit_window, fit_window_ps):
     sel = np.nonzero((time >= lo - edge) & (time <= hi + edge))[0]
     if sel.size < 3:
         raise ValueError(
-            f"the fit window ({fit_window_ps or fit_window} {unit}) holds {sel.size} "
-            "lags; at least 3 are needed (longer segments or a wider window "
+            f"the fit window ({fit_window_ps or fit_window} {unit}) holds "
+            f"{counted(sel.size, 'lag')}; at least 3 are needed (longer segments or a wider window "
             f"{'fit_window_ps' if fit_window_ps is not None else 'fit_window'})"
         )
     step = time[1] - time[0]
@@ -565,15 +570,16 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
             # the third lag inside the window, if the window holds 3 lags of dt at all
             first = math.ceil(lo / (dt * (1 + 1e-3)))
             need = first + 3 if (first + 2) * dt * (1 - 1e-3) <= hi else None
-            refuse(f"the fit window {tuple(fit_window_ps)} ps holds {n_in} lags; at least 3 "
-                   "are needed", need, "a wider window fit_window_ps", "the window")
+            refuse(f"the fit window {tuple(fit_window_ps)} ps holds {counted(n_in, 'lag')}; at "
+                   "least 3 are needed", need, "a wider window fit_window_ps", "the window")
     elif fit_window is not None:
         # fractions of the segment: the count does not depend on the spacing
         lo, hi = (float(f) * (n_rows - 1) for f in fit_window)
         n_in = int(np.count_nonzero((lags >= lo) & (lags <= hi)))
         if n_in < 3:
-            refuse(f"the fit window {tuple(fit_window)} of a segment holds {n_in} lags; at "
-                   "least 3 are needed", _rows_for_window(fit_window, n_rows),
+            refuse(f"the fit window {tuple(fit_window)} (fractions of a segment's length) holds "
+                   f"{counted(n_in, 'lag')}; at least 3 are needed",
+                   _rows_for_window(fit_window, n_rows),
                    "a wider window fit_window", "the window")
     if max_lag is not None and dt is not None:
         if lag_count(max_lag, dt * (1 - 1e-3)) < 2:
@@ -975,8 +981,9 @@ def independence_notes(runs, n_blocks, what, *, fit_start=None, dt=None,
         raise ValueError(f"no series of {what} given")
     runs = checked
     if column_inefficiencies is not None and len(column_inefficiencies) != len(runs):
-        raise ValueError(f"column_inefficiencies holds {len(column_inefficiencies)} runs, "
-                         f"runs {len(runs)}")
+        raise ValueError(f"column_inefficiencies holds "
+                         f"{counted(len(column_inefficiencies), 'run')}, the series "
+                         f"{counted(len(runs), 'run')}: one per run")
     n_independent, worst = 0.0, 1.0
     for k, cols in enumerate(runs):
         # the mean over the columns: the largest of several noisy estimates is biased high
@@ -1074,7 +1081,8 @@ def plateau_verdict(time, running, window, n_sigma=2.0):
     y = running[:, window]
     if t.size < 2:
         # one lag has no drift: 0 ± 0 would call any running integral flat
-        raise ValueError(f"the plateau window holds {t.size} lag(s); a drift needs at least 2")
+        raise ValueError(f"the plateau window holds {counted(t.size, 'lag')}; a drift needs "
+                         "at least 2")
     width = t[-1] - t[0]
     if t.size >= 3 and width > 0:
         slopes, _, _ = fit_line(t, y.T)
@@ -1537,8 +1545,10 @@ class SegmentValues:
         self.n_blocks = int(n_blocks)
         self.values = np.array(values, dtype=float)
         if self.values.shape != (len(self.runs) * self.n_blocks,):
-            raise ValueError(f"{len(self.runs)} runs of {self.n_blocks} blocks need as many "
-                             f"segment values, not shape {self.values.shape}")
+            raise ValueError(f"{counted(len(self.runs), 'run')} of "
+                             f"{counted(self.n_blocks, 'block')} each give "
+                             f"{counted(len(self.runs) * self.n_blocks, 'segment')}, one value "
+                             f"each, not values of shape {self.values.shape}")
 
     def same_segments(self, other):
         """Whether ``other`` holds values of the same blocks of the same run objects."""

@@ -66,7 +66,7 @@ from .carriers import (
     unwrap_trajectory,
     volume_drift_note,
 )
-from .correlation import MIN_FRAME_SPACING_PS, check_frame_spacing, refuse_underflow
+from .correlation import MIN_FRAME_SPACING_PS, check_frame_spacing, counted, refuse_underflow
 from .molecules import check_masses, make_whole
 from .uncertainty import real_array
 
@@ -260,8 +260,8 @@ class IonCollection:
         )
         for k, q in enumerate(self.charges):
             if q is not None and q.shape != (self.n_ions[k],):
-                raise ValueError(f"species {self.species[k]!r}: {q.size} charges for "
-                                 f"{self.n_ions[k]} ions")
+                raise ValueError(f"species {self.species[k]!r}: {counted(q.size, 'charge')} "
+                                 f"for {counted(self.n_ions[k], 'ion')}")
         self.volume = check_volume(volume)
         self.volume_range = _volume_range(volume_range)
         if self.volume is not None and self.volume_range is not None:
@@ -387,7 +387,8 @@ class IonCollection:
         # 0 or 1 frames were refused only by an estimator, as "give fewer n_blocks"; the
         # trajectory reader already needs 2 (_min_frames)
         if n is not None and n < 2:
-            raise ValueError(f"{label}: {n} frame(s) (or samples): a time series of at least 2 "
+            raise ValueError(f"{label}: {counted(n, 'frame')} (or samples): a time series of at "
+                             "least 2 "
                              "is needed (correlations and displacements are over time)")
         self.n_frames = 0 if n is None else int(n)
 

@@ -57,6 +57,7 @@ from .correlation import (
     check_sampling,
     check_segment_lags,
     check_window,
+    counted,
     fit_line,
     fit_window_slice,
     independence_notes,
@@ -616,7 +617,8 @@ def _plateau_window(plateau, n_lags, dt, max_lag=None):
     inside = int(np.count_nonzero((lags >= lo - 1e-9 * dt) & (lags <= hi + 1e-9 * dt)))
     if inside < 2:
         # one lag has no drift to measure: the flatness verdict would pass whatever η(τ) does
-        raise ValueError(f"plateau window {plateau!r} holds {inside} lag(s) at {dt:g} ps "
+        raise ValueError(f"plateau window {plateau!r} holds {counted(inside, 'lag')} at "
+                         f"{dt:g} ps "
                          "spacing; it needs at least 2")
     return (lo, hi)
 

@@ -274,7 +274,7 @@ def test_helpers_refuse_malformed_input_with_a_message():
     # fractions are still checked
     for dt in (np.nan, 0.0, -1.0, np.inf):
         assert check_segment_lags(10, dt, where="GK", max_lag=0.5) is None
-        with pytest.raises(ValueError, match="holds 1 lags"):
+        with pytest.raises(ValueError, match="holds 1 lag;"):
             check_segment_lags(10, dt, where="GK", fit_window=(0.1, 0.2))
     with pytest.raises(ValueError, match="frame spacing dt"):
         check_segment_lags(10, "0.1", where="GK", max_lag=0.5)

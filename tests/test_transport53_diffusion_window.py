@@ -133,7 +133,7 @@ def test_a_single_ion_of_one_trajectory_is_refused_with_the_remedy():
 
 def test_a_run_too_short_for_the_window_names_no_default_split():
     u = _universe(_walk(np.random.default_rng(4), 4, 8, 0.1))
-    with pytest.raises(ValueError, match="holds 1 lags") as info:
+    with pytest.raises(ValueError, match="holds 1 lag;") as info:
         _run(u)
     assert "n_blocks" not in str(info.value)
     with pytest.raises(ValueError) as info:

@@ -115,7 +115,8 @@ def test_check_neutral_tolerates_round_off_and_neutral_species():
     (Diffusion, {"fit_window_ps": (50.0, 100.0)}, {}, r"fit window \(50.0, 100.0\) ps holds 0"),
     (Diffusion, {"fit_window_ps": (0.5, 0.51)}, {}, "holds 2 lags"),
     # fractions of segments too short to hold 3 lags
-    (Diffusion, {"n_blocks": 1}, {"stop": 3}, r"fit window \(0.1, 0.6\) of a segment holds 1"),
+    (Diffusion, {"n_blocks": 1}, {"stop": 3},
+     r"fit window \(0.1, 0.6\) \(fractions of a segment's length\) holds 1 lag;"),
     (Diffusion, {"n_blocks": 200}, {}, "segments of 5 kept frames"),
     (EinsteinHelfandConductivity, {"temperature": T, "n_blocks": 2}, {"stop": 16},
      "holds 2 lags"),
