@@ -492,7 +492,7 @@ _MAX_VOLUME_SPREAD = 0.05
 
 
 #: A linear trend of the box volume over the analysed run beyond this fraction of its mean
-#: volume, significant at :data:`_VOLUME_TREND_P`, marks the transport numbers "not
+#: volume, significant at p = 0.01 (two-sided), marks the transport numbers "not
 #: equilibrated" (:func:`volume_drift_notes`). An equilibrated NPT liquid of 1000 atoms wanders
 #: by about 1 % (std/mean); a significant trend of that size is an NPT run still relaxing.
 MAX_VOLUME_DRIFT = 0.01
@@ -510,16 +510,17 @@ def volume_drift_note(volumes, label=""):
     r"""Why transport numbers of a run whose box volume still drifts are "not equilibrated".
 
     The fixed-volume Green–Kubo and Einstein–Helfand formulas divide by the mean volume, which
-    for a fluctuating NPT volume is exact to :math:`(\delta V/V)^2` (0.25 % at the 5 % limit of
-    :data:`_MAX_VOLUME_SPREAD`). A volume that drifts is another matter: the system is still
-    relaxing, the mean volume depends on where the run stopped, and so do the correlations. A
+    for a fluctuating NPT volume is exact to :math:`(\delta V/V)^2` (0.25 % at the limit of a
+    5 % relative standard deviation of the volume over the analysed frames). A volume that
+    drifts is another matter: the system is still relaxing, the mean volume depends on where
+    the run stopped, and so do the correlations. A
     linear ramp of 15 % has a standard deviation of only 4.3 % (range/√12) and passed the 5 %
     spread rule, giving a "valid" conductivity of a compressing box.
 
     The trend is the least-squares slope of the volume against the frame index with the
     package's block-jackknife error (:func:`~mda_electrolyte.uncertainty.linear_slope`, the
     density's trend test); it is a drift where its change over the run exceeds
-    :data:`MAX_VOLUME_DRIFT` of the mean and its p-value is below :data:`_VOLUME_TREND_P`.
+    :data:`MAX_VOLUME_DRIFT` of the mean and its two-sided p-value is below 0.01.
     A series too short for the jackknife's blocks is a drift only where the trend stands out of
     a residual scatter below a tenth of the change (a smooth barostat ramp).
 
@@ -660,8 +661,10 @@ def _given_volume_density_notes(collection, volume):
 def given_volume_notes(collections, volume):
     """Verdict notes when ``volume`` (Å³, or ``None``: the boxes' own) is more than
     :data:`MAX_GIVEN_VOLUME_RATIO` times off the box volumes a collection recorded, or, for
-    a collection without a box, puts its Universe's atoms at a density no liquid has
-    (:func:`_given_volume_density_notes`).
+    a collection without a box, puts its Universe's atoms at a density no liquid has: the
+    Universe's total mass (``IonCollection.total_mass``) in the given volume above 5 g/cm³
+    (the dense side only: a trajectory of some atoms, the ions alone, is thinner than its
+    liquid, but no subset of a liquid's atoms is denser).
 
     ``volume=64`` meant as nm³ for a 64 000 Å³ box gave σ = 29 000 S/m, valid: a given volume
     replaces the box's without a look at it.
