@@ -58,7 +58,7 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         ``committee`` is one model (a string or path) or a frame is not an Atoms.
     ValueError
         A file that cannot be read as frames (see
-        :func:`ase_electrolyte.finetuning.read_frames_file`), a frame with no atoms,
+        :func:`ase_electrolyte.finetuning.read_frames_file`), no frames, a frame with no atoms,
         non-finite positions, a degenerate cell or atoms closer than 0.1 Å, raised before the
         teacher is loaded; elements the teacher does not cover, before it evaluates any frame;
         frames on which the teacher returns non-finite labels, named once every frame has
@@ -163,8 +163,17 @@ def relabel(frames, committee, *, labels=None, **calc_options):
     return out
 
 
+def _check_some_frames(frames, what="frames"):
+    """No frames to label refused before the teacher's members are loaded: an empty list (a
+    filter that kept nothing) loaded every member and returned nothing (relabel) or ended in
+    finetune's refusal after it (distill)."""
+    if not frames:
+        raise ValueError(f"{what} holds no frames: there is nothing for the teacher to label")
+
+
 def _check_geometry(frames):
     """Every frame checked before the teacher is loaded and the first frame evaluated."""
+    _check_some_frames(frames)
     for k, atoms in enumerate(frames):
         if len(atoms) == 0:
             raise ValueError(f"frame {k} has no atoms")
@@ -430,7 +439,8 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
         several times (a name in two spellings, a file under two paths or a copy), a bad
         ``epochs``,
         ``n_students`` or fine-tuning option, an ``out`` holding more students of an earlier
-        distillation, frames that cannot be read, students of one batch per epoch.
+        distillation, frames that cannot be read or no frames, students of one batch per
+        epoch.
     ase_electrolyte.writer_lock.ConcurrentWriterError
         Another distillation (another process or thread) is working in ``out``, before the
         committee labels any frame (``out`` is claimed until the call returns).
@@ -475,6 +485,7 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
             _check_base_outside_members(models[k], out / f"student_{k}",
                                         kwargs.get("ensemble", 1))
     frames = _frame_list(frames, "frames")
+    _check_some_frames(frames)
     # students of an ensemble each with one batch per epoch are one model: refused by
     # finetune, but only after the committee had labelled every frame
     _check_members_can_differ(kwargs.get("ensemble", 1), kwargs.get("batch_size", 4),
