@@ -251,6 +251,39 @@ def _with_doubts(estimate, notes):
     return estimate
 
 
+def _frames_inefficiency(series, what="the series of frames"):
+    """``(error, g)``: the error of the mean of a series of frames (or segments of frames) and
+    its statistical inefficiency ``g``, as :class:`IntraInterRDF` measures its frames'
+    correlation: the larger of pymbar's two estimates
+    (:func:`~mda_electrolyte.uncertainty.timeseries_mean`,
+    :func:`~mda_electrolyte.uncertainty._larger_inefficiency`), the series counting as
+    ``N / g`` independent ones. :class:`~mda_electrolyte.solvation.SolvationShells` reads
+    its frames' correlation the same way."""
+    _, err, g = timeseries_mean(series, what=what)
+    return _larger_inefficiency(series, err, g)
+
+
+def _correlation_too_short(n_segments, n_blocks, n_independent):
+    """The "too short" note (as a tuple) of ``n_segments`` segments of frames in ``n_blocks``
+    blocks holding ``n_independent`` independent segments (NaN: not measured), else ``()``.
+
+    Fewer than :data:`_MIN_SEGMENTS_PER_BLOCK` segments per block: whether consecutive frames
+    are correlated is not seen (over random-walk gases (0.3 Å steps) of 10-15 frames the bins'
+    95 % intervals covered 0.86-0.88 of the true g, of independent frames 0.95, alike). Fewer
+    than :data:`_PER_BLOCK` independent segments per block: blocks shorter than that many
+    correlation times are correlated, and their error is not calibrated even widened. Not
+    measured for want of pairs: nothing to refuse on."""
+    need = _PER_BLOCK * n_blocks
+    if n_segments < _MIN_SEGMENTS_PER_BLOCK * n_blocks:
+        return (f"too short: correlation not measured ({n_segments} segments of frames in "
+                f"{n_blocks} blocks; it needs {_MIN_SEGMENTS_PER_BLOCK} per block, from "
+                f"{_MIN_SEGMENTS_PER_BLOCK * n_blocks} frames)",)
+    if not np.isfinite(n_independent) or n_independent >= need:
+        return ()
+    return (f"too short: {n_independent:.1f} independent segments of frames (need {need:g}, "
+            f"{_PER_BLOCK:g} per block); the blocks of frames are correlated",)
+
+
 def _selected_frame_indices(sliced):
     """The trajectory frame indices of AnalysisBase's sliced trajectory (a slice or indices)."""
     frames = getattr(sliced, "frames", None)
@@ -1314,35 +1347,25 @@ class IntraInterRDF(FrameAnalysis):
         """:func:`~mda_electrolyte.shell_cutoffs.first_minimum` of pair ``p``, its counting
         noise that of frames correlated in time.
 
-        The search's significance, sample size and Poisson bootstrap take every frame's pairs
+        The search's significance, sample size and Poisson bootstrap took every frame's pairs
         as independent of the next frame's, but consecutive frames of a liquid are not: over
         replicas of 40 frames, each of 10 configurations held for 4 frames, the first peak
         scattered 1.1 times its error where independent frames scatter 0.7 times, valid in
         0.93 of them. A bin's count over ``N`` frames whose statistical inefficiency is ``s``
         (frames per independent one: the segments over their independent ones, the median
         over the radial bands, as :meth:`_too_short` counts them; for runs of over 200 frames
-        in segments, so a lower bound) varies as ``s`` times a Poisson count: the search is
-        repeated on the counts divided by ``s``, as many pairs as hold the information.
+        in segments, so a lower bound) varies as ``s`` times a Poisson count: the search reads
+        it so (``first_minimum``'s ``inefficiency``). Not measured (too few frames, no block
+        error): 1, the curve's own verdict saying "too short".
         """
-        found = first_minimum(self.results.edges, g, counts=counts, below=below)
-        if method is None or found.cutoff is None:
-            return found
-        independent = self._independent[p]
-        if not np.any(np.isfinite(independent)):
-            return found
-        factor = self.results.counts_segments.shape[0] / float(np.nanmedian(independent))
-        if not factor > 1.0:
-            return found
-        n_pairs = found.n_pairs
-        found = first_minimum(self.results.edges, g, counts=counts / factor,
-                              below=None if below is None else np.asarray(below) / factor)
-        # the pairs counted (the search read them divided by their inefficiency)
-        if found.n_pairs is not None and n_pairs is not None:
-            found.n_pairs = n_pairs
-        found.note = (f"{found.note}; its counting noise that of frames correlated in time "
-                      f"(the pair counts divided by their statistical inefficiency, "
-                      f"{factor:.3g})")
-        return found
+        factor = 1.0
+        if method is not None:
+            independent = self._independent[p]
+            if np.any(np.isfinite(independent)):
+                factor = max(1.0, self.results.counts_segments.shape[0]
+                             / float(np.nanmedian(independent)))
+        return first_minimum(self.results.edges, g, counts=counts, below=below,
+                             inefficiency=factor)
 
     def _judge_overlaps(self, p, key, found, estimates, n_close, frames_with, volume):
         """``estimates`` of pair ``p`` with its overlapping atoms' pairs judged
@@ -1609,24 +1632,9 @@ class IntraInterRDF(FrameAnalysis):
         over the box) correlates every band, and one band's inefficiency is noisy (the
         smallest of eight refused 42 % of 60-frame ideal gases, the median none)."""
         independent = self._independent[p]
-        n_blocks = self.results.counts_blocks.shape[0]
-        need = _PER_BLOCK * n_blocks
-        n_segments = self.results.counts_segments.shape[0]
-        if n_segments < _MIN_SEGMENTS_PER_BLOCK * n_blocks:
-            # blocks of one to three frames: whether consecutive frames are correlated is not
-            # seen; over random-walk gases (0.3 Å steps) of 10-15 frames the bins' 95 %
-            # intervals covered 0.86-0.88 of the true g, of independent frames 0.95, alike
-            return (f"too short: correlation not measured ({n_segments} segments of frames in "
-                    f"{n_blocks} blocks; it needs {_MIN_SEGMENTS_PER_BLOCK} per block, from "
-                    f"{_MIN_SEGMENTS_PER_BLOCK * n_blocks} frames)",)
-        # not measured for want of pairs (no band with a block error): nothing to refuse on
-        if not np.any(np.isfinite(independent)):
-            return ()
-        n = float(np.nanmedian(independent))
-        if n >= need:
-            return ()
-        return (f"too short: {n:.1f} independent segments of frames (need {need:g}, "
-                f"{_PER_BLOCK:g} per block); the blocks of frames are correlated",)
+        n = float(np.nanmedian(independent)) if np.any(np.isfinite(independent)) else math.nan
+        return _correlation_too_short(self.results.counts_segments.shape[0],
+                                     self.results.counts_blocks.shape[0], n)
 
     def _block_errors(self, shell, segment_counts):
         """Per-bin errors of g_intra, g_inter and g_total, shape (pairs, 3, bins), and how
@@ -1724,8 +1732,7 @@ class IntraInterRDF(FrameAnalysis):
         _, block_err, _ = mean_error(g_band_blocks, axis=0)
         for p, b in zip(*np.nonzero(block_err > 0), strict=True):
             series = g_segments[:, p, b]
-            _, err, g = timeseries_mean(series)
-            err, g = _larger_inefficiency(series, err, g)
+            err, g = _frames_inefficiency(series)
             n_independent = n_segments / g
             self._independent[p, b] = n_independent
             widening[p, b] = max(1.0, err / block_err[p, b])

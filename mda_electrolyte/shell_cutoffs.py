@@ -73,7 +73,10 @@ class ShellCutoff:
     peak, g_peak, g_min, depth : float or None
         Position of the first peak (Å), smoothed g at the peak and at the minimum, relative depth.
     significance : float or None
-        Poisson z-score of the depth (needs the pair counts).
+        Poisson z-score of the depth (needs the pair counts), over the independent frames.
+    inefficiency : float or None
+        The frames' statistical inefficiency the counts' noise was read with (1: independent
+        frames; ``None`` without pair counts).
     n_pairs : float or None
         Pairs counted within the cutoff (all frames): from the start of the range, and those
         closer than it where they are given (``below``).
@@ -114,6 +117,7 @@ class ShellCutoff:
     cutoff_spread: float | None = None
     warnings: list = field(default_factory=list)
     note: str = ""
+    inefficiency: float | None = None
 
     def as_dict(self):
         """The fields as a plain dict (for JSON reports)."""
@@ -276,7 +280,7 @@ def _smoothing_weights(edges_bytes, sigma, step):
 
 
 def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominence=0.1,
-                  min_significance=2.0, below=None):
+                  min_significance=2.0, below=None, inefficiency=1.0):
     """First minimum of an RDF after its first peak, independent of the binning.
 
     Parameters
@@ -309,6 +313,16 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         its value at the start allows: then no cutoff is returned. Without ``below`` such a
         range cannot be told from one that starts on the rising edge of the first shell: the
         cutoff of a range that starts after 0 Å then carries a warning (not valid).
+    inefficiency : float
+        With ``counts``: the statistical inefficiency ``s >= 1`` of the frames they were
+        summed over (frames per independent frame). Consecutive MD frames hold mostly the
+        same pairs: a bin's count over correlated frames varies as ``s`` times a Poisson
+        count, so the significance, the rise after the minimum, the sample size and the
+        Poisson bootstrap of the errors read ``counts / s`` (and ``below / s``), as many
+        pairs as hold the information (every frame of a run held three times read the
+        depth's significance √3 higher and the cutoff's error halved, valid).
+        ``n_pairs`` still counts every pair. Above 1 without ``counts`` it would change
+        nothing and is refused.
 
     Returns
     -------
@@ -330,7 +344,8 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         (another histogram's, within a relative 1e-5), ``below`` without ``counts``, edges
         that are not
         increasing finite distances >= 0, or a
-        parameter that is not a finite number in its range.
+        parameter that is not a finite number in its range (``inefficiency`` below 1, or
+        above 1 without ``counts``).
 
     Examples
     --------
@@ -376,6 +391,13 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     min_depth = check_number("min_depth", min_depth, minimum=0, maximum=1)
     prominence = check_number("prominence", prominence, minimum=0, maximum=1)
     min_significance = check_number("min_significance", min_significance, minimum=0)
+    # a statistical inefficiency below 1 (an anticorrelated series's, or independent samples
+    # over frames read as 1/s) would claim more information than the pairs counted hold
+    inefficiency = check_number("inefficiency (frames per independent frame)", inefficiency,
+                                minimum=1)
+    if inefficiency > 1.0 and counts is None:
+        raise ValueError(f"inefficiency = {inefficiency:g} scales the counting noise of the "
+                         "pair counts: it needs counts= (without them it changes nothing)")
     if counts is not None:
         counts = real_array(counts, "counts")
         if counts.shape != g.shape:
@@ -387,8 +409,15 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
                              "histogram behind g")
         _check_proportional(edges, g, counts)
     below = _below_bins(edges, below, counts)
+    # every pair counted (n_pairs); the search's noise is that of the independent frames'
+    counted, counted_below = counts, below
+    if counts is not None and inefficiency > 1.0:
+        counts = counts / inefficiency
+        if below is not None:
+            below = (below[0] / inefficiency, below[1])
     sigma = max(smoothing, float(np.diff(edges).max()))
-    result = ShellCutoff(cutoff=None, method="rdf_first_minimum", smoothing=sigma)
+    result = ShellCutoff(cutoff=None, method="rdf_first_minimum", smoothing=sigma,
+                         inefficiency=None if counts is None else inefficiency)
     if g.size < 3:
         # a histogram of one or two bins is a legitimate count within r_max, but holds no
         # peak followed by a minimum
@@ -483,17 +512,27 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         err = np.sqrt(max(n_p, 1.0) / v_p**2 + max(n_m, 1.0) / v_m**2) / ratio
         result.significance = float((result.g_peak - result.g_min) / err)
         closer = 0.0 if below is None else float(below[0].sum())
-        result.n_pairs = float(counts[centres <= result.cutoff].sum()) + closer
+        result.n_pairs = float(counted[centres <= result.cutoff].sum()) + (
+            0.0 if counted_below is None else float(counted_below[0].sum()))
         # the pairs within the cutoff also count the trough's and, past a next shell too weak
         # to be a peak of its own, that shell's: one Li+ over 5 frames had 183 "in the first
         # shell" (19 up to its peak) and a cutoff of 5.32 ± 0.88 Å past the second shell at
-        # 4 Å (truth 3.0 Å), valid. A peak holds about twice the pairs up to its maximum
+        # 4 Å (truth 3.0 Å), valid. A peak holds about twice the pairs up to its maximum.
+        # Both over the independent frames (counts / inefficiency)
+        within = float(counts[centres <= result.cutoff].sum()) + closer
         up_to_peak = float(counts[centres <= result.peak].sum()) + closer
-        in_shell = min(result.n_pairs, 2.0 * up_to_peak)
+        in_shell = min(within, 2.0 * up_to_peak)
+        correlated = (f" (the pairs counted divided by the frames' statistical inefficiency "
+                      f"{inefficiency:.3g}: frames correlated in time)" if inefficiency > 1.0
+                      else "")
+        if inefficiency > 1.0:
+            result.note = (f"{result.note}; its counting noise that of frames correlated in "
+                           f"time{correlated}")
         if result.significance < min_significance:
             result.note = (f"the dip after the first peak at {result.peak:.2f} Å is not "
                            f"significant against counting noise (z = {result.significance:.1f} < "
-                           f"{min_significance}; {result.n_pairs:.0f} pairs in the shell)")
+                           f"{min_significance}; {result.n_pairs:.0f} pairs in the shell"
+                           f"{correlated})")
             result.cutoff = None
             return _unit_hint(result, edges)
         # g must rise again after the minimum beyond its noise: after a lone shell g(r) falls
@@ -516,9 +555,9 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         if in_shell < _SMALL_SAMPLE:
             result.warnings.append(
                 f"small sample: about {in_shell:.0f} pairs in the first shell over all frames "
-                f"(the lesser of {result.n_pairs:.0f} within the cutoff and twice the "
+                f"(the lesser of {within:.0f} within the cutoff and twice the "
                 f"{up_to_peak:.0f} up to the first peak at {result.peak:.2f} Å; at least "
-                f"{_SMALL_SAMPLE})")
+                f"{_SMALL_SAMPLE}){correlated}")
     else:
         # without the counts nothing tells a minimum from a dip of the noise, and the error is
         # the smoothing's alone: over 100 Poisson replicas of a lone shell falling to a flat

@@ -62,15 +62,18 @@ from mda_electrolyte.analysis_base import (
     trajectory_boxes,
 )
 from mda_electrolyte.atom_categories import _written_case_hint, element_symbols, oxygen_classes
-from mda_electrolyte.frame_estimates import frame_average
+from mda_electrolyte.frame_estimates import _n_blocks, frame_average
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
 from mda_electrolyte.rdf import (
     _MAX_CLOSE_FRAMES,
     _check_boxes_before_pass,
+    _correlation_too_short,
     _describe_close_pairs,
+    _frames_inefficiency,
     _overlap_verdict,
     _selected_frame_indices,
+    _with_doubts,
     _without_overlaps,
 )
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
@@ -103,7 +106,6 @@ from mda_electrolyte.shell_table import OC as _OC
 from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
 from mda_electrolyte.shell_table import ShellLayout, ShellTable, ShellTableBuilder, check_table
-from mda_electrolyte.uncertainty import timeseries_mean
 
 __all__ = ["SolvationShells", "cutoff_cn_errors", "cutoff_share_errors", "oxygen_types",
            "shell_results"]
@@ -1336,8 +1338,11 @@ class SolvationShells(FrameAnalysis):
         (:meth:`~mda_electrolyte.shell_cutoffs.ShellCutoff.estimate`): the resolution of the
         first-minimum search as error, not valid when the minimum is shallow, not significant,
         from a small sample (counted over the independent frames: ``N / g`` of ``N``, ``g`` the
-        statistical inefficiency of the species' per-frame coordination number, one frame
-        where it never changes); a cutoff given by the caller or a preset, also the preset
+        statistical inefficiency of the species' per-frame coordination number as
+        :class:`~mda_electrolyte.rdf.IntraInterRDF` measures its frames', one frame where it
+        never changes), or from a run "too short" for IntraInterRDF's g(r) (fewer than four
+        frames per block of :func:`~mda_electrolyte.frame_estimates.frame_average`, or fewer
+        than two independent ones); a cutoff given by the caller or a preset, also the preset
         ``no_minimum="preset"`` falls back to (its method says why and whose), is given
         (:meth:`~ase_electrolyte.estimate.Estimate.given_value`, ``"2.6 Å (given)"``). A
         doubtful cutoff marks not valid the numbers it bounds, and a preset fallback notes
@@ -2137,8 +2142,9 @@ class SolvationShells(FrameAnalysis):
         _with_share_errors(estimates, share_errors)
 
     def _correlated_cutoffs(self):
-        """Cutoffs from RDF first minima searched again with the pair counts of the
-        independent frames; species → the factor their scatter widened by.
+        """Cutoffs from RDF first minima searched again with the counting noise of the
+        independent frames, and judged by how many there are; species → the factor their
+        scatter widened by.
 
         The search's counting noise (its significance, the small-sample count, the Poisson
         bootstrap of the cutoff's error and scatter) takes every pair of every frame as
@@ -2146,11 +2152,16 @@ class SolvationShells(FrameAnalysis):
         times gave a valid cutoff of 2.85 ± 0.14 Å, 60 times 2.849 ± 0.035 Å, where the frame
         alone gave 2.85 ± 0.33 Å, not valid (a small sample). The frames count as ``N / g``
         independent ones, ``g`` the statistical inefficiency of the species' per-frame
-        coordination number (Chodera et al. 2007, pymbar; a series that never changes: one
-        frame), and the search is run again on the counts divided by ``g``: the cutoff is
-        kept (its place does not depend on the counts' scale), its errors are the larger of
-        the two searches', and the verdict is the second's (its warnings, or that it finds no
-        significant minimum)."""
+        coordination number measured as :class:`~mda_electrolyte.rdf.IntraInterRDF` measures
+        its frames' (:func:`~mda_electrolyte.rdf._frames_inefficiency`: the larger of pymbar's
+        two estimates; a series that never changes: one frame), and the search is run again
+        with ``inefficiency=g`` (:func:`~mda_electrolyte.shell_cutoffs.first_minimum`): the
+        cutoff is kept (its place does not depend on the counts' scale), its errors are the
+        larger of the two searches', and the verdict is the second's (its warnings, or that
+        it finds no significant minimum). A run too short to measure that correlation, or of
+        fewer independent frames than two per block, gives the cutoff IntraInterRDF's "too
+        short" verdict (:func:`~mda_electrolyte.rdf._correlation_too_short`): a first minimum
+        of 10 frames was valid where the RDF of the same frames refused its own."""
         factors = {}
         series = self.results.timeseries["coordination_numbers"]
         for name, (edges, g_search, counts, below) in getattr(self, "_search_inputs",
@@ -2159,48 +2170,57 @@ class SolvationShells(FrameAnalysis):
             if detail.method != "rdf_first_minimum" or detail.cutoff is None:
                 continue
             x = np.asarray(series[name], dtype=float)
-            if x.size < 2:
-                continue
-            if np.ptp(x) == 0:
-                g = float(x.size)
-            elif x.size < 4:
-                continue
-            else:
-                g = timeseries_mean(x, what=f"coordination number of {name}")[2]
-            if not g > 1.0 + 1e-9:
-                continue
-            if below is not None:
-                below = below / g
-            again = first_minimum(edges, g_search, counts=counts / g,
-                                  smoothing=self._rdf_smoothing, below=below)
             n_frames = x.size
-            why = (f"the {n_frames} frames count as {n_frames / g:.3g} independent ones "
-                   f"(statistical inefficiency {g:.3g} of the per-frame coordination number)")
-            old_spread = detail.cutoff_spread
-            new_warnings = list(again.warnings)
-            if again.cutoff is None:
-                new_warnings.append(f"no significant first minimum once {why}: {again.note}")
-                scale = math.sqrt(g)
-                err = (detail.cutoff_err or 0.0) * scale
-                spread = (old_spread or 0.0) * scale
-            else:
-                err = max(detail.cutoff_err or 0.0, again.cutoff_err or 0.0)
-                spread = min(max(old_spread or 0.0, again.cutoff_spread or 0.0), err)
-                detail.significance = again.significance
-                if again.peak_err is not None:
-                    detail.peak_err = max(detail.peak_err or 0.0, again.peak_err)
-            for text in new_warnings:
-                if text not in detail.warnings:
-                    warnings.warn(f"SolvationShells: shell cutoff of {name!r} "
-                                  f"({detail.cutoff} Å): {text}", UserWarning, stacklevel=5)
-            detail.warnings = new_warnings
-            detail.cutoff_err, detail.cutoff_spread = err, spread
-            detail.note = f"{detail.note}; its counting noise from {why}"
-            if spread != old_spread:
-                factors[name] = spread / old_spread if old_spread else math.inf
+            n_blocks = _n_blocks(n_frames)
+            g, independent = 1.0, math.nan
+            if n_frames >= 2 and np.ptp(x) == 0:
+                # a shell count that never changes tells nothing of how fast the shells do
+                g = float(n_frames)
+                independent = 1.0
+            elif not _correlation_too_short(n_frames, n_blocks, math.nan):
+                g = _frames_inefficiency(x, what=f"coordination number of {name}")[1]
+                independent = n_frames / g
+            doubts = _correlation_too_short(n_frames, n_blocks, independent)
+            if g > 1.0 + 1e-9:
+                factor = self._searched_again(name, detail, edges, g_search, counts, below, g,
+                                              n_frames)
+                if factor is not None:
+                    factors[name] = factor
             self.results.cutoff_details[name] = detail.as_dict()
-            self.results.cutoff_estimates[name] = detail.estimate()
+            self.results.cutoff_estimates[name] = _with_doubts(detail.estimate(), doubts)
         return factors
+
+    def _searched_again(self, name, detail, edges, g_search, counts, below, g, n_frames):
+        """``detail`` updated by the search of :meth:`_correlated_cutoffs` over frames of
+        statistical inefficiency ``g``; the factor its scatter widened by (None: unchanged)."""
+        again = first_minimum(edges, g_search, counts=counts, smoothing=self._rdf_smoothing,
+                              below=below, inefficiency=g)
+        why = (f"the {n_frames} frames count as {n_frames / g:.3g} independent ones "
+               f"(statistical inefficiency {g:.3g} of the per-frame coordination number)")
+        old_spread = detail.cutoff_spread
+        new_warnings = list(again.warnings)
+        if again.cutoff is None:
+            new_warnings.append(f"no significant first minimum once {why}: {again.note}")
+            scale = math.sqrt(g)
+            err = (detail.cutoff_err or 0.0) * scale
+            spread = (old_spread or 0.0) * scale
+        else:
+            err = max(detail.cutoff_err or 0.0, again.cutoff_err or 0.0)
+            spread = min(max(old_spread or 0.0, again.cutoff_spread or 0.0), err)
+            detail.significance = again.significance
+            if again.peak_err is not None:
+                detail.peak_err = max(detail.peak_err or 0.0, again.peak_err)
+        for text in new_warnings:
+            if text not in detail.warnings:
+                warnings.warn(f"SolvationShells: shell cutoff of {name!r} "
+                              f"({detail.cutoff} Å): {text}", UserWarning, stacklevel=6)
+        detail.warnings = new_warnings
+        detail.cutoff_err, detail.cutoff_spread = err, spread
+        detail.inefficiency = g
+        detail.note = f"{detail.note}; its counting noise from {why}"
+        if spread == old_spread:
+            return None
+        return spread / old_spread if old_spread else math.inf
 
     def _warn_dropped(self, per_cation_frame):
         total = per_cation_frame * self._layout.n_cations * self.n_frames
