@@ -74,7 +74,8 @@ def relabel(frames, committee, *, labels=None, **calc_options):
     Returns
     -------
     list of ase.Atoms
-        Copies with a single-point calculator holding the mean labels, and
+        Copies with a single-point calculator holding the mean labels (the forces and stress
+        the teacher gives without the frame's constraints, which the copies keep), and
         ``info["teacher_max_forces_std"]`` (eV/Å) and ``info["teacher_energy_std"]`` (eV), the
         committee spread on that frame.
     """
@@ -184,10 +185,14 @@ def _teacher_labels(atoms, teacher):
     """The teacher's mean labels and spread on one frame (float64 arrays, eV, eV/Å, eV/Å³)."""
     work = atoms.copy()
     work.calc = teacher
+    # the teacher's own forces and stress: a frame's constraint (FixAtoms of a slab's lower
+    # layers) zeroed its fixed atoms' force labels, which a student then learnt as the
+    # model's, and the label file, whose name does not hold constraints, gave the zeros to
+    # the same frame unconstrained
     record = {"energy": float(work.get_potential_energy()),
-              "forces": np.array(work.get_forces(), dtype=np.float64)}
+              "forces": np.array(work.get_forces(apply_constraint=False), dtype=np.float64)}
     if work.pbc.all():
-        record["stress"] = np.array(work.get_stress(), dtype=np.float64)
+        record["stress"] = np.array(work.get_stress(apply_constraint=False), dtype=np.float64)
     record["max_forces_std"] = float(teacher.results["max_forces_std"])
     record["energy_std"] = float(teacher.results["energy_std"])
     return record
