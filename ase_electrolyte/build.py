@@ -2748,6 +2748,19 @@ def replicate_box(atoms, repeats, *, seed=0):
     momentum are those of the copies together: the box's kinetic temperature and drift are
     kept, the copies move independently. A box at rest stays at rest.
 
+    What ``info`` and the per-atom arrays held of a calculation of the box (labels named
+    for an energy, forces, stress, virial, dipole or Hessian, with any prefix or suffix:
+    ``energy``, ``REF_energy``, ``REF_forces``, ``REF_stress``, as extxyz training sets hold
+    them) is dropped, as :meth:`ase.Atoms.repeat` drops the calculator and its results: the
+    repeated box was never computed (its energy is the copies' sum only for a reference of
+    the same k-point sampling per copy, which no label records), and a small box's energy
+    beside the large box's atoms was wrong by the factor of copies. The net charge
+    ``info["charge"]`` (ASE's convention, e) is extensive and multiplied, as the
+    ``formal_charge`` array's sum is (kept unchanged, the two declarations disagreed and the
+    box was refused by every calculator); a spin multiplicity ``info["spin"]`` other than 1
+    is refused, the copies' together not being set by one's. Other entries are kept as
+    they are.
+
     Parameters
     ----------
     atoms : ase.Atoms
@@ -2766,7 +2779,8 @@ def replicate_box(atoms, repeats, *, seed=0):
     ------
     ValueError
         Repeats that are not whole numbers >= 1, a seed that is no whole number >= 0,
-        momenta that are not finite, more than :data:`MAX_ATOMS` atoms, a box not
+        momenta that are not finite, an ``info["charge"]`` that is no number or an
+        ``info["spin"]`` other than 1, more than :data:`MAX_ATOMS` atoms, a box not
         periodic in three directions, molecules that cannot be made whole, or a molecule whose
         atoms are not those of its library species (a piece of a molecule).
 
@@ -2820,7 +2834,8 @@ def replicate_box(atoms, repeats, *, seed=0):
     out = source.repeat(reps)
     # ase copies info shallowly: the copies' nested dicts (conformer_energies, a reader's
     # records) were the box's own, and a change to the repeated box's changed the box's
-    out.info = copy.deepcopy(atoms.info)
+    out.info = _repeated_info(atoms, math.prod(reps))
+    _drop_labels(out.arrays, keep=_ATOMS_ARRAYS)
     if topology is not None:
         # numbered by first appearance, as the topology arrays are: a box with a molecule
         # deleted (indices 0, 2) gave copies with gaps (0, 2, 3, 5)
@@ -2855,6 +2870,53 @@ def replicate_box(atoms, repeats, *, seed=0):
     if np.any(momenta) and math.prod(reps) > 1:
         _redraw_copies_momenta(out, atoms, math.prod(reps), seed)
     return out
+
+
+#: ``info`` entries of the box builder (:func:`electrolyte_box`) and arrays of ASE and the
+#: topology: records of the box, never a calculation's labels, whatever their names hold
+#: (``conformer_energies`` names where the rotamers' energies came from)
+_BOX_RECORDS = ("composition", "conformers", "conformer_energies", "cation_molality",
+                "counted_composition", "packed_composition")
+_ATOMS_ARRAYS = ("numbers", "positions", "momenta", "masses", "tags", "initial_charges",
+                 "initial_magmoms")
+
+
+def _drop_labels(entries, keep=()):
+    """Remove from the dict ``entries`` the stored labels of a calculation (names holding
+    energy, force, stress, virial, dipole or Hessian in any case, with any prefix or suffix:
+    ``energy``, ``REF_energy``, ``REF_forces``), the rule of the volume scan's frames."""
+    from mda_electrolyte.volume_scan import _LABEL_WORDS
+
+    for key in [k for k in entries if k not in keep and _LABEL_WORDS.search(str(k))]:
+        del entries[key]
+
+
+def _repeated_info(atoms, copies):
+    """``atoms.info`` for ``copies`` periodic copies of ``atoms`` (a deep copy): the labels of
+    the box's calculation dropped, its net charge ``info["charge"]`` (e) multiplied; a spin
+    multiplicity other than 1 refused (that of the copies together is not set by one's)."""
+    info = copy.deepcopy(atoms.info)
+    _drop_labels(info, keep=_BOX_RECORDS)
+    charge = info.get("charge")
+    if charge is not None and copies > 1:
+        try:
+            total = check_number("info['charge'] (e)", charge)
+        except ValueError as err:
+            raise ValueError(f"replicate_box: {err}") from None
+        # an int stays an int: the declaration a charge-aware model reads, compared with the
+        # formal charges' sum (declared_total_charge), which the copies multiply
+        info["charge"] = (int(charge) * copies if isinstance(charge, (int, np.integer))
+                          and not isinstance(charge, bool) else total * copies)
+    spin = info.get("spin")
+    if spin is not None and copies > 1 and not (
+            isinstance(spin, (int, float, np.integer, np.floating))
+            and not isinstance(spin, bool) and spin == 1):
+        raise ValueError(
+            f"replicate_box: atoms.info['spin'] = {spin!r} is the box's spin multiplicity; "
+            f"that of {copies} copies together is not set by one copy's (from "
+            "singlet-like pairings to all spins aligned): delete info['spin'] before "
+            "repeating and set the repeated box's")
+    return info
 
 
 def _redraw_copies_momenta(out, atoms, copies, seed):
