@@ -575,20 +575,47 @@ def check_resumable(out, composition, box_settings, args, options=None):
         the command fixes is named as such, not as an option to give.
     """
     _check_box_settings(out, composition, box_settings)
-    _check_stage_files(out)
-    _check_run_settings(out, args, options)
+    skipped = {stage for stage, steps in _stage_plan(args).items() if not steps.steps}
+    _check_stage_files(out, skipped)
+    _check_run_settings(out, args, options, skipped)
 
 
-def _check_stage_files(out):
+def _check_skipped_stage(out, stage, args):
+    """A file under the name of ``stage``, which these settings do not run, is refused before
+    packing.
+
+    The library refuses it too (:func:`ase_electrolyte.md.run_protocol`, in the same words),
+    but only once the box was packed and the model loaded; and only a stage file with frames
+    was refused here, by length 0 alone: an empty or damaged ``equilibration.h5md`` beside
+    ``--equilibration-ps 0`` was told to be removed "to run that stage anew", a stage this run
+    does not run, and someone's notes under the name reached the library. A stage runs where
+    the protocol's own plan (:func:`ase_electrolyte.md.protocol_steps`) gives it steps.
+    """
+    path, flag = out / f"{stage}.h5md", _STAGES[stage]
+    try:
+        there = path.exists() or path.is_symlink()
+    except OSError:
+        return  # a folder that cannot be looked at: its own check names it
+    if there:
+        length = getattr(args, f"{stage}_ps")
+        raise ValueError(
+            f"{path} is the {stage} stage of an earlier run, and this run skips that stage "
+            f"({flag} {length:g}): left beside this run's stages it would be taken for one "
+            "of them; refused before the box is packed; remove it or choose another "
+            "output folder")
+
+
+def _check_stage_files(out, skipped=()):
     """A stage file the resume cannot read is refused before packing or loading anything.
 
     A truncated or foreign ``production.h5md`` was found by the protocol only after the model
     had loaded, and its message advised ``overwrite=True``, a keyword of the Python function
-    that the command does not have.
+    that the command does not have. The files of the ``skipped`` stages (which these
+    settings do not run) are left to :func:`_check_skipped_stage`.
     """
     from ase_electrolyte.md import stage_file_problem
 
-    stages = list(_STAGES)
+    stages = [stage for stage in _STAGES if stage not in skipped]
     for k, stage in enumerate(stages):
         path = out / f"{stage}.h5md"
         try:
@@ -765,7 +792,7 @@ def _g(value):
     return plain_number_text(value)
 
 
-def _check_run_settings(out, args, options=None):
+def _check_run_settings(out, args, options=None, skipped=()):
     """A folder whose stages ran with other protocol settings is refused, before packing or
     loading anything.
 
@@ -776,16 +803,15 @@ def _check_run_settings(out, args, options=None):
     """
     import math
 
-    for stage, length_flag in _STAGES.items():
+    for stage in _STAGES:
         path = out / f"{stage}.h5md"
+        if stage in skipped:
+            # in the stages' order, as the settings of the stages before it
+            _check_skipped_stage(out, stage, args)
+            continue
         stored = _stored_settings(path) if path.is_file() else None
         if stored is None:
             continue
-        if length_flag is not None and getattr(args, f"{stage}_ps") == 0:
-            raise ValueError(
-                f"{out} holds the {stage} stage ({path.name}) but {length_flag} 0 skips it: a "
-                "resume continues the run it started; rerun with its settings to resume it, "
-                "or choose another output folder")
         _check_stage_calculator(out, path, stored, args)
         for key, (flag, now, given, shown) in _expected_settings(stage, stored, args).items():
             before = stored.get(key)

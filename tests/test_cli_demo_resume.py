@@ -81,7 +81,8 @@ def test_a_demo_of_another_size_is_refused_before_packing(tmp_path, capsys, noth
 def test_a_stage_the_demo_would_skip_names_the_demos_option(folders, capsys,
                                                              nothing_expensive):
     err = _refused(_DEMO, folders / "equilibrated", capsys)
-    assert "holds the equilibration stage (equilibration.h5md) but --equilibration-ps 0" in err
+    assert ("equilibration.h5md is the equilibration stage of an earlier run, and this run "
+            "skips that stage (--equilibration-ps 0)") in err
 
 
 def test_a_setting_the_demo_fixes_is_not_named_as_an_option_to_give(folders, capsys,

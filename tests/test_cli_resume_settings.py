@@ -83,7 +83,8 @@ def test_a_stage_the_folder_holds_cannot_be_skipped_on_resume(finished_run, caps
                         lambda **kw: pytest.fail("packed"))
     assert main(_with(_ARGV, "--equilibration-ps", "0") + ["-o", str(finished_run)]) == 2
     err = capsys.readouterr().err
-    assert "holds the equilibration stage (equilibration.h5md) but --equilibration-ps 0" in err
+    assert ("equilibration.h5md is the equilibration stage of an earlier run, and this run "
+            "skips that stage (--equilibration-ps 0)") in err
     assert err.count("\n") == 1
 
 
