@@ -1018,8 +1018,11 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     for atoms in frames:
         work = atoms.copy()
         work.calc = calc
-        labels = {"energy": work.get_potential_energy(), "forces": work.get_forces(),
-                  "stress": work.get_stress()}
+        # the model's own forces: a frame's constraint (FixAtoms) zeroed its fixed atoms'
+        # force labels, which the fine-tune then taught the model
+        labels = {"energy": work.get_potential_energy(),
+                  "forces": work.get_forces(apply_constraint=False),
+                  "stress": work.get_stress(apply_constraint=False)}
         copy = atoms.copy()
         copy.calc = SinglePointCalculator(copy, **labels)
         labelled.append(copy)

@@ -1248,9 +1248,13 @@ def _predict(calc, frames):
     for atoms in frames:
         work = atoms.copy()
         work.calc = calc
-        result = {"energy": float(work.get_potential_energy()), "forces": work.get_forces()}
+        # the model's own forces, as the labels are (read_labelled reads its calculator's
+        # results): a frame's FixAtoms zeroed the fixed atoms' predictions, whose labels
+        # then counted whole as the model's error
+        result = {"energy": float(work.get_potential_energy()),
+                  "forces": work.get_forces(apply_constraint=False)}
         if "stress" in atoms.calc.results:
-            result["stress"] = work.get_stress()
+            result["stress"] = work.get_stress(apply_constraint=False)
         out.append(result)
     return out
 
