@@ -794,15 +794,24 @@ def _viscosity_value(viscosity):
         # True was 1 mPa·s and "3" 3 mPa·s; 1e308 (a placeholder) passed as a correction of 0
         eta = check_number("viscosity (mPa·s)", eta, above=0, maximum=MAX_VISCOSITY_MPAS)
         err = check_number("viscosity error (mPa·s)", err, minimum=0)
-        if eta < MIN_GIVEN_VISCOSITY_MPAS:
-            # 0.0005 (Pa·s) was taken as 0.0005 mPa·s: a Yeh–Hummer term 1000 times too large
-            raise ValueError(
-                f"viscosity = {eta:g} mPa·s is below any liquid's (at least "
-                f"{MIN_GIVEN_VISCOSITY_MPAS:g} mPa·s; water 0.89): give it in mPa·s (a viscosity "
-                f"in Pa·s is 1000 times smaller: {eta:g} Pa·s = {eta * 1e3:g} mPa·s)")
         est = Estimate.given_value(eta, "mPa·s", err, source="viscosity=")
     if not est.value > 0:
         raise ValueError(f"viscosity must be positive (mPa·s), not {viscosity!r}")
+    if est.value < MIN_GIVEN_VISCOSITY_MPAS:
+        # 0.0005 (Pa·s) was taken as 0.0005 mPa·s: a Yeh–Hummer term 1000 times too large. An
+        # Estimate labelled mPa·s holding a number in Pa·s passed without this check:
+        # ξkT/(6πηL) = 31 Å²/ps 'valid'. A measured one is the run's own result: its
+        # correction is marked, not refused
+        eta = est.value
+        if not est.given:
+            return est.with_notes(
+                f"below any liquid's viscosity (at least {MIN_GIVEN_VISCOSITY_MPAS:g} mPa·s; "
+                f"water 0.89): {eta:.3g} mPa·s, a pressure or volume in another unit?",
+                converged=False)
+        raise ValueError(
+            f"viscosity = {eta:g} mPa·s is below any liquid's (at least "
+            f"{MIN_GIVEN_VISCOSITY_MPAS:g} mPa·s; water 0.89): give it in mPa·s (a viscosity "
+            f"in Pa·s is 1000 times smaller: {eta:g} Pa·s = {eta * 1e3:g} mPa·s)")
     return est
 
 
