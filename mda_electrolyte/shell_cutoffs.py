@@ -177,7 +177,10 @@ class ShellCutoff:
             reason = self.note or "no first minimum"
             return Estimate.invalid(math.nan if value is None else value, math.nan, "Å", method,
                                     reason)
-        return Estimate(value, err, "Å", method, int(self.n_pairs or 0),
+        # independent samples: the pairs over the frames' statistical inefficiency (frames
+        # held three times claimed three times the pairs behind the same error)
+        return Estimate(value, err, "Å", method,
+                        int((self.n_pairs or 0) / (self.inefficiency or 1.0)),
                         converged=not self.warnings, notes=tuple(self.warnings))
 
 

@@ -52,6 +52,19 @@ def test_counts_of_frames_held_k_times_read_with_inefficiency_k_are_the_frames_o
     assert plain.significance == pytest.approx(math.sqrt(k) * once.significance, rel=0.05)
 
 
+@pytest.mark.parametrize("k", [2, 3, 7])
+def test_the_estimates_count_the_independent_pairs_not_every_frame_held(k):
+    """``Estimate.n_samples`` is the independent samples behind the error: frames held k
+    times hold the pairs of the frames once."""
+    edges, g, counts = _histogram(3.0, seed=1)
+    once = first_minimum(edges, g, counts=counts)
+    held = first_minimum(edges, g, counts=k * counts, inefficiency=k)
+    for which in ("cutoff", "peak"):
+        assert held.estimate(which).n_samples == pytest.approx(
+            once.estimate(which).n_samples, abs=1)
+        assert held.estimate(which).stderr == pytest.approx(once.estimate(which).stderr)
+
+
 @pytest.mark.parametrize("k", [2, 5])
 def test_the_pairs_below_the_range_are_read_with_the_same_inefficiency(k):
     edges, g, counts = _histogram(2.0, seed=3, r_min=1.0)
