@@ -368,6 +368,10 @@ class _LabelStore:
             stored = json.loads(path.read_text())
             if stored["teacher"] != self.teacher or stored["frame"] != frame:
                 return None
+            if atoms.constraints and not stored.get("unconstrained", False):
+                # written before the labels were read without the frame's constraints: its
+                # fixed atoms' forces may be zeros that are no teacher's
+                return None
             record = {"energy": float(stored["energy"]),
                       "forces": np.array(stored["forces"], dtype=np.float64),
                       "max_forces_std": float(stored["max_forces_std"]),
@@ -392,7 +396,7 @@ class _LabelStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         # repr of a float64 reads back as the same float64: reused labels equal fresh ones
         write_json_atomic(path, {
-            "teacher": self.teacher, "frame": frame,
+            "teacher": self.teacher, "frame": frame, "unconstrained": True,
             **{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in record.items()},
         })
         self.written += 1
