@@ -1961,9 +1961,9 @@ def _stated_count_differs(path, atoms):
     None. A finished run of the same settings written with another count (constraints on the
     same coordinates summed, 39 instead of 42 for 8 waters of which one is fixed) would be
     reused with every temperature off by their ratio."""
-    from .trajectory import _temperature_count
+    from .trajectory import stated_temperature_count
 
-    stated = _temperature_count(path)
+    stated = stated_temperature_count(path)
     if stated is None:
         return None
     now = _temperature_count_of(atoms)

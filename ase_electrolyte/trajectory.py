@@ -1895,9 +1895,6 @@ def stated_temperature_count(path):
         return None
 
 
-# the name ase_electrolyte.md and older tests import
-_temperature_count = stated_temperature_count
-
 
 def integration_masses(path):
     """Masses (amu) the run that wrote an H5MD file of :class:`H5MDWriter` integrated with:

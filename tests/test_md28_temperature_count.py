@@ -23,7 +23,7 @@ from ase.md.velocitydistribution import Stationary
 from MDAnalysis.coordinates.memory import MemoryReader
 
 from ase_electrolyte.md import _check_drift, _kinetic_temperature, run_md
-from ase_electrolyte.trajectory import H5MDWriter, _temperature_count, h5md_series
+from ase_electrolyte.trajectory import H5MDWriter, h5md_series, stated_temperature_count
 from mda_electrolyte.bridge import from_ase
 from mda_electrolyte.conductivity import kinetic_temperature
 
@@ -130,7 +130,7 @@ def test_a_run_md_file_states_its_count_and_the_analyses_read_it(constraint, dof
         warnings.simplefilter("ignore")
         run_md(_dimers(constraint), ensemble="nve", steps=6, timestep_fs=2.0,
                trajectory=path, write_interval=2, progress=False)
-    assert _temperature_count(path) == (dof, at_rest)
+    assert stated_temperature_count(path) == (dof, at_rest)
     steps, _, recorded = h5md_series(path, "temperature")
     u = from_ase(path)
     frames = [int(ts.data["step"]) for ts in u.trajectory]
@@ -158,7 +158,7 @@ def test_a_writer_of_no_run_md_fills_and_states_the_same_count(tmp_path):
         w.write(atoms, step=0, time=0.0)
         w.write_observables(atoms, step=1, time=0.001)
         w.write(atoms, step=2, time=0.002)
-    assert _temperature_count(path) == (12, True)
+    assert stated_temperature_count(path) == (12, True)
     _, _, recorded = h5md_series(path, "temperature")
     assert recorded == pytest.approx([_kinetic_temperature(atoms)] * 3, rel=1e-12)
     # not ASE's 3N of the whole kinetic energy
@@ -220,4 +220,4 @@ def test_appending_atoms_of_another_count_is_refused_and_the_file_kept(tmp_path)
     assert path.read_bytes() == before
     with H5MDWriter(path, atoms, mode="a", forces=False) as w:  # the same count appends
         w.write(atoms, step=1, time=0.001)
-    assert _temperature_count(path) == (12, True)
+    assert stated_temperature_count(path) == (12, True)

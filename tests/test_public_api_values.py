@@ -537,6 +537,7 @@ NOT_HERE = {
     "run_screen.poll_s": "needs a Dask client; test_engine_inputs tries it",
     "resolve_species.n_universes": "tried through IonCollector(n_universes)",
     "shell_results.angle_bins": "tried through SolvationShells(angle_bins), the same check",
+    "replicate_box.seed": "tried in test_screen55_replicate_momenta (bad seeds refused)",
 }
 
 
