@@ -749,7 +749,9 @@ class IntraInterRDF(FrameAnalysis):
         "too short", as ``g_max``: a first minimum of 10 frames was valid beside a refused
         ``g_max`` of the same curve). The search's counting noise (its significance, sample
         size and bootstrap) is that of the pair counts divided by the frames' statistical
-        inefficiency (:meth:`_shell_search`): a run of every frame held three times read
+        inefficiency (the larger of pymbar's two estimates, passed to
+        :func:`~mda_electrolyte.shell_cutoffs.first_minimum` as ``inefficiency=``): a run of
+        every frame held three times read
         its significance √3 higher. ``"g_max"`` and ``"g_max_position"`` (Å): the
         height and position of the highest peak of ``total``, from a Gaussian fitted to its
         top with the binning undone (:func:`peak_top`; bins holding fewer than
