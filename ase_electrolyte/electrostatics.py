@@ -2011,9 +2011,11 @@ def _labels(frame, ref, k):
     elif isinstance(ref, _AseCalculator):
         atoms = frame.copy()
         atoms.calc = ref
-        res = {"energy": atoms.get_potential_energy(), "forces": atoms.get_forces()}
+        # labels of the frame's coordinates, not of its MD: a fixed atom's force is no zero
+        res = {"energy": atoms.get_potential_energy(),
+               "forces": atoms.get_forces(apply_constraint=False)}
         if atoms.pbc.all():
-            res["stress"] = atoms.get_stress()
+            res["stress"] = atoms.get_stress(apply_constraint=False)
     else:
         res = ref[k]
     if not isinstance(res, Mapping):
@@ -2062,8 +2064,10 @@ def _model_labels(frame, model):
         return {"energy": 0.0, "forces": np.zeros((n, 3)), "stress": np.zeros(6)}
     atoms = frame.copy()
     atoms.calc = model
-    out = {"energy": atoms.get_potential_energy(), "forces": atoms.get_forces()}
-    out["stress"] = atoms.get_stress() if atoms.pbc.all() else None
+    # as the reference labels: calc.results are unconstrained, so the model's must be too
+    out = {"energy": atoms.get_potential_energy(),
+           "forces": atoms.get_forces(apply_constraint=False)}
+    out["stress"] = atoms.get_stress(apply_constraint=False) if atoms.pbc.all() else None
     return out
 
 

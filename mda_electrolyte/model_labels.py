@@ -566,7 +566,9 @@ class IsolatedMoleculeEvaluator:
         atoms.calc = self.calculator
         try:
             energy = atoms.get_potential_energy()
-            forces = atoms.get_forces() if self.forces else None
+            # a molecule cut from a constrained frame keeps a mapped FixAtoms: its fixed
+            # atoms' forces read 0 against a reference's real ones
+            forces = atoms.get_forces(apply_constraint=False) if self.forces else None
         except Exception as exc:  # the calculator's own error, re-raised with context
             hint = (
                 ""
@@ -1219,8 +1221,9 @@ def evaluate_frame(calculator, atoms, properties):
     frame.calc = calculator
     getters = {
         "energy": frame.get_potential_energy,
-        "forces": frame.get_forces,
-        "stress": lambda: frame.get_stress(voigt=True),
+        # the model's forces on these coordinates: a frame's constraints zeroed fixed atoms'
+        "forces": lambda: frame.get_forces(apply_constraint=False),
+        "stress": lambda: frame.get_stress(voigt=True, apply_constraint=False),
     }
     out = {}
     for prop in properties:
