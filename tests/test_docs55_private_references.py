@@ -26,10 +26,6 @@ from test_docs_coverage import MODULES
 _SHORT_PRIVATE = re.compile(
     r":(?:func|class|data|attr|meth|exc|obj):`(?:[^`<]*<)?~?\.?((?:\w+\.)*_\w+)>?`")
 
-# modules with uncommitted work of other sessions (or shared ones) whose docstrings still
-# name private objects; each is reported for its owner to mend
-_LEFT = {"mda_electrolyte.rdf"}
-
 
 def _subclasses(cls):
     found = set(cls.__subclasses__())
@@ -93,12 +89,5 @@ def test_the_check_sees_short_private_references_but_a_class_hook():
 
 @pytest.mark.parametrize("module", sorted(_FOUND), ids=sorted(_FOUND))
 def test_no_public_docstring_refers_to_a_private_object(module):
-    if module in _LEFT:
-        pytest.xfail("other sessions' uncommitted work in this module: reported, not mended")
     assert not _FOUND[module], "\n".join(_FOUND[module])
 
-
-def test_the_modules_left_still_need_mending():
-    # a module mended since is taken off the list, so that the check covers it again
-    mended = sorted(m for m in _LEFT if not _FOUND.get(m))
-    assert not mended, f"no private reference left in {mended}: remove them from _LEFT"
