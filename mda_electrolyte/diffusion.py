@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import scipy.stats
 from MDAnalysis.analysis.results import Results
 from scipy import constants
 
@@ -654,12 +655,23 @@ class Diffusion(CarrierAnalysis):
             length = res.volume ** (1.0 / 3.0)
             corr = yeh_hummer_correction(self._temperature, eta.value, length)
             eta_notes = tuple(f"η: {n}" for n in eta.notes if not eta.valid)
+            # 1/η has no bounded interval once η's own reaches zero (Fieller 1954), and the
+            # first-order error of ξkT/(6πηL) is then meaningless: 0.9 ± 5 mPa·s gave the
+            # term 0.017 ± 0.096 Å²/ps 'valid'
+            quantile = (scipy.stats.norm.ppf(0.975) if eta.dof is None
+                        else scipy.stats.t.ppf(0.975, eta.dof))
+            eta_ok = eta.valid and eta.value - quantile * eta.stderr > 0
+            if eta.value - quantile * eta.stderr <= 0:
+                eta_notes += (
+                    f"η = {eta.value:.3g} ± {eta.stderr:.2g} mPa·s: its 95 % interval reaches "
+                    "zero, where 1/η and the Yeh–Hummer term are unbounded (Fieller 1954): a "
+                    "more precise viscosity is needed",)
             # the term with its error and verdict: as a bare float it dropped η's error (10 %
             # of the term for η = 0.50 ± 0.05 mPa·s) and its verdict, which D_∞ carries
             res.finite_size_correction = Estimate(
                 corr, corr * eta.stderr / eta.value, "Å^2/ps",
                 "ξ k_B T / (6 π η L) (Yeh & Hummer), the relative error of η",
-                eta.n_samples, converged=eta.valid and not drift,
+                eta.n_samples, converged=eta_ok and not drift,
                 notes=eta_notes + tuple(drift), dof=eta.dof, interval_scale="log")
             res.yeh_hummer_correction = corr
             res.yeh_hummer_correction_err = res.finite_size_correction.stderr
@@ -675,7 +687,7 @@ class Diffusion(CarrierAnalysis):
                 res.diffusion_coefficient_yeh_hummer[k] = Estimate(
                     value, float(np.hypot(*(a for a, _ in terms))), "Å^2/ps",
                     "propagated from the errors of D and η (first order)", e.n_samples,
-                    converged=e.valid and eta.valid and not drift, notes=notes,
+                    converged=e.valid and eta_ok and not drift, notes=notes,
                     dof=propagated_dof(terms),
                     interval_scale="log" if value > 0 else "linear",
                 )

@@ -56,3 +56,21 @@ def test_liquid_viscosity_estimates_give_the_analytic_term(universe, viscosity):
     expected = 2.837297 * 1.380649e-23 * 300 / (6 * np.pi * eta * 1e-3 * 40e-10) * 1e8
     assert d.results.finite_size_correction.value == pytest.approx(expected, rel=1e-6)
     assert yeh_hummer_correction(300, eta, 40.0) == pytest.approx(expected, rel=1e-12)
+
+
+# η whose 95 % interval reaches zero: 1/η, and so ξ k_B T / (6 π η L), has no bounded interval
+# (Fieller 1954); 0.9 ± 5 mPa·s gave the term 0.017 ± 0.096 Å²/ps 'valid'
+@pytest.mark.parametrize("viscosity, bounded", [
+    ((0.9, 5.0), False),
+    (Estimate.given_value(0.9, "mPa·s", 0.5), False),            # 0.9 - 1.96 x 0.5 < 0
+    (Estimate(0.9, 0.3, "mPa·s", "Green–Kubo", 4, dof=3), False),  # t(3) 3.18 x 0.3 > 0.9
+    (Estimate.given_value(0.9, "mPa·s", 0.4), True),             # 0.9 - 1.96 x 0.4 > 0
+    (Estimate(0.9, 0.3, "mPa·s", "Green–Kubo", 100, dof=99), True),
+], ids=["pair", "given-normal", "measured-t3", "given-bounded", "measured-bounded"])
+def test_viscosity_interval_through_zero_marks_the_correction(universe, viscosity, bounded):
+    r = Diffusion(universe, IONS, viscosity=viscosity, temperature=300, n_blocks=4).run().results
+    term = r.finite_size_correction
+    assert ("unbounded (Fieller 1954)" in term.verdict) is not bounded
+    assert term.valid is bounded
+    for e in r.diffusion_coefficient_yeh_hummer.values():
+        assert ("unbounded (Fieller 1954)" in e.verdict) is not bounded
