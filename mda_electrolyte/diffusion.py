@@ -199,7 +199,9 @@ class Diffusion(CarrierAnalysis):
         holds for a cubic box of side ``V^(1/3)``: a box whose lengths differ by more than 1 %,
         or whose angles are not 90°, is refused (:func:`check_cubic_box`; before any frame is
         read, and again for the mean box of the frames), and so is a trajectory without a box
-        unless ``volume`` gives the cube's volume.
+        unless ``volume`` gives the cube's volume. A given viscosity below any liquid's (0.05
+        mPa·s: a number in Pa·s) is refused, a measured one that low marks the term not valid;
+        so does one whose 95 % interval reaches zero, where 1/η is unbounded (Fieller 1954).
     temperature : float, optional
         K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature);
         refused without ``viscosity``, as D itself divides by no temperature. One
