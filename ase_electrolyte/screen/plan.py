@@ -511,7 +511,10 @@ def load_plan(plan, *, base_dir=None):
         > 0 (at most a year), a label starting with a dot or longer than a folder name may be,
         more than :data:`MAX_TASKS` tasks (counted before any composition is checked), a model
         file that cannot be a model of its backend (empty, a folder, text), calculator options
-        the calculator function does not take. Nothing is built or simulated.
+        the calculator function does not take, a production too short or too sparsely
+        written for one of the analyses (diffusion, Einstein–Helfand, Nernst–Einstein,
+        Green–Kubo), by those analyses' own checks on synthetic data of its length and
+        spacing: each task refused it only after its whole MD. Nothing is built or simulated.
 
     Warns
     -----
@@ -669,6 +672,7 @@ def _checked_plan(data, base, source, before_compositions=None):
     _check_protocol(protocol, temperatures)
     model = _model(data.get("model"), base)
     analyses = _analyses(data.get("analyses", list(DEFAULT_ANALYSES)))
+    _check_production_serves(protocol, analyses, temperatures)
     experimental = None
     exp = data.get("experimental")
     if exp is not None:
@@ -1777,3 +1781,115 @@ def _analyses(names):
         return analysis_names(names)
     except ValueError as err:
         raise PlanError(str(err)) from None
+
+
+#: Analyses of a task whose estimate needs a length of the production (frames apart by
+#: ``write_interval_fs``, or the per-step charge current) it can refuse
+_LENGTH_BOUND = ("diffusion", "einstein_helfand_conductivity", "nernst_einstein",
+                 "green_kubo_conductivity")
+
+
+#: Per-step samples of a production beyond which its charge current is not tried: 20 ps of
+#: 1 fs steps hold ten 2 ps blocks, past any length Green–Kubo refuses (the try's cost grows
+#: with the samples: 70 s for the 200 ps of Ju et al. 2025)
+_LONG_CURRENT = 20_000
+
+
+def _check_production_serves(protocol, analyses, temperatures):
+    """Refuse, before any task runs, an analysis the production's frames cannot serve.
+
+    Each task ran its whole MD and only then had ``einstein_helfand_conductivity`` refuse
+    ("4 frames cannot be split into 10 blocks") or ``diffusion`` ("the fit window holds 1
+    lag"): a production of 0.3 ps written every 100 fs. The analyses are run here, as the
+    task's report runs them, on a synthetic collection of the production's frame count
+    and spacing (:func:`~ase_electrolyte.md.protocol_steps`; 4 Li+ and 4 PF6- diffusing at
+    0.02 Å²/ps in 8000 Å³, and for Green–Kubo a per-step charge current correlated over
+    0.1 ps); a refusal that an ample production (8 times as long, and at least 2001 frames)
+    would not meet is the analysis' own, said with the setting that causes it. One the ample
+    run meets too is a property of the synthetic data, left to the task.
+    """
+    wanted = [name for name in _LENGTH_BOUND if name in analyses]
+    if not wanted:
+        return
+    from ..md import protocol_steps
+
+    keys = ("production_ps", "timestep_fs", "write_interval_fs", "observe_interval_fs")
+    stage = protocol_steps(**{k: protocol[k] for k in keys})["production"]
+    if stage.steps == 0:
+        return
+    temperature = float(min(temperatures))
+    for name in wanted:
+        per_step = name == "green_kubo_conductivity"
+        if per_step and stage.steps > _LONG_CURRENT:
+            continue
+        # ample: 8 times as long, and at least the 2001 frames of Ju et al. (2025)'s
+        # production, or a per-step current of _LONG_CURRENT steps
+        ample = max(8 * stage.steps,
+                    _LONG_CURRENT if per_step else 2000 * stage.write_interval)
+        refusal = _dry_run(name, stage, temperature, stage.steps)
+        if refusal is None or _dry_run(name, stage, temperature, ample) is not None:
+            continue
+        frames = stage.steps // stage.write_interval + 1
+        raise PlanError(
+            f"analysis {name} cannot work on the production of this protocol "
+            f"(production_ps = {protocol['production_ps']:g} ps, write_interval_fs = "
+            f"{protocol['write_interval_fs']:g} fs: {frames} frames, {stage.steps + 1} "
+            f"per-step samples); it would refuse after every task's MD: {refusal}. Lengthen "
+            f"the production{'' if per_step else ', write frames more often'}, or leave the "
+            "analysis out")
+
+
+def _dry_run(name, stage, temperature, steps):
+    """The refusal (text) of analysis ``name`` on synthetic data of a production of
+    ``steps`` steps with ``stage``'s time step and frame interval, or ``None`` when it gives
+    numbers."""
+    import warnings
+
+    import numpy as np
+    from scipy.signal import lfilter
+
+    from mda_electrolyte.conductivity import (
+        EinsteinHelfandConductivity,
+        GreenKuboConductivity,
+        NernstEinstein,
+    )
+    from mda_electrolyte.diffusion import Diffusion
+    from mda_electrolyte.ion_collection import IonCollection
+
+    rng = np.random.default_rng(0)
+    counts, charges = {"Li": 4, "PF6": 4}, {"Li": 1.0, "PF6": -1.0}
+    volume, diffusivity = 8000.0, 0.02  # Å³, Å²/ps: a 1.7 mol/L liquid's ions
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if name == "green_kubo_conductivity":
+                dt = stage.timestep_fs / 1000.0
+                # white noise changes sign from step to step, refused as aliased: an
+                # Ornstein-Uhlenbeck current of 0.1 ps, as a liquid's decorrelates
+                a = np.exp(-dt / 0.1)
+                current = lfilter([np.sqrt(1 - a * a)], [1, -a],
+                                  rng.normal(size=(steps + 1, 2, 3)), axis=0)
+                col = IonCollection.from_charge_current(
+                    current, list(counts), dt=dt, volume=volume, n_ions=counts,
+                    label="the production's charge current",
+                    charges={s: {"charge": q, "source": "formal"} for s, q in charges.items()})
+                GreenKuboConductivity.from_collections(col, temperature=temperature)
+                return None
+            dt = stage.write_interval * stage.timestep_fs / 1000.0
+            n = steps // stage.write_interval + 1
+            walk = rng.normal(scale=np.sqrt(2 * diffusivity * dt), size=(n, 8, 3))
+            col = IonCollection.from_arrays(
+                counts, dt=dt, positions=np.cumsum(walk, axis=0),
+                velocities=rng.normal(size=(n, 8, 3)), charges=charges,
+                masses={"Li": 6.94, "PF6": 144.96}, volume=volume,
+                label="the production's frames")
+            if name == "diffusion":
+                Diffusion.from_collections(col)
+            elif name == "einstein_helfand_conductivity":
+                EinsteinHelfandConductivity.from_collections(col, temperature=temperature)
+            else:
+                NernstEinstein.from_collections(col, temperature=temperature)
+    except ValueError as err:
+        return str(err)
+    return None
+
