@@ -42,6 +42,7 @@ def _load(plan):
     ("einstein_helfand_conductivity", 2.0, 100.0, "holds 0 lags"),
     ("einstein_helfand_conductivity", 0.01, 1.0, "11 frames cannot be split"),
     ("green_kubo_conductivity", 0.01, 1.0, "11 frames cannot be split"),
+    ("viscosity", 0.01, 1.0, "a segment needs at least 4 samples"),
 ])
 def test_an_analysis_the_production_cannot_serve_is_refused_with_the_setting(
         analysis, production_ps, write_interval_fs, why):
@@ -60,7 +61,7 @@ def test_an_analysis_the_production_cannot_serve_is_refused_with_the_setting(
     # test_screen's task: 71 frames, ten blocks long enough for a diffusion fit
     (["diffusion"], 0.07, 1.0),
     # the per-step charge current is recorded whatever the frames' interval
-    (["green_kubo_conductivity"], 0.3, 100.0),
+    (["green_kubo_conductivity", "viscosity"], 0.3, 100.0),
     (["diffusion", "einstein_helfand_conductivity", "nernst_einstein"], 20.0, 100.0),
     # structure is averaged over what frames there are: no length refused
     (["solvation_shells", "intra_inter_rdf"], 0.3, 100.0),

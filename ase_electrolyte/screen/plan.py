@@ -513,7 +513,7 @@ def load_plan(plan, *, base_dir=None):
         file that cannot be a model of its backend (empty, a folder, text), calculator options
         the calculator function does not take, a production too short or too sparsely
         written for one of the analyses (diffusion, Einstein–Helfand, Nernst–Einstein,
-        Green–Kubo), by those analyses' own checks on synthetic data of its length and
+        Green–Kubo, viscosity), by those analyses' own checks on synthetic data of its length and
         spacing: each task refused it only after its whole MD. Nothing is built or simulated.
 
     Warns
@@ -1786,7 +1786,7 @@ def _analyses(names):
 #: Analyses of a task whose estimate needs a length of the production (frames apart by
 #: ``write_interval_fs``, or the per-step charge current) it can refuse
 _LENGTH_BOUND = ("diffusion", "einstein_helfand_conductivity", "nernst_einstein",
-                 "green_kubo_conductivity")
+                 "green_kubo_conductivity", "viscosity")
 
 
 #: Per-step samples of a production beyond which its charge current is not tried: 20 ps of
@@ -1803,10 +1803,11 @@ def _check_production_serves(protocol, analyses, temperatures):
     lag"): a production of 0.3 ps written every 100 fs. The analyses are run here, as the
     task's report runs them, on a synthetic collection of the production's frame count
     and spacing (:func:`~ase_electrolyte.md.protocol_steps`; 4 Li+ and 4 PF6- diffusing at
-    0.02 Å²/ps in 8000 Å³, and for Green–Kubo a per-step charge current correlated over
-    0.1 ps); a refusal that an ample production (8 times as long, and at least 2001 frames)
-    would not meet is the analysis' own, said with the setting that causes it. One the ample
-    run meets too is a property of the synthetic data, left to the task.
+    0.02 Å²/ps in 8000 Å³, and for Green–Kubo and the viscosity a per-step charge current
+    and pressure tensor correlated over 0.1 ps); a refusal that an ample production (8
+    times as long, and at least 2001 frames) would not meet is the analysis' own, said with
+    the setting that causes it. One the ample run meets too is a property of the synthetic
+    data, left to the task.
     """
     wanted = [name for name in _LENGTH_BOUND if name in analyses]
     if not wanted:
@@ -1819,7 +1820,7 @@ def _check_production_serves(protocol, analyses, temperatures):
         return
     temperature = float(min(temperatures))
     for name in wanted:
-        per_step = name == "green_kubo_conductivity"
+        per_step = name in ("green_kubo_conductivity", "viscosity")
         if per_step and stage.steps > _LONG_CURRENT:
             continue
         # ample: 8 times as long, and at least the 2001 frames of Ju et al. (2025)'s
@@ -1855,6 +1856,7 @@ def _dry_run(name, stage, temperature, steps):
     )
     from mda_electrolyte.diffusion import Diffusion
     from mda_electrolyte.ion_collection import IonCollection
+    from mda_electrolyte.viscosity import GreenKuboViscosity
 
     rng = np.random.default_rng(0)
     counts, charges = {"Li": 4, "PF6": 4}, {"Li": 1.0, "PF6": -1.0}
@@ -1862,11 +1864,20 @@ def _dry_run(name, stage, temperature, steps):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if name == "green_kubo_conductivity":
+            if name in ("green_kubo_conductivity", "viscosity"):
                 dt = stage.timestep_fs / 1000.0
                 # white noise changes sign from step to step, refused as aliased: an
-                # Ornstein-Uhlenbeck current of 0.1 ps, as a liquid's decorrelates
+                # Ornstein-Uhlenbeck series of 0.1 ps, as a liquid's decorrelates
                 a = np.exp(-dt / 0.1)
+            if name == "viscosity":
+                tensor = lfilter([np.sqrt(1 - a * a)], [1, -a],
+                                 rng.normal(size=(steps + 1, 3, 3)), axis=0)
+                col = IonCollection.from_pressure_tensor(
+                    0.5 * (tensor + tensor.transpose(0, 2, 1)), dt=dt, volume=volume,
+                    temperature=temperature, label="the production's pressure tensor")
+                GreenKuboViscosity.from_collections(col, temperature=temperature)
+                return None
+            if name == "green_kubo_conductivity":
                 current = lfilter([np.sqrt(1 - a * a)], [1, -a],
                                   rng.normal(size=(steps + 1, 2, 3)), axis=0)
                 col = IonCollection.from_charge_current(
