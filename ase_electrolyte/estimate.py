@@ -315,6 +315,29 @@ class Estimate:
             raise ValueError(f"the {level:.4g} interval of {self} overflows the float range")
         return low, high
 
+    def reaches_zero(self, level=0.95):
+        """Whether the symmetric (linear-scale) ``level`` interval of the value reaches zero
+        or beyond, whatever ``interval_scale`` says.
+
+        A quantity divided by this one (``1/η`` in the Yeh–Hummer term) then has no bounded
+        interval (Fieller 1954), and its first-order error means nothing: η = 0.9 ± 5 mPa·s
+        gave a Yeh–Hummer term of 0.017 ± 0.096 Å²/ps. The half-width is :meth:`interval`'s
+        (t-scaled with ``dof``); an unknown value or error reaches zero (nothing bounds it).
+
+        Parameters
+        ----------
+        level : float
+            Coverage, strictly between 0 and 1.
+
+        Returns
+        -------
+        bool
+        """
+        if not (math.isfinite(self.value) and math.isfinite(self.stderr)):
+            return True
+        low, high = replace(self, interval_scale="linear").interval(level, allow_invalid=True)
+        return low <= 0.0 <= high
+
     def to(self, unit):
         """The same estimate in another unit of the same dimension."""
         return replace(self, value=convert(self.value, self.unit, unit),

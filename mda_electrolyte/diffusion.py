@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import scipy.stats
 from MDAnalysis.analysis.results import Results
 from scipy import constants
 
@@ -660,10 +659,9 @@ class Diffusion(CarrierAnalysis):
             # 1/η has no bounded interval once η's own reaches zero (Fieller 1954), and the
             # first-order error of ξkT/(6πηL) is then meaningless: 0.9 ± 5 mPa·s gave the
             # term 0.017 ± 0.096 Å²/ps 'valid'
-            quantile = (scipy.stats.norm.ppf(0.975) if eta.dof is None
-                        else scipy.stats.t.ppf(0.975, eta.dof))
-            eta_ok = eta.valid and eta.value - quantile * eta.stderr > 0
-            if eta.value - quantile * eta.stderr <= 0:
+            unbounded = eta.reaches_zero()
+            eta_ok = eta.valid and not unbounded
+            if unbounded:
                 eta_notes += (
                     f"η = {eta.value:.3g} ± {eta.stderr:.2g} mPa·s: its 95 % interval reaches "
                     "zero, where 1/η and the Yeh–Hummer term are unbounded (Fieller 1954): a "

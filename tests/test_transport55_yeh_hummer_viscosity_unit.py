@@ -63,7 +63,8 @@ def test_liquid_viscosity_estimates_give_the_analytic_term(universe, viscosity):
 @pytest.mark.parametrize("viscosity, bounded", [
     ((0.9, 5.0), False),
     (Estimate.given_value(0.9, "mPa·s", 0.5), False),            # 0.9 - 1.96 x 0.5 < 0
-    (Estimate(0.9, 0.3, "mPa·s", "Green–Kubo", 4, dof=3), False),  # t(3) 3.18 x 0.3 > 0.9
+    # stderr is the t-scaled one-sigma error: Estimate.interval's half-width 3.18 / 1.20 x 0.4
+    (Estimate(0.9, 0.4, "mPa·s", "Green–Kubo", 4, dof=3), False),  # > 0.9 (normal: < 0.9)
     (Estimate.given_value(0.9, "mPa·s", 0.4), True),             # 0.9 - 1.96 x 0.4 > 0
     (Estimate(0.9, 0.3, "mPa·s", "Green–Kubo", 100, dof=99), True),
 ], ids=["pair", "given-normal", "measured-t3", "given-bounded", "measured-bounded"])

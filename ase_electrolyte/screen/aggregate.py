@@ -2118,6 +2118,17 @@ def _yeh_hummer(row, eta):
     if not bool(eta["valid"]):
         note = (f"the viscosity of its Yeh–Hummer correction is not valid ({eta['verdict']}); "
                 "not compared")
+    elif math.isfinite(eta_sem):
+        from ..estimate import Estimate
+
+        eta_dof = _row_dof(eta)
+        row_eta = Estimate(eta_mean, eta_sem, eta["unit"], "the viscosity row",
+                           dof=None if math.isnan(eta_dof) else eta_dof)
+        if row_eta.reaches_zero():
+            # the rule of Diffusion's own Yeh–Hummer term: 1/η is unbounded there
+            note = (f"the viscosity of its Yeh–Hummer correction, {row_eta.number_text()}, has a "
+                    "95 % interval reaching zero, where 1/η and the correction are unbounded "
+                    "(Fieller 1954); not compared")
     return mean + correction, sem, dof, correction, note
 
 
