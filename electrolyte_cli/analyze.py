@@ -92,13 +92,25 @@ def _run(args, checks):
         raise ValueError("the following arguments are required: trajectory")
     only = None
     if args.only is not None:
-        only = [s.strip() for s in args.only.split(",") if s.strip()]
-        if not only:
+        given = [s.strip() for s in args.only.split(",")]
+        if not any(given):
             raise ValueError("--only names no analysis; give names from `electrolyte analyze "
                              "--list`, comma-separated")
+        if not all(given):
+            # 'rdf,,shells' (a name left out?) was read as 'rdf,shells' without a word
+            raise ValueError(f"--only {args.only!r} has an empty item between commas; give "
+                             "names from `electrolyte analyze --list`, comma-separated")
         # an argument, checked before the files: the names are read without importing the
         # analyses (a mistyped name waited seconds for them, then for the file's checks)
-        only = _analysis_names(only)
+        only = _analysis_names(given)
+        # the library's reading keeps each analysis once: each name is read alone to tell
+        each = [_analysis_names([name])[0] for name in given]
+        twice = [name for name in only if each.count(name) > 1]
+        if twice:
+            # 'rdf,RDF' ran it once: two names meant as two analyses, one of them mistyped?
+            raise ValueError(f"--only {args.only!r} names {', '.join(twice)} more than once "
+                             "(a short name, another case or spelling names the same "
+                             "analysis); give each analysis once")
         from mda_electrolyte.report import TemperatureSettings, check_temperature_used
 
         check_temperature_used(only, TemperatureSettings(**_temperature_options(args)),

@@ -268,14 +268,19 @@ def _parse_scales(text):
     """``"0.9,1,1.2"`` → ``[0.9, 1.0, 1.2]``: positive, finite, distinct, at least one."""
     from ase_electrolyte.atoms_checks import check_number
 
-    try:
-        parsed = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise ValueError(f"--scales must be comma-separated numbers, not {text!r}") from None
-    if not parsed:
+    items = [x.strip() for x in text.split(",")]
+    if not any(items):
         # an empty list reached the scan only after the model had loaded
         raise ValueError(f"--scales {text!r} names no scale factor; give e.g. "
                          f"{_EXAMPLE_SCALES}")
+    if not all(items):
+        # '0.9,,1.1' (a factor left out?) was scanned as '0.9,1.1' without a word
+        raise ValueError(f"--scales {text!r} has an empty item between commas; give e.g. "
+                         f"{_EXAMPLE_SCALES}")
+    try:
+        parsed = [float(x) for x in items]
+    except ValueError:
+        raise ValueError(f"--scales must be comma-separated numbers, not {text!r}") from None
     for x in parsed:
         check_number("every --scales factor", x, above=0)
     # the scan keys its results by f"{s:g}" and refuses factors equal to 6 digits, but only

@@ -252,6 +252,13 @@ def _check_simulate(args):
         _check_names(counts, "--counts")
         if sum(counts.values()) == 0:
             raise ValueError(f"--counts {args.counts}: no molecule to pack (every count is 0)")
+        zero = [name for name, value in counts.items() if value == 0]
+        if zero:
+            # dropped from the box and its composition without a word: a typo for 10, or a
+            # species meant to be there, ran the protocol on another electrolyte
+            raise ValueError(f"--counts {args.counts}: {', '.join(zero)} counted 0, which packs "
+                             f"none; leave {'it' if len(zero) == 1 else 'them'} out, or give "
+                             "the molecules meant")
         _check_count_box(args.counts, counts)
     else:
         if not args.solvent:
