@@ -425,10 +425,14 @@ def _estimate_row(key, est):
         value = f"<s>{html.escape(value)}</s>"
     else:
         value = html.escape(value)
-    # a setting has no samples: "given (the thermostat) (n = 0)" read as a count of nothing
-    count = f" (n = {est.n_samples})" if est.n_samples or not est.given else ""
+    # a setting, or an exact ratio of counts, has no samples: "(n = 0)" after it read as a
+    # count of nothing
+    sampled = est.n_samples or not (est.given or est.method.startswith("exact"))
+    count = f" (n = {est.n_samples})" if sampled else ""
+    # "1" marks a dimensionless number, which the terminal shows without a unit
+    unit = "" if est.unit == "1" else est.unit
     return (f"<tr class='{cls}'><th>{html.escape(str(key))}</th><td>{value}</td>"
-            f"<td>{html.escape(est.unit)}</td><td>{html.escape(verdict)}</td>"
+            f"<td>{html.escape(unit)}</td><td>{html.escape(verdict)}</td>"
             f"<td>{html.escape(est.method)}{count}</td></tr>")
 
 

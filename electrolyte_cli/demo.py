@@ -222,8 +222,8 @@ def _run(args, gpu):
     few = [r for r in limits if r.startswith("too few ions")]
     if few:
         # the analyses say which of their numbers average over too few ions
-        print("demo-sized box: " + "; ".join(few) + " (each analysis marks its own averages "
-              "over too few ions)", flush=True)
+        print("demo-sized box: " + "; ".join(few) + "; each analysis marks its own averages "
+              "over too few ions", flush=True)
     A.print_summary(summary, out / "analysis", command="demo")
     settings = demo_settings(counts, estimated, sim_args, n_atoms=len(atoms),
                              dispersion=dispersion, gpu=gpu,
