@@ -2835,7 +2835,11 @@ def replicate_box(atoms, repeats, *, seed=0):
     # ase copies info shallowly: the copies' nested dicts (conformer_energies, a reader's
     # records) were the box's own, and a change to the repeated box's changed the box's
     out.info = _repeated_info(atoms, math.prod(reps))
-    _drop_labels(out.arrays, keep=_ATOMS_ARRAYS)
+    from mda_electrolyte.model_labels import drop_stored_labels
+
+    # the box's calculation (REF_energy, REF_forces) is not the repeated box's, as ase's
+    # repeat drops the calculator; the builder's records stay
+    drop_stored_labels(out, keep=BOX_RECORDS)
     if topology is not None:
         # numbered by first appearance, as the topology arrays are: a box with a molecule
         # deleted (indices 0, 2) gave copies with gaps (0, 2, 3, 5)
@@ -2872,31 +2876,18 @@ def replicate_box(atoms, repeats, *, seed=0):
     return out
 
 
-#: ``info`` entries of the box builder (:func:`electrolyte_box`) and arrays of ASE and the
-#: topology: records of the box, never a calculation's labels, whatever their names hold
-#: (``conformer_energies`` names where the rotamers' energies came from)
-_BOX_RECORDS = ("composition", "conformers", "conformer_energies", "cation_molality",
-                "counted_composition", "packed_composition")
-_ATOMS_ARRAYS = ("numbers", "positions", "momenta", "masses", "tags", "initial_charges",
-                 "initial_magmoms")
-
-
-def _drop_labels(entries, keep=()):
-    """Remove from the dict ``entries`` the stored labels of a calculation (names holding
-    energy, force, stress, virial, dipole or Hessian in any case, with any prefix or suffix:
-    ``energy``, ``REF_energy``, ``REF_forces``), the rule of the volume scan's frames."""
-    from mda_electrolyte.volume_scan import _LABEL_WORDS
-
-    for key in [k for k in entries if k not in keep and _LABEL_WORDS.search(str(k))]:
-        del entries[key]
+#: ``info`` entries of the box builder (:func:`electrolyte_box`): records of the box, never a
+#: calculation's labels, whatever their names hold (``conformer_energies`` names where the
+#: rotamers' energies came from)
+BOX_RECORDS = ("composition", "conformers", "conformer_energies", "cation_molality",
+               "counted_composition", "packed_composition")
 
 
 def _repeated_info(atoms, copies):
-    """``atoms.info`` for ``copies`` periodic copies of ``atoms`` (a deep copy): the labels of
-    the box's calculation dropped, its net charge ``info["charge"]`` (e) multiplied; a spin
+    """``atoms.info`` for ``copies`` periodic copies of ``atoms`` (a deep copy): its net charge
+    ``info["charge"]`` (e) multiplied (the calculation's labels are dropped by the caller); a spin
     multiplicity other than 1 refused (that of the copies together is not set by one's)."""
     info = copy.deepcopy(atoms.info)
-    _drop_labels(info, keep=_BOX_RECORDS)
     charge = info.get("charge")
     if charge is not None and copies > 1:
         try:

@@ -17,6 +17,7 @@ Units: energies in eV, forces in eV/Å, stress in eV/Å³ (ASE sign convention, 
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from pathlib import Path
 
@@ -28,13 +29,44 @@ __all__ = ["IsolatedMoleculeEvaluator", "StoredMoleculeLabels", "EvaluationMetho
            "evaluate_frame", "read_frames", "stored_labels", "is_calculator", "geometry_key",
            "calculator_name", "input_checks", "check_calculator_inputs",
            "background_self_energy", "madelung_energy", "check_vacuum_beyond_cutoff",
-           "stress_label_bound", "MAX_STRESS"]
+           "stress_label_bound", "MAX_STRESS", "drop_stored_labels"]
 
 #: Largest stress (eV/Å³, any component) a label in eV/Å³ has without forces that make more
 #: (:func:`stress_label_bound`): 1 eV/Å³ is 160 GPa, beyond any liquid or crystal near its
 #: density, where a stress in GPa, kbar or bar written as eV/Å³ (×160, ×1602, ×1.6e6) of a
 #: few GPa lands.
 MAX_STRESS = 1.0
+
+
+#: What a stored label's name holds (in any case, with any prefix or suffix: ``REF_energy``,
+#: ``dft_forces``, ``energy_xtb``): a calculation's values at the frame's geometry.
+LABEL_NAME = re.compile(r"energ|force|stress|virial|dipole|hessian", re.IGNORECASE)
+
+
+def drop_stored_labels(atoms, keep=()):
+    """Remove from ``atoms.info`` and ``atoms.arrays`` (in place) the stored labels of a
+    calculation: entries whose names match :data:`LABEL_NAME` (energy, force, stress,
+    virial, dipole or Hessian, in any case, with any prefix or suffix).
+
+    A frame read from a training set carries its reference labels there (``REF_energy``,
+    ``REF_forces``, the names MACE trains on); a frame made from it at another geometry (a
+    volume scan's scaled frame) or of another size (:func:`ase_electrolyte.build.replicate_box`)
+    would carry them beside atoms they do not belong to, as ASE drops a calculator's results
+    when it copies or repeats atoms.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Changed in place: pass a copy.
+    keep : collection of str
+        Names kept whatever they hold (the box builder's records, such as
+        ``conformer_energies``; ASE's own arrays ``numbers`` and ``positions`` never match).
+    """
+    for entries in (atoms.info, atoms.arrays):
+        for key in [k for k in entries
+                    if k not in keep and k not in ("numbers", "positions")
+                    and LABEL_NAME.search(str(k))]:
+            del entries[key]
 
 
 def stress_label_bound(forces=None, volume=None):

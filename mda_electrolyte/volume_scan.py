@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import shutil
 import tempfile
 import weakref
@@ -147,12 +146,6 @@ def rigid_scaled_atoms(atoms, ids, scale):
     return scaled
 
 
-#: What a stored label's name holds (in any case, with any prefix or suffix: ``REF_energy``,
-#: ``dft_forces``, ``energy_xtb``): the values of the frame's geometry, which the scaled frame
-#: does not have.
-_LABEL_WORDS = re.compile(r"energ|force|stress|virial|dipole|hessian", re.IGNORECASE)
-
-
 def _unlabelled(atoms):
     """A copy of ``atoms`` without its calculator and the labels of its geometry.
 
@@ -162,12 +155,14 @@ def _unlabelled(atoms):
     energy at another geometry, and an ``info["energy"]`` beside the scan's own energy
     failed the extxyz write after the whole scan.
     """
+    from ase_electrolyte.build import BOX_RECORDS
+
+    from .model_labels import drop_stored_labels
+
     scaled = atoms.copy()
     scaled.calc = None
-    for key in [k for k in scaled.info if _LABEL_WORDS.search(str(k))]:
-        del scaled.info[key]
-    for key in [k for k in scaled.arrays if _LABEL_WORDS.search(str(k))]:
-        del scaled.arrays[key]
+    # the builder's records (conformer_energies) describe the box, not this geometry's labels
+    drop_stored_labels(scaled, keep=BOX_RECORDS)
     return scaled
 
 
