@@ -7,7 +7,6 @@ a long trajectory). The times of an extxyz file stand in its comment lines, thos
 temperatures' N_dof in its metadata.
 """
 
-import warnings
 
 import ase
 import ase.io
@@ -16,6 +15,7 @@ import pytest
 from ase.build import molecule
 from ase.constraints import FixBondLengths
 from ase.io.trajectory import Trajectory
+from test_cli54_constraints_before_reading import _run, unread  # noqa: F401
 
 
 def _water(k=0):
@@ -43,37 +43,12 @@ def _write(path, frames):
         ase.io.write(path, frames)
 
 
-@pytest.fixture
-def unread(tmp_path, monkeypatch):
-    """The frames' readers fail the test: a refusal must come before them."""
-    import electrolyte_cli.arguments as cli_arguments
-    import mda_electrolyte.bridge as bridge
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("read the trajectory before refusing")
-
-    monkeypatch.setattr(bridge, "read_ase_frames", forbidden)
-    monkeypatch.setattr(bridge, "from_ase", forbidden)
-    monkeypatch.setattr(cli_arguments, "make_calculator", forbidden)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def _run(argv, capsys):
-    from electrolyte_cli import main
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        status = main(argv)
-    return status, capsys.readouterr().err
-
-
 EVEN = [0.0, 0.01, 0.02, 0.03]
 
 
 @pytest.mark.parametrize("suffix", [".extxyz", ".traj"])
 @pytest.mark.parametrize("dt", ["1", "0.02", "0.005"])
-def test_dt_against_evenly_stored_times_refused_before_reading(suffix, dt, unread, capsys):
+def test_dt_against_evenly_stored_times_refused_before_reading(suffix, dt, unread, capsys):  # noqa: F811
     path = unread / f"run{suffix}"
     _write(path, _frames(EVEN))
     status, err = _run(["analyze", str(path), "--dt", dt, "-o", "out"], capsys)
@@ -91,7 +66,7 @@ def test_dt_against_evenly_stored_times_refused_before_reading(suffix, dt, unrea
     ([None, None, None], "1"),            # no stored times: dt gives them
     ([0.0, None, 0.02], "1"),             # some frames without: the library's to judge
 ])
-def test_dt_the_library_may_accept_goes_on_to_the_frames(suffix, times, dt, unread, capsys):
+def test_dt_the_library_may_accept_goes_on_to_the_frames(suffix, times, dt, unread, capsys):  # noqa: F811
     path = unread / f"run{suffix}"
     _write(path, _frames(times))
     status, err = _run(["analyze", str(path), "--dt", dt, "-o", "out"], capsys)
@@ -135,7 +110,7 @@ def stated(tmp_path):
     ["--com-removed", "no"], ["--constraints", "12", "--com-removed", "no"],
 ])
 def test_count_contradicting_the_h5md_statement_refused_before_reading(
-        options, stated, unread, capsys):
+        options, stated, unread, capsys):  # noqa: F811
     status, err = _run(["analyze", str(stated), *options, "-o", "out"], capsys)
     assert status == 2, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
@@ -146,7 +121,7 @@ def test_count_contradicting_the_h5md_statement_refused_before_reading(
 
 @pytest.mark.parametrize("argv", [
     ["--dt", "1"], ["--constraints", "0"], ["--com-removed", "no"]])
-def test_the_early_refusals_import_no_analysis(argv, stated, unread, capsys, monkeypatch):
+def test_the_early_refusals_import_no_analysis(argv, stated, unread, capsys, monkeypatch):  # noqa: F811
     """A refusal whose words hold no Python keyword imports no analysis module to mark one
     (the analyses' import took seconds; 20 s on a loaded machine)."""
     import electrolyte_cli.arguments as cli_arguments
@@ -167,6 +142,6 @@ def test_the_early_refusals_import_no_analysis(argv, stated, unread, capsys, mon
     ["--constraints", "12"], ["--com-removed", "yes"],
     ["--constraints", "12", "--com-removed", "yes"],
 ])
-def test_the_files_own_count_goes_on_to_the_frames(options, stated, unread, capsys):
+def test_the_files_own_count_goes_on_to_the_frames(options, stated, unread, capsys):  # noqa: F811
     status, err = _run(["analyze", str(stated), *options, "-o", "out"], capsys)
     assert "read the trajectory before refusing" in err, err

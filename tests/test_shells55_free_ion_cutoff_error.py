@@ -8,34 +8,13 @@ where the cutoff at 2.25 and 2.55 Å counts 0.8686 and 0.8448 (± 0.012).
 """
 
 import functools
-import warnings
 
 import numpy as np
 import pytest
-from shell_shapes import loose_shells
+from test_shells55_given_cutoff_error import CUT, DELTA, _groups, _run, universe  # noqa: F401
 
 from ase_electrolyte.estimate import Estimate
-from mda_electrolyte import SolvationShells
 from mda_electrolyte.solvation import shell_results
-
-CUT, DELTA = 2.4, 0.15
-
-
-@pytest.fixture(scope="module")
-def universe():
-    return loose_shells(2.0, 20, seed=1, n_background=100)
-
-
-def _groups(u):
-    sol = u.select_atoms("resname SOL")
-    return u.select_atoms("resname LI"), {"A": sol.residues[::2].atoms}, \
-        {"S": sol.residues[1::2].atoms}
-
-
-def _run(u, cutoffs, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return SolvationShells(*_groups(u), cutoffs=cutoffs, **kwargs).run().results
 
 
 @functools.lru_cache
@@ -56,7 +35,7 @@ def _plain(u, convention):
 
 @pytest.mark.parametrize("convention", ["anion_count", "bridging"])
 @pytest.mark.parametrize("store_table", [True, False, None])
-def test_the_free_ion_fraction_moves_with_the_anion_cutoff(universe, store_table, convention):
+def test_the_free_ion_fraction_moves_with_the_anion_cutoff(universe, store_table, convention):  # noqa: F811
     measured = Estimate(CUT, DELTA, "Å", "first minimum of another run", 100)
     res = _run(universe, {"A": measured, "S": CUT}, store_table=store_table,
                convention=convention)
@@ -75,7 +54,7 @@ def test_the_free_ion_fraction_moves_with_the_anion_cutoff(universe, store_table
 
 @pytest.mark.parametrize("convention", ["anion_count", "bridging"])
 @pytest.mark.parametrize("lo,hi", [(2.25, 2.55), (1.0, 2.4), (2.4, 2.55)])
-def test_held_anions_counted_by_hand_and_from_the_steps(universe, convention, lo, hi):
+def test_held_anions_counted_by_hand_and_from_the_steps(universe, convention, lo, hi):  # noqa: F811
     from mda_electrolyte.solvation import (
         _HELD_HI,
         _HELD_LO,
