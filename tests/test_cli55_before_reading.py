@@ -10,12 +10,11 @@ temperatures' N_dof in its metadata.
 
 import ase
 import ase.io
-import numpy as np
 import pytest
 from ase.build import molecule
-from ase.constraints import FixBondLengths
 from ase.io.trajectory import Trajectory
 from test_cli54_constraints_before_reading import _run, unread  # noqa: F401
+from test_tcount30_temperature_count import stated  # noqa: F401
 
 
 def _water(k=0):
@@ -81,28 +80,6 @@ def test_the_library_refuses_what_the_header_check_refuses(tmp_path):
     _write(path, _frames(EVEN))
     with pytest.raises(ValueError, match="0.01 ps apart"):
         from_ase(path, dt=1.0)
-
-
-@pytest.fixture
-def stated(tmp_path):
-    """An H5MD file whose writer states its count: 4 rigid waters (12 fixed bonds),
-    N_dof = 36 - 12 - 3 = 21."""
-    from ase_electrolyte.trajectory import H5MDWriter
-
-    atoms = ase.Atoms()
-    for k in range(4):
-        w = molecule("H2O")
-        w.positions += [3.0 * k + 1.5, 2.0, 2.0]
-        atoms += w
-    atoms.cell, atoms.pbc = [12.0, 6.0, 6.0], True
-    atoms.set_velocities(np.random.default_rng(3).normal(scale=0.01, size=(12, 3)))
-    atoms.set_constraint(FixBondLengths([(3 * k + i, 3 * k + j) for k in range(4)
-                                         for i, j in ((0, 1), (0, 2), (1, 2))]))
-    path = tmp_path / "rigid.h5md"
-    with H5MDWriter(path, atoms, forces=False) as w:
-        for step in range(3):
-            w.write(atoms, step=step, time=0.01 * step)
-    return path
 
 
 @pytest.mark.parametrize("options", [
