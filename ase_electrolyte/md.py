@@ -814,23 +814,6 @@ def _check_trajectory_path(trajectory, overwrite=False):
             )
 
 
-def _check_frames_written(trajectory, write_interval):
-    """Refuse a frame interval other than run_md's default where no trajectory is written.
-
-    ``write_interval`` spaces the frames of the file alone: without one it was accepted and
-    ignored, and a caller who asked for frames every 10 steps got none, without a word
-    (``observe_interval`` still acts then: it spaces the energy samples of the returned drift).
-    """
-    import inspect
-
-    default = inspect.signature(run_md).parameters["write_interval"].default
-    if trajectory is None and write_interval != default:
-        raise ValueError(
-            f"write_interval = {write_interval} steps spaces the frames of the trajectory, and "
-            "trajectory=None writes none: it would have no effect; leave out write_interval, "
-            "or give a trajectory (*.h5md)")
-
-
 def _check_drift(atoms, temperature_K):
     """Refuse given velocities whose centre of mass drifts far beyond thermal motion.
 
@@ -3059,7 +3042,6 @@ def run_md(
     if description is not None and not isinstance(description, str):
         raise TypeError(f"description (the progress bar's label) must be text (str) or None, "
                         f"not {type(description).__name__} {description!r}")
-    _check_frames_written(trajectory, write_interval)
     _check_start(atoms, trajectory, overwrite)
     trajectory = _absolute(trajectory)
     _check_constraints(atoms, ensemble)
