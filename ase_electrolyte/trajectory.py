@@ -1159,7 +1159,8 @@ class H5MDWriter:
                 f"{what} ({last_time} ps at step {last_step}), {ratio:.3g} times the "
                 f"{self._step_ps * 1000.0:g} fs time step of the run (run_info timestep_fs): "
                 f"time is in ps (is it in seconds, ns or fs?); not written to {self.path}")
-        if 0 < per_step + rounding < _MIN_TIMESTEP_FS / 1000.0:
+        # a time not after the last is named as such below, not as a slip of its unit
+        if 0 < per_step and per_step + rounding < _MIN_TIMESTEP_FS / 1000.0:
             raise ValueError(
                 f"time {time} ps of step {step} is {per_step:.3g} ps per MD step after "
                 f"{what} ({last_time} ps at step {last_step}), below the {_MIN_TIMESTEP_FS:g} "
