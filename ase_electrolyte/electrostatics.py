@@ -90,8 +90,11 @@ _DEFAULT_CUTOFF = 8.0
 _PME_AUTO_CUTOFFS = (14.0, 12.0, 10.0, 8.0)
 # lattice-sum set-ups kept per calculator, one per cell (beyond 5 % strain of each other)
 _TUNED_CELLS = 8
-# the options a lattice-sum set is chosen from (set() of any other keeps the sets)
-_LATTICE_OPTIONS = ("method", "tolerance", "cutoff")
+# the options a lattice-sum set is chosen from, and those that define the charges it was
+# chosen for (another charge model is another calculator: its numbers are a fresh one's);
+# set() of any other (background, short_range, device, dtype) keeps the sets
+_LATTICE_OPTIONS = ("method", "tolerance", "cutoff", "scheme", "qrd", "charges", "array",
+                    "charge_scale", "total_charge")
 # Where a cell lies between the cells of kept sets, the energies of the sets are blended with
 # weights exp(-d²/_BLEND_STRAIN2) (normalised), d² the squared Frobenius norm of the strain
 # from each set's cell: between two cells 5 % apart (isotropic) the blend turns over ±0.3 %
@@ -812,7 +815,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
     ASE's parameters contract: every option is in ``calc.parameters``; ``set(**options)``
     checks them together and resets the results; the lattice-sum set-ups chosen so far are
     dropped only when ``method``, ``tolerance`` or ``cutoff`` changes (the options they are
-    chosen from), so that the energy of a cell does not move with an unrelated option;
+    chosen from), or the charge model (``scheme``, ``qrd``, ``charges``, ``array``,
+    ``charge_scale``, ``total_charge``: another model, whose numbers are a fresh
+    calculator's), so that the energy of a cell does not move with an unrelated option;
     ``todict()`` holds every option and ``Electrostatics(**calc.todict())`` is the same term.
     The word options (``scheme``, ``method``, ``short_range``, ``dtype``) are read in any case
     and spacing and recorded in lower case, as D3's ``damping``; a misspelt one is refused
@@ -966,9 +971,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         if old is None:
             self._molecules = None
             self._stored_molecules = None
-        # the lattice-sum sets depend on these options alone (the charges are checked against
-        # each set's range when it is taken, the device and dtype measure the same mesh): set()
-        # of another option (background, total_charge, short_range, device...) dropped them,
+        # the lattice-sum sets depend on these options alone (the device and dtype measure the
+        # same mesh; the charges of one charge model are checked against each set's range when
+        # it is taken): set() of another option (background, short_range, device...) dropped them,
         # and the next call chose a new set for the cell it then had: the energy moved by the
         # difference of two sums' errors (2.6e-4 eV, 32 ions at 1e-4 after a 3 % strain) and a
         # PME term paid its tuning again. The molecules found (bonds detected once per run)

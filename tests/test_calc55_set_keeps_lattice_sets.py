@@ -2,7 +2,7 @@
 
 A set (smearing, k-space cutoff or mesh) is chosen for a cell and kept while the cell stays
 within 5 % strain of it, so that the energy is one smooth function of the cell. ``set()`` of
-any option (``background``, ``total_charge``, ``device``, even one given its own value) dropped
+any option (``background``, ``device``, even one given its own value) dropped
 every set: the next call chose a new one for the cell it then had, and the energy of that cell
 moved by the difference of two sums' errors (2.6e-4 eV for 32 ions at tolerance 1e-4 after a
 3 % strain), as if the structure had changed.
@@ -16,8 +16,6 @@ from ase_electrolyte import Electrostatics
 
 UNRELATED = {
     "background": {"background": True},
-    "total_charge": {"total_charge": 0.0},
-    "charge_scale": {"charge_scale": 2.0},
     "device, the same": {"device": "cpu"},
     "tolerance, the same": {"tolerance": 1e-4},
     "method, the same": {"method": "auto"},
@@ -61,6 +59,8 @@ def test_the_sets_differ_where_the_test_looks():
     assert abs(energy(fresh, 1.03) - energy(reference, 1.03)) > 1e-6
 
 
+# another charge model (charge_scale, total_charge, qrd...) is another calculator: its numbers
+# are a fresh calculator's (test_calculator_direct_edits)
 @pytest.mark.parametrize("option", [{"tolerance": 1e-5}, {"cutoff": 6.0}])
 def test_an_option_the_sets_are_chosen_from_chooses_them_anew(option):
     calc = term()
