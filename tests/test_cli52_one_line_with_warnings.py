@@ -77,7 +77,7 @@ def test_warnings_as_errors_still_stop_the_command(monkeypatch):
 
 
 @pytest.mark.parametrize(("options", "refusal"), [
-    (["--dt", "0.5"], "--dt 0.5 ps given"),
+    (["--dt", "0.5"], "--dt 0.5 ps: the frames"),
     ([], "none of them can run on this trajectory"),
     (["--only", "intra_inter_rdf"], "--temperature applies to the analyses"),
 ])

@@ -123,7 +123,7 @@ def test_segments_of_other_runs_or_blocks_are_not_paired():
         seg.ratio_error(SegmentValues((b,), 4, [1.0, 2.0, 3.0, 4.0]))
     with pytest.raises(ValueError, match="zero mean"):
         seg.ratio_error(SegmentValues((a,), 4, [1.0, -1.0, 2.0, -2.0]))
-    with pytest.raises(ValueError, match="need as many"):
+    with pytest.raises(ValueError, match="give 4 segments, one value each"):
         SegmentValues((a,), 4, [1.0, 2.0])
 
 
