@@ -2904,8 +2904,8 @@ def run_md(
     write_interval : int
         Steps between frames; the last step is always written (a warning before the run when
         it is off this grid, after more than one interval: the frames would be unevenly
-        spaced). Another value than the default is refused without a ``trajectory``: it
-        would have no effect.
+        spaced). Without a ``trajectory`` no frame is written; the value still spaces the
+        progress lines (at most every 50 steps) and is recorded with the run.
     observe_interval : int, optional
         Steps between observables (energies, the integrator's conserved energy
         ``conserved_energy``, temperature, density, pressure, the per-species
