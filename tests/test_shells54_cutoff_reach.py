@@ -30,15 +30,15 @@ ANION_ONLY = ("fractions", "free_cation_fraction", "free_ion_fraction")
 EVERY = ("labels", "network_sizes", "cn_distribution_total", "ssip_fraction_in_networks")
 
 
-def _universe():
-    # 16 Li⁺ with 3 or 4 EC and some a PF6, jittered over 6 frames
+def _universe(jitter=0.15):
+    # 16 Li⁺ with 3 or 4 EC and some a PF6, jittered (Å) over 6 frames
     shells = [((5 + 10 * i, 5 + 10 * j, 5),
                [("EC", None, "Oc")] * (3 + (i + j) % 2) + [("PF6", None)] * ((i * j) % 2))
               for i in range(4) for j in range(4)]
     u = build(shells)
     rng = np.random.default_rng(0)
     pos = u.atoms.positions
-    frames = np.array([pos + rng.normal(0, 0.15, pos.shape) for _ in range(6)]) % 40.0
+    frames = np.array([pos + rng.normal(0, jitter, pos.shape) for _ in range(6)]) % 40.0
     u.load_new(frames.astype(np.float32), dimensions=u.dimensions)
     return u
 

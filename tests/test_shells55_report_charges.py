@@ -12,22 +12,14 @@ import warnings
 
 import numpy as np
 import pytest
-from test_solvation import build
+from test_shells54_cutoff_reach import _universe
 
 from mda_electrolyte.solvation import _report
 
 
 @pytest.fixture(scope="module")
 def universe():
-    shells = [((5 + 10 * i, 5 + 10 * j, 5),
-               [("EC", None, "Oc")] * (3 + (i + j) % 2) + [("PF6", None)] * ((i * j) % 2))
-              for i in range(4) for j in range(4)]
-    u = build(shells)
-    rng = np.random.default_rng(0)
-    pos = u.atoms.positions
-    frames = np.array([pos + rng.normal(0, 0.1, pos.shape) for _ in range(6)]) % 40.0
-    u.load_new(frames.astype(np.float32), dimensions=u.dimensions)
-    return u
+    return _universe(jitter=0.1)
 
 
 def _charged(u, li, p):
