@@ -3145,12 +3145,6 @@ def _cation_region(cell, n, length, tolerance, single_atom):
     return lo, lo + side - 2 * margin
 
 
-def _cation_regions(n, length, tolerance, rng, single_atom=False):
-    """``n`` distinct sub-cubes of the box, chosen at random, as packmol ``inside box`` bounds."""
-    return [_cation_region(cell, n, length, tolerance, single_atom)
-            for cell in _cation_cells(n, rng)]
-
-
 def _packed_atoms(structures, positions, length):
     """The periodic box of PACKMOL's ``positions`` for ``structures``, with its topology."""
     symbols, mol_index, names, charges = [], [], [], []
