@@ -75,6 +75,19 @@ def test_verdict_widens_with_few_degrees_of_freedom(bench, dof, met):
     assert (bench["verdict"](1.0 * GB, 0.3 * GB, dof) == "met") is met
 
 
+@pytest.mark.parametrize("noise_dof, dof", [(2, 0), (np.inf, np.inf)])
+def test_two_lengths_tell_only_with_a_known_noise(bench, noise_dof, dof):
+    """A line through two lengths has no scatter: a noise from repeats at one length (which
+    miss what differs between lengths) leaves it nothing to judge by; a known noise is kept.
+    Three lengths measure the scatter (one degree of freedom) whatever the repeats say."""
+    fit = bench["LineFit"]([513, 514], [2.0e6, 2.0e6 + 600], 10.0, noise_dof)
+    assert fit.dof == dof
+    verdict = bench["verdict"](*fit.at(1e6), fit.dof)
+    assert verdict.startswith("too small to tell: two lengths") is (dof == 0)
+    three = bench["LineFit"]([600, 1200, 2400], [2.0e6, 2.3e6 + 50, 3.0e6], 10.0, noise_dof)
+    assert three.dof == 1 and three.sigma > 10.0
+
+
 def test_noise_of_repeats(bench):
     assert bench["jitter"]([5.0]) == 0.0
     assert bench["jitter"]([1.0, 3.0, 5.0]) == pytest.approx(2.0)
@@ -116,6 +129,12 @@ def test_tiny_lengths_cannot_tell(bench, monkeypatch, capsys):
     for start in ("extrapolated peak for 1e+06 frames (per-ion", "store_table=True: noise",
                   "Diffusion: peak", "OnsagerCoefficients (einstein): peak"):
         assert any(line.startswith(start) for line in too_small), (start, out)
+    # two lengths cannot tell whatever the repeats' jitter (CI once judged 513/514 "met")
+    for start in ("extrapolated peak for", "store_table=True: noise"):
+        assert all("two lengths leave no scatter" in line for line in judged
+                   if line.startswith(start)), out
+    streamed = next(line for line in judged if line.startswith("store_table=False at scale"))
+    assert "too small to tell" not in streamed.split("ratio")[0], streamed
     assert "ratio too small to tell" in out
     # the first analysis traced does not count the imports: equal peaks at 513 and 514 frames
     row = next(line for line in out.splitlines() if line.startswith("GreenKuboConductivity "))
