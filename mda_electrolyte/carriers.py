@@ -1101,8 +1101,8 @@ class CarrierAnalysis:
                     raise ValueError(
                         f"{type(self).__name__}: {col._label}: the selection holds {n} {what}, "
                         f"which cannot be split into {n_blocks} blocks of at least 2 "
-                        f"({_selection_text(start, stop, step, frames)}); analyse more frames or "
-                        "give fewer n_blocks"
+                        f"({_selection_text(start, stop, step, frames)}); "
+                        f"{_blocks_remedy(n, n_blocks, what)}"
                     )
         spacings = [c.selected_spacing(start, stop, step, frames)[0] for c in self._collectors]
         for k, dt in enumerate(spacings[1:], start=1):
@@ -1383,6 +1383,21 @@ def same_system(collections, names, who="the analysis"):
 #: Blocks a single trajectory is split into for the error estimate: 10 blocks (9 degrees of
 #: freedom, t factor 1.06) give z-scores with a standard deviation near 1, 5 blocks did not.
 DEFAULT_BLOCKS = 10
+
+
+def _blocks_remedy(n, n_blocks, what="frames"):
+    """What a user can change when ``n`` rows cannot be split into ``n_blocks`` blocks of at
+    least 2: the ``n_blocks`` the rows allow, or that more rows are needed. "give fewer
+    n_blocks" alone was offered for 3 frames, which no ``n_blocks`` splits into the 2 blocks one
+    trajectory's error needs, and to users who gave none (:data:`DEFAULT_BLOCKS` by default)."""
+    allowed = n // 2
+    if allowed >= 2:
+        # not "or fewer": one trajectory's error needs 2 segments at least
+        choice = "2" if allowed == 2 else f"2 to {allowed}"
+        return f"analyse more {what}, or give n_blocks = {choice}"
+    if n_blocks > 1:
+        return f"analyse more {what} (2 blocks need at least 4 {what})"
+    return f"analyse more {what} (a block needs at least 2 {what})"
 
 
 def n_universes_of(universes):

@@ -553,9 +553,13 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
                 elif allowed < 2:
                     text += (f"; this run is too short even for 2 segments (the fewest an "
                              f"error needs: {2 * need} {what}{ps(2 * need)})")
-        fewer = ", give fewer n_blocks" if blocks_advice else ""
+        # fewer segments help only where this run's length allows 2 or more of the rows needed
+        # (advised for a run too short for 2 segments, and beside "n_blocks = 1" before)
+        helps = blocks_advice and n_blocks is not None and n_blocks > 1 and (
+            need is None or n_total // need >= 2)
+        fewer = ", give fewer n_blocks" if helps else ""
         remedy = (f"analyse more {what}{fewer} or {fix}" if fix
-                  else f"analyse more {what}{' or give fewer n_blocks' if blocks_advice else ''}")
+                  else f"analyse more {what}{' or give fewer n_blocks' if helps else ''}")
         raise ValueError(f"{text} ({remedy})")
 
     if min_rows is not None and n_rows < min_rows:

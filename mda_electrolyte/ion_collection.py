@@ -55,6 +55,7 @@ from .carriers import (
     MAX_FAR_STEPS,
     MAX_ION_CHARGE,
     MIN_VOLUME,
+    _blocks_remedy,
     _box_matrices,
     _box_volumes,
     check_ion_charge,
@@ -929,8 +930,8 @@ def block_slices(n, n_blocks, label, what="frames"):
     """Contiguous blocks of ``n`` rows (leftover rows left out, with a warning)."""
     block = n // n_blocks
     if block < 2:
-        raise ValueError(f"{label}: {n} {what} cannot be split into {n_blocks} blocks "
-                         "(give fewer n_blocks)")
+        raise ValueError(f"{label}: {n} {what} cannot be split into {n_blocks} blocks of at "
+                         f"least 2: {_blocks_remedy(n, n_blocks, what)}")
     if block * n_blocks != n:
         warnings.warn(
             f"{label}: the last {n - block * n_blocks} {what} do not fill a block of {block} "
@@ -1656,11 +1657,14 @@ class IonCollector(FrameAnalysis):
         )
         # the observables of the analysed frames' time span only: a run(start=...) leaving out
         # an equilibration left it in the per-step series Green–Kubo and the viscosity prefer
-        window = (float(times[0]), float(times[-1]))
-        if self._observed is not None:
+        # on the file's clock: a Universe's times shifted (time_offset), rescaled (a
+        # transformation) or restarted at 0 (a partial copy in memory) took the samples of
+        # another span, without a word
+        window = self._file_window(times, label)
+        if self._observed is not None and window is not None:
             r.collection.charge_current_observable = self._observed_collection(window, label)
         r.collection.pressure_tensor_observable = (
-            None if self._pressure is None
+            None if self._pressure is None or window is None
             else _pressure_tensor_of(self._universe_ref, label, window))
         r.collection.total_mass = _total_mass(self._universe_ref)
         # the collection holds the arrays; the per-part copies go
@@ -1668,6 +1672,22 @@ class IonCollector(FrameAnalysis):
                     "dipole", "com_position", "ion_positions", "first_raw", "last_raw",
                     "last_unwrapped", "kinetic", "kept_frames", "kept_counts"):
             r.pop(key, None)
+
+    def _file_window(self, times, label):
+        """The analysed frames' span on the clock of the file whose observables go with them
+        (:func:`~mda_electrolyte.bridge.file_time_span`), or ``None`` with a warning where the
+        Universe's frames cannot be matched to it (the frames alone are used then)."""
+        if self._observed is None and self._pressure is None:
+            return None
+        from .bridge import file_time_span
+
+        try:
+            span = file_time_span(self._universe_ref, self.frames, times)
+        except (OSError, ValueError) as err:
+            warnings.warn(f"{label}: the per-step observables of the file are not used: {err}",
+                          RuntimeWarning, stacklevel=4)
+            return None
+        return (float(times[0]), float(times[-1])) if span is None else span
 
     def _observed_collection(self, window, label):
         from .conductivity import observed_currents, read_charge_current

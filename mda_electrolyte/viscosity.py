@@ -610,9 +610,12 @@ def _plateau_window(plateau, n_lags, dt, max_lag=None):
         # without max_lag the lags reach half a segment, which "within 0..max_lag" did not say
         reach = (f"max_lag = {max_lag} ps" if max_lag is not None else
                  "half a segment without max_lag")
+        # with max_lag given, the lags end there whatever the run's length and split
+        longer = ("a longer max_lag" if max_lag is not None else
+                  "more samples or fewer n_blocks (longer segments), or a max_lag up to a "
+                  "segment's length")
         raise ValueError(f"plateau window {plateau!r} ends beyond the longest lag, {last:.6g} ps "
-                         f"({reach}): give a plateau ending by then, a longer max_lag, or "
-                         "more samples or fewer n_blocks")
+                         f"({reach}): give a plateau ending by then, or {longer}")
     lags = np.arange(n_lags) * dt
     inside = int(np.count_nonzero((lags >= lo - 1e-9 * dt) & (lags <= hi + 1e-9 * dt)))
     if inside < 2:
