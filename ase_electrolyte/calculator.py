@@ -279,7 +279,8 @@ class Calculator(ParametersContract, _AseCalculator):
     ``device``, ``dtype``, ``backend`` or a backend option loads the model again (a new
     ``model`` takes only the backend options given in the same call); changing
     ``dispersion`` or ``electrostatics`` rebuilds only that term, and a term built from a
-    spec, dict or file moves with ``device``. An option edited in ``calc.parameters`` (or in
+    spec, dict or file moves with ``device`` (an electrostatics term keeping its lattice-sum
+    sets, as its own ``set(device=...)`` does). An option edited in ``calc.parameters`` (or in
     a term's ``parameters``) directly is applied as ``set`` would apply it, checked, before
     the next property, ``set`` or ``todict``.
 
@@ -536,12 +537,32 @@ class Calculator(ParametersContract, _AseCalculator):
                 # instance handed to us is the caller's and is left as it is
                 owned[name] = term is not None and term is not value
             elif device_moved and owned.get(name) and value is not None:
-                term = build({**value.todict(), "device": device}, device)
+                term = self._moved_term(name, value, device, build)
             else:
                 term = value
             out[name] = term
         out["owned"] = owned
         return out
+
+    @staticmethod
+    def _moved_term(name, term, device, build):
+        """The term we built, on ``device``.
+
+        The electrostatics is moved by ``set(device=...)`` on a copy, which keeps the lattice-sum
+        sets chosen for the cells seen so far (they depend on no device): rebuilt from its
+        options, it chose new ones, and a strained cell's energy moved by the difference of two
+        sums' errors (7e-6 to 1.5e-5 eV for 16 ions at tolerance 1e-4, 3 % strain) and a PME
+        term paid its tuning again. A copy, as a shallow copy of this calculator still holds
+        the old one.
+        The dispersion is rebuilt (its CPU fallback where the CUDA kernel cannot be built).
+        """
+        if name == "electrostatics":
+            import copy
+
+            moved = copy.deepcopy(term)
+            moved.set(device=device)
+            return moved
+        return build({**term.todict(), "device": device}, device)
 
     @staticmethod
     def _make_dispersion(dispersion, device):
