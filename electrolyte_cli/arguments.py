@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import re
 from pathlib import Path
@@ -1829,34 +1830,191 @@ def analysis_keywords():
     public classes' constructors and ``run`` methods (the frame selection ``start``, ``stop``,
     ``step``, ``frames``).
 
-    Their messages advise them (``use fewer n_blocks or longer runs``, ``give cutoffs= or
-    analyse more frames``); ``electrolyte analyze`` and ``demo`` run each analysis at its
-    defaults and have no option for any of them.
+    Their messages advise them (``use fewer n_blocks or longer runs``, ``give cutoffs=``);
+    ``electrolyte analyze`` and ``demo`` run each analysis at its defaults and have no option
+    for any of them. Read from the modules' source (:class:`_ModuleSource`), not by importing
+    them: a one-line refusal that quotes a word with an underscore imported MDAnalysis, SciPy
+    and every analysis (seconds) before it was printed.
     """
-    import importlib
-    import inspect
-
-    if _KEYWORDS:
-        return _KEYWORDS[0]
-    names = set()
-    for short in _ANALYSIS_MODULES:
-        module = importlib.import_module(f"mda_electrolyte.{short}")
-        for name, obj in vars(module).items():
-            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
-                continue
-            # an analysis class' run() too: its frame selection (start, stop, step, frames) and
-            # parallel options, which a refusal quotes; "stop=None" was left unmarked between
-            # a marked "start=None" and "step=None" (start and step are keywords elsewhere)
-            funcs = ([obj.__init__, getattr(obj, "run", None)] if inspect.isclass(obj)
-                     else [obj])
-            for func in funcs:
-                if not inspect.isfunction(func):
-                    continue
-                names.update(p.name for p in inspect.signature(func).parameters.values()
-                             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-                             and p.name != "self")
-    _KEYWORDS.append(frozenset(names))
+    if not _KEYWORDS:
+        _KEYWORDS.append(source_keywords(f"mda_electrolyte.{short}"
+                                         for short in _ANALYSIS_MODULES))
     return _KEYWORDS[0]
+
+
+def source_keywords(modules):
+    """The keywords :func:`analysis_keywords` reads, of the modules named ``modules``, from
+    their source.
+
+    Returns
+    -------
+    frozenset of str
+    """
+    names = set()
+    for module_name in modules:
+        module = _ModuleSource.of(module_name)
+        if module is None:
+            raise ValueError(f"{module_name}: no Python source file to read keywords from")
+        for name, node in module.defined.items():
+            if name.startswith("_"):
+                continue
+            if isinstance(node, ast.ClassDef):
+                # an analysis class' run() too, inherited from AnalysisBase: its frame
+                # selection (start, stop, step, frames) and parallel options, which a refusal
+                # quotes; "stop=None" was left unmarked between a marked "start=None" and
+                # "step=None" (start and step are keywords elsewhere)
+                for method in ("__init__", "run"):
+                    names.update(module.method_keywords(node, method) or ())
+            else:
+                names.update(_keywords_of(node))
+    return frozenset(names)
+
+
+def _keywords_of(function):
+    """The parameters of a ``def`` that a call may name (neither positional-only nor ``self``,
+    ``*args`` or ``**kwargs``)."""
+    args = function.args
+    return {a.arg for a in args.args + args.kwonlyargs if a.arg != "self"}
+
+
+class _ModuleSource:
+    """A module's top-level functions and classes, read from its source file with :mod:`ast`
+    without importing it (nor its package), and the names it imports (to follow a class' bases
+    into the modules that define them, MDAnalysis' ``AnalysisBase`` among them)."""
+
+    _read = {}
+
+    @classmethod
+    def of(cls, name):
+        """The module ``name``'s source, or ``None`` where it has no Python source file."""
+        if name not in cls._read:
+            path = _source_file(name)
+            cls._read[name] = None if path is None else cls(name, path)
+        return cls._read[name]
+
+    def __init__(self, name, path):
+        self.name = name
+        self.package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        self.defined = {}  # name -> FunctionDef or ClassDef (the last binding)
+        self.imported = {}  # name -> (module, attribute or None for the module itself)
+        self._walk(ast.parse(path.read_bytes(), filename=str(path)).body)
+
+    def _walk(self, body):
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.defined[node.name] = node
+            elif isinstance(node, ast.ImportFrom):
+                base = self._absolute(node)
+                for alias in node.names:
+                    self.imported[alias.asname or alias.name] = (base, alias.name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.imported[alias.asname] = (alias.name, None)
+            elif isinstance(node, (ast.If, ast.Try)):
+                # a definition under a guard: that of the path an import takes as a rule
+                # (try's body and else, an if's body) is read last, and kept
+                if isinstance(node, ast.If):
+                    blocks = (node.orelse, node.body)
+                else:
+                    blocks = (*(h.body for h in node.handlers), node.body, node.orelse,
+                              node.finalbody)
+                for block in blocks:
+                    self._walk(block)
+
+    def _absolute(self, node):
+        if not node.level:
+            return node.module
+        parts = self.package.split(".")
+        base = ".".join(parts[:len(parts) - node.level + 1])
+        return f"{base}.{node.module}" if node.module else base
+
+    def resolve(self, expression, depth=0):
+        """The (module, ClassDef) an expression of this module names, else ``None``."""
+        if depth > 20:
+            return None
+        if isinstance(expression, ast.Name):
+            name = expression.id
+            if isinstance(self.defined.get(name), ast.ClassDef):
+                return self, self.defined[name]
+            if name in self.imported:
+                module, attribute = self.imported[name]
+                return _resolve_in(module, attribute, depth)
+        elif isinstance(expression, ast.Attribute) and isinstance(expression.value, ast.Name):
+            module, attribute = self.imported.get(expression.value.id, (None, None))
+            if module is not None:
+                # "from MDAnalysis.analysis import base" then "base.AnalysisBase"
+                return _resolve_in(module if attribute is None else f"{module}.{attribute}",
+                                   expression.attr, depth)
+        return None
+
+    def method_keywords(self, node, method, depth=0):
+        """The keywords of ``method`` of class ``node`` as :func:`inspect.signature` reads
+        them, the method inherited along the bases (first base first) or made by
+        ``@dataclass``; ``None`` where no base read here defines it (``object``'s)."""
+        defs = [item for item in node.body if item.__class__ in (
+            ast.FunctionDef, ast.AsyncFunctionDef) and item.name == method]
+        if defs:
+            return _keywords_of(defs[-1])  # the last binding, as the class keeps it
+        if method == "__init__" and _is_dataclass(node):
+            return {item.target.id for item in node.body
+                    if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+                    and "ClassVar" not in ast.unparse(item.annotation)
+                    and not _init_false(item.value)}
+        for base in node.bases:
+            resolved = self.resolve(base, depth + 1)
+            if resolved is not None:
+                found = resolved[0].method_keywords(resolved[1], method, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+
+def _resolve_in(module, attribute, depth):
+    source = _ModuleSource.of(module)
+    if source is None or attribute is None:
+        return None
+    return source.resolve(ast.Name(attribute), depth + 1)
+
+
+def _is_dataclass(node):
+    for decorator in node.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        target = call.func if call else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name == "dataclass":
+            return not (call and any(k.arg == "init" and isinstance(k.value, ast.Constant)
+                                     and k.value.value is False for k in call.keywords))
+    return False
+
+
+def _init_false(value):
+    """Whether a dataclass field's default is ``field(init=False)``."""
+    return (isinstance(value, ast.Call) and any(
+        k.arg == "init" and isinstance(k.value, ast.Constant) and k.value.value is False
+        for k in value.keywords))
+
+
+def _source_file(name):
+    """The source file of module ``name``, found without importing it nor its packages
+    (:func:`importlib.util.find_spec` of ``a.b`` imports ``a``), else ``None``."""
+    import importlib.util
+
+    top, _, rest = name.partition(".")
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if not rest:
+        return Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
+    for location in spec.submodule_search_locations or ():
+        path = Path(location, *rest.split("."))
+        for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 _KEYWORDS = []
