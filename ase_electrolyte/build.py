@@ -2758,8 +2758,9 @@ def replicate_box(atoms, repeats, *, seed=0):
     ``info["charge"]`` (ASE's convention, e) is extensive and multiplied, as the
     ``formal_charge`` array's sum is (kept unchanged, the two declarations disagreed and the
     box was refused by every calculator); a spin multiplicity ``info["spin"]`` other than 1
-    is refused, the copies' together not being set by one's. Other entries are kept as
-    they are.
+    is refused, the copies' together not being set by one's. The frame's place in its run
+    (:data:`RUN_RECORDS`: ``step``, ``time_ps``, ``timestep``) is dropped from a box of
+    several copies, a new system at no step of that run. Other entries are kept as they are.
 
     Parameters
     ----------
@@ -2881,6 +2882,11 @@ def replicate_box(atoms, repeats, *, seed=0):
 #: rotamers' energies came from)
 BOX_RECORDS = ("composition", "conformers", "conformer_energies", "cation_molality",
                "counted_composition", "packed_composition")
+#: ``info`` entries that place a frame in the run it was read from: the step and time (ps)
+#: of :func:`ase_electrolyte.trajectory.read_h5md` and :func:`~ase_electrolyte.md.run_md`'s
+#: final frame, and the step of a LAMMPS dump frame read by ASE (``timestep``).
+#: :func:`replicate_box` drops them from a box of several copies.
+RUN_RECORDS = ("step", "time_ps", "timestep")
 
 
 def _repeated_info(atoms, copies):
@@ -2898,6 +2904,12 @@ def _repeated_info(atoms, copies):
         # formal charges' sum (declared_total_charge), which the copies multiply
         info["charge"] = (int(charge) * copies if isinstance(charge, (int, np.integer))
                           and not isinstance(charge, bool) else total * copies)
+    if copies > 1:
+        # a frame's place in its run (a trajectory reader's step and time): the copies are a
+        # new system, with velocities drawn anew, at no step of that run; kept, a replicated
+        # frame of step 5000 was read back (extxyz, from_ase) as a frame 5 ps into a run
+        for key in RUN_RECORDS:
+            info.pop(key, None)
     spin = info.get("spin")
     if spin is not None and copies > 1 and not (
             isinstance(spin, (int, float, np.integer, np.floating))
