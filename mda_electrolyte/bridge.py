@@ -65,7 +65,7 @@ from .molecules import (
     molecule_species,
 )
 
-__all__ = ["check_dt_against_times", "from_ase", "kinetic_masses"]
+__all__ = ["check_dt_against_times", "file_time_span", "from_ase", "kinetic_masses"]
 
 # the alkali metals among the free ions (charge +1; the alkaline earths and zinc +2)
 _GROUP_1 = frozenset([3, 11, 19, 37, 55, 87])
@@ -1423,6 +1423,95 @@ def _check_h5md_values(path, numbers, masses, times):
     if k is not None:
         raise damaged_h5md(path, f"frame {k} is at {times[k]} ps, not after frame {k - 1} "
                              f"({times[k - 1]} ps)")
+
+
+def _run_md_file_of(universe):
+    """The path of the run_md H5MD file a Universe's trajectory names, or ``None``."""
+    from .observables import is_h5md_path
+
+    name = getattr(universe.trajectory, "filename", None)
+    if not (isinstance(name, (str, PathLike)) and is_h5md_path(name) and os.path.isfile(name)):
+        return None
+    return name
+
+
+def _stored_frame_times(path):
+    """The times (ps) of the complete frames of a run_md H5MD file."""
+    from .observables import _open
+
+    with _open(path) as f:
+        n = int(f["parameters/ase_electrolyte"].attrs["n_frames"])
+        return np.asarray(f[particle_group(f)]["position/time"][:n], dtype=np.float64)
+
+
+def file_time_span(universe, frames, times):
+    """The time span of analysed frames on the clock of the run_md H5MD file a Universe reads:
+    the span of the file's per-step observables that goes with them.
+
+    The observables (``charge_current``, ``pressure_tensor``, ``temperature``, ...) carry the
+    file's own times. A Universe may show others: a reader's ``time_offset``, an on-the-fly
+    transformation that sets ``ts.time``, a copy in memory of part of the file
+    (``transfer_to_memory(start=5)`` starts again at 0 ps). Where its frames are the file's
+    frames by index (MDAnalysis' H5MD reader of the file, or an in-memory copy of all of its
+    frames), a time offset is honoured: the span is that of the same frames in the file.
+    Frames whose spacing in time is not the file's, or that cannot be matched to the file's
+    frames, are refused: their observables would be taken over another span or another clock.
+
+    Parameters
+    ----------
+    universe : MDAnalysis.Universe
+    frames : array_like of int
+        The analysed frames' indices in ``universe.trajectory`` (``AnalysisBase.frames``).
+    times : array_like of float
+        Their times in ps as the Universe gives them (``AnalysisBase.times``).
+
+    Returns
+    -------
+    (float, float) or None
+        First and last time in ps of those frames in the file; ``None`` when the Universe reads
+        no H5MD file of run_md.
+
+    Raises
+    ------
+    ValueError
+        Frames that are not the file's by index (a partial in-memory copy, another reader), or
+        whose times are not spaced as the file's (a transformation that scales ``ts.time``);
+        the message names the file and both spans.
+    """
+    path = _run_md_file_of(universe)
+    if path is None:
+        return None
+    frames = np.asarray(frames, dtype=np.intp).ravel()
+    times = np.asarray(times, dtype=np.float64).ravel()
+    if frames.size == 0 or frames.size != times.size:
+        raise ValueError(f"{frames.size} frames and {times.size} times given: one time per "
+                         "analysed frame")
+    stored = _stored_frame_times(path)
+    reader = universe.trajectory
+    own = isinstance(reader, H5MDReader) and os.path.samefile(reader.filename, path)
+    copy = isinstance(reader, MemoryReader) and reader.n_frames == stored.size
+    if not (own or copy):
+        raise ValueError(
+            f"{path}: the Universe reads {reader.n_frames} frames through "
+            f"{type(reader).__name__}, the file holds {stored.size}: its frames cannot be "
+            "matched to the file's per-step observables (a copy in memory of part of the "
+            "file, transfer_to_memory(start=, stop=, step=)?); analyse the file's own reader "
+            "(from_ase(path)) and select frames with start/stop/step")
+    if frames.min() < 0 or frames.max() >= stored.size:
+        raise ValueError(f"{path}: analysed frame {int(frames.max())} is not among the "
+                         f"file's {stored.size} complete frames")
+    ours = stored[frames]
+    spacing = float(np.median(np.diff(stored))) if stored.size > 1 else 1.0
+    tol = 1e-6 * abs(spacing) + 1e-9
+    if np.allclose(np.diff(times), np.diff(ours), rtol=0, atol=tol):
+        # the same clock, perhaps shifted: the frames are the file's by index
+        return float(ours[0]), float(ours[-1])
+    raise ValueError(
+        f"{path}: the Universe's times of the analysed frames are not spaced as the file's: "
+        f"frames {int(frames[0])}-{int(frames[-1])} span {times[0]:g}-{times[-1]:g} ps in "
+        f"the Universe, {ours[0]:g}-{ours[-1]:g} ps in the file (an on-the-fly "
+        "transformation that sets ts.time?); the file's per-step observables run on its own "
+        "clock and are not matched to other times: remove what changes the times")
 
 
 # --- LAMMPS --------------------------------------------------------------------------------

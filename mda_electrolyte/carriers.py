@@ -1148,7 +1148,7 @@ class CarrierAnalysis:
         # the run_md files' own temperature over the analysed span: what a temperature given
         # is judged by (run_temperature)
         self._recorded_temperatures = [
-            (c.collection, recorded_temperature(u, (float(c.times[0]), float(c.times[-1]))))
+            (c.collection, _recorded_temperature_of_frames(u, c.frames, c.times))
             for c, u in zip(self._collectors, self._universes, strict=True)]
         self._estimate(self.collections)
         return self
@@ -1780,6 +1780,18 @@ def temperature_notes(collections, temperature, recorded=None):
                 f"the run's temperature (temperature={est.value:.4g})"
             )
     return notes
+
+
+def _recorded_temperature_of_frames(universe, frames, times):
+    """:func:`recorded_temperature` over the analysed frames' span on the file's clock, or
+    ``None`` where they cannot be matched to it (the collector has warned)."""
+    from .bridge import file_time_span
+
+    try:
+        span = file_time_span(universe, frames, times)
+    except (OSError, ValueError):
+        return None
+    return None if span is None else recorded_temperature(universe, span)
 
 
 def recorded_temperature(universe, times=None):
