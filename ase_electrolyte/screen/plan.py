@@ -514,7 +514,10 @@ def load_plan(plan, *, base_dir=None):
         the calculator function does not take, a production too short or too sparsely
         written for one of the analyses (diffusion, Einstein–Helfand, Nernst–Einstein,
         Green–Kubo, viscosity), by those analyses' own checks on synthetic data of its length and
-        spacing: each task refused it only after its whole MD. Nothing is built or simulated.
+        spacing: each task refused it only after its whole MD. The refusal names the
+        analysis' Python settings its reason quotes (``n_blocks``, ``fit_window``: a screen
+        runs each analysis at its defaults, a plan has no key for them) and a production
+        length that serves the analysis, tried likewise. Nothing is built or simulated.
 
     Warns
     -----
@@ -1831,13 +1834,65 @@ def _check_production_serves(protocol, analyses, temperatures):
         if refusal is None or _dry_run(name, stage, temperature, ample) is not None:
             continue
         frames = stage.steps // stage.write_interval + 1
+        # the analysis' reason advises its Python keywords ("give fewer n_blocks", "a wider
+        # window fit_window"), which a plan has no key for: said as such, and what the plan
+        # can change, the production's length, given as a number that was tried
+        settings = sorted(set(re.findall(r"\b[a-z]\w*_\w+\b", refusal)) & _analysis_settings())
+        fixed = (f" ({', '.join(settings)}: setting{'s' * (len(settings) > 1)} of the analysis "
+                 "in Python, which a screen runs at its defaults, not plan keys)"
+                 if settings else "")
+        serving = _serving_length(name, stage, temperature, ample)
+        length = ("Lengthen the production" if serving is None else
+                  f"A production of {serving:g} ps at this write interval serves it (tried "
+                  "likewise): lengthen the production")
         raise PlanError(
             f"analysis {name} cannot work on the production of this protocol "
             f"(production_ps = {protocol['production_ps']:g} ps, write_interval_fs = "
             f"{protocol['write_interval_fs']:g} fs: {frames} frames, {stage.steps + 1} "
-            f"per-step samples); it would refuse after every task's MD: {refusal}. Lengthen "
-            f"the production{'' if per_step else ', write frames more often'}, or leave the "
+            f"per-step samples); it would refuse after every task's MD: {refusal}{fixed}. "
+            f"{length}{'' if per_step else ', write frames more often'}, or leave the "
             "analysis out")
+
+
+def _serving_length(name, stage, temperature, ample):
+    """A production (ps, whole frame intervals, as :func:`~ase_electrolyte.md.production_steps`
+    rounds it) that analysis ``name`` serves on synthetic data, by bisection between
+    ``stage``'s refused length and ``ample`` steps; ``None`` where the ample length, rounded
+    up to whole frames, is refused too.
+
+    Not always the shortest: the lengths served are not one interval (Einstein–Helfand's fit
+    window, in fractions of a segment, holds 3 lags in segments of 11 frames and 2 in
+    segments of 12 to 14).
+    """
+    every = stage.write_interval
+    refused, served = stage.steps // every, -(-ample // every)
+    if _dry_run(name, stage, temperature, served * every) is not None:
+        return None
+    while served - refused > 1:
+        middle = (refused + served) // 2
+        if _dry_run(name, stage, temperature, middle * every) is None:
+            served = middle
+        else:
+            refused = middle
+    return served * every * stage.timestep_fs / 1000.0
+
+
+def _analysis_settings():
+    """The keywords of the analyses :func:`_dry_run` runs (``n_blocks``, ``fit_window``,
+    ``max_lag`` ...): settings a screen leaves at their defaults."""
+    import inspect
+
+    from mda_electrolyte.conductivity import (
+        EinsteinHelfandConductivity,
+        GreenKuboConductivity,
+        NernstEinstein,
+    )
+    from mda_electrolyte.diffusion import Diffusion
+    from mda_electrolyte.viscosity import GreenKuboViscosity
+
+    return {name for cls in (EinsteinHelfandConductivity, GreenKuboConductivity, NernstEinstein,
+                             Diffusion, GreenKuboViscosity)
+            for name in inspect.signature(cls).parameters}
 
 
 def _dry_run(name, stage, temperature, steps):
