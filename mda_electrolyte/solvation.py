@@ -105,7 +105,14 @@ from mda_electrolyte.shell_summary import (
 from mda_electrolyte.shell_table import OC as _OC
 from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
-from mda_electrolyte.shell_table import ShellLayout, ShellTable, ShellTableBuilder, check_table
+from mda_electrolyte.shell_table import (
+    BlockColumn,
+    ShellLayout,
+    ShellTable,
+    ShellTableBuilder,
+    check_table,
+)
+from mda_electrolyte.uncertainty import _few_runs_note
 
 __all__ = ["SolvationShells", "cutoff_cn_errors", "cutoff_share_errors", "oxygen_types",
            "shell_results"]
@@ -142,6 +149,35 @@ TABLE_BUDGET_BYTES = 2**28
 #: 50 MB per label after the pass (1 GB for bn_fec's 15 labels; a large system has hundreds)
 #: for a resolution no angle distribution has.
 MAX_ANGLE_BINS = 3600
+
+
+def _joined_columns(columns):
+    """One :class:`~mda_electrolyte.shell_table.BlockColumn` of the parts' rows in the order of
+    the parts (a parallel run's workers, in frame order)."""
+    columns = list(columns)
+    joined = columns[0]
+    for column in columns[1:]:
+        joined.extend(column)
+    return joined
+
+
+def _correlation_probe(cn_series, range_pairs, k, name):
+    """The per-frame series whose statistical inefficiency counts the independent frames of
+    species ``k``'s RDF, and its name.
+
+    Its coordination number, where that changed often enough for a calibrated error
+    (:func:`~mda_electrolyte.uncertainty._few_runs_note`); else the number of its pairs within
+    the RDF range (``range_pairs[:, k]``, one row per frame), which the search's counting
+    noise is about. A shell count that never changed (four waters on every Li⁺ of 60
+    independent frames) had read the frames as one: the cutoff "too short: 1.0 independent
+    segments", where the RDF of the same frames was valid; one that changed twice read a
+    statistical inefficiency from two steps.
+    """
+    x = np.asarray(cn_series, dtype=float)
+    if len(range_pairs) != x.size or not _few_runs_note(x):
+        return x, f"coordination number of {name}"
+    return (np.asarray(range_pairs[:, k], dtype=float),
+            f"pairs of the cation–{name} RDF within its range")
 
 
 def _check_bins(label, value, maximum=_MAX_BINS):
@@ -1339,8 +1375,9 @@ class SolvationShells(FrameAnalysis):
         first-minimum search as error, not valid when the minimum is shallow, not significant,
         from a small sample (counted over the independent frames: ``N / g`` of ``N``, ``g`` the
         statistical inefficiency of the species' per-frame coordination number as
-        :class:`~mda_electrolyte.rdf.IntraInterRDF` measures its frames', one frame where it
-        never changes), or from a run "too short" for IntraInterRDF's g(r) (fewer than four
+        :class:`~mda_electrolyte.rdf.IntraInterRDF` measures its frames', or of its pairs
+        within the RDF range where the coordination number changed fewer than 19 times; one
+        frame where those never change either), or from a run "too short" for IntraInterRDF's g(r) (fewer than four
         frames per block of :func:`~mda_electrolyte.frame_estimates.frame_average`, or fewer
         than two independent ones); a cutoff given by the caller or a preset, also the preset
         ``no_minimum="preset"`` falls back to (its method says why and whose), is given
@@ -1710,6 +1747,10 @@ class SolvationShells(FrameAnalysis):
                                                         self._edges, n_frames=self.n_frames)
         self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
         self.results._rdf_below = np.zeros((len(self._species), self._n_below), dtype=np.int64)
+        # per frame and species: the pairs within the RDF range, how correlated the frames are
+        # where the shells' counts never change (_correlated_cutoffs)
+        self.results._range_pairs = BlockColumn(np.int64, len(self._species),
+                                                capacity=self.n_frames)
         self.results._half_width = np.inf
         # (frame, cation, atom, distance) of pairs closer than MIN_PAIR_DISTANCE in the first
         # frames that have them: named if they make an RDF's first peak
@@ -1736,6 +1777,7 @@ class SolvationShells(FrameAnalysis):
                                     "_half_width": min,
                                     "_rdf_counts": ResultsGroup.ndarray_sum,
                                     "_rdf_below": ResultsGroup.ndarray_sum,
+                                    "_range_pairs": _joined_columns,
                                     "_close_pairs": ResultsGroup.flatten_sequence,
                                     "_close_counts": ResultsGroup.ndarray_sum,
                                     "_known_pairs": ResultsGroup.ndarray_sum,
@@ -1810,6 +1852,8 @@ class SolvationShells(FrameAnalysis):
             self.results._rdf_counts += np.bincount(
                 flat, minlength=self.results._rdf_counts.size).reshape(
                     self.results._rdf_counts.shape)
+            self.results._range_pairs.append(np.bincount(species[keep],
+                                                         minlength=len(self._species)))
             below = self.results._rdf_below
             if below.shape[1]:
                 keep = (dist < edges[0]) & (species >= 0)
@@ -2000,12 +2044,14 @@ class SolvationShells(FrameAnalysis):
     def _conclude(self):
         if self._pass == "second":
             # the shells with the cutoffs found by the first pass, which concludes the rest
+            self.results.pop("_range_pairs")
             self._second_counts = self.results.pop("_cutoff_counts")
             self._second_steps = self.results.pop("_cutoff_steps")
             self.results = Results(summary_results(self.results.pop("_summary").take(),
                                                    self._convention, _in_place=True))
             return
         dropped = self.results.pop("_dropped")
+        self._range_pairs = self.results.pop("_range_pairs").take()
         streamed_counts = self.results.pop("_cutoff_counts")
         self.results.pop("_cutoff_steps")
         # every cutoff known: a table dropped in the pass left the streamed run's summary
@@ -2152,9 +2198,11 @@ class SolvationShells(FrameAnalysis):
         times gave a valid cutoff of 2.85 ± 0.14 Å, 60 times 2.849 ± 0.035 Å, where the frame
         alone gave 2.85 ± 0.33 Å, not valid (a small sample). The frames count as ``N / g``
         independent ones, ``g`` the statistical inefficiency of the species' per-frame
-        coordination number measured as :class:`~mda_electrolyte.rdf.IntraInterRDF` measures
-        its frames' (:func:`~mda_electrolyte.rdf._frames_inefficiency`: the larger of pymbar's
-        two estimates; a series that never changes: one frame), and the search is run again
+        coordination number (or, where that changed too few times to tell, of its pairs within
+        the RDF range: :func:`_correlation_probe`) measured as
+        :class:`~mda_electrolyte.rdf.IntraInterRDF` measures its frames'
+        (:func:`~mda_electrolyte.rdf._frames_inefficiency`: the larger of pymbar's two
+        estimates; pairs that never change: one frame), and the search is run again
         with ``inefficiency=g`` (:func:`~mda_electrolyte.shell_cutoffs.first_minimum`): the
         cutoff is kept (its place does not depend on the counts' scale), its errors are the
         larger of the two searches', and the verdict is the second's (its warnings, or that
@@ -2169,34 +2217,38 @@ class SolvationShells(FrameAnalysis):
             detail = self._details[name]
             if detail.method != "rdf_first_minimum" or detail.cutoff is None:
                 continue
-            x = np.asarray(series[name], dtype=float)
+            x, what = _correlation_probe(series[name], self._range_pairs,
+                                         list(self._species).index(name), name)
             n_frames = x.size
             n_blocks = _n_blocks(n_frames)
             g, independent = 1.0, math.nan
             if n_frames >= 2 and np.ptp(x) == 0:
-                # a shell count that never changes tells nothing of how fast the shells do
+                # neither the shells nor the pairs about them ever change: frames that are
+                # one configuration, however many
                 g = float(n_frames)
                 independent = 1.0
             elif not _correlation_too_short(n_frames, n_blocks, math.nan):
-                g = _frames_inefficiency(x, what=f"coordination number of {name}")[1]
+                g = _frames_inefficiency(x, what=what)[1]
                 independent = n_frames / g
             doubts = _correlation_too_short(n_frames, n_blocks, independent)
             if g > 1.0 + 1e-9:
                 factor = self._searched_again(name, detail, edges, g_search, counts, below, g,
-                                              n_frames)
+                                              n_frames, what)
                 if factor is not None:
                     factors[name] = factor
             self.results.cutoff_details[name] = detail.as_dict()
             self.results.cutoff_estimates[name] = _with_doubts(detail.estimate(), doubts)
         return factors
 
-    def _searched_again(self, name, detail, edges, g_search, counts, below, g, n_frames):
+    def _searched_again(self, name, detail, edges, g_search, counts, below, g, n_frames,
+                        what):
         """``detail`` updated by the search of :meth:`_correlated_cutoffs` over frames of
-        statistical inefficiency ``g``; the factor its scatter widened by (None: unchanged)."""
+        statistical inefficiency ``g`` (of the per-frame ``what``); the factor its scatter
+        widened by (None: unchanged)."""
         again = first_minimum(edges, g_search, counts=counts, smoothing=self._rdf_smoothing,
                               below=below, inefficiency=g)
         why = (f"the {n_frames} frames count as {n_frames / g:.3g} independent ones "
-               f"(statistical inefficiency {g:.3g} of the per-frame coordination number)")
+               f"(statistical inefficiency {g:.3g} of the per-frame {what})")
         old_spread = detail.cutoff_spread
         new_warnings = list(again.warnings)
         if again.cutoff is None:
