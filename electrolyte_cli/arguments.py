@@ -1832,9 +1832,9 @@ def analysis_keywords():
 
     Their messages advise them (``use fewer n_blocks or longer runs``, ``give cutoffs=``);
     ``electrolyte analyze`` and ``demo`` run each analysis at its defaults and have no option
-    for any of them. Read from the modules' source (:class:`_ModuleSource`), not by importing
-    them: a one-line refusal that quotes a word with an underscore imported MDAnalysis, SciPy
-    and every analysis (seconds) before it was printed.
+    for any of them. Read from the modules' source with :mod:`ast` (:func:`source_keywords`),
+    not by importing them: a one-line refusal that quotes a word with an underscore imported
+    MDAnalysis, SciPy and every analysis (seconds) before it was printed.
     """
     if not _KEYWORDS:
         _KEYWORDS.append(source_keywords(f"mda_electrolyte.{short}"
