@@ -100,3 +100,54 @@ def true_first_minimum(amp, width, trough, rise, steep):
     while g[k + 1] < g[k]:
         k += 1
     return float(r[k])
+
+
+def bound_shells(n_configs, repeat=1, seed=0, n_li=16, n_free=160, *, box=18.0,
+                 one_residue_per_li=False, lattice=None, gap=3.0, spare=4):
+    """A Universe of Li⁺ each holding four O at N(2.0, 0.1) Å, with ``n_free`` free O
+    farther than ``gap`` Å from every Li⁺: a first shell with a deep, clear minimum.
+
+    ``n_configs`` independent configurations, each held for ``repeat`` consecutive frames
+    (frames correlated over ``repeat``). The Li⁺ are ``n_li`` uniform in the box, or the
+    points of ``lattice`` shifted as a whole and jittered by 0.3 Å each configuration; the
+    free O are the first ``n_free`` of ``spare * n_free`` uniform candidates that keep the gap.
+    Atoms: every Li⁺, then the bound O, then the free O, each its own residue (solvation
+    shells of one-atom molecules); with ``one_residue_per_li`` each Li⁺ and its four O are one
+    residue, in that order (an intramolecular Li–O pair for IntraInterRDF).
+    """
+    rng = np.random.default_rng(seed)
+    if lattice is not None:
+        n_li = len(lattice)
+    frames = []
+    for _ in range(n_configs):
+        if lattice is None:
+            li = rng.uniform(0, box, (n_li, 3))
+        else:
+            li = (lattice + rng.uniform(0, box, 3) + rng.normal(0, 0.3, lattice.shape)) % box
+        v = rng.normal(size=(n_li, 4, 3))
+        v /= np.linalg.norm(v, axis=-1, keepdims=True)
+        bound = li[:, None] + rng.normal(2.0, 0.1, (n_li, 4))[..., None] * v
+        cand = rng.uniform(0, box, (spare * n_free, 3))
+        d = cand[:, None] - li[None]
+        d -= box * np.round(d / box)
+        free = cand[np.linalg.norm(d, axis=-1).min(axis=1) > gap][:n_free]
+        if lattice is not None and len(free) < n_free:
+            raise ValueError(f"only {len(free)} of {spare * n_free} candidates keep the gap")
+        if one_residue_per_li:
+            shells = np.concatenate([li[:, None], bound], axis=1).reshape(-1, 3)
+            frames += [np.concatenate([shells, free]) % box] * repeat
+        else:
+            frames += [np.concatenate([li, bound.reshape(-1, 3), free]) % box] * repeat
+    n = 5 * n_li + n_free
+    if one_residue_per_li:
+        resindex = np.r_[np.repeat(np.arange(n_li), 5), n_li + np.arange(n_free)]
+        elements = (["Li"] + ["O"] * 4) * n_li + ["O"] * n_free
+    else:
+        resindex = np.arange(n)
+        elements = ["Li"] * n_li + ["O"] * (4 * n_li + n_free)
+    u = mda.Universe.empty(n, n_residues=resindex[-1] + 1, trajectory=True,
+                           atom_resindex=resindex)
+    u.add_TopologyAttr("elements", elements)
+    u.load_new(np.array(frames, dtype=np.float32), order="fac", dimensions=np.tile(
+        [box] * 3 + [90.0] * 3, (len(frames), 1)).astype(np.float32))
+    return u

@@ -12,9 +12,9 @@ frames refused its first minimum "too short: correlation not measured".
 import math
 import warnings
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
+from shell_shapes import bound_shells
 
 from mda_electrolyte import IntraInterRDF, SolvationShells
 from mda_electrolyte.shell_cutoffs import first_minimum
@@ -108,24 +108,7 @@ def test_an_inefficiency_without_counts_would_change_nothing_and_is_refused():
 def _shells(n_configs, repeat=1, seed=0, n_li=16, n_free=160):
     """Li⁺ each with four water O (one molecule each) at N(2.0, 0.1) Å and free O beyond 3 Å
     of every Li: ``n_configs`` independent configurations, each held for ``repeat`` frames."""
-    rng = np.random.default_rng(seed)
-    frames = []
-    for _ in range(n_configs):
-        li = rng.uniform(0, BOX, (n_li, 3))
-        v = rng.normal(size=(n_li, 4, 3))
-        v /= np.linalg.norm(v, axis=-1, keepdims=True)
-        bound = li[:, None] + rng.normal(2.0, 0.1, (n_li, 4))[..., None] * v
-        cand = rng.uniform(0, BOX, (4 * n_free, 3))
-        d = cand[:, None] - li[None]
-        d -= BOX * np.round(d / BOX)
-        free = cand[np.linalg.norm(d, axis=-1).min(axis=1) > 3.0][:n_free]
-        frames += [np.concatenate([li, bound.reshape(-1, 3), free]) % BOX] * repeat
-    n = 5 * n_li + n_free
-    u = mda.Universe.empty(n, n_residues=n, trajectory=True, atom_resindex=np.arange(n))
-    u.add_TopologyAttr("elements", ["Li"] * n_li + ["O"] * (4 * n_li + n_free))
-    u.load_new(np.array(frames, dtype=np.float32), order="fac", dimensions=np.tile(
-        [BOX] * 3 + [90.0] * 3, (len(frames), 1)).astype(np.float32))
-    return u
+    return bound_shells(n_configs, repeat, seed, n_li, n_free, box=BOX)
 
 
 def _cutoff(u):

@@ -11,9 +11,9 @@ that are one configuration repeated still count as one.
 
 import warnings
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
+from shell_shapes import bound_shells
 
 from mda_electrolyte import IntraInterRDF, SolvationShells, solvation
 
@@ -27,26 +27,8 @@ def _rigid_shells(n_configs, repeat=1, seed=0, n_free=150):
     beyond 3.3 Å of every Li⁺: a coordination number of 4 in every frame. ``n_configs``
     independent configurations (the lattice shifted and jittered), each held ``repeat``
     frames."""
-    rng = np.random.default_rng(seed)
-    frames = []
-    n_li = len(GRID)
-    for _ in range(n_configs):
-        li = (GRID + rng.uniform(0, BOX, 3) + rng.normal(0, 0.3, GRID.shape)) % BOX
-        v = rng.normal(size=(n_li, 4, 3))
-        v /= np.linalg.norm(v, axis=-1, keepdims=True)
-        bound = li[:, None] + rng.normal(2.0, 0.1, (n_li, 4))[..., None] * v
-        cand = rng.uniform(0, BOX, (20 * n_free, 3))
-        d = cand[:, None] - li[None]
-        d -= BOX * np.round(d / BOX)
-        free = cand[np.linalg.norm(d, axis=-1).min(axis=1) > 3.3][:n_free]
-        assert len(free) == n_free
-        frames += [np.concatenate([li, bound.reshape(-1, 3), free]) % BOX] * repeat
-    n = 5 * n_li + n_free
-    u = mda.Universe.empty(n, n_residues=n, trajectory=True, atom_resindex=np.arange(n))
-    u.add_TopologyAttr("elements", ["Li"] * n_li + ["O"] * (4 * n_li + n_free))
-    u.load_new(np.array(frames, dtype=np.float32), order="fac", dimensions=np.tile(
-        [BOX] * 3 + [90.0] * 3, (len(frames), 1)).astype(np.float32))
-    return u
+    return bound_shells(n_configs, repeat, seed, n_free=n_free, box=BOX, lattice=GRID, gap=3.3,
+                        spare=20)
 
 
 def _run(u, **run_kwargs):

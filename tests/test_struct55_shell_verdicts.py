@@ -10,9 +10,9 @@ both carry the curve's verdict, and the search reads the counts divided by their
 inefficiency.
 """
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
+from shell_shapes import bound_shells
 
 from mda_electrolyte import IntraInterRDF
 
@@ -25,26 +25,7 @@ def _shells(n_configs, repeat=1, seed=0, n_li=20, n_free=200):
     """Li+ with four bound O at N(2.0, 0.1) Å and free O kept beyond 3 Å of every Li: a first
     shell with a clear minimum. ``n_configs`` independent configurations, each held for
     ``repeat`` consecutive frames (frames correlated over ``repeat``)."""
-    rng = np.random.default_rng(seed)
-    frames = []
-    for _ in range(n_configs):
-        li = rng.uniform(0, BOX, (n_li, 3))
-        v = rng.normal(size=(n_li, 4, 3))
-        v /= np.linalg.norm(v, axis=-1, keepdims=True)
-        bound = li[:, None] + rng.normal(2.0, 0.1, (n_li, 4))[..., None] * v
-        cand = rng.uniform(0, BOX, (4 * n_free, 3))
-        d = cand[:, None] - li[None]
-        d -= BOX * np.round(d / BOX)
-        free = cand[np.linalg.norm(d, axis=-1).min(axis=1) > 3.0][:n_free]
-        x = np.concatenate([np.concatenate([li[:, None], bound], axis=1).reshape(-1, 3), free])
-        frames += [x % BOX] * repeat
-    n = 5 * n_li + n_free
-    u = mda.Universe.empty(n, n_residues=n_li + n_free, trajectory=True, atom_resindex=np.r_[
-        np.repeat(np.arange(n_li), 5), n_li + np.arange(n_free)])
-    u.add_TopologyAttr("elements", (["Li"] + ["O"] * 4) * n_li + ["O"] * n_free)
-    u.load_new(np.array(frames, dtype=np.float32), order="fac", dimensions=np.tile(
-        [BOX] * 3 + [90.0] * 3, (len(frames), 1)).astype(np.float32))
-    return u
+    return bound_shells(n_configs, repeat, seed, n_li, n_free, box=BOX, one_residue_per_li=True)
 
 
 def _run(u):
