@@ -87,7 +87,7 @@ def test_held_configurations_count_as_the_configurations(seed, repeat, path):
     assert not res.cutoff_estimates["W"].valid
 
 
-def test_parallel_workers_join_the_pairs_in_frame_order():
+def test_parallel_workers_join_the_pairs_in_frame_order(path):
     # held configurations: the pairs' series is read in frame order, its g measured
     u = _rigid_shells(20, repeat=3, seed=2)
     serial = _run(u)
