@@ -659,10 +659,13 @@ def _comma_names(items):
 
 
 #: The papers' "EC:EMC 3:7" (also "EC/DMC 1/1", "EC : EMC 3 : 7"): names joined by ":" or "/",
-#: a blank, then as many numbers joined alike.
+#: a blank, then as many numbers joined alike. A number is any word there (read by float()
+#: with the own notation's checks): numbers that had to start with a digit or a dot left
+#: "EC:EMC 3:-7", "nan:1" or "+1:1" unsplit, refused as one bad entry "expected NAME:NUMBER",
+#: where "EC:-7" names the negative share and "EC:+1" is 1.
 _PAPER_RATIO = re.compile(
     r"\s*(?P<names>[^\s\d:/,=][^,=]*?(?:\s*[:/]\s*[^\s\d:/,=][^,=:/]*?)+)\s+"
-    r"(?P<numbers>[\d.][\d.eE+-]*(?:\s*[:/]\s*[\d.][\d.eE+-]*)+)\s*")
+    r"(?P<numbers>[^\s:/,=]+(?:\s*[:/]\s*[^\s:/,=]+)+)\s*")
 
 
 #: A ratio followed by its kind: "EC:EMC 3:7 (v/v)", "EC:DMC 1:1 by mass", "EC:3,EMC:7 wt%".

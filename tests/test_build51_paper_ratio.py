@@ -49,7 +49,8 @@ def test_a_kind_of_ratio_in_the_shares_is_refused_naming_ratio(text):
 
 
 @pytest.mark.parametrize("text,match", [
-    ("EC:EMC 3:-7", "bad solvent entry"),   # a negative number is no share
+    # a negative number is no share, named as in the own notation (struct56)
+    ("EC:EMC 3:-7", "share of EMC must be a finite number > 0, not -7"),
     ("EC:EC 1:1", "EC is named twice in 'EC:EC 1:1'"),  # the text as written, not rewritten
 ])
 def test_the_papers_spelling_is_checked_as_the_own_one(text, match):
