@@ -1377,9 +1377,10 @@ class SolvationShells(FrameAnalysis):
         statistical inefficiency of the species' per-frame coordination number as
         :class:`~mda_electrolyte.rdf.IntraInterRDF` measures its frames', or of its pairs
         within the RDF range where the coordination number changed fewer than 19 times; one
-        frame where those never change either), or from a run "too short" for IntraInterRDF's g(r) (fewer than four
-        frames per block of :func:`~mda_electrolyte.frame_estimates.frame_average`, or fewer
-        than two independent ones); a cutoff given by the caller or a preset, also the preset
+        frame where those never change either), or from a run "too short" for
+        IntraInterRDF's g(r) (fewer than four frames per block of
+        :func:`~mda_electrolyte.frame_estimates.frame_average`, or fewer than two independent
+        ones); a cutoff given by the caller or a preset, also the preset
         ``no_minimum="preset"`` falls back to (its method says why and whose), is given
         (:meth:`~ase_electrolyte.estimate.Estimate.given_value`, ``"2.6 Å (given)"``). A
         doubtful cutoff marks not valid the numbers it bounds, and a preset fallback notes
@@ -1749,7 +1750,7 @@ class SolvationShells(FrameAnalysis):
         self.results._rdf_below = np.zeros((len(self._species), self._n_below), dtype=np.int64)
         # per frame and species: the pairs within the RDF range, how correlated the frames are
         # where the shells' counts never change (_correlated_cutoffs)
-        self.results._range_pairs = BlockColumn(np.int64, len(self._species),
+        self.results._range_pairs = BlockColumn(np.int32, len(self._species),
                                                 capacity=self.n_frames)
         self.results._half_width = np.inf
         # (frame, cation, atom, distance) of pairs closer than MIN_PAIR_DISTANCE in the first
