@@ -211,7 +211,9 @@ def _boxes_apart_from_coordinates(reader, local, times):
         # the rows the Timestep would show (float64 where the array was made so)
         boxes = np.asarray(array)[local].astype(np.float64)
         # MemoryReader's time is its frame times dt, no stored series
-        return boxes, (local * float(reader.dt) if times else None)
+        return boxes, (_on_timestep_clock(reader, local * float(reader.dt),
+                                          lambda frame: frame * float(reader.dt))
+                       if times else None)
     group = getattr(reader, "_particle_group", None)
     has = getattr(reader, "_has", None)
     if group is None or not isinstance(has, dict) or "box" not in group:
@@ -243,13 +245,34 @@ def _boxes_apart_from_coordinates(reader, local, times):
             name = next((n for n, v in has.items() if v and "time" in group[n]), None)
             if name is None:
                 return None
-            found = np.asarray(group[name]["time"][lo:hi])[local - lo]
-            if reader.convert_units:
-                found = reader.convert_time_from_native(found.copy())
-            found = np.asarray(found, dtype=np.float64)
+            stored = group[name]["time"]
+
+            def read(rows):
+                # converted in the stored precision, as H5MDReader converts its Timestep's
+                values = np.asarray(stored[rows])
+                if reader.convert_units:
+                    values = reader.convert_time_from_native(values.copy())
+                return np.asarray(values, dtype=np.float64)
+
+            found = _on_timestep_clock(reader, read(slice(lo, hi))[local - lo],
+                                       lambda frame: float(read(frame)))
     except (KeyError, TypeError, ValueError, OSError, IndexError):
         return None
     return boxes, found
+
+
+def _on_timestep_clock(reader, found, stored_time):
+    """Stored frame times ``found`` (ps) as the reader's Timestep gives them: shifted by its
+    ``time_offset`` (``load_new(..., time_offset=)``; a Universe of Atoms whose first frame is
+    at 5 ps), which the Timestep adds (the H5MD reader twice, MDAnalysis 2.x) and the stored
+    series lacks. The shift is the current frame's ``ts.time`` less ``stored_time(frame)``;
+    a current frame that is not the reader's own (a ChainReader's part) raises IndexError."""
+    if not reader.ts.data.get("time_offset", 0):
+        return found
+    frame = int(reader.ts.frame)
+    if not 0 <= frame < reader.n_frames:
+        raise IndexError(frame)
+    return found + (float(reader.ts.time) - stored_time(frame))
 
 
 def frame_boxes(trajectory, frames=None, *, max_read=None, times=False):
