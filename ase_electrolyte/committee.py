@@ -449,15 +449,18 @@ def spread_calibration(committee, frames):
     de2, se2, df2, sf2 = [], [], [], []
     # errors in units of their spread, for the test of the normal tails the interval assumes
     standard = {"energy": [], "forces": []}
+    from mda_electrolyte.model_labels import evaluate_frame
+
     for atoms in frames:
-        work = atoms.copy()
         labels = atoms.calc.results
-        work.calc = committee
-        n = len(work)
-        de = (work.get_potential_energy() - labels["energy"]) / n
-        df = work.get_forces(apply_constraint=False) - labels["forces"]
-        se = committee.get_property("energy_std", work) / n
-        sf = np.asarray(committee.get_property("forces_std", work), dtype=np.float64)
+        # the committee's forces on these coordinates, as the labels are
+        got = evaluate_frame(committee, atoms, ("energy", "forces"), checked=False)
+        n = len(atoms)
+        de = (got["energy"] - labels["energy"]) / n
+        df = got["forces"] - labels["forces"]
+        # the spread of the evaluation just made (the state is the frame's: no new one)
+        se = committee.get_property("energy_std", atoms) / n
+        sf = np.asarray(committee.get_property("forces_std", atoms), dtype=np.float64)
         de2.append(de ** 2)
         df2.append(np.mean(np.sum(df ** 2, axis=1)))
         se2.append(se ** 2)

@@ -1014,15 +1014,13 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     calc = Calculator(str(base), device=device)
     # a frame the model cannot evaluate (an element it does not cover) failed when reached
     _check_frames_for_model(calc, frames, "frames")
+    from mda_electrolyte.model_labels import evaluate_frame
+
     labelled = []
     for atoms in frames:
-        work = atoms.copy()
-        work.calc = calc
         # the model's own forces: a frame's constraint (FixAtoms) zeroed its fixed atoms'
         # force labels, which the fine-tune then taught the model
-        labels = {"energy": work.get_potential_energy(),
-                  "forces": work.get_forces(apply_constraint=False),
-                  "stress": work.get_stress(apply_constraint=False)}
+        labels = evaluate_frame(calc, atoms, ("energy", "forces", "stress"), checked=False)
         copy = atoms.copy()
         copy.calc = SinglePointCalculator(copy, **labels)
         labelled.append(copy)

@@ -2014,13 +2014,11 @@ def _labels(frame, ref, k):
             raise ValueError(f"frame {k} carries no reference labels (no calculator results)")
         res = calc.results
     elif isinstance(ref, _AseCalculator):
-        atoms = frame.copy()
-        atoms.calc = ref
+        from mda_electrolyte.model_labels import evaluate_frame
+
         # labels of the frame's coordinates, not of its MD: a fixed atom's force is no zero
-        res = {"energy": atoms.get_potential_energy(),
-               "forces": atoms.get_forces(apply_constraint=False)}
-        if atoms.pbc.all():
-            res["stress"] = atoms.get_stress(apply_constraint=False)
+        res = evaluate_frame(ref, frame, ("energy", "forces", "stress") if frame.pbc.all()
+                             else ("energy", "forces"), checked=False)
     else:
         res = ref[k]
     if not isinstance(res, Mapping):
@@ -2067,12 +2065,12 @@ def _model_labels(frame, model):
     n = len(frame)
     if model is None:
         return {"energy": 0.0, "forces": np.zeros((n, 3)), "stress": np.zeros(6)}
-    atoms = frame.copy()
-    atoms.calc = model
+    from mda_electrolyte.model_labels import evaluate_frame
+
     # as the reference labels: calc.results are unconstrained, so the model's must be too
-    out = {"energy": atoms.get_potential_energy(),
-           "forces": atoms.get_forces(apply_constraint=False)}
-    out["stress"] = atoms.get_stress(apply_constraint=False) if atoms.pbc.all() else None
+    out = evaluate_frame(model, frame, ("energy", "forces", "stress") if frame.pbc.all()
+                         else ("energy", "forces"), checked=False)
+    out.setdefault("stress", None)
     return out
 
 

@@ -1244,19 +1244,15 @@ def _label_error_estimates(frames, predicted):
 
 def _predict(calc, frames):
     """A model's energy (eV), forces (eV/Å) and, where labelled, stress (eV/Å³) per frame."""
-    out = []
-    for atoms in frames:
-        work = atoms.copy()
-        work.calc = calc
-        # the model's own forces, as the labels are (read_labelled reads its calculator's
-        # results): a frame's FixAtoms zeroed the fixed atoms' predictions, whose labels
-        # then counted whole as the model's error
-        result = {"energy": float(work.get_potential_energy()),
-                  "forces": work.get_forces(apply_constraint=False)}
-        if "stress" in atoms.calc.results:
-            result["stress"] = work.get_stress(apply_constraint=False)
-        out.append(result)
-    return out
+    from mda_electrolyte.model_labels import evaluate_frame
+
+    # the model's own forces, as the labels are (read_labelled reads its calculator's
+    # results): a frame's FixAtoms zeroed the fixed atoms' predictions, whose labels
+    # then counted whole as the model's error
+    return [evaluate_frame(calc, atoms, ("energy", "forces", "stress")
+                           if "stress" in atoms.calc.results else ("energy", "forces"),
+                           checked=False)
+            for atoms in frames]
 
 
 def _label_rmse(frames, predicted):

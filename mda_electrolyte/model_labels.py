@@ -589,18 +589,17 @@ class IsolatedMoleculeEvaluator:
                     "long-range part as an ase_electrolyte.Electrostatics(background=True) term")
 
     def _single(self, mol):
-        atoms = mol.copy()
         reset = getattr(self.calculator, "reset", None)
         if callable(reset):
             # ASE compares positions, cell and arrays, not info: an ion evaluated right after
             # its neutral twin (info["charge"] only differs) was given the twin's results
             reset()
-        atoms.calc = self.calculator
         try:
-            energy = atoms.get_potential_energy()
             # a molecule cut from a constrained frame keeps a mapped FixAtoms: its fixed
-            # atoms' forces read 0 against a reference's real ones
-            forces = atoms.get_forces(apply_constraint=False) if self.forces else None
+            # atoms' forces are read unconstrained, as a reference's are
+            values = evaluate_frame(self.calculator, mol,
+                                    ("energy", "forces") if self.forces else ("energy",),
+                                    checked=False)
         except Exception as exc:  # the calculator's own error, re-raised with context
             hint = (
                 ""
@@ -614,7 +613,7 @@ class IsolatedMoleculeEvaluator:
                 f"calculator {calculator_name(self.calculator)} failed on the isolated molecule "
                 f"{mol.get_chemical_formula()}{_which(mol)}: {exc}{hint}"
             ) from exc
-        return float(energy), None if forces is None else np.array(forces, dtype=np.float64)
+        return values["energy"], values.get("forces")
 
     def _store(self, key, mol, energy, forces):
         if not np.isfinite(energy) or (forces is not None and (
@@ -1235,19 +1234,40 @@ def not_calculator_error(name, obj):
     return TypeError(f"{name} must be an ASE calculator, not {type(obj).__name__}")
 
 
-def evaluate_frame(calculator, atoms, properties):
+def evaluate_frame(calculator, atoms, properties, *, checked=True):
     """``{property: value}`` of a whole frame with a calculator (a copy of ``atoms`` is used).
+
+    The one reading of a calculator's labels of a frame's coordinates: the forces and stress
+    without the frame's constraints (``FixAtoms`` of a slab's lower layers zeroed the fixed
+    atoms' forces, which were then compared with, or taught as, a reference's real ones).
+    The fine-tune's and distillation's labels, density alignment, the committee's spread
+    calibration and the charge fit of :class:`ase_electrolyte.Electrostatics` read them
+    through it.
 
     Parameters
     ----------
     calculator : ase.calculators.calculator.BaseCalculator
     atoms : ase.Atoms
+        Not changed (its constraints are kept on the copy, and not applied to the labels).
     properties : sequence of {"energy", "forces", "stress"}
+    checked : bool, optional
+        ``True``: the calculator's own error is re-raised as a :class:`RuntimeError` naming it
+        and the frame, and non-finite values are refused. ``False``: its errors propagate
+        unchanged and non-finite values are returned, for callers that name the frame
+        themselves or collect the frames it fails on.
 
     Returns
     -------
     dict
-        energy (eV, float), forces (eV/Å, (n, 3)), stress (eV/Å³, Voigt (6,)), as asked.
+        energy (eV, float), forces (eV/Å, (n, 3)), stress (eV/Å³, Voigt (6,)), as asked,
+        float64.
+
+    Raises
+    ------
+    RuntimeError
+        With ``checked``: the calculator failed to give a property.
+    ValueError
+        With ``checked``: the calculator returned a non-finite value.
     """
     frame = atoms.copy()
     frame.calc = calculator
@@ -1259,6 +1279,10 @@ def evaluate_frame(calculator, atoms, properties):
     }
     out = {}
     for prop in properties:
+        if not checked:
+            value = np.array(getters[prop](), dtype=np.float64)
+            out[prop] = float(value) if prop == "energy" else value
+            continue
         try:
             value = np.array(getters[prop](), dtype=np.float64)
         except Exception as exc:  # the calculator's own error, re-raised with context
