@@ -30,7 +30,11 @@ def relabel(frames, committee, *, labels=None, **calc_options):
     frames : str, os.PathLike, ase.Atoms or sequence of ase.Atoms
         Unlabelled or labelled frames (extxyz/ase.db path or Atoms); existing labels (a
         calculator's, or ``energy``, ``free_energy``, ``stress``, ``virial`` in ``info`` and
-        ``forces`` in ``arrays``) are replaced.
+        ``forces`` in ``arrays``) are replaced, and labels under other names (``REF_energy``,
+        ``REF_forces``, ``dft_stress``: any ``info``/``arrays`` entry named for an energy,
+        force, stress, virial, dipole or Hessian,
+        :func:`mda_electrolyte.model_labels.drop_stored_labels`) are dropped, except the box
+        builder's records and per-frame training weights (names holding ``weight``).
     committee : list of models or a committee calculator
         The teacher: ``ase_electrolyte.Calculator([...])`` or the list of its models.
     labels : str or os.PathLike, optional
@@ -87,7 +91,9 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         raise TypeError(
             "committee must be a committee calculator or a list of two or more models, not "
             f"{committee!r}")
-    from .finetuning import _LABEL_KEYS, _check_frames_for_model, _frame_list
+    from mda_electrolyte.model_labels import drop_stored_labels
+
+    from .finetuning import _check_frames_for_model, _frame_list
 
     if hasattr(committee, "members") and calc_options:
         # they were dropped without a word (device="cuda" beside a CPU committee labelled on
@@ -131,10 +137,11 @@ def relabel(frames, committee, *, labels=None, **calc_options):
                 copy = atoms.copy()
                 # the frame's earlier labels in info/arrays stayed beside the teacher's: ase's
                 # extxyz writer then refused the frames ("key from calculator already exists
-                # in atoms.info"), distill after the teacher had labelled every frame
-                for key in _LABEL_KEYS:
-                    copy.info.pop(key, None)
-                copy.arrays.pop("forces", None)
+                # in atoms.info"), distill after the teacher had labelled every frame; and
+                # under other names (MACE's REF_energy/REF_forces/REF_stress, dft_forces, an
+                # earlier teacher's spread) they were written beside the new teacher's, read
+                # as its labels by a trainer told energy_key="REF_energy"
+                drop_stored_labels(copy, keep=_kept_records(copy))
                 copy.info["teacher_max_forces_std"] = record["max_forces_std"]
                 copy.info["teacher_energy_std"] = record["energy_std"]
                 copy.calc = SinglePointCalculator(
@@ -164,6 +171,18 @@ def relabel(frames, committee, *, labels=None, **calc_options):
     return out
 
 
+def _kept_records(atoms):
+    """Names in ``atoms.info``/``arrays`` that look like labels but are no calculation's
+    values, kept on a relabelled frame: the box builder's records (``conformer_energies``)
+    and per-frame training weights (MACE's ``config_energy_weight``, ``config_forces_weight``),
+    which belong to the frame, not to the teacher that labels it."""
+    from .build import BOX_RECORDS
+
+    weights = [key for entries in (atoms.info, atoms.arrays) for key in entries
+               if "weight" in str(key).lower()]
+    return (*BOX_RECORDS, *weights)
+
+
 def _check_some_frames(frames, what="frames"):
     """No frames to label refused before the teacher's members are loaded: an empty list (a
     filter that kept nothing) loaded every member and returned nothing (relabel) or ended in
@@ -183,16 +202,14 @@ def _check_geometry(frames):
 
 def _teacher_labels(atoms, teacher):
     """The teacher's mean labels and spread on one frame (float64 arrays, eV, eV/Å, eV/Å³)."""
-    work = atoms.copy()
-    work.calc = teacher
+    from mda_electrolyte.model_labels import evaluate_frame
+
     # the teacher's own forces and stress: a frame's constraint (FixAtoms of a slab's lower
     # layers) zeroed its fixed atoms' force labels, which a student then learnt as the
     # model's, and the label file, whose name does not hold constraints, gave the zeros to
-    # the same frame unconstrained
-    record = {"energy": float(work.get_potential_energy()),
-              "forces": np.array(work.get_forces(apply_constraint=False), dtype=np.float64)}
-    if work.pbc.all():
-        record["stress"] = np.array(work.get_stress(apply_constraint=False), dtype=np.float64)
+    # the same frame unconstrained; non-finite labels are named by relabel, every frame tried
+    record = evaluate_frame(teacher, atoms, ("energy", "forces", "stress")
+                            if atoms.pbc.all() else ("energy", "forces"), checked=False)
     record["max_forces_std"] = float(teacher.results["max_forces_std"])
     record["energy_std"] = float(teacher.results["energy_std"])
     return record
