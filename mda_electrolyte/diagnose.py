@@ -271,7 +271,9 @@ def diagnose(
         (:func:`~mda_electrolyte.intra_inter_errors.check_reference_frames`), stale
         calculator results on the frames (:func:`~mda_electrolyte.model_labels.stored_labels`),
         a reference that is the model itself, an ``outdir`` that is (or lies under) a file,
-        a bad ``vacuum`` or frame count. An error while the model is evaluated, or while the
+        a bad ``vacuum`` or frame count (these settings, the ``outdir`` and a reference that
+        is the model are refused before a path is read). An error while the model is
+        evaluated, or while the
         outputs are written (a full disk, Ctrl-C), leaves the files of an earlier run in
         ``outdir`` as they were: the outputs are written once both parts have run, into a
         hidden folder in ``outdir``, and published as :func:`~mda_electrolyte.report.run_analyses`
@@ -283,14 +285,8 @@ def diagnose(
 
     from .model_frames import FrameSource
 
-    if isinstance(universe_or_frames, (str, Path)):
-        from ase_electrolyte.trajectory import is_h5md_path
-
-        from .bridge import from_ase, read_ase_frames
-
-        path = Path(universe_or_frames)
-        # an H5MD file of run_md is no ase.io format: read as a Universe (with its forces)
-        universe_or_frames = (from_ase(path) if is_h5md_path(path) else read_ase_frames(path))
+    # the settings first, then the frames: a path was read whole (minutes for a long
+    # trajectory) before max_scan_frames=0 or an outdir under a file was refused
     max_scan_frames = check_number("max_scan_frames", max_scan_frames, integer=True, minimum=1,
                                    allow_none=True)
     max_error_frames = check_number("max_error_frames", max_error_frames, integer=True,
@@ -309,6 +305,23 @@ def diagnose(
         raise ValueError("the reference is the model under test itself: give the reference "
                          "method's calculator or labels (or reference=None for the labels "
                          "stored on the frames)")
+    # checked again, with the frames, by the analyses: here before a path is read
+    from .molecules import check_vacuum
+    from .volume_scan import MAX_SCALE, _keyed_scales
+
+    check_vacuum(vacuum)
+    if scales is not None:
+        if isinstance(scales, np.ndarray) and scales.ndim != 1:
+            raise ValueError(f"scales must be a non-empty sequence of numbers, not {scales!r}")
+        _keyed_scales(scales, maximum=MAX_SCALE)
+    if isinstance(universe_or_frames, (str, Path)):
+        from ase_electrolyte.trajectory import is_h5md_path
+
+        from .bridge import from_ase, read_ase_frames
+
+        path = Path(universe_or_frames)
+        # an H5MD file of run_md is no ase.io format: read as a Universe (with its forces)
+        universe_or_frames = (from_ase(path) if is_h5md_path(path) else read_ase_frames(path))
     source = FrameSource(universe_or_frames)
     n_frames = source.atomgroup.universe.trajectory.n_frames
 
