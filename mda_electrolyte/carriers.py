@@ -1385,6 +1385,23 @@ def same_system(collections, names, who="the analysis"):
 DEFAULT_BLOCKS = 10
 
 
+def _observed_at_steps(series, reference):
+    """The values of an observable ``series`` at the steps of ``reference`` (both
+    :func:`~mda_electrolyte.observables.read_observable` records), as float64, or ``None``
+    where ``series`` is missing or lacks one of those steps. A collection's temperature series
+    is that of its own samples (refused otherwise): a temperature recorded at other steps than
+    the current or tensor is matched to them, not taken whole."""
+    if series is None:
+        return None
+    steps = np.asarray(series["step"])
+    want = np.asarray(reference["step"])
+    at = np.searchsorted(steps, want)
+    if steps.size == 0 or np.any(at >= steps.size) or not np.array_equal(
+            steps[np.minimum(at, steps.size - 1)], want):
+        return None
+    return np.asarray(series["value"], dtype=np.float64)[at].ravel()
+
+
 def _blocks_remedy(n, n_blocks, what="frames"):
     """What a user can change when ``n`` rows cannot be split into ``n_blocks`` blocks of at
     least 2: the ``n_blocks`` the rows allow, or that more rows are needed. "give fewer

@@ -46,6 +46,7 @@ from .bridge import kinetic_masses
 from .carriers import (
     MAX_IONS,
     CarrierAnalysis,
+    _observed_at_steps,
     check_ion_charge,
     check_neutral,
     check_temperature,
@@ -267,8 +268,7 @@ def read_charge_current(path, window=None):
             "volume_range": (float(np.min(volume)), float(np.max(volume))),
             "volume_spread": float(np.std(volume) / mean),
             "volume_notes": tuple(n for n in [volume_drift_note(volume, str(path))] if n),
-            "temperature": (None if temperature is None
-                            else np.asarray(temperature["value"], dtype=float).ravel())}
+            "temperature": _observed_at_steps(temperature, obs)}
 
 
 def observed_currents(obs, species, where):

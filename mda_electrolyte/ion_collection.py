@@ -173,7 +173,8 @@ class IonCollection:
     temperature_series : array_like, shape (T,), optional
         The temperature of every sample in K, whose mean ``kinetic_temperature`` is (taken as
         it where that is not given; refused where that differs from it beyond 1e-4
-        relative); reported with its error by :meth:`temperature_estimate`.
+        relative, and where its length is not the frames'); reported with its error by
+        :meth:`temperature_estimate`.
     temperature_count : mda_electrolyte.conductivity.TemperatureCount, optional
         How the samples' degrees of freedom were counted: said in the method of
         :meth:`temperature_estimate`, whose verdict is its ``doubt`` (a count assumed where
@@ -391,6 +392,13 @@ class IonCollection:
             raise ValueError(f"{label}: {counted(n, 'frame')} (or samples): a time series of at "
                              "least 2 "
                              "is needed (correlations and displacements are over time)")
+        if (n is not None and self.temperature_series is not None
+                and self.temperature_series.size not in (0, n)):
+            # a series of other samples (10 beside a tensor of 2000) was taken as the run's
+            # temperature, its mean the T of V/(k_B T), its error that of its own 10 samples
+            raise ValueError(f"temperature_series has {self.temperature_series.size} samples, "
+                             f"other fields {n} frames: give the temperature of the same "
+                             "samples, or the temperature alone")
         self.n_frames = 0 if n is None else int(n)
 
     # ---------------------------------------------------------------- construction
@@ -641,9 +649,10 @@ class IonCollection:
             Mean temperature of the system in K (kept as ``kinetic_temperature``); the
             viscosity then needs no ``temperature=``.
         temperature_series : array_like, optional
-            The temperatures (K) whose mean ``temperature`` is, for
-            :meth:`temperature_estimate`; without ``temperature`` its mean is the temperature,
-            with one that differs from its mean (beyond 1e-4 relative) it is refused.
+            The temperatures (K) of the same samples as the tensor, whose mean
+            ``temperature`` is, for :meth:`temperature_estimate`; without ``temperature`` its
+            mean is the temperature, with one that differs from its mean (beyond 1e-4
+            relative), or of another length than the tensor, it is refused.
         label : str
         volume_notes : sequence of str, optional
             "not equilibrated" notes of a drifting volume

@@ -42,6 +42,7 @@ from ase_electrolyte.option_words import choice_word
 
 from .analysis_base import require_results
 from .carriers import (
+    _observed_at_steps,
     check_distinct_series,
     check_volume,
     doubted_unit_notes,
@@ -116,14 +117,15 @@ def read_pressure_tensor(path, *, required=True, window=None):
         ``volume`` observable, Å³), ``volume_range`` (min, max), ``volume_spread`` (std/mean)
         ``volume_notes`` (a drifting volume's note,
         :func:`~mda_electrolyte.carriers.volume_drift_note`) and ``temperature`` (mean of the
-        ``temperature`` observable in K, ``None`` if not recorded).
+        ``temperature`` observable in K at the tensor's steps, ``None`` if not recorded at
+        every one of them) with ``temperature_series`` (those samples).
     """
     p = read_observable(path, "pressure_tensor", required=required, window=window)
     if p is None:
         return None
     vol = np.asarray(read_observable(path, "volume", required=True, window=window)["value"],
                      dtype=np.float64)
-    temp = read_observable(path, "temperature", window=window)
+    temp = _observed_at_steps(read_observable(path, "temperature", window=window), p)
     mean = float(np.mean(vol))
     return {
         "tensor": p["value"],
@@ -132,8 +134,8 @@ def read_pressure_tensor(path, *, required=True, window=None):
         "volume_range": (float(np.min(vol)), float(np.max(vol))),
         "volume_spread": float(np.std(vol) / mean),
         "volume_notes": tuple(n for n in [volume_drift_note(vol, str(path))] if n),
-        "temperature": None if temp is None else float(np.mean(temp["value"])),
-        "temperature_series": None if temp is None else np.asarray(temp["value"], float),
+        "temperature": None if temp is None else float(np.mean(temp)),
+        "temperature_series": temp,
     }
 
 

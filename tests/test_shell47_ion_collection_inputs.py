@@ -179,8 +179,8 @@ def test_from_charge_current_species_as_a_string_is_refused():
         IonCollection.from_charge_current(np.zeros((T, 1, 3)), "Li", dt=DT, volume=1e3)
 
 
-def _tensor():
-    p = np.random.default_rng(0).normal(0.0, 300.0, (200, 3, 3))
+def _tensor(n=200):
+    p = np.random.default_rng(0).normal(0.0, 300.0, (n, 3, 3))
     return (p + p.transpose(0, 2, 1)) / 2
 
 
@@ -207,8 +207,9 @@ def test_a_series_alone_gives_the_temperature_and_a_float32_mean_is_its_mean():
     assert col.temperature_estimate().value == pytest.approx(350.0)
     # the mean a float32 series gives (as an H5MD file's temperature observable) is taken
     series = (300.0 + np.random.default_rng(1).normal(0.0, 5.0, 100_000)).astype(np.float32)
+    # a tensor of the same samples: a series of other samples is refused (transport56)
     col = IonCollection.from_pressure_tensor(
-        _tensor(),
+        _tensor(series.size),
         dt=DT,
         volume=1e4,
         temperature=float(np.mean(series)),
