@@ -166,7 +166,7 @@ def _correlation_probe(cn_series, range_pairs, k, name):
     species ``k``'s RDF, and its name.
 
     Its coordination number, where that changed often enough for a calibrated error
-    (:func:`~mda_electrolyte.uncertainty._few_runs_note`); else the number of its pairs within
+    (``uncertainty._few_runs_note``); else the number of its pairs within
     the RDF range (``range_pairs[:, k]``, one row per frame), which the search's counting
     noise is about. A shell count that never changed (four waters on every Li⁺ of 60
     independent frames) had read the frames as one: the cutoff "too short: 1.0 independent
@@ -2200,7 +2200,7 @@ class SolvationShells(FrameAnalysis):
         alone gave 2.85 ± 0.33 Å, not valid (a small sample). The frames count as ``N / g``
         independent ones, ``g`` the statistical inefficiency of the species' per-frame
         coordination number (or, where that changed too few times to tell, of its pairs within
-        the RDF range: :func:`_correlation_probe`) measured as
+        the RDF range: ``_correlation_probe``) measured as
         :class:`~mda_electrolyte.rdf.IntraInterRDF` measures its frames'
         (:func:`~mda_electrolyte.rdf._frames_inefficiency`: the larger of pymbar's two
         estimates; pairs that never change: one frame), and the search is run again
