@@ -78,9 +78,11 @@ def _run(args, checks):
             # they were ignored without a word: `analyze run.h5md --list` analysed nothing
             raise ValueError(f"--list lists the analyses and exits, so it takes no "
                              f"{', '.join(given)}: leave out those to list, or --list to analyse")
-        from mda_electrolyte.report import ANALYSIS_ALIASES, registered_analyses
+        from mda_electrolyte.report import ANALYSIS_ALIASES, declared_analyses
 
-        for name, needs in registered_analyses().items():
+        # read from the analyses' source: importing them (MDAnalysis, SciPy) to print ten
+        # lines took seconds
+        for name, needs in declared_analyses().items():
             # the short names --only reads as this analysis alone (``rdf``): not said anywhere
             # a user looks before a refusal
             also = [alias for alias, meant in ANALYSIS_ALIASES.items() if meant == (name,)]
