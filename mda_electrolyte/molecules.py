@@ -1579,7 +1579,11 @@ def isolated_molecules(atoms, ids, vacuum=None):
         Molecule ``j`` in order; ``atoms.info["molecule_index"] = j`` and
         ``atoms.arrays["frame_index"]`` holds the atoms' indices in the frame. Every other
         per-atom array of the frame is carried over for the molecule's atoms, as ``atoms[index]``
-        does (charges and tags, for calculators that read them), ``molecule_index`` set to 0;
+        does (charges and tags, for calculators that read them), ``molecule_index`` set to 0,
+        but for the frame's stored labels
+        (:func:`~mda_electrolyte.model_labels.drop_stored_labels`: ``REF_forces``,
+        ``forces``, per-atom ``energies``, ...), which are the atoms' in the frame, not the
+        molecule's alone;
         a frame with formal charges (:data:`ase_electrolyte.topology.FORMAL_CHARGE`) gives each
         molecule ``info["charge"]``, the sum of its atoms' (e), so that a charge-aware
         calculator sees an isolated PF₆⁻ as an anion, not as a neutral PF₆.
@@ -1587,6 +1591,8 @@ def isolated_molecules(atoms, ids, vacuum=None):
     from ase import Atoms
 
     from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX
+
+    from .model_labels import drop_stored_labels
 
     vacuum = check_vacuum(vacuum)
     ids = check_molecule_ids(ids, len(atoms))
@@ -1612,6 +1618,11 @@ def isolated_molecules(atoms, ids, vacuum=None):
         for name in carried:
             # np.asarray: an array set as a plain list (atoms.arrays["molecule_index"] = [...])
             mol.new_array(name, np.asarray(atoms.arrays[name])[index].copy())
+        # a training frame's labels (REF_forces) are the forces on these atoms in the liquid:
+        # carried, the molecules returned for labelling (unique_isolated_molecules) kept them,
+        # and a file of molecules labelled with energies alone read back with the frame's
+        # forces as theirs
+        drop_stored_labels(mol)
         if MOLECULE_INDEX in mol.arrays:
             mol.arrays[MOLECULE_INDEX][:] = 0
         if charges is not None:
