@@ -24,13 +24,23 @@ def test_every_example_is_run_here():
     assert {p.name for p in EXAMPLES.iterdir() if p.suffix in (".py", ".toml")} == covered
 
 
-def test_transport_conductivity_recovers_the_exact_answers(capsys):
+@pytest.fixture(scope="module")
+def transport():
+    """transport_conductivity.py run once for every test of what it computes and prints: its
+    names and its output."""
+    import contextlib
+    import io
     import warnings
 
-    with warnings.catch_warnings():
+    out = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(out):
         warnings.simplefilter("ignore")
         ns = runpy.run_path(str(EXAMPLES / "transport_conductivity.py"), run_name="__main__")
-    out = capsys.readouterr().out
+    return ns, out.getvalue()
+
+
+def test_transport_conductivity_recovers_the_exact_answers(transport):
+    ns, out = transport
     gk, exact = ns["gk"].results, ns["exact"]
     assert abs(gk.sigma - exact) < 3 * gk.sigma_err  # Ornstein–Uhlenbeck ions: known σ
     for name in ns["ions"]:
@@ -39,6 +49,37 @@ def test_transport_conductivity_recovers_the_exact_answers(capsys):
     assert "verdicts: GK valid; EH valid" in out
     assert "refused: frames every 1000 fs are too sparse" in out  # the aliased case
 
+
+
+@pytest.mark.parametrize("start", ["Green-Kubo", "Einstein-Helfand", "Nernst-Einstein",
+                                   "D(Li)", "D(Cl)", "Onsager coefficients", "Onsager sigma"])
+def test_transport_result_lines_carry_errors_and_verdicts(transport, start):
+    """Every result of transport_conductivity.py is printed as an Estimate, value ± error with
+    its verdict. It printed bare floats: transference numbers without an error
+    ('t_GK = 0.52'), Nernst–Einstein's sigma and alpha_d and Onsager's sigma and transference
+    numbers without any verdict, the GK self/distinct parts without errors, Onsager's L matrix
+    without errors."""
+    _, out = transport
+    (line,) = [x for x in out.splitlines() if x.startswith(start)]
+    # the settings and checks beside the results (exact values, R², the plateau window) are
+    # no estimates; every other number is one, with its error and verdict
+    measured = re.sub(r"\(exact [^)]*\)|R² = [0-9.]+|plateau \([^)]*\) ps|\^\d", "", line)
+    n_errors = measured.count("±")
+    assert n_errors >= 1
+    assert len(re.findall(r"\((valid|not valid[^)]*)\)", measured)) == n_errors, line
+    numbers = re.findall(r"-?\d+\.?\d*(?:e[+-]?\d+)?", measured.split("=", 1)[-1])
+    assert len(numbers) == 2 * n_errors, line  # each number is a value or its error
+
+
+def test_transport_printed_estimates_are_the_results(transport):
+    ns, out = transport
+    gk, ne, diff, on = ns["gk"].results, ns["ne"].results, ns["diff"].results, ns["on"]
+    for estimate in (gk.conductivity, gk.conductivity_self, gk.conductivity_distinct,
+                     ns["eh"].results.conductivity, ne.conductivity, ne.dissociation,
+                     on.conductivity, *on.coefficients.values(),
+                     *on.transference_numbers.values(), *gk.transference_numbers.values(),
+                     *diff.diffusion_coefficient.values()):
+        assert str(estimate) in out
 
 def test_build_and_run_with_a_stand_in_model(tmp_path, monkeypatch, capsys):
     """SevenNet-0 replaced by the molecular pair model of the tests: the build, the protocol

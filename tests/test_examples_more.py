@@ -7,6 +7,9 @@ tests assert those numbers, not that the scripts ran.
 """
 
 import ast
+import contextlib
+import io
+import re
 import runpy
 import warnings
 from pathlib import Path
@@ -44,10 +47,19 @@ def test_every_public_class_has_an_example_that_uses_it():
     assert HERE <= {p.name for p in EXAMPLES.glob("*.py")}
 
 
-def test_dispersion_and_electrostatics_agree_with_independent_answers(capsys):
+@pytest.fixture(scope="module")
+def dispersion():
+    """dispersion_and_electrostatics.py run once for every test of its numbers: its names and
+    what it printed."""
     pytest.importorskip("dftd3.interface")
-    ns = run_example("dispersion_and_electrostatics.py")
-    out = capsys.readouterr().out
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        ns = run_example("dispersion_and_electrostatics.py")
+    return ns, out.getvalue()
+
+
+def test_dispersion_and_electrostatics_agree_with_independent_answers(dispersion):
+    ns, out = dispersion
     # D3 against simple-dftd3 (same cutoffs) to rounding, and its forces the energy's gradient
     assert ns["d3_energy"].valid and abs(ns["e_d3"] - ns["e_ref"]) < 1e-9
     assert ns["d3_energy"].stderr == abs(ns["e_d3"] - ns["e_ref"])
@@ -68,6 +80,53 @@ def test_dispersion_and_electrostatics_agree_with_independent_answers(capsys):
     assert e_coul.valid and e_coul.value < 0 and e_coul.stderr < 1e-3
     assert "(valid)" in out.split("D3(BJ) energy of the box:")[1].splitlines()[0]
 
+
+
+def test_dispersion_prints_every_number_as_an_estimate_or_a_labelled_check(dispersion):
+    """Every number it prints is an Estimate or a check labelled as one. Before, it printed
+    'bare pair ... -3.1666 eV', 'Li force x: analytic ... finite difference ...' and
+    'simple-dftd3: ...' as bare numbers."""
+    from ase_electrolyte.estimate import Estimate
+
+    ns, out = dispersion
+    lines = out.splitlines()
+    shown = [str(v) for v in ns.values() if isinstance(v, Estimate)]
+    # the settings of the box and the warning's own text are no results
+    plain = [line for line in lines if re.search(r"\d", line)
+             and not line.startswith(("box:", "UnreadChargesWarning:"))]
+    assert plain
+    bare = [line for line in plain if not line.startswith("check")
+            and not any(text in line for text in shown)]
+    assert bare == []
+    # a check says what it is checked against, with the difference where there are two
+    checks = [line for line in plain if line.startswith("check")]
+    assert any("differ by" in line for line in checks)
+    assert any("exact" in line for line in checks)
+
+
+def test_dispersion_intermolecular_error_holds_the_molecules_checks(dispersion):
+    """The intermolecular energy (box minus its isolated molecules) took the box energy's
+    difference from simple-dftd3 as its whole error: the sums of the molecules, half of the
+    difference, were never checked."""
+    from ase.units import Bohr, Hartree
+
+    dftd3 = pytest.importorskip("dftd3.interface")
+    ns, _ = dispersion
+    param = dftd3.RationalDampingParam(method="pbe", atm=False)
+    mol_diffs = []
+    for mol in ns["isolated_molecules"](ns["atoms"], ns["atoms"].arrays["molecule_index"]):
+        ours = ns["d3"].get_potential_energy(mol)
+        ref = dftd3.DispersionModel(mol.numbers, mol.positions / Bohr).get_dispersion(
+            param, grad=False)["energy"] * Hartree
+        mol_diffs.append(abs(ours - ref))
+    box_diff = abs(ns["e_d3"] - ns["e_ref"])
+    # the molecules' sums disagree by rounding: not zero, so the box's alone is too small
+    assert sum(mol_diffs) > 0
+    inter = ns["inter_energy"]
+    assert inter.valid and inter.unit == "meV"
+    assert inter.stderr == pytest.approx((box_diff + sum(mol_diffs)) * 1e3 / ns["n_atoms"],
+                                         rel=1e-6)
+    assert "molecule" in inter.method
 
 def test_viscosity_and_equation_of_state_recover_what_they_were_built_with(capsys):
     ns = run_example("viscosity_and_equation_of_state.py")
