@@ -951,6 +951,18 @@ def timeseries_mean(x, *, what="a time-series mean"):
         :func:`pymbar.timeseries.statistical_inefficiency`. The error has
         ``max(N/g - 1, 1)`` degrees of freedom: an
         :class:`~ase_electrolyte.estimate.Estimate` of it takes that ``dof``.
+
+    Notes
+    -----
+    Below :data:`MIN_INDEPENDENT_SAMPLES` the callers mark the mean "too short"; its error is
+    then an indication, not calibrated. Over 300 AR(1) replicas per case the 95 % t-interval
+    with that ``dof`` covered the mean in 94-97 % of white-noise series of 10-40 samples, but
+    in 85-87 % at 5, 90-92 % at 10 and 92 % at 20 true independent samples of correlated ones
+    (``φ`` = 0.8, 0.95; one-sigma 0.55-0.67). The t quantile is not what is missing: ``g`` of a
+    short series comes out low (8.7-9.3 estimated independent samples where there are 5,
+    13.5-13.7 for 10), the autocorrelation sum being cut where its noise first crosses zero.
+    A series mean that passes the count is widened for that selection
+    (:func:`equilibrated_series_mean`); one that does not is not a result.
     """
     x = _series(x, what)
     if np.ptp(x) == 0:
