@@ -774,10 +774,13 @@ class Committee(Calculator):
     ``forces_std`` (per atom, eV/Å, see :func:`committee_spread`), ``stress_std`` (Voigt,
     eV/Å³) and ``max_forces_std`` (eV/Å), the largest per-atom force spread used to select
     frames in active learning. The member values are in ``calc.results["member_energies"]``
-    and ``calc.results["member_forces"]``. These results are plain numbers, as ASE's are;
-    ``committee_spread(calc.results["member_energies"], calc.results["member_forces"])``
-    gives the mean energy and its spread as :class:`~ase_electrolyte.estimate.Estimate`\ s
-    with their errors and verdicts (not valid below 5 members).
+    (eV), ``calc.results["member_forces"]`` (eV/Å) and, where a stress was asked (a periodic
+    cell), ``calc.results["member_stresses"]`` (Voigt, eV/Å³, shape (K, 6)). These results
+    are plain numbers, as ASE's are;
+    ``committee_spread(calc.results["member_energies"], calc.results["member_forces"],
+    calc.results["member_stresses"])`` gives the mean energy and its spread as
+    :class:`~ase_electrolyte.estimate.Estimate`\ s with their errors and verdicts (not valid
+    below 5 members), and the stress's mean and spread from the members.
 
     Parameters
     ----------
@@ -1278,14 +1281,19 @@ class Committee(Calculator):
             results["energies"] = np.mean([r["energies"] for r in member_results], axis=0)
         results["member_energies"] = np.array([r["energy"] for r in member_results])
         results["member_forces"] = np.array([r["forces"] for r in member_results])
+        if periodic:
+            # the stress and stress_std were given without the members' values, from which
+            # committee_spread gives them as Estimates (errors, verdicts) as it does the energy's
+            results["member_stresses"] = np.array(
+                [np.asarray(r["stress"], dtype=np.float64).reshape(6) for r in member_results])
 
-        before = {"energy": results["energy"], "forces": results["forces"]}
+        before = {q: results[q] for q in ("energy", "forces", "stress") if q in results}
         results = self._add_terms(results, wanted)
         # the terms add the same to every member: they shift the members, not the spread
-        results["member_energies"] = results["member_energies"] + (
-            results["energy"] - before["energy"])
-        results["member_forces"] = results["member_forces"] + (
-            results["forces"] - before["forces"])
+        for q, members in (("energy", "member_energies"), ("forces", "member_forces"),
+                           ("stress", "member_stresses")):
+            if members in results:
+                results[members] = results[members] + (results[q] - before[q])
 
         results["free_energy"] = results["energy"]
         # kept (and reported to the callbacks) before refusing per-atom energies, as by a
