@@ -1837,9 +1837,33 @@ def analysis_keywords():
     MDAnalysis, SciPy and every analysis (seconds) before it was printed.
     """
     if not _KEYWORDS:
-        _KEYWORDS.append(source_keywords(f"mda_electrolyte.{short}"
-                                         for short in _ANALYSIS_MODULES))
+        modules = [f"mda_electrolyte.{short}" for short in _ANALYSIS_MODULES]
+        try:
+            _KEYWORDS.append(source_keywords(modules))
+        except ValueError:
+            # an install without the sources (byte code only): the modules imported
+            _KEYWORDS.append(_imported_keywords(modules))
     return _KEYWORDS[0]
+
+
+def _imported_keywords(modules):
+    """:func:`source_keywords` read from the imported modules with :mod:`inspect`."""
+    import importlib
+    import inspect
+
+    names = set()
+    for module_name in modules:
+        module = importlib.import_module(module_name)
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            funcs = ([obj.__init__, getattr(obj, "run", None)] if inspect.isclass(obj)
+                     else [obj])
+            names.update(p.name for func in funcs if inspect.isfunction(func)
+                         for p in inspect.signature(func).parameters.values()
+                         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                         and p.name != "self")
+    return frozenset(names)
 
 
 def source_keywords(modules):

@@ -193,3 +193,13 @@ def test_a_refusal_is_marked_without_importing_the_analyses():
 def test_marked_as_with_the_analyses_imported(text, marked):
     assert python_only(text)[1] is marked
     assert (PYTHON_ONLY in python_only(text)[0]) is marked
+
+
+def test_without_sources_the_modules_are_imported(monkeypatch):
+    import electrolyte_cli.arguments as arguments
+
+    monkeypatch.setattr(arguments, "_KEYWORDS", [])
+    monkeypatch.setattr(arguments._ModuleSource, "_read", {})
+    monkeypatch.setattr(arguments, "_source_file", lambda name: None)
+    modules = [f"mda_electrolyte.{short}" for short in _ANALYSIS_MODULES]
+    assert arguments.analysis_keywords() == _imported_keywords(modules)
