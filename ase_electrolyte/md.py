@@ -447,6 +447,28 @@ def _lightest_mass(atoms, hydrogen_mass=None):
     return float(masses.min()) if len(masses) else None
 
 
+#: run_md's ``write_interval`` when none is given, steps.
+_DEFAULT_WRITE_INTERVAL = 100
+
+
+def _warn_write_interval_without_effect(trajectory, progress, write_interval):
+    """Warn of a ``write_interval`` that spaces nothing: no trajectory, no progress bar.
+
+    As ASE's ``loginterval`` spaces whichever output a run has, ``write_interval`` spaces the
+    frames of the trajectory and the progress bar's temperature and density readout, and is
+    accepted without a file (one settings dict serves runs with and without one). With
+    neither, a caller who asked for frames every 10 steps got none, without a word.
+    """
+    if trajectory is None and not progress and write_interval != _DEFAULT_WRITE_INTERVAL:
+        import warnings
+
+        warnings.warn(
+            f"run_md: write_interval = {write_interval} steps spaces the frames of a trajectory "
+            "and the progress bar's readout, and this run has neither (trajectory=None, "
+            "progress=False): no frame is kept; give a trajectory (*.h5md) to keep frames",
+            UserWarning, stacklevel=_user_stacklevel())
+
+
 def _warn_off_grid_last_frame(steps, write_interval):
     """Warn, before the run, of a last frame off the ``write_interval`` grid: run_md writes the
     last step as a frame, and 30 steps at 7 wrote frames at 0, 7, ..., 28, 30, which the
@@ -2824,7 +2846,7 @@ def run_md(
     pdamp_fs=None,
     hydrogen_mass=None,
     trajectory=None,
-    write_interval=100,
+    write_interval=_DEFAULT_WRITE_INTERVAL,
     observe_interval=None,
     seed=0,
     progress=True,
@@ -2904,8 +2926,11 @@ def run_md(
     write_interval : int
         Steps between frames; the last step is always written (a warning before the run when
         it is off this grid, after more than one interval: the frames would be unevenly
-        spaced). Without a ``trajectory`` no frame is written; the value still spaces the
-        progress lines (at most every 50 steps) and is recorded with the run.
+        spaced). Like ASE's ``loginterval``, it spaces whichever output the run has: without
+        a ``trajectory`` no frame is written and it spaces only the progress bar's temperature
+        and density readout (at most every 50 steps), so that one settings dict serves runs
+        with and without a file; with neither a ``trajectory`` nor ``progress``, another
+        value than the default warns (see Warns): it spaces nothing.
     observe_interval : int, optional
         Steps between observables (energies, the integrator's conserved energy
         ``conserved_energy``, temperature, density, pressure, the per-species
@@ -3022,7 +3047,8 @@ def run_md(
         (:func:`hydrogen_timestep_fs`: 1.39 fs at the real mass, 2.23 fs at
         ``hydrogen_mass = 3``). A given ``tdamp_fs`` or ``pdamp_fs`` longer than the whole
         run (``steps × timestep_fs``): the coupling corrects about (t/τ)² of a deviation by a
-        time t, and the run is NVE (NVT, NPH) in all but name.
+        time t, and the run is NVE (NVT, NPH) in all but name. A ``write_interval`` other than
+        the default with neither ``trajectory`` nor ``progress``: no frame is kept.
     """
     ensemble = ensemble_name(ensemble)
     (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
@@ -3077,6 +3103,7 @@ def run_md(
             warnings.warn(doubt, UserWarning, stacklevel=_user_stacklevel())
     if trajectory is not None and _PROTOCOL_STAGE.get() is None:
         _warn_off_grid_last_frame(steps, write_interval)
+    _warn_write_interval_without_effect(trajectory, progress, write_interval)
     with _claim(trajectory), terminate_as_interrupt():
         calc = atoms.calc
         real_masses = atoms.get_masses().copy()
