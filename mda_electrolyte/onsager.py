@@ -555,9 +555,13 @@ class OnsagerCoefficients(CarrierAnalysis):
             }
             res.plateau = (float(time[window][0]), float(time[window][-1]))
             if not verdict["converged"]:
+                # with its size and window, as Green–Kubo's conductivity says it (a drift
+                # without a number could not be weighed against the estimate)
                 notes.insert(0, f"not converged: the running integral of "
-                             f"{'σ' if np.any(z) else 'Σ_ij L_ij'} drifts over the plateau "
-                             "window (longer max_lag or trajectories)")
+                             f"{'σ' if np.any(z) else 'Σ_ij L_ij'} drifts by "
+                             f"{verdict['drift']:.3g} ± {verdict['drift_err']:.2g} S/m over the "
+                             f"plateau window {res.plateau[0]:.4g}–{res.plateau[1]:.4g} ps "
+                             "(longer max_lag or trajectories)")
                 warnings.warn(f"Onsager coefficients: {notes[0]}", RuntimeWarning,
                               stacklevel=3)
             regime = {}
