@@ -1285,7 +1285,8 @@ def straightness(time, msds, window, what):
     note = not_diffusive_note(what, loglog, loglog_err)
     if np.isfinite(loglog) and np.isfinite(beta):
         spread = f" ± {beta_err:.2f}" if beta_err > 0 else ""
-        note = note.replace(", not 1 (", f", not 1, and its slope grows as t^(β - 1) with "
+        # "varies": a caged MSD's slope falls (β < 1), which "grows as" misstated
+        note = note.replace(", not 1 (", f", not 1, and its slope varies as t^(β - 1) with "
                                          f"β = {beta:.2f}{spread} (", 1)
     return loglog, loglog_err, beta, beta_err, [note]
 
