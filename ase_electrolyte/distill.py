@@ -16,7 +16,7 @@ import numpy as np
 from ase.calculators.singlepoint import SinglePointCalculator
 
 from .atomic_file import atomic_path, check_output_path
-from .atoms_checks import check_number, check_overlaps
+from .atoms_checks import check_atoms, check_number, check_overlaps
 from .topology import check_extxyz
 
 __all__ = ["relabel", "distill"]
@@ -197,6 +197,11 @@ def _check_geometry(frames):
     for k, atoms in enumerate(frames):
         if len(atoms) == 0:
             raise ValueError(f"frame {k} has no atoms")
+        try:
+            # its refusal named no frame ("non-finite positions for 1 atom(s), indices 1")
+            check_atoms(atoms)
+        except ValueError as err:
+            raise ValueError(f"frame {k}: {err}") from None
         check_overlaps(atoms, what=f"frame {k}")
 
 

@@ -38,7 +38,7 @@ from .atomic_file import (
     write_json_atomic,
     write_text_atomic,
 )
-from .atoms_checks import check_atoms, check_flag, check_number
+from .atoms_checks import check_atoms, check_flag, check_number, check_overlaps
 from .option_words import choice_word
 from .topology import check_extxyz
 from .units import LABEL_ENERGY_UNITS, LABEL_FORCE_UNITS, LABEL_STRESS_UNITS
@@ -181,7 +181,8 @@ def read_labelled(source, *, what="training data", check_units=True):
         No such file.
     ValueError
         A file that cannot be read as frames (see :func:`read_frames_file`), no frames, a
-        frame of no atom, non-finite positions or a degenerate periodic cell, a
+        frame of no atom, non-finite positions or a degenerate periodic cell, atoms (or
+        periodic images) closer than 0.1 Å, a
         frame without energy or forces, non-finite labels, labels whose size says they are
         not in eV, eV/Å and eV/Å³ (forces beyond 30 eV/Å RMS only where the frame's energy
         does not differ from a neighbour's in the same cell by their work within ×8: atoms
@@ -249,6 +250,10 @@ def read_labelled(source, *, what="training data", check_units=True):
         _check_net_force(forces, f"{what}: frame {k}")
         if check_units:
             medians.append(_check_distances(atoms, f"{what}: frame {k}"))
+        # coincident atoms give the model a zero-length edge: sevenn trained on NaN and the
+        # fine-tune ended in "training diverged ... lower lr" after paying for the epochs
+        # (after the unit check: positions in nm press every bond below 0.1 Å, and say so)
+        check_overlaps(atoms, what=f"{what}: frame {k}")
         if abs(energy) / len(atoms) > _MAX_ENERGY_PER_ATOM:
             raise ValueError(
                 f"{what}: frame {k} has {energy / len(atoms):.3g} per atom, which does not look "
