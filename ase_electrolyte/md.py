@@ -451,22 +451,41 @@ def _lightest_mass(atoms, hydrogen_mass=None):
 _DEFAULT_WRITE_INTERVAL = 100
 
 
-def _warn_write_interval_without_effect(trajectory, progress, write_interval):
-    """Warn of a ``write_interval`` that spaces nothing: no trajectory, no progress bar.
+def _warn_settings_without_effect(what, trajectory, progress, *, write_interval=None,
+                                  description=None, overwrite=False):
+    """Warn, once each and naming it, of an output setting that acts on nothing in this call.
 
-    As ASE's ``loginterval`` spaces whichever output a run has, ``write_interval`` spaces the
-    frames of the trajectory and the progress bar's temperature and density readout, and is
-    accepted without a file (one settings dict serves runs with and without one). With
-    neither, a caller who asked for frames every 10 steps got none, without a word.
+    As ASE's ``loginterval`` spaces whichever output a run has, these are accepted where their
+    output is missing (one settings dict serves runs with and without a file, with and without
+    a progress bar), but each such call ran without a word: ``write_interval`` with neither a
+    trajectory nor a progress bar (no frame kept), ``description`` (the progress bar's label)
+    without a progress bar, ``overwrite=True`` without a trajectory (no file to start afresh:
+    a caller who meant to replace a file kept none). Defaults are no choice and are not said.
+    Not inside :func:`run_protocol`, whose stages are given its own ``progress`` and names.
     """
-    if trajectory is None and not progress and write_interval != _DEFAULT_WRITE_INTERVAL:
-        import warnings
+    if _PROTOCOL_STAGE.get() is not None:
+        return
+    import warnings
 
-        warnings.warn(
-            f"run_md: write_interval = {write_interval} steps spaces the frames of a trajectory "
+    idle = []
+    if (trajectory is None and not progress and write_interval is not None
+            and write_interval != _DEFAULT_WRITE_INTERVAL):
+        idle.append(
+            f"{what}: write_interval = {write_interval} steps spaces the frames of a trajectory "
             "and the progress bar's readout, and this run has neither (trajectory=None, "
-            "progress=False): no frame is kept; give a trajectory (*.h5md) to keep frames",
-            UserWarning, stacklevel=_user_stacklevel())
+            "progress=False): no frame is kept; give a trajectory (*.h5md) to keep frames")
+    if description is not None and not progress:
+        idle.append(
+            f"{what}: description = {description!r} labels the progress bar, and this run "
+            "shows none (progress=False): it has no effect; leave out description, or give "
+            "progress=True")
+    if overwrite and trajectory is None:
+        idle.append(
+            f"{what}: overwrite=True starts a trajectory file afresh, and this run writes none "
+            "(trajectory=None): it has no effect and no file is kept; give a trajectory "
+            "(*.h5md), or leave out overwrite")
+    for message in idle:
+        warnings.warn(message, UserWarning, stacklevel=_user_stacklevel())
 
 
 def _warn_off_grid_last_frame(steps, write_interval):
@@ -2357,7 +2376,8 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
         with other ones, or without recorded settings (an older version's file), raises unless
         ``overwrite``.
     overwrite : bool
-        Recompute even if ``trajectory`` holds a finished relaxation.
+        Recompute even if ``trajectory`` holds a finished relaxation. Without a ``trajectory``
+        it has no effect, and ``True`` warns so (no file is written).
     progress : bool
         Show a tqdm progress bar of the optimizer steps with the current maximum force.
 
@@ -2395,12 +2415,15 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
         The ``steps`` ran out above ``fmax``: it names the force reached and the one asked; the
         structure is returned (and stored) as it is. A relaxation read back from its file warns
         the same.
+    UserWarning
+        ``overwrite=True`` without a ``trajectory``: it has no effect.
     """
     fmax = _check_relax_fmax("fmax", fmax)
     steps = check_number("steps", steps, integer=True, minimum=0)
     check_flag("overwrite", overwrite)
     check_flag("progress", progress)
     _check_start(atoms, trajectory, overwrite)
+    _warn_settings_without_effect("relax", trajectory, True, overwrite=overwrite)
     trajectory = _absolute(trajectory)
     with _claim(trajectory), terminate_as_interrupt():
         run_info = _with_constraints(
@@ -2948,7 +2971,7 @@ def run_md(
         Show a tqdm progress bar.
     description : str, optional
         Label of the progress bar (default the ensemble's name); anything but text is
-        refused.
+        refused. Without ``progress`` it labels nothing, and a warning says so.
     max_temperature_factor : float or None
         Stop when the instantaneous temperature exceeds this multiple of ``temperature_K`` (of
         the starting temperature in NVE without ``temperature_K``; no limit when that is 0 K) or
@@ -2965,7 +2988,8 @@ def run_md(
         Stop when an atom moves more than this many Å in one step (minimum image);
         ``None`` disables.
     overwrite : bool
-        Start ``trajectory`` afresh even if it holds a run (finished or not).
+        Start ``trajectory`` afresh even if it holds a run (finished or not). Without a
+        ``trajectory`` there is no file to start afresh, and ``True`` warns so.
 
     Returns
     -------
@@ -3047,8 +3071,11 @@ def run_md(
         (:func:`hydrogen_timestep_fs`: 1.39 fs at the real mass, 2.23 fs at
         ``hydrogen_mass = 3``). A given ``tdamp_fs`` or ``pdamp_fs`` longer than the whole
         run (``steps × timestep_fs``): the coupling corrects about (t/τ)² of a deviation by a
-        time t, and the run is NVE (NVT, NPH) in all but name. A ``write_interval`` other than
-        the default with neither ``trajectory`` nor ``progress``: no frame is kept.
+        time t, and the run is NVE (NVT, NPH) in all but name. An output setting that acts on
+        nothing in this call, each by name: a ``write_interval`` other than the default with
+        neither ``trajectory`` nor ``progress`` (no frame is kept), a ``description`` without
+        ``progress`` (no progress bar to label), ``overwrite=True`` without ``trajectory`` (no
+        file is written).
     """
     ensemble = ensemble_name(ensemble)
     (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
@@ -3103,7 +3130,9 @@ def run_md(
             warnings.warn(doubt, UserWarning, stacklevel=_user_stacklevel())
     if trajectory is not None and _PROTOCOL_STAGE.get() is None:
         _warn_off_grid_last_frame(steps, write_interval)
-    _warn_write_interval_without_effect(trajectory, progress, write_interval)
+    _warn_settings_without_effect("run_md", trajectory, progress,
+                                  write_interval=write_interval, description=description,
+                                  overwrite=overwrite)
     with _claim(trajectory), terminate_as_interrupt():
         calc = atoms.calc
         real_masses = atoms.get_masses().copy()
