@@ -592,7 +592,7 @@ def _static_shear_stress(blocks, mean, distinct):
         "equilibrated); it was subtracted"]
 
 
-def _plateau_window(plateau, n_lags, dt, max_lag=None):
+def _plateau_window(plateau, n_lags, dt, max_lag=None, n_blocks=None):
     """``"auto"`` or the window ``(lo, hi)`` in ps as floats, holding at least 2 lags."""
     # a string compared with != "auto" element by element would make an array here
     if isinstance(plateau, str):
@@ -613,9 +613,10 @@ def _plateau_window(plateau, n_lags, dt, max_lag=None):
         reach = (f"max_lag = {max_lag} ps" if max_lag is not None else
                  "half a segment without max_lag")
         # with max_lag given, the lags end there whatever the run's length and split
+        # and fewer segments only where there are several (one per run is the fewest)
+        fewer = " or fewer n_blocks (longer segments)" if n_blocks != 1 else ""
         longer = ("a longer max_lag" if max_lag is not None else
-                  "more samples or fewer n_blocks (longer segments), or a max_lag up to a "
-                  "segment's length")
+                  f"more samples{fewer}, or a max_lag up to a segment's length")
         raise ValueError(f"plateau window {plateau!r} ends beyond the longest lag, {last:.6g} ps "
                          f"({reach}): give a plateau ending by then, or {longer}")
     lags = np.arange(n_lags) * dt
@@ -733,7 +734,8 @@ class GreenKuboViscosity(_PressureAnalysis):
         # max_lag was checked against the segments by _configure_pressure
         self._n_lags = (n_min // 2 + 1 if max_lag is None
                         else max_lag_count(max_lag, self._dt, "samples"))
-        self._plateau = _plateau_window(plateau, self._n_lags, self._dt, max_lag)
+        self._plateau = _plateau_window(plateau, self._n_lags, self._dt, max_lag,
+                                        self._n_blocks)
         check_flag("check_sampling", check_sampling)
         self._check = bool(check_sampling)
 

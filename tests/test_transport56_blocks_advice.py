@@ -127,3 +127,13 @@ def test_plateau_beyond_the_lags_advises_what_ends_them(stress, max_lag, advice,
                                             plateau=(0.02, 5.0))
     message = str(err.value)
     assert advice in message and not_advice not in message
+
+
+def test_plateau_of_one_segment_per_run_does_not_advise_fewer(stress):
+    # two runs, one segment each (the default): n_blocks cannot go lower
+    cols = [IonCollection.from_pressure_tensor(stress[k * 200:(k + 1) * 200], dt=0.002,
+                                               volume=1e4, temperature=T) for k in range(2)]
+    with pytest.raises(ValueError, match="ends beyond the longest lag") as err:
+        GreenKuboViscosity.from_collections(cols, temperature=T, plateau=(0.02, 5.0))
+    message = str(err.value)
+    assert "more samples" in message and "n_blocks" not in message
