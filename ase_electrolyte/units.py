@@ -422,7 +422,9 @@ def implausible_doubts(*, temperature_K=None, pressure_bar=None, timestep_fs=Non
     if density_g_cm3 is not None:
         d, scalar = _finite_values(density_g_cm3)
         if d.size and not (0.3 <= d.min() and d.max() <= 5.0):
-            shown = float(d[0]) if scalar else f"{d.min():g}–{d.max():g}"
+            # ten digits: a density given in kg/m³ and converted was shown with the
+            # conversion's last bit ("0.0013000000000000002" for 1.3 kg/m³)
+            shown = f"{d[0]:.10g}" if scalar else f"{d.min():g}–{d.max():g}"
             # too dense is nearly always kg/m³; too thin is more often a density computed
             # from atoms without masses or from a box too large for them than a unit
             if d.max() > 5.0:
