@@ -272,16 +272,19 @@ def _correlation_too_short(n_segments, n_blocks, n_independent):
     95 % intervals covered 0.86-0.88 of the true g, of independent frames 0.95, alike). Fewer
     than :data:`_PER_BLOCK` independent segments per block: blocks shorter than that many
     correlation times are correlated, and their error is not calibrated even widened. Not
-    measured for want of pairs: nothing to refuse on."""
+    measured for want of pairs: nothing to refuse on. A count measured however few the
+    segments (frames that are one configuration repeated, 1) gives its own note."""
     need = _PER_BLOCK * n_blocks
+    # a count known however few the segments (frames that are one configuration: 1) is said
+    # as it is, not as "not measured"
+    if np.isfinite(n_independent) and n_independent < need:
+        return (f"too short: {n_independent:.1f} independent segments of frames (need "
+                f"{need:g}, {_PER_BLOCK:g} per block); the blocks of frames are correlated",)
     if n_segments < _MIN_SEGMENTS_PER_BLOCK * n_blocks:
         return (f"too short: correlation not measured ({n_segments} segments of frames in "
                 f"{n_blocks} blocks; it needs {_MIN_SEGMENTS_PER_BLOCK} per block, from "
                 f"{_MIN_SEGMENTS_PER_BLOCK * n_blocks} frames)",)
-    if not np.isfinite(n_independent) or n_independent >= need:
-        return ()
-    return (f"too short: {n_independent:.1f} independent segments of frames (need {need:g}, "
-            f"{_PER_BLOCK:g} per block); the blocks of frames are correlated",)
+    return ()
 
 
 def _selected_frame_indices(sliced):
@@ -726,6 +729,10 @@ class IntraInterRDF(FrameAnalysis):
         correlation not measured" (over random-walk gases of 10-15 frames the 95 % intervals
         covered 0.86-0.88 of the true g, the same as independent frames' 0.95 to the
         blocks), and :meth:`plot` stamps the panel; absent with too few frames for blocks.
+        Frames that are one configuration for the pair (each frame's counts in every bin,
+        within and between molecules, and its volume the same, with intermolecular pairs in
+        the range): 1 in every band that holds pairs, however few the segments, "too short:
+        1.0 independent segments", and the first-shell search reads them as one frame.
     results.cn_intra, results.cn_inter, results.cn_total : dict
         Pair key → cumulative coordination number at the upper bin edges: the mean number of
         ``b`` atoms within ``r`` of an ``a`` atom, ``CN(r) = 4π ρ_b ∫ g(r') r'² dr'`` counted from
@@ -1276,6 +1283,7 @@ class IntraInterRDF(FrameAnalysis):
         self.results.volume = volume
         shell = 4.0 / 3.0 * np.pi * np.diff(np.power(edges, 3))
         self._shell = shell
+        self._one_configuration = self._frames_one_configuration()
         errors, method = self._block_errors(shell, segment_counts)
         for name in ("intra", "inter", "total", "cn_intra", "cn_inter", "cn_total",
                      "intra_err", "inter_err", "total_err", "error_widening",
@@ -1357,11 +1365,16 @@ class IntraInterRDF(FrameAnalysis):
         (frames per independent one: the segments over their independent ones, the median
         over the radial bands, as :meth:`_too_short` counts them; for runs of over 200 frames
         in segments, so a lower bound) varies as ``s`` times a Poisson count: the search reads
-        it so (``first_minimum``'s ``inefficiency``). Not measured (too few frames, no block
-        error): 1, the curve's own verdict saying "too short".
+        it so (``first_minimum``'s ``inefficiency``). Frames that are one configuration
+        (:meth:`_frames_one_configuration`): ``N``, with or without blocks. Not measured (too
+        few frames, no block error): 1, the curve's own verdict saying "too short".
         """
         factor = 1.0
-        if method is not None:
+        if self._one_configuration[p]:
+            # one configuration however many frames (blocks or not): each frame's counts are
+            # the first frame's, one Poisson sample read N times
+            factor = float(self.n_frames)
+        elif method is not None:
             independent = self._independent[p]
             if np.any(np.isfinite(independent)):
                 factor = max(1.0, self.results.counts_segments.shape[0]
@@ -1703,6 +1716,31 @@ class IntraInterRDF(FrameAnalysis):
         sizes = np.diff(np.append(starts, self._nbins))
         return np.repeat(per_band, sizes, axis=1)
 
+    def _frames_one_configuration(self):
+        """(pairs,) bool: the pair's frames are one configuration, each frame's counts of
+        every bin (intramolecular and intermolecular) and its volume the first frame's, with
+        intermolecular pairs in the range and at least two segments to compare.
+
+        Read from the segments (one frame each in runs of up to 200 frames; else equal
+        counts per frame in each). Pairs only within molecules do not count: a rigid
+        molecule's bonded pairs keep their counts in independent frames."""
+        counts = self._class_pair_counts(self.results.counts_segments)
+        frames = self.results.frames_segments.astype(np.float64)
+        one = np.zeros(len(self._keys), dtype=bool)
+        if counts.shape[0] < 2 or self.n_frames < 2 or np.any(frames < 1):
+            return one
+        # per frame alike in every segment: c_s f_0 = c_0 f_s, integers exact in float64
+        same = np.all(counts * frames[0] == counts[:1] * frames[:, None, None, None],
+                      axis=(0, 2, 3))
+        volume = self.results.volume_segments / frames
+        same &= bool(np.ptp(volume) <= 1e-12 * float(np.max(np.abs(volume))))
+        inter = counts[:, :, 1].sum(axis=(0, 2)) > 0
+        members = self._weights != 0
+        for p in range(len(self._keys)):
+            k = members[p]
+            one[p] = bool(np.all(same[k]) and np.any(inter[k]))
+        return one
+
     def _correlation_widening(self, shell, segment_counts, g_blocks):
         """Factor (pairs, bands) by which correlated blocks widen the block errors, >= 1.
 
@@ -1718,6 +1756,12 @@ class IntraInterRDF(FrameAnalysis):
         n_segments, n_blocks = segment_counts.shape[0], g_blocks.shape[0]
         widening = np.ones((len(self._keys), self._bands().size))
         self._independent = np.full(widening.shape, np.nan)
+        # frames that are one configuration are one independent segment in every band that
+        # holds pairs, however few the segments: their band series never change, and the
+        # block error of 0 below (skipped as "no series") had read them as independent
+        held = np.add.reduceat(self.results.counts.sum(axis=1), self._bands(), axis=1) > 0
+        held &= self._one_configuration[:, None]
+        self._independent[held] = 1.0
         # an inefficiency sees a correlation over a block only from several segments per
         # block (10 frames in 5 blocks: no series to speak of): not measured, not widened
         if n_segments < _MIN_SEGMENTS_PER_BLOCK * n_blocks:
@@ -1732,7 +1776,7 @@ class IntraInterRDF(FrameAnalysis):
             frames[:, None, None] * density[None, :, None] * band_shell[None, None, :])
         g_band_blocks = np.add.reduceat(g_blocks * shell, starts, axis=2) / band_shell
         _, block_err, _ = mean_error(g_band_blocks, axis=0)
-        for p, b in zip(*np.nonzero(block_err > 0), strict=True):
+        for p, b in zip(*np.nonzero((block_err > 0) & ~held), strict=True):
             series = g_segments[:, p, b]
             err, g = _frames_inefficiency(series)
             n_independent = n_segments / g
