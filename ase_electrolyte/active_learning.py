@@ -43,6 +43,12 @@ __all__ = [
 #: ``stop_threshold`` has no ceiling: a large one means never stop.
 MAX_SELECT_THRESHOLD = 10.0
 
+#: The spread records :class:`CandidateCollector` writes into a candidate frame (the selecting
+#: committee's, at selection): named like labels, but the frame's provenance, which
+#: :func:`~ase_electrolyte.distill.relabel` keeps.
+CANDIDATE_RECORDS = ("max_forces_std", "energy_std", "forces_std", "forces_std_scale",
+                     "energy_std_scale")
+
 
 class ExtrapolationError(RuntimeError):
     """The committee spread passed the stop threshold: the model is extrapolating."""

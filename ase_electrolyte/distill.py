@@ -34,7 +34,9 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         ``REF_forces``, ``dft_stress``: any ``info``/``arrays`` entry named for an energy,
         force, stress, virial, dipole or Hessian,
         :func:`mda_electrolyte.model_labels.drop_stored_labels`) are dropped, except the box
-        builder's records and per-frame training weights (names holding ``weight``).
+        builder's records, a candidate's selection records
+        (:data:`~ase_electrolyte.active_learning.CANDIDATE_RECORDS`) and per-frame training
+        weights (names holding ``weight``).
     committee : list of models or a committee calculator
         The teacher: ``ase_electrolyte.Calculator([...])`` or the list of its models.
     labels : str or os.PathLike, optional
@@ -173,14 +175,17 @@ def relabel(frames, committee, *, labels=None, **calc_options):
 
 def _kept_records(atoms):
     """Names in ``atoms.info``/``arrays`` that look like labels but are no calculation's
-    values, kept on a relabelled frame: the box builder's records (``conformer_energies``)
-    and per-frame training weights (MACE's ``config_energy_weight``, ``config_forces_weight``),
-    which belong to the frame, not to the teacher that labels it."""
+    values, kept on a relabelled frame: the box builder's records (``conformer_energies``),
+    a candidate's selection records (the selecting committee's spread,
+    :data:`~ase_electrolyte.active_learning.CANDIDATE_RECORDS`) and per-frame training weights
+    (MACE's ``config_energy_weight``, ``config_forces_weight``), which belong to the frame,
+    not to the teacher that labels it."""
+    from .active_learning import CANDIDATE_RECORDS
     from .build import BOX_RECORDS
 
     weights = [key for entries in (atoms.info, atoms.arrays) for key in entries
                if "weight" in str(key).lower()]
-    return (*BOX_RECORDS, *weights)
+    return (*BOX_RECORDS, *CANDIDATE_RECORDS, *weights)
 
 
 def _check_some_frames(frames, what="frames"):

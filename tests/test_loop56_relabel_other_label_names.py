@@ -5,8 +5,8 @@ reads (MACE's ``REF_energy``, ``REF_forces``, ``REF_stress``; ``dft_energy``), a
 relabelled before carries that teacher's spread. relabel removed only ``energy``,
 ``free_energy``, ``stress``, ``virial`` and ``arrays["forces"]``: the relabelled frames were
 written with the old DFT labels beside the teacher's, and a trainer told
-``energy_key="REF_energy"`` learnt those as the teacher's. Per-frame training weights and the
-box builder's records are no labels and stay.
+``energy_key="REF_energy"`` learnt those as the teacher's. Per-frame training weights, the box
+builder's records and a candidate's selection records are no labels and stay.
 
 The teacher is EMT scaled by 1.1 with a committee's spread keys: its labels differ from the
 frames' stale ones (plain EMT) by 10 %.
@@ -60,6 +60,12 @@ KEPT = {
     "config_forces_weight": ("info", 0.5),
     "conformer_energies": ("info", {"EC": [0.0, 0.1]}),
     "mol-id": ("arrays", None),
+    # a candidate's selection records (CandidateCollector): the selecting committee's spread
+    "max_forces_std": ("info", 0.3),
+    "energy_std": ("info", 0.02),
+    "forces_std": ("arrays", None),
+    "forces_std_scale": ("info", 2.5),
+    "energy_std_scale": ("info", 1.5),
 }
 
 
