@@ -422,6 +422,43 @@ def _check_seed_acts(atoms, seed, temperature_K):
         f"it would have no effect; leave out seed, {cure}")
 
 
+#: run_md's ``max_temperature_factor`` when none is given.
+_DEFAULT_TEMPERATURE_FACTOR = 3.0
+
+
+def _check_guard_acts(atoms, ensemble, temperature_K, max_temperature_factor):
+    """The temperature guard of an NVE run whose reference is 0 K, which sets no limit.
+
+    NVE's ``temperature_K`` draws the starting velocities and is the guard's reference. Given
+    as 0 K (a start from rest) to atoms that carry velocities, it drew nothing and switched the
+    guard off without a word: 2000 K velocities with ``max_temperature_factor = 1.5`` ran on,
+    where ``temperature_K=None`` (the start's temperature as reference) guards them; refused.
+    A start from rest (0 K, or no ``temperature_K`` and no velocities) has no reference: a
+    ``max_temperature_factor`` other than the default then has no effect, and warns.
+    run_protocol's stages continue a state and are not judged.
+    """
+    if ensemble != "nve" or _PROTOCOL_STAGE.get() is not None:
+        return
+    moving = bool(np.any(atoms.get_velocities()))
+    if temperature_K == 0 and moving:
+        raise ValueError(
+            f"temperature_K = 0 K (NVE) is a start from rest, and atoms carries velocities "
+            f"(kinetic temperature {atoms_temperature(atoms):.4g} K), which run_md starts from "
+            "as they are: it would draw nothing and only switch off the temperature guard "
+            "(max_temperature_factor times 0 K); leave out temperature_K (the guard then "
+            "takes the start's temperature), or set the velocities to zero to start from rest")
+    if (not moving and not temperature_K and max_temperature_factor is not None
+            and max_temperature_factor != _DEFAULT_TEMPERATURE_FACTOR):
+        import warnings
+
+        warnings.warn(
+            f"run_md: max_temperature_factor = {max_temperature_factor:g} scales the start's "
+            "temperature, and this NVE run starts from rest (0 K): no temperature limit "
+            "applies, it has no effect (max_displacement still guards the run); give "
+            "temperature_K to draw velocities, or leave out max_temperature_factor",
+            UserWarning, stacklevel=_user_stacklevel())
+
+
 def _check_mass_total(masses, cure):
     """Refuse masses (amu) whose total is beyond a float: each finite, their sum (the centre of
     mass, the density, the temperature's centre-of-mass term) overflowed to inf, and the writer
@@ -2874,7 +2911,7 @@ def run_md(
     seed=0,
     progress=True,
     description=None,
-    max_temperature_factor=3.0,
+    max_temperature_factor=_DEFAULT_TEMPERATURE_FACTOR,
     max_displacement=0.5,
     overwrite=False,
 ):
@@ -2908,8 +2945,9 @@ def run_md(
     temperature_K : float
         Target temperature, K (NVT, NPT; initial velocities), above 0; in NVE only the
         temperature of the velocities drawn, 0 (a start from rest) or more, and optional
-        (given velocities, or none drawn). The thermostat holds, and every
-        frame records, the temperature of the motion about the centre of mass,
+        (given velocities, or none drawn); 0 is refused for atoms that carry velocities (it
+        would draw nothing and only switch the temperature guard off). The thermostat holds,
+        and every frame records, the temperature of the motion about the centre of mass,
         2 (K − P²/2M) / (N_dof·k_B) with N_dof = 3N − N_constraints − 3 (GROMACS' and LAMMPS'
         convention: the centre of mass starts at rest and stays so); with constraints that
         take momentum (``FixAtoms``, ``FixCartesian``, ...; NVE only) 3N − N_constraints and
@@ -2974,7 +3012,8 @@ def run_md(
         refused. Without ``progress`` it labels nothing, and a warning says so.
     max_temperature_factor : float or None
         Stop when the instantaneous temperature exceeds this multiple of ``temperature_K`` (of
-        the starting temperature in NVE without ``temperature_K``; no limit when that is 0 K) or
+        the starting temperature in NVE without ``temperature_K``; no limit when that is 0 K, a
+        start from rest, where another value than the default warns that it has no effect) or
         of 300 K, whichever is higher: a cold run from a loosely
         relaxed start heats up by hundreds of K before its thermostat brings it back. Above 1
         (the temperature fluctuates about its target); ``None`` disables. A system of few
@@ -3018,6 +3057,7 @@ def run_md(
         beyond a float (1e308 amu: the centre of mass and density), a temperature above
         :data:`MAX_TEMPERATURE_K`, a pressure beyond
         :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them;
+        an NVE ``temperature_K`` of 0 for atoms that carry velocities;
         a ``tdamp_fs`` or ``pdamp_fs`` shorter than :data:`MIN_TDAMP_STEPS` or
         :data:`MIN_PDAMP_STEPS` time steps; an NPT barostat too light for the start's
         stiffness, whose volume oscillation ω = √(9VB / W) reaches ω·dt ≥ 2, B measured by two
@@ -3075,7 +3115,8 @@ def run_md(
         nothing in this call, each by name: a ``write_interval`` other than the default with
         neither ``trajectory`` nor ``progress`` (no frame is kept), a ``description`` without
         ``progress`` (no progress bar to label), ``overwrite=True`` without ``trajectory`` (no
-        file is written).
+        file is written). A ``max_temperature_factor`` other than the default for an NVE run
+        that starts from rest: no temperature limit applies.
     """
     ensemble = ensemble_name(ensemble)
     (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
@@ -3100,6 +3141,7 @@ def run_md(
     _check_constraints(atoms, ensemble)
     _check_hydrogen_mass_acts(atoms, hydrogen_mass)
     _check_seed_acts(atoms, seed, temperature_K)
+    _check_guard_acts(atoms, ensemble, temperature_K, max_temperature_factor)
     if hydrogen_mass is not None:
         _check_mass_total(np.where(atoms.numbers == 1, hydrogen_mass, atoms.get_masses()),
                           "Give hydrogen_mass in amu (3 in Ju et al. 2025).")
