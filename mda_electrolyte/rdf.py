@@ -1724,21 +1724,28 @@ class IntraInterRDF(FrameAnalysis):
         Read from the segments (one frame each in runs of up to 200 frames; else equal
         counts per frame in each). Pairs only within molecules do not count: a rigid
         molecule's bonded pairs keep their counts in independent frames."""
-        counts = self._class_pair_counts(self.results.counts_segments)
-        frames = self.results.frames_segments.astype(np.float64)
+        ordered, frames = self.results.counts_segments, self.results.frames_segments
         one = np.zeros(len(self._keys), dtype=bool)
-        if counts.shape[0] < 2 or self.n_frames < 2 or np.any(frames < 1):
+        if ordered.shape[0] < 2 or self.n_frames < 2 or np.any(frames < 1):
             return one
-        # per frame alike in every segment: c_s f_0 = c_0 f_s, integers exact in float64
-        same = np.all(counts * frames[0] == counts[:1] * frames[:, None, None, None],
-                      axis=(0, 2, 3))
+        # per frame alike in every segment: c_s f_0 = c_0 f_s (exact integers), cell by cell
+        # of the ordered histogram, one segment at a time (no copy of all segments' counts)
+        same = np.ones(ordered.shape[1], dtype=bool)
+        for counts, n in zip(ordered[1:], frames[1:], strict=True):
+            same &= counts * int(frames[0]) == ordered[0] * int(n)
         volume = self.results.volume_segments / frames
-        same &= bool(np.ptp(volume) <= 1e-12 * float(np.max(np.abs(volume))))
-        inter = counts[:, :, 1].sum(axis=(0, 2)) > 0
-        members = self._weights != 0
-        for p in range(len(self._keys)):
-            k = members[p]
-            one[p] = bool(np.all(same[k]) and np.any(inter[k]))
+        if not np.ptp(volume) <= 1e-12 * float(np.max(np.abs(volume))):
+            return one
+        shape = (self._n_cls, self._n_cls, 2, self._n_count + 1)
+        rows = same.reshape(shape).all(axis=(-1, -2))
+        inter = self.results.counts_ordered.reshape(shape)[
+            ..., 1, self._n_lower : self._n_lower + self._nbins].sum(axis=-1) > 0
+        c1, c2 = self._class_pair_members
+        # an unordered class pair: both orders of its classes
+        class_same = (rows & rows.T)[c1, c2]
+        class_inter = (inter | inter.T)[c1, c2]
+        for p, k in enumerate(self._weights != 0):
+            one[p] = bool(np.all(class_same[k]) and np.any(class_inter[k]))
         return one
 
     def _correlation_widening(self, shell, segment_counts, g_blocks):
