@@ -465,8 +465,10 @@ class Diffusion(CarrierAnalysis):
                              .round().astype(int))
             pos = col.ion_positions[:, pick]
             runs.append(np.diff(pos, axis=0).reshape(pos.shape[0] - 1, -1))
+        # a singular subject: the notes say "{what} holds N independent samples" ("the
+        # position increments of Li holds" read wrong)
         return independence_notes(runs, self._n_blocks,
-                                  f"the position increments of {name}",
+                                  f"the position-increment series of {name}",
                                   fit_start=fit_start, dt=dt, fit_stop=fit_stop,
                                   relative_error=rel_error)
 

@@ -40,7 +40,7 @@ def test_a_window_in_the_bend_of_the_msd_is_never_valid_and_says_why():
     for seed in range(40):
         for name, est in _d(seed, (0.025, 0.15)).items():
             assert not est.valid, (seed, name)
-            assert any("correlation times of the position increments of " + name in n
+            assert any("correlation times of the position-increment series of " + name in n
                        and "still bends" in n for n in est.notes), est.notes
 
 

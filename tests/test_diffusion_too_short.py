@@ -42,7 +42,8 @@ def test_short_segments_of_few_ions_are_too_short_not_valid():
         r = _diffusion(_salt(seed, 400, 2, 0.5, 0.05), n_blocks=5, remove_drift=False)
         values.append(r.D["AN"])
         verdicts.append(r.verdict["AN"])
-    assert all("too short: the position increments of AN holds" in v for v in verdicts), verdicts
+    assert all("too short: the position-increment series of AN holds" in v
+               for v in verdicts), verdicts
     assert all(not v.startswith("valid") for v in verdicts)
     # what the verdict protects against: the value is biased low (ballistic start of each
     # segment inside the fit window)
@@ -53,7 +54,8 @@ def test_segments_shorter_than_four_correlation_times_are_named():
     # a long run (many independent samples) cut into segments of 2 correlation times
     r = _diffusion(_salt(3, 4000, 4, 0.5, 0.05), n_blocks=100, remove_drift=False)
     assert re.search(r"segments of 39 samples span less than 4 correlation times of the "
-                     r"position increments of AN \((1\d|2\d)\.\d samples each\)", r.verdict["AN"])
+                     r"position-increment series of AN \((1\d|2\d)\.\d samples each\)",
+                     r.verdict["AN"])
 
 
 def test_long_runs_stay_valid_and_unbiased():
@@ -73,7 +75,7 @@ def test_the_verdict_is_that_of_the_shared_rule_on_the_increments():
     col = IonCollector(u, IONS).run().collection
     sl = col.species_slices()["Li"]
     inc = np.diff(col.ion_positions[:, sl], axis=0).reshape(col.ion_positions.shape[0] - 1, -1)
-    expected = independence_notes([inc], 4, "the position increments of Li")
+    expected = independence_notes([inc], 4, "the position-increment series of Li")
     assert expected and all(n in r.diffusion_coefficient["Li"].notes for n in expected)
 
 
