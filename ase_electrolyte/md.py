@@ -3894,6 +3894,20 @@ class _Guard:
         if self.t_max is not None and temperature > self.t_max:
             limit = ("max_temperature_factor × the larger of the target" if self.stage is None
                      else f"run_protocol's limit: {self.factor:g} × the larger of temperature_K")
+            if step == 0:
+                # no step integrated yet: the start's own velocities, which were blamed on the
+                # time step and the model ("the dynamics are unstable")
+                nve = bool(self.settings) and self.settings.get("ensemble") == "nve"
+                cure = ("the stage before it ended this hot" if self.stage is not None else
+                        "give velocities near temperature_K (or none, to draw them), "
+                        + ("leave out temperature_K (in NVE the start's temperature is then "
+                           "the reference), " if nve else "")
+                        + "or raise max_temperature_factor")
+                raise MDInstabilityError(
+                    f"{self.label} {step}: temperature {temperature:.4g} K exceeds "
+                    f"{self.t_max:.4g} K ({limit} and {_GUARD_MIN_REFERENCE_K:g} K) before any "
+                    f"step was integrated: the starting velocities are too hot, not the "
+                    f"dynamics; {cure}{where}")
             raise MDInstabilityError(
                 f"{self.label} {step}: temperature {temperature:.4g} K exceeds "
                 f"{self.t_max:.4g} K ({limit} and {_GUARD_MIN_REFERENCE_K:g} K); the dynamics "
