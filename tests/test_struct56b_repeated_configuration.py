@@ -26,10 +26,11 @@ from mda_electrolyte import IntraInterRDF, SolvationShells
 PAIRS = [("Li", "Li"), ("Li", "O"), ("O", "O")]
 
 
-def _rdf(u, **run_kwargs):
+def _rdf(u, engine="auto", **run_kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return IntraInterRDF(u.atoms, range=(0.0, 6.0), nbins=60).run(**run_kwargs).results
+        return IntraInterRDF(u.atoms, range=(0.0, 6.0), nbins=60, engine=engine).run(
+            **run_kwargs).results
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +141,14 @@ def test_fixed_bonds_of_rigid_molecules_are_not_one_configuration():
 
 
 @pytest.mark.parametrize(("n_configs", "repeat"), [(1, 20), (10, 3)])
-def test_parallel_workers_count_as_the_serial_run(n_configs, repeat):
+def test_parallel_workers_and_engines_count_as_the_serial_run(n_configs, repeat):
     u = bound_shells(n_configs, repeat, seed=5)
     serial = _rdf(u)
     parallel = _rdf(u, backend="multiprocessing", n_workers=2)
+    searched = _rdf(u, engine="vesin")
     for pair in PAIRS:
+        assert searched.shell[pair]["inefficiency"] == pytest.approx(
+            serial.shell[pair]["inefficiency"])
         assert parallel.shell[pair]["inefficiency"] == serial.shell[pair]["inefficiency"]
         np.testing.assert_array_equal(parallel.independent_segments[pair],
                                       serial.independent_segments[pair])
