@@ -36,10 +36,16 @@ import numpy as np
 from .atoms_checks import check_number
 from .topology import FORMAL_CHARGE
 
-__all__ = ["declared_total_charge", "declaration_changed", "TOTAL_CHARGE_TOLERANCE"]
+__all__ = ["declared_total_charge", "declaration_changed", "MAX_ATOM_CHARGE",
+           "TOTAL_CHARGE_TOLERANCE"]
 
 #: net charges (e) closer than this are one charge (the floor of :func:`net_charge_tolerance`)
 TOTAL_CHARGE_TOLERANCE = 1e-6
+#: Largest charge (e) of one atom: no atom of a molecule or ion carries more than ±10 e. Every
+#: charge is held to it (QRd's base charges and totals, arrays, fixed charges): charges in
+#: another unit (AMBER's prmtop stores e × 18.2223) gave 332 × the energy of a neutral box, and
+#: 1e308 e QRd charges of 5e307 e, each returned as a result.
+MAX_ATOM_CHARGE = 10.0
 
 
 def net_charge_tolerance(*charges):
@@ -72,7 +78,8 @@ def net_charge_tolerance(*charges):
 
 
 def charge_values(values, what):
-    """Per-atom charges (e) as a float array; ValueError naming ``what`` when not finite numbers.
+    """Per-atom charges (e) as a float array; ValueError naming ``what`` when not finite numbers
+    within ±:data:`MAX_ATOM_CHARGE`.
 
     Booleans and strings are refused (``np.asarray([True], float)`` would make them 1.0), and so
     is any shape but one value per atom.
@@ -85,7 +92,14 @@ def charge_values(values, what):
         # a (2, 3) table was flattened into six charges and accepted for six atoms
         raise ValueError(f"{what} must be one charge per atom (a flat sequence), got an array "
                          f"of shape {arr.shape}")
-    return arr.astype(float)
+    arr = arr.astype(float)
+    if arr.size and float(np.abs(arr).max()) > MAX_ATOM_CHARGE:
+        atom = int(np.argmax(np.abs(arr)))
+        raise ValueError(
+            f"{what}: a charge of {arr[atom]:.4g} e on atom {atom} (limit ±"
+            f"{MAX_ATOM_CHARGE:g} e per atom); charges in another unit (AMBER's prmtop stores "
+            "e × 18.2223)?")
+    return arr
 
 
 def _holds_bool(values, arr):

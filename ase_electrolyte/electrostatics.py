@@ -31,6 +31,7 @@ from .atoms_checks import (
     check_overlaps,
 )
 from .calculator_charges import (
+    MAX_ATOM_CHARGE,
     TOTAL_CHARGE_TOLERANCE,
     _holds_bool,
     atomic_number_values,
@@ -464,9 +465,6 @@ def _symbol_key(key):
     return str(key)
 
 
-#: Largest charge (e) of one atom a QRd base charge or a total per atom may give: no atom of a
-#: molecule or ion carries more than ±10 e; 1e308 e gave charges of 5e307 e.
-MAX_ATOM_CHARGE = 10.0
 #: Largest QRd weight s (dimensionless, relative): at 1e6 one species already takes all the
 #: excess charge; 1e308 overflowed their sum and lost the total charge.
 _MAX_QRD_WEIGHT = 1e6
@@ -697,7 +695,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         ``{element: (b, s)}`` (symbol or atomic number → b in e, s dimensionless), see
         :func:`qrd_charges`. Every b and s 0 is refused (it adds exactly 0).
     charges : array_like, optional
-        Per-atom charges in e for ``scheme="fixed"``; all 0 is refused (it adds exactly 0).
+        Per-atom charges in e for ``scheme="fixed"``, each within ±10 e; all 0 is refused (it
+        adds exactly 0).
     array : str
         Name of the ``Atoms.arrays`` entry for ``scheme="array"``. An array that is 0 on
         every atom of a structure is summed (0 eV): the term evaluated on a neutral molecule
@@ -844,11 +843,13 @@ class Electrostatics(ParametersContract, _AseCalculator):
     composition, so the forces have no charge-derivative term. Checks (before any sum): missing QRd
     parameters (elements named), a charged periodic cell without ``background=True``, a tolerance
     outside [10⁻¹⁵, 10⁻³] (float32: [10⁻⁶, 10⁻³]), a zero-volume cell, partial periodicity
-    (unsupported), charges that contradict a given ``total_charge``, a ``molecule_index`` that is
-    not whole numbers, a molecule spanning half the periodic cell (``short_range="molecules"``), and
-    a pair list (real-space cutoff, short-range reach, intramolecular pairs, the direct sum of a
-    molecule) of more than 2²⁵ pairs (~6 GiB with the autograd graph: e.g. a 400 Å cutoff in a 6 Å
-    box, ~3·10⁵ atoms of a liquid at 8 Å, or a 9000-atom cluster).
+    (unsupported), charges that contradict a given ``total_charge`` or exceed ±10 e on an atom
+    (:data:`~ase_electrolyte.calculator_charges.MAX_ATOM_CHARGE`; charges in another unit), a
+    ``molecule_index`` that is not whole numbers, a molecule spanning half the periodic cell
+    (``short_range="molecules"``), and a pair list (real-space cutoff, short-range reach,
+    intramolecular pairs, the direct sum of a molecule) of more than 2²⁵ pairs (~6 GiB with the
+    autograd graph: e.g. a 400 Å cutoff in a 6 Å box, ~3·10⁵ atoms of a liquid at 8 Å, or a
+    9000-atom cluster).
 
     Examples
     --------
@@ -1277,7 +1278,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         atoms : ase.Atoms
             Positions and cell (not modified, no calculator needed).
         charges : array_like, shape (n_atoms,)
-            Charges in e.
+            Charges in e, each within ±:data:`~ase_electrolyte.calculator_charges.MAX_ATOM_CHARGE`.
 
         Returns
         -------
@@ -1291,7 +1292,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
             Also a ``ValueError``: what :meth:`calculate` refuses in the structure (partial
             periodicity, a degenerate cell, non-finite positions, atoms closer than 0.1 Å,
             a ``method`` that does not fit the periodicity), charges that are not one finite
-            number per atom, a charged periodic cell without ``background``, before any sum.
+            number per atom within ±10 e, a charged periodic cell without ``background``,
+            before any sum.
         """
         # unchecked, a cell with pbc=[True, True, False] was summed as a cluster (the direct
         # sum, marked nothing), a flat cell raised ZeroDivisionError, coincident atoms gave
@@ -1417,7 +1419,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         atoms : ase.Atoms
             Positions and cell (not modified).
         charges : array_like, shape (n_atoms,)
-            Charges in e.
+            Charges in e, each within ±:data:`~ase_electrolyte.calculator_charges.MAX_ATOM_CHARGE`.
 
         Raises
         ------
