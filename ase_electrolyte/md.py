@@ -489,7 +489,8 @@ _DEFAULT_WRITE_INTERVAL = 100
 
 
 def _warn_settings_without_effect(what, trajectory, progress, *, write_interval=None,
-                                  description=None, overwrite=False):
+                                  description=None, overwrite=False, observe_interval=None,
+                                  steps=None):
     """Warn, once each and naming it, of an output setting that acts on nothing in this call.
 
     As ASE's ``loginterval`` spaces whichever output a run has, these are accepted where their
@@ -497,7 +498,9 @@ def _warn_settings_without_effect(what, trajectory, progress, *, write_interval=
     a progress bar), but each such call ran without a word: ``write_interval`` with neither a
     trajectory nor a progress bar (no frame kept), ``description`` (the progress bar's label)
     without a progress bar, ``overwrite=True`` without a trajectory (no file to start afresh:
-    a caller who meant to replace a file kept none). Defaults are no choice and are not said.
+    a caller who meant to replace a file kept none), an ``observe_interval`` longer than the
+    run (its series samples step 0 alone, which run_protocol refuses for its stages). Defaults
+    are no choice and are not said.
     Not inside :func:`run_protocol`, whose stages are given its own ``progress`` and names.
     """
     if _PROTOCOL_STAGE.get() is not None:
@@ -521,6 +524,12 @@ def _warn_settings_without_effect(what, trajectory, progress, *, write_interval=
             f"{what}: overwrite=True starts a trajectory file afresh, and this run writes none "
             "(trajectory=None): it has no effect and no file is kept; give a trajectory "
             "(*.h5md), or leave out overwrite")
+    if observe_interval is not None and steps is not None and observe_interval > steps:
+        idle.append(
+            f"{what}: observe_interval = {observe_interval} steps is longer than the run "
+            f"({steps} steps): the sampled series holds step 0 alone (no time series, no "
+            f"energy drift){'; frames keep their own observables' if trajectory else ''}; "
+            f"give an observe_interval of at most {steps} steps")
     for message in idle:
         warnings.warn(message, UserWarning, stacklevel=_user_stacklevel())
 
@@ -2999,7 +3008,8 @@ def run_md(
         in bar, both for Green–Kubo integrals); default 1 (every step). The sampled series
         (:func:`~ase_electrolyte.trajectory.h5md_series`) holds exactly the steps that are
         multiples of it, evenly spaced; frames carry their own copy of the observables
-        (MDAnalysis' ``ts.data``) also at steps off that grid.
+        (MDAnalysis' ``ts.data``) also at steps off that grid. One longer than ``steps``
+        samples step 0 alone, and warns.
     seed : int
         Seeds the initial velocities where they are drawn (``atoms`` at rest, with
         ``temperature_K``). Another value than the default 0 is refused where nothing is
@@ -3115,7 +3125,8 @@ def run_md(
         nothing in this call, each by name: a ``write_interval`` other than the default with
         neither ``trajectory`` nor ``progress`` (no frame is kept), a ``description`` without
         ``progress`` (no progress bar to label), ``overwrite=True`` without ``trajectory`` (no
-        file is written). A ``max_temperature_factor`` other than the default for an NVE run
+        file is written), an ``observe_interval`` longer than ``steps`` (the series samples
+        step 0 alone). A ``max_temperature_factor`` other than the default for an NVE run
         that starts from rest: no temperature limit applies.
     """
     ensemble = ensemble_name(ensemble)
@@ -3174,7 +3185,8 @@ def run_md(
         _warn_off_grid_last_frame(steps, write_interval)
     _warn_settings_without_effect("run_md", trajectory, progress,
                                   write_interval=write_interval, description=description,
-                                  overwrite=overwrite)
+                                  overwrite=overwrite, observe_interval=observe_interval,
+                                  steps=steps)
     with _claim(trajectory), terminate_as_interrupt():
         calc = atoms.calc
         real_masses = atoms.get_masses().copy()

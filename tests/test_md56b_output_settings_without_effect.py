@@ -106,3 +106,28 @@ def test_protocol_stages_given_progress_false_say_nothing(tmp_path):
                      equilibration_ps=0, production_ps=0.004, production_ensemble="nvt",
                      timestep_fs=1.0, write_interval_fs=2.0, progress=False)
     assert not _said(caught)
+
+
+@pytest.mark.parametrize("trajectory", [None, "run.h5md"])
+@pytest.mark.parametrize("observe_interval, warns", [(5, True), (100, True), (4, False),
+                                                     (3, False), (1, False)])
+def test_an_observe_interval_longer_than_the_run_warns(tmp_path, monkeypatch, trajectory,
+                                                       observe_interval, warns):
+    # the protocol refuses it for its stages; run_md sampled step 0 alone without a word
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = run_md(argon(StoppingArgon(), rattle=0.05), ensemble="nvt", **_RUN,
+                     observe_interval=observe_interval, progress=False, trajectory=trajectory)
+    said = [w for w in caught if "is longer than the run" in str(w.message)]
+    assert len(said) == warns
+    if warns:
+        assert f"observe_interval = {observe_interval} steps" in str(said[0].message)
+        assert said[0].filename == __file__
+    # what it says: the series holds step 0 alone, and the drift has one sample
+    assert (out.info["energy_drift"]["n_samples"] == 1) == warns
+    if trajectory is not None:
+        from ase_electrolyte.trajectory import h5md_series
+
+        steps = h5md_series(tmp_path / trajectory, "temperature")[0]
+        assert (list(steps) == [0]) == warns
