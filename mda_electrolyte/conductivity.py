@@ -684,10 +684,14 @@ class GreenKuboConductivity(CarrierAnalysis):
         for col in collections:
             # collections read elsewhere: refused with the run's length and the remedy
             segment_too_short(self, col, col.n_frames, dt)
+        shortest = min(c.n_frames for c in collections) // self._n_blocks
         if self._max_lag is None:
             # half the shortest segment: replicas of different lengths took half the first
             # one's and refused the shorter after the pass ("max_lag = None ps needs ...")
-            self._n_lags = min(c.n_frames for c in collections) // self._n_blocks // 2 + 1
+            self._n_lags = shortest // 2 + 1
+        else:
+            # the segments were checked against max_lag above (segment_too_short)
+            self._n_lags = max_lag_count(self._max_lag, dt, n_rows=shortest)
         split = all(c.ion_velocities is not None for c in collections)
         segments = []
         for col in collections:
@@ -715,22 +719,8 @@ class GreenKuboConductivity(CarrierAnalysis):
             collections, names) + _dilution_notes(collections, names, self._volume)
         self._combine(segments, dt, collections[0], names)
 
-    def _lags(self, n_frames, dt):
-        if self._n_lags is None:
-            if self._max_lag is None:
-                self._n_lags = n_frames // 2 + 1
-            else:
-                self._n_lags = max_lag_count(self._max_lag, dt)
-        if self._n_lags > n_frames:
-            raise ValueError(
-                f"max_lag = {self._max_lag} ps needs segments of more than {self._n_lags - 1} "
-                f"frames; a segment has {n_frames} frames of {dt} ps (use fewer n_blocks or a "
-                "shorter max_lag)"
-            )
-
     def _current_parts(self, currents, names, dt):
         """⟨J_A(t)·J_A(0)⟩ and ⟨J_A·J_B⟩ + ⟨J_B·J_A⟩ from species currents (T, n_species, 3)."""
-        self._lags(currents.shape[0], dt)
         parts = {}
         self._part_species = {}
         for a_i, a in enumerate(names):
@@ -748,7 +738,6 @@ class GreenKuboConductivity(CarrierAnalysis):
         """Self and distinct parts from per-ion velocities (T, n_ions, 3), the analysed
         species' ions at ``ranges`` (slices of the ion axis) times their charges."""
         n_frames = velocities.shape[0]
-        self._lags(n_frames, dt)
         parts = {}
         self._part_species = {}
         for a_i, a in enumerate(names):

@@ -673,12 +673,20 @@ def lag_count(span, dt):
     return int(round(min(ratio, 2.0**62))) + 1
 
 
-def max_lag_count(max_lag, dt, what="frames"):
+def max_lag_count(max_lag, dt, what="frames", n_rows=None):
     """Lags of a correlation up to ``max_lag`` at spacing ``dt`` (both ps), at least 2.
 
     :func:`lag_count`, refusing a ``max_lag`` that rounds to the zero lag alone (shorter than
     half the spacing, or half of it exactly): its correlation has no decay to integrate, and
     was refused after the pass with "needs at least 2 lags to check sampling", naming neither.
+
+    ``n_rows``, the rows of the shortest segment, caps the count: :func:`check_segment_lags`
+    refuses a ``max_lag`` only where it needs more rows at any spacing within 1e-3 of ``dt``,
+    so one within that of half a lag past a segment's last lag (10.5049 lags of 11 frames)
+    passed it and rounded to one lag more than the segment holds (the conductivities then
+    refused it after the pass, "use fewer n_blocks" even with one segment a run; the viscosity
+    failed inside the correlation, "n_lags must be between 1 and the number of frames 11, not
+    12"). It takes the segment's last lag.
 
     >>> max_lag_count(0.02, 0.01)
     3
@@ -693,7 +701,7 @@ def max_lag_count(max_lag, dt, what="frames"):
             f"max_lag = {max_lag} ps is shorter than half the spacing of the {what} ({dt:.4g} "
             "ps), so the correlation would hold the zero lag alone; it needs at least 2 lags: "
             f"give max_lag >= {dt:.4g} ps (or None: half a segment)")
-    return n_lags
+    return n_lags if n_rows is None else min(n_lags, int(n_rows))
 
 
 def check_window(name, window, top=None, rule="0 <= start < stop"):

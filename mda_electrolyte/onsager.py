@@ -304,6 +304,8 @@ class OnsagerCoefficients(CarrierAnalysis):
         for col in collections:
             # collections read elsewhere: refused with the run's length and the remedy
             segment_too_short(self, col, col.n_frames, dt)
+        # one lag count for every segment of every run (max_lag's, capped at the shortest)
+        self._shortest = min(c.n_frames for c in collections) // self._n_blocks
         segments = []
         current_runs = []
         strides = set()
@@ -444,15 +446,12 @@ class OnsagerCoefficients(CarrierAnalysis):
                 for i in range(n_sp)
             ])
         else:
+            # the segments were checked against max_lag (segment_too_short); one within 1e-3
+            # of half a lag past its last lag takes that lag (max_lag_count)
             n_lags = (
                 n_frames // 2 + 1 if self._max_lag is None
-                else max_lag_count(self._max_lag, dt)
+                else max_lag_count(self._max_lag, dt, n_rows=self._shortest)
             )
-            if n_lags > n_frames:
-                raise ValueError(
-                    f"max_lag = {self._max_lag} ps needs segments of more than {n_lags - 1} "
-                    f"frames; a segment has {n_frames}"
-                )
             pair = np.zeros((n_sp, n_sp, n_lags))
             for i in range(n_sp):
                 for j in range(i + 1):

@@ -733,7 +733,7 @@ class GreenKuboViscosity(_PressureAnalysis):
         n_min = min(c.shape[0] for c, _ in self._segments)
         # max_lag was checked against the segments by _configure_pressure
         self._n_lags = (n_min // 2 + 1 if max_lag is None
-                        else max_lag_count(max_lag, self._dt, "samples"))
+                        else max_lag_count(max_lag, self._dt, "samples", n_rows=n_min))
         self._plateau = _plateau_window(plateau, self._n_lags, self._dt, max_lag,
                                         self._n_blocks)
         check_flag("check_sampling", check_sampling)
