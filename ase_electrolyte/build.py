@@ -64,9 +64,11 @@ __all__ = [
 
 # Ju et al. 2025: L = 1.1 V0^(1/3)
 _VDW_BOX_SCALE = 1.1
-# a thousand times the boxes of Ju et al. (2025) and far beyond what a machine-learned potential
-# runs; larger counts (a typo, or 1e9 for 1e3) would have PACKMOL exhaust memory or disk before
-# it fails, or one structure file per spread cation fill the temporary folder
+#: Most atoms of a packed box (``n_atoms``, or the atoms ``counts`` give; also the most
+#: molecules of one species in ``counts``): a thousand times the boxes of Ju et al. (2025) and
+#: far beyond what a machine-learned potential runs; larger counts (a typo, or 1e9 for 1e3)
+#: would have PACKMOL exhaust memory or disk before it fails, or one structure file per spread
+#: cation fill the temporary folder.
 MAX_ATOMS = 1_000_000
 #: Largest salt concentration (mol/kg or mol/L): beyond any salt's solubility.
 MAX_CONCENTRATION = 1000.0

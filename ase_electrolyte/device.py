@@ -70,6 +70,7 @@ class Device:
 
     @property
     def is_cuda(self):
+        """Whether the device is a CUDA GPU (``kind == "cuda"``)."""
         return self.kind == "cuda"
 
     def __str__(self):

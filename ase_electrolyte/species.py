@@ -175,6 +175,7 @@ class Species:
 
     @property
     def n_atoms(self):
+        """Atoms of one molecule or ion (``len(symbols)``)."""
         return len(self.symbols)
 
     @cached_property

@@ -69,8 +69,8 @@ would convert them and these readers not), rather than read it with a wrong time
 
 Velocities and forces are stored in MDAnalysis' units so that
 ``MDAnalysis.coordinates.H5MD.H5MDReader`` reads the particle data as is; the conversions use
-:mod:`ase.units` constants (:data:`VELOCITY_TO_ANGSTROM_PER_PS`,
-:data:`FORCE_TO_KJ_PER_MOL_ANGSTROM`).
+:mod:`ase.units` constants (:data:`~ase_electrolyte.units.VELOCITY_TO_ANGSTROM_PER_PS`,
+:data:`~ase_electrolyte.units.FORCE_TO_KJ_PER_MOL_ANGSTROM`).
 
 Safety of the data:
 

@@ -132,5 +132,29 @@ def _link_by_object(app, env, node, contnode):
     return domain.resolve_xref(env, node["refdoc"], app.builder, "obj", entry, node, contnode)
 
 
+# -- a value's type is no description of the value -------------------------------------------
+#
+# autodoc gives a data entry without a ``#:`` comment its value's ``__doc__``, which for a number,
+# a string or a tuple is the builtin type's: ``MAX_ATOMS = 1000000`` rendered "int([x]) ->
+# integer ... Convert a number or string to an integer", and entries whose description is
+# written on the page (``screen.task.RESULT_FILE``) showed ``str``'s text above it.
+
+
+def drop_type_docstring(app, what, name, obj, options, lines):
+    """Empty ``lines`` of a data or attribute entry when they are its value's type's docstring."""
+    if what not in ("data", "attribute") or not lines:
+        return
+    from sphinx.util.docstrings import prepare_docstring
+
+    own = getattr(obj, "__doc__", None)
+    # equal, not identical: a builtin type's __doc__ is a new string at each access
+    if not isinstance(own, str) or own != getattr(type(obj), "__doc__", None):
+        return
+    if [line.rstrip() for line in lines] == [line.rstrip() for line in prepare_docstring(own)]:
+        del lines[:]
+
+
 def setup(app):
     app.connect("missing-reference", _link_by_object)
+    # before numpydoc (priority 500) reshapes the lines it is compared with
+    app.connect("autodoc-process-docstring", drop_type_docstring, priority=100)

@@ -83,6 +83,7 @@ class IonSpecies:
 
     @property
     def n_ions(self):
+        """Ions of the species (``ids.max() + 1``)."""
         return int(self.ids.max()) + 1
 
     @property
@@ -833,6 +834,8 @@ def _fractional_steps(positions, boxes):
 #: displacement); frames so far apart that the steps wrap show up to 10 % (uniform steps).
 #: Steps that never exceed 0.45 box, however many come close, are unwrapped exactly and pass.
 FAR_STEP = 0.45
+#: Share of the judged minimum-image steps beyond :data:`FAR_STEP` above which unwrapping is
+#: refused (0.5 %, see :data:`FAR_STEP`).
 MAX_FAR_STEPS = 0.005
 
 
@@ -1471,6 +1474,8 @@ MAX_VOLUME = float(MAX_COORDINATE) ** 3
 #: colder than a millikelvin (run_md's thermostat tests use 0.001 K), and no volume that holds
 #: an ion is smaller than 1 Å³.
 MIN_TEMPERATURE_K = 1e-3
+#: Smallest volume (Å³) a transport analysis takes, given or of a box (see
+#: :data:`MIN_TEMPERATURE_K`).
 MIN_VOLUME = 1.0
 MAX_ION_CHARGE = 1000.0
 #: Smallest size of a non-zero ion charge given (e): scaled-charge models give ions 0.5-0.9 e;

@@ -326,10 +326,12 @@ class FrameSource:
 
     @property
     def n_atoms(self):
+        """Atoms of each frame."""
         return self.ids.size
 
     @property
     def n_molecules(self):
+        """Molecules of each frame (``ids.max() + 1``)."""
         return int(self.ids.max()) + 1
 
     def atoms(self, ts):

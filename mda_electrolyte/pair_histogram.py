@@ -41,10 +41,11 @@ SOURCES = (str(native_build.SHARED_CSRC / "cell_list.h"), SOURCE.name)
 FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC", "-pthread")
 CACHE_SUBDIR = "mda_electrolyte"
 _P = ctypes.c_void_p
-# the threads' private copies of the histogram beyond this are a mistaken num_threads
+#: Most bytes (1 GiB) the threads' private copies of the histogram may take together: beyond
+#: it ``num_threads`` or the bins are a mistake, refused.
 MAX_THREAD_COPY_BYTES = 2**30
-# positions farther than this many cell widths from the cell lose the distance's digits when
-# wrapped (about this times 1e-16 of a width): a unit or unwrapping mistake, refused
+#: Farthest a position may lie from the cell, in cell widths: beyond it wrapping loses the
+#: distance's digits (about this times 1e-16 of a width), a unit or unwrapping mistake, refused.
 MAX_CELL_WIDTHS = 2.0**24
 
 

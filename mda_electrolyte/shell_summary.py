@@ -152,6 +152,7 @@ class ShellSummary:
 
     @property
     def n_frames(self):
+        """Frames summarised (``frames.size``)."""
         return int(self.frames.size)
 
     @property
@@ -335,6 +336,7 @@ class ShellSummaryBuilder:
 
     @property
     def n_frames(self):
+        """Frames added so far."""
         return self._columns["frames"].rows
 
     @property

@@ -88,6 +88,7 @@ class ShellLayout:
 
     @property
     def n_cations(self):
+        """Cations whose shells are counted (``cation_ix.size``)."""
         return int(self.cation_ix.size)
 
     def with_members(self, name, atom_ix):
@@ -151,6 +152,7 @@ class ShellTable:
 
     @property
     def n_frames(self):
+        """Frames of the table (``frames.size``)."""
         return int(self.frames.size)
 
     @property
@@ -458,6 +460,7 @@ class BlockColumn:
         self._capacity = int(capacity) if capacity else None
 
     def append(self, values):
+        """Append ``values``' rows (cast to the column's dtype; one row or an array of them)."""
         values = np.asarray(values).astype(self.dtype, copy=False).reshape((-1,) + self.shape)
         start = 0
         while start < len(values):
@@ -477,6 +480,8 @@ class BlockColumn:
         self.rows += len(values)
 
     def parts(self):
+        """The rows as a list of arrays, in order: the full blocks, then the filled part of
+        the last (views, not copies)."""
         return self.blocks + ([self.buffer[:self.fill]] if self.fill else [])
 
     def extend(self, other):
@@ -507,6 +512,7 @@ class BlockColumn:
 
     @property
     def nbytes(self):
+        """Bytes held by the blocks, the unused room of the last one included."""
         return sum(b.nbytes for b in self.blocks) + self.buffer.nbytes
 
     @property
@@ -577,6 +583,7 @@ class ShellTableBuilder:
 
     @property
     def n_frames(self):
+        """Frames added so far."""
         return self._columns["frames"].rows
 
     @property

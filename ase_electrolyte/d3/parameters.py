@@ -24,10 +24,11 @@ DAMPINGS = {
     "cso": (KERNEL_DAMPINGS["cso"], "cso"),
 }
 
-# other names of the dampings (after _normalise, parentheses dropped): simple-dftd3's ASE
-# interface ("d3bj", "d3zero", "d3bjm", "d3zerom", "d3op"), its own damping names ("rational",
-# "mrational", "mzero", "optimizedpower") and the literature's D3(BJ), D3(0), D3M(BJ), D3M(0).
-# A user coming from DFTD3(damping="d3bj") was told "unknown D3 damping"
+#: Other names of the dampings (lower case; spaces, ``-``, ``_``, ``/`` and parentheses
+#: dropped) → the damping: simple-dftd3's ASE interface ("d3bj", "d3zero", "d3bjm", "d3zerom",
+#: "d3op"), its own damping names ("rational", "mrational", "mzero", "optimizedpower") and the
+#: literature's D3(BJ), D3(0), D3M(BJ), D3M(0). A user coming from DFTD3(damping="d3bj") was
+#: told "unknown D3 damping".
 DAMPING_ALIASES = {
     "d3bj": "bj", "rational": "bj", "d3zero": "zero", "d30": "zero",
     "d3bjm": "bjm", "d3mbj": "bjm", "mrational": "bjm",
@@ -82,11 +83,12 @@ ADDITIONS = {
     ("b97_2", "op"): {"s6": 0.97388, "s8": 0.0, "a1": 0.150, "a2": 4.25, "bet": 6.0,
                       "doi": "10.1021/acs.jctc.7b00176"},
 }
-# Other names of table entries that simple-dftd3's library accepts (its get_method_id, after
-# _normalise): the same method under a functional's other spelling (BP86 for BP, PBEh for
-# PBE0, B3LYP with VWN3 or VWN5, the DM21 family that it gives B3LYP's parameters, Greek
-# letters spelled out). Refused before, so that D3(functional="bp86") failed where
-# simple-dftd3's DFTD3(method="bp86") returned BP-D3.
+#: Other names of functionals' parameter sets that simple-dftd3's library accepts (its
+#: get_method_id; lower case, spaces, ``-``, ``_`` and ``/`` dropped) → the table's name: the same
+#: method under a functional's other spelling (BP86 for BP, PBEh for PBE0, B3LYP with VWN3 or
+#: VWN5, the DM21 family that it gives B3LYP's parameters, Greek letters spelled out). Refused
+#: before, so that D3(functional="bp86") failed where simple-dftd3's DFTD3(method="bp86")
+#: returned BP-D3.
 ALIASES = {
     "b88b95": "b1b95", "b1p86": "b1p", "b3p86": "b3p", "bhandhlyp": "bhlyp", "bp86": "bp",
     "b3lyp5": "b3lyp", "b3lypg": "b3lyp", "b3lyp3": "b3lyp",
@@ -117,6 +119,11 @@ _RS = (0.0, False, 100.0, "a scale of the cutoff radius R0AB of the damping")
 # r -> 0, so below 7 the three-body pole survives the damping (and below 6 the two-body one)
 _ALP = (7.0, True, 30.0, "the steepness exponent of zero damping and of the ATM term, whose "
         "r^-9 pole it removes only from 7 on")
+#: Accepted values of each damping's parameters: damping → {parameter: (lowest, whether the
+#: lowest itself is accepted, highest, what the parameter is)}; a1, a2 and a4 in bohr where
+#: they are lengths, bet of zerom in 1/bohr. Published sets lie well inside; the lower bounds
+#: are the dampings' poles, the upper ones keep the kernel's powers finite. A value outside is
+#: refused naming the parameter and its range.
 RANGES = {
     "bj": {"s6": _SCALE, "s8": _SCALE, "s9": _SCALE, "a1": _A1, "a2": _A2, "alp": _ALP},
     "zero": {"s6": _SCALE, "s8": _SCALE, "s9": _SCALE, "rs6": _RS, "rs8": _RS, "alp": _ALP},
@@ -165,16 +172,17 @@ def _check_ranges(damping: str, values: dict) -> None:
         )
 
 
-# A damping may leave at most this many times the fraction of -C_n/r^n that the least-damping
-# published set of the same damping leaves at a covalent bond length (capped at all of it).
-# Near a pole (BJ's a1·R0 + a2 -> 0, zero damping's rs6 -> 0, zerom's bet large) the damping
-# stops damping: ethanol's D3(BJ) energy is -0.0003 ... -1.03 eV over the 157 published sets,
-# -3.3 eV with a1 = 0, a2 = 3.5 bohr (the smallest a2 this bound accepts with a1 = 0),
-# -18.9 eV at a2 = 2.5 and -83.7 eV (undamped) at a2 = 1e-3; D3(zero) -0.74 eV at worst
-# published, -1.1 eV at rs6 = 0.55 (accepted), -19.5 eV at rs6 = 1e-3.
+#: A damping may leave at most this many times the fraction of -C_n/r^n that the
+#: least-damping published set of the same damping leaves at a covalent bond length (capped at
+#: all of it). Near a pole (BJ's a1·R0 + a2 -> 0, zero damping's rs6 -> 0, zerom's bet large)
+#: the damping stops damping: ethanol's D3(BJ) energy is -0.0003 ... -1.03 eV over the 157
+#: published sets, -3.3 eV with a1 = 0, a2 = 3.5 bohr (the smallest a2 this bound accepts with
+#: a1 = 0), -18.9 eV at a2 = 2.5 and -83.7 eV (undamped) at a2 = 1e-3; D3(zero) -0.74 eV at
+#: worst published, -1.1 eV at rs6 = 0.55 (accepted), -19.5 eV at rs6 = 1e-3.
 DAMPING_SLACK = 10.0
-# ... unless it damps the term to below this fraction anyway (where published sets damp to
-# 1e-7, ten times that is still no failure to damp)
+#: Fraction of -C_n/r^n a damping may always leave at a covalent bond length, whatever
+#: :data:`DAMPING_SLACK` allows (where published sets damp to 1e-7, ten times that is still no
+#: failure to damp).
 DAMPING_FLOOR = 0.01
 
 # the parameters each damping's fraction depends on (for the message)
