@@ -3018,8 +3018,9 @@ def run_md(
     progress : bool
         Show a tqdm progress bar.
     description : str, optional
-        Label of the progress bar (default the ensemble's name); anything but text is
-        refused. Without ``progress`` it labels nothing, and a warning says so.
+        Label of the progress bar (default, ``None``, the ensemble's name; ``""`` no label);
+        anything but text is refused. Without ``progress`` it labels nothing, and a warning
+        says so.
     max_temperature_factor : float or None
         Stop when the instantaneous temperature exceeds this multiple of ``temperature_K`` (of
         the starting temperature in NVE without ``temperature_K``; no limit when that is 0 K, a
@@ -3293,10 +3294,10 @@ def run_md(
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(
-                total=steps, initial=start, desc=description or ensemble.upper(), unit="step",
-                **progress_bar_options(),
-            )
+            # an empty label is the caller's choice: "" was replaced by the ensemble's name
+            label = ensemble.upper() if description is None else description
+            bar = tqdm(total=steps, initial=start, desc=label, unit="step",
+                       **progress_bar_options())
 
         record = _StepObservables(work, mass_total, ask_stress=ensemble == "npt")
         # the integrator's conserved quantity at each sampled step, whose drift judges the time

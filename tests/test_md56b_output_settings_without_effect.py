@@ -131,3 +131,22 @@ def test_an_observe_interval_longer_than_the_run_warns(tmp_path, monkeypatch, tr
 
         steps = h5md_series(tmp_path / trajectory, "temperature")[0]
         assert (list(steps) == [0]) == warns
+
+
+@pytest.mark.parametrize("description, shown, not_shown", [
+    (None, "NVT", None),                 # the default: the ensemble's name
+    ("", None, "NVT"),                   # no label, as asked (it was replaced by "NVT")
+    ("equilibration", "equilibration", "NVT"),
+])
+def test_the_progress_label_is_the_one_given(monkeypatch, description, shown, not_shown):
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    run_md(argon(StoppingArgon(), rattle=0.05), ensemble="nvt", **_RUN,
+           description=description, progress=True)
+    lines = [line for line in stream.getvalue().replace("\r", "\n").splitlines()
+             if "step" in line]
+    assert lines
+    if shown is not None:
+        assert all(line.startswith(f"{shown}:") for line in lines)
+    if not_shown is not None:
+        assert not any(not_shown in line for line in lines)
