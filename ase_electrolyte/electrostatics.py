@@ -594,8 +594,9 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     qrd : dict
         ``{element: (b, s)}`` with the element as symbol or atomic number; b in e, s dimensionless.
     total_charge : float
-        :math:`Q_\mathrm{total}` in e, at most ±:data:`MAX_ATOM_CHARGE` per atom (b within
-        ±:data:`MAX_ATOM_CHARGE`, s within ±1e6).
+        :math:`Q_\mathrm{total}` in e, at most
+        ±:data:`~ase_electrolyte.calculator_charges.MAX_ATOM_CHARGE` per atom (b within
+        ±:data:`~ase_electrolyte.calculator_charges.MAX_ATOM_CHARGE`, s within ±1e6).
 
     Returns
     -------
@@ -609,9 +610,9 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
         symbols or tables), if an element of ``numbers`` has no parameters (named), if
         :math:`\sum_j s_{z_j} = 0` with weights of both signs (the charges are then
         undetermined) or with all weights zero and :math:`\sum_j b_{z_j} \ne Q_\mathrm{total}`,
-        or if a charge exceeds ±:data:`MAX_ATOM_CHARGE` (weights that nearly cancel over the
-        composition). Weights all zero with :math:`\sum_j b_{z_j} = Q_\mathrm{total}` are fixed
-        charges: the charges are the b.
+        or if a charge exceeds ±:data:`~ase_electrolyte.calculator_charges.MAX_ATOM_CHARGE`
+        (weights that nearly cancel over the composition). Weights all zero with
+        :math:`\sum_j b_{z_j} = Q_\mathrm{total}` are fixed charges: the charges are the b.
 
     Examples
     --------
