@@ -271,14 +271,13 @@ def diagnose(
         (:func:`~mda_electrolyte.intra_inter_errors.check_reference_frames`), stale
         calculator results on the frames (:func:`~mda_electrolyte.model_labels.stored_labels`),
         a reference that is the model itself, an ``outdir`` that is (or lies under) a file,
-        a bad ``vacuum`` or frame count (these settings, the ``outdir`` and a reference that
-        is the model are refused before a path is read). An error while the model is
-        evaluated, or while the
-        outputs are written (a full disk, Ctrl-C), leaves the files of an earlier run in
-        ``outdir`` as they were: the outputs are written once both parts have run, into a
-        hidden folder in ``outdir``, and published as :func:`~mda_electrolyte.report.run_analyses`
-        publishes, ``diagnose.json`` last (a killed run's hidden folder is removed by the
-        next run).
+        a bad ``vacuum`` or frame count (these settings, bad scale factors, the ``outdir`` and
+        a reference that is the model are refused before a path is read). An error while the
+        model is evaluated, or while the outputs are written (a full disk, Ctrl-C), leaves the
+        files of an earlier run in ``outdir`` as they were: the outputs are written once both
+        parts have run, into a hidden folder in ``outdir``, and published as
+        :func:`~mda_electrolyte.report.run_analyses` publishes, ``diagnose.json`` last (a killed
+        run's hidden folder is removed by the next run).
     """
     from ase_electrolyte.atoms_checks import check_number
     from ase_electrolyte.writer_lock import WriterLock
