@@ -971,6 +971,14 @@ class CarrierAnalysis:
     _needs_volume = True
     # whether the estimator splits the kept per-ion frames (max_ion_frames) into its blocks
     _blocks_kept_frames = False
+    # fewest n_blocks for one run: its segments' scatter is the error (checked_blocks); an
+    # estimator with an error from one segment (Diffusion's over ions) takes 1
+    _fewest_blocks_one_run = 2
+
+    def _fewest_blocks(self, n_runs):
+        """Fewest ``n_blocks`` this estimator accepts for ``n_runs`` runs, for the remedies:
+        1 where several runs give the segments (:func:`checked_blocks`)."""
+        return 1 if n_runs > 1 else self._fewest_blocks_one_run
 
     def __init__(
         self,
@@ -1105,7 +1113,8 @@ class CarrierAnalysis:
                         f"{type(self).__name__}: {col._label}: the selection holds {n} {what}, "
                         f"which cannot be split into {n_blocks} blocks of at least 2 "
                         f"({_selection_text(start, stop, step, frames)}); "
-                        f"{_blocks_remedy(n, n_blocks, what)}"
+                        + _blocks_remedy(n, n_blocks, what,
+                                         self._fewest_blocks(len(self._collectors)))
                     )
         spacings = [c.selected_spacing(start, stop, step, frames)[0] for c in self._collectors]
         for k, dt in enumerate(spacings[1:], start=1):
@@ -1405,17 +1414,23 @@ def _observed_at_steps(series, reference):
     return np.asarray(series["value"], dtype=np.float64)[at].ravel()
 
 
-def _blocks_remedy(n, n_blocks, what="frames"):
+def _blocks_remedy(n, n_blocks, what="frames", fewest=2):
     """What a user can change when ``n`` rows cannot be split into ``n_blocks`` blocks of at
     least 2: the ``n_blocks`` the rows allow, or that more rows are needed. "give fewer
     n_blocks" alone was offered for 3 frames, which no ``n_blocks`` splits into the 2 blocks one
-    trajectory's error needs, and to users who gave none (:data:`DEFAULT_BLOCKS` by default)."""
+    trajectory's error needs, and to users who gave none (:data:`DEFAULT_BLOCKS` by default).
+
+    ``fewest`` is the fewest ``n_blocks`` the estimator accepts
+    (``CarrierAnalysis._fewest_blocks``): 2 for one run, whose segments' scatter is the
+    error; 1 for several runs (one segment each) and for Diffusion. With 1 allowed, 3 frames
+    of each of two runs were told "2 blocks need at least 4 frames", and 6 frames
+    "n_blocks = 2 to 3", though ``n_blocks = 1`` takes them."""
     allowed = n // 2
-    if allowed >= 2:
+    if allowed >= fewest:
         # not "or fewer": one trajectory's error needs 2 segments at least
-        choice = "2" if allowed == 2 else f"2 to {allowed}"
+        choice = f"{fewest}" if allowed == fewest else f"{fewest} to {allowed}"
         return f"analyse more {what}, or give n_blocks = {choice}"
-    if n_blocks > 1:
+    if fewest > 1 and n_blocks > 1:
         return f"analyse more {what} (2 blocks need at least 4 {what})"
     return f"analyse more {what} (a block needs at least 2 {what})"
 

@@ -701,7 +701,8 @@ class GreenKuboConductivity(CarrierAnalysis):
             slices = col.species_slices()
             if split:
                 ranges = [slices[col.species[i]] for i in idx]
-            for sl in block_slices(col.n_frames, self._n_blocks, col.label):
+            for sl in block_slices(col.n_frames, self._n_blocks, col.label,
+                                   fewest=self._fewest_blocks(len(collections))):
                 if split:
                     parts = self._frame_parts(col.ion_velocities[sl], ranges,
                                               col.current[sl][:, idx], names, col, idx, dt)
@@ -1064,7 +1065,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
             volume = col.checked_volume(col.label, self._volume)
             species_dipoles = col.dipole[:, idx]
             dipole = species_dipoles.sum(axis=1)
-            for sl in block_slices(col.n_frames, self._n_blocks, col.label):
+            for sl in block_slices(col.n_frames, self._n_blocks, col.label,
+                                   fewest=self._fewest_blocks(len(collections))):
                 total = mean_squared_displacement(dipole[sl])
                 # each species' share of it, ⟨ΔM_A·ΔM⟩ = ½ (⟨|ΔM|²⟩ + ⟨|ΔM_A|²⟩ − ⟨|ΔM − ΔM_A|²⟩):
                 # its own term and half of every cross term (σ_AA + ½ Σ_B≠A σ_AB)

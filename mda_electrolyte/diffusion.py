@@ -292,6 +292,8 @@ class Diffusion(CarrierAnalysis):
     """
 
     _blocks_kept_frames = True
+    # one run in one segment has the error over ions
+    _fewest_blocks_one_run = 1
     _needs = ("positions",)
     _needs_charges = False
     # charges only go on to Nernst–Einstein: a selection cutting molecules ("name OW") has D
@@ -433,7 +435,8 @@ class Diffusion(CarrierAnalysis):
                 w = self._drift_weights(col)
                 com = col.com_position[col.ion_offset :: col.ion_stride][: pos.shape[0]]
             slices = col.species_slices()
-            for sl in block_slices(pos.shape[0], self._n_blocks, col.label, "kept frames"):
+            for sl in block_slices(pos.shape[0], self._n_blocks, col.label, "kept frames",
+                                   self._fewest_blocks(len(collections))):
                 # the reference is subtracted a chunk of ions at a time (particle_msd): a copy
                 # of the whole block was 1x the kept positions of scratch
                 segments.append({"msd": self._block_msd(

@@ -935,12 +935,13 @@ def _refuse_tiny_box(universe, label):
             "box in Å (MDAnalysis.transformations.boxdimensions.set_dimensions)")
 
 
-def block_slices(n, n_blocks, label, what="frames"):
-    """Contiguous blocks of ``n`` rows (leftover rows left out, with a warning)."""
+def block_slices(n, n_blocks, label, what="frames", fewest=2):
+    """Contiguous blocks of ``n`` rows (leftover rows left out, with a warning); ``fewest``
+    is the fewest ``n_blocks`` the estimator accepts, for the remedy of rows too few."""
     block = n // n_blocks
     if block < 2:
         raise ValueError(f"{label}: {n} {what} cannot be split into {n_blocks} blocks of at "
-                         f"least 2: {_blocks_remedy(n, n_blocks, what)}")
+                         f"least 2: {_blocks_remedy(n, n_blocks, what, fewest)}")
     if block * n_blocks != n:
         warnings.warn(
             f"{label}: the last {n - block * n_blocks} {what} do not fill a block of {block} "

@@ -335,9 +335,11 @@ class OnsagerCoefficients(CarrierAnalysis):
                 if not einstein:
                     per_ion = per_ion - reference[:, None, :]
                     reference = None
-            t_slices = block_slices(col.n_frames, self._n_blocks, col.label)
+            t_slices = block_slices(col.n_frames, self._n_blocks, col.label,
+                                    fewest=self._fewest_blocks(len(collections)))
             i_slices = (t_slices if stride == 1 else
-                        block_slices(per_ion.shape[0], self._n_blocks, col.label, "kept frames"))
+                        block_slices(per_ion.shape[0], self._n_blocks, col.label, "kept frames",
+                                     self._fewest_blocks(len(collections))))
             # Einstein: the summed positions' increments are the frame-averaged velocities
             flux = np.diff(totals, axis=0) if einstein else totals
             current_runs.append(flux)
