@@ -342,9 +342,9 @@ def spread_calibration(committee, frames):
         c_F = \sqrt{\frac{\langle \langle \lVert \Delta\mathbf F_i \rVert^2 \rangle_i \rangle}
         {\langle \langle \sigma_{F,i}^2 \rangle_i \rangle}},
 
-        averages over frames (each frame weighted once), :math:`\Delta` the committee mean
-        less the label, so that :math:`c\,\sigma` is an RMS error bar for structures like
-        these frames; :math:`c > 1` means the spread understates the error.
+    averages over frames (each frame weighted once), :math:`\Delta` the committee mean less
+    the label, so that :math:`c\,\sigma` is an RMS error bar for structures like these
+    frames; :math:`c > 1` means the spread understates the error.
 
     Parameters
     ----------
