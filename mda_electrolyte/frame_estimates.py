@@ -167,6 +167,35 @@ def frame_average(series, n_ions, unit="1", what="value"):
         independent frames, a value that never changed, or one that repeats itself
         periodically (error NaN).
 
+    Notes
+    -----
+    Measured coverage (fraction of replicas whose t-interval holds the true mean, one sigma
+    and 95 %; nominal 0.68 and 0.95) over 2000 seeded replicas per row of the SSIP-like
+    fraction of 27 ions (true value 0.7): independent frames (binomial), and correlated ones
+    (each ion a two-state Markov chain of lag-1 correlation :math:`e^{-1}`, ``g`` = 2.16, so
+    N/2.16 truly independent frames). "valid" is the share of replicas called valid:
+
+    ======  ===========================  ===========================
+    frames  independent: valid (1σ/95%)  correlated: valid (1σ/95%)
+    ======  ===========================  ===========================
+    40      0 % (not valid 0.77/0.98)    0 % (not valid 0.72/0.95)
+    60      63 % 0.77/0.98               7 % 0.58/0.90
+    100     92 % 0.74/0.95               29 % 0.76/0.95
+    200     99 % 0.72/0.96               90 % 0.72/0.95
+    ======  ===========================  ===========================
+
+    Not-valid means cover 0.73-0.82 (60 frames), 0.75-0.93 (100). Three changes were measured
+    and not taken, none bringing both kinds closer to nominal: a floor on ``g`` from the
+    bias-corrected lag-1 autocorrelation, :math:`(1 + r_1)/(1 - r_1)` (a lower bound of ``g``
+    for a monotone decay), cut the correlated series called valid at 60 frames from 7 % to
+    1 % and at 100 from 29 % to 20 %, but left the independent ones at 0.77/0.98 (60) and
+    widened the correlated valid ones at 100 to 0.82/0.97; the same count with the error of
+    pymbar's full ``g`` left coverage within 0.02 of the table; the not-valid error from the
+    statistical inefficiency alone (not the larger of two) took correlated series of 40
+    frames to 0.69/0.92 (1000 replicas). The width of the independent series' valid means
+    near the count is the price of the correlated series that pass it: both have an
+    estimated ``g`` of at most 1.2 at 60 frames and cannot be told apart by their frames.
+
     Examples
     --------
     >>> import numpy as np
