@@ -708,6 +708,26 @@ def _check_slice_bounds(name, start, stop, step):
                 + ("; a flag is not a frame" if isinstance(value, (bool, np.bool_)) else ""))
 
 
+def _stop_before_first_frame(name, n_frames, stop, step, frames):
+    """``stop`` of :meth:`FrameAnalysis.run` as MDAnalysis must be given it for Python's
+    slice: one below ``-n_frames`` (before the first frame).
+
+    MDAnalysis' ``check_slice_indices`` adds ``n_frames`` once and slices with the result:
+    ``stop=-20`` of 13 frames became ``-7`` and analysed frames 0-5, where Python's slice
+    selects none; backwards it stopped at frame 7 instead of running to frame 0. Forwards
+    ``-n_frames`` is Python's meaning (no frame, refused as too few); backwards, to frame 0,
+    MDAnalysis has no stop for it (see :meth:`FrameAnalysis._check_frames`): refused.
+    """
+    if frames is not None or stop is None or stop >= -n_frames:
+        return stop
+    if step is not None and step < 0:
+        raise ValueError(
+            f"{name}: stop={stop} lies before the trajectory's first frame ({n_frames} "
+            "frames): backwards that runs to frame 0, which AnalysisBase cannot read (it "
+            "stopped part-way); pass frames=range(start, -1, step) for those")
+    return -n_frames
+
+
 def _frames_text(frames):
     """``frames`` of :meth:`FrameAnalysis.run` as a message shows it: its length alone read
     as an index (``frames=0`` for an empty list)."""
@@ -1013,7 +1033,8 @@ class FrameAnalysis(AnalysisBase):
             independent samples and the error bars shrink); for a time series also frames out
             of time order (``step < 0``, an unsorted ``frames``), for an analysis whose errors
             are over blocks of frames (``_errors_over_frames``) frames neither increasing nor
-            decreasing (a shuffled ``frames``). A trajectory with an
+            decreasing (a shuffled ``frames``). A ``stop`` below ``-n_frames`` selects Python's
+            frames (none forwards); backwards (to frame 0) it is refused. A trajectory with an
             on-the-fly transformation that rotates the atoms, or a ChainReader that joins one
             file twice (:func:`check_trajectory_source`).
         TypeError
@@ -1036,9 +1057,12 @@ class FrameAnalysis(AnalysisBase):
         self._run_pid = os.getpid()
         n_parts = check_number(f"{type(self).__name__}: n_parts", n_parts, integer=True,
                                minimum=1)
+        frames = _frame_selection(type(self).__name__, frames)
+        # as _setup_frames selected them (run() passes both the caller's values)
+        stop = _stop_before_first_frame(type(self).__name__, self._trajectory.n_frames, stop,
+                                        step, frames)
         groups = super()._setup_computation_groups(
-            n_parts, start=start, stop=stop, step=step,
-            frames=_frame_selection(type(self).__name__, frames))
+            n_parts, start=start, stop=stop, step=step, frames=frames)
         # popped: the executor (a dask client's) is not sent with the analysis
         _check_sendable(self, self.__dict__.pop("_sending_executor", None))
         return groups
@@ -1112,8 +1136,10 @@ class FrameAnalysis(AnalysisBase):
         check_trajectory_source(trajectory, self._label_for_checks(),
                                 positions=self._reads_positions)
         try:
-            AnalysisBase._setup_frames(self, trajectory, start=start, stop=stop, step=step,
-                                       frames=frames)
+            AnalysisBase._setup_frames(
+                self, trajectory, start=start,
+                stop=_stop_before_first_frame(name, trajectory.n_frames, stop, step, frames),
+                step=step, frames=frames)
             if frames is None:
                 indices = np.arange(self.start, self.stop, self.step)
             else:
