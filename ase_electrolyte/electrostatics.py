@@ -103,6 +103,14 @@ _LATTICE_OPTIONS = ("method", "tolerance", "cutoff", "scheme", "qrd", "charges",
 # whose weight is below exp(-_BLEND_CUT) of the nearest's is not summed.
 _BLEND_STRAIN2 = 1e-4
 _BLEND_CUT = 30.0
+# A set serves cells within _SET_REACH strain (largest entry of |F - I|) of its own, while the
+# blend ranks sets by the squared norm: a set nearest by the norm could still leave its reach
+# (one entry past 5 %, the others small) and was dropped at once, its weight 0.8 or more (the
+# energy jumped by the difference of the two sums' errors at each crossing; in a random walk
+# of the cell, 0.8 % of steps had a set leaving with weight > 1e-3). Its weight is therefore
+# switched off smoothly (C²) over the last _SET_SWITCH of its reach.
+_SET_REACH = 0.05
+_SET_SWITCH = 0.005
 # a set chosen anew because the charges changed (not the cell) is chosen for charges whose
 # sum of q² is this much larger, so that charges fluctuating by a few % from step to step (a
 # charge model's) keep it; kept down to this fraction of the sum of q² it was chosen for
@@ -359,23 +367,42 @@ def _strain(old_cell, cell):
 
 
 def _strain2(old_cell, cell):
-    """Squared Frobenius norm of :math:`F - I` (see :func:`_strain`)."""
-    deformation = np.linalg.solve(old_cell, cell)
-    return float(np.sum((deformation - np.eye(3)) ** 2))
+    """Squared Frobenius norm of :math:`F - I` (see :func:`_strain`), plus
+    :data:`_BLEND_STRAIN2` × the log of the set's switch, ``-log s``, where the strain nears
+    the set's reach (:func:`_reach_switch`): the blend's rank of the set (inf beyond reach)."""
+    deformation = np.linalg.solve(old_cell, cell) - np.eye(3)
+    switch = float(_reach_switch(np.abs(deformation).max()))
+    if switch <= 0.0:
+        return math.inf
+    return float(np.sum(deformation**2)) - _BLEND_STRAIN2 * math.log(switch)
+
+
+def _reach_switch(strain):
+    """1 up to :data:`_SET_REACH` - :data:`_SET_SWITCH` strain, 0 from :data:`_SET_REACH`, C²
+    between (numpy or torch)."""
+    x = (strain - (_SET_REACH - _SET_SWITCH)) / _SET_SWITCH
+    if isinstance(x, float | np.floating):
+        x = min(max(float(x), 0.0), 1.0)
+        return 1.0 - x**3 * (10.0 - 15.0 * x + 6.0 * x**2)
+    return _smooth_step(x)
 
 
 def _blend_weights(old_cells, cell):
     """Weights (torch, differentiable through ``cell``, summing to 1) of the sets chosen for
     ``old_cells`` at ``cell``: a softmin of their squared strains over
-    :data:`_BLEND_STRAIN2`, so that the energy, forces and stress are smooth where the
-    nearest set changes."""
+    :data:`_BLEND_STRAIN2`, each set's weight switched off over the last :data:`_SET_SWITCH`
+    of its reach, so that the energy, forces and stress are smooth where the nearest set
+    changes and where a set leaves its reach."""
     import torch
 
     eye = torch.eye(3, dtype=cell.dtype, device=cell.device)
-    d2 = torch.stack([
-        ((torch.linalg.solve(torch.as_tensor(old, dtype=cell.dtype, device=cell.device), cell)
-          - eye) ** 2).sum() for old in old_cells])
-    return torch.softmax(-d2 / _BLEND_STRAIN2, dim=0)
+    logits = []
+    for old in old_cells:
+        strain = torch.linalg.solve(
+            torch.as_tensor(old, dtype=cell.dtype, device=cell.device), cell) - eye
+        switch = _reach_switch(strain.abs().amax())
+        logits.append(-(strain**2).sum() / _BLEND_STRAIN2 + torch.log(switch))
+    return torch.softmax(torch.stack(logits), dim=0)
 
 
 def _charge_capacity(weight, error_bound, tol):
@@ -785,11 +812,12 @@ class Electrostatics(ParametersContract, _AseCalculator):
         energies are blended with weights smooth in the cell, whose derivative the stress
         holds, so that a cell swinging about the middle (NPT after the volume moved 5 %) does
         not jump between the two sets at each crossing (1.3e-5 eV, 16 ions at 10⁻⁴; such a
-        step costs two sums). Charges that change from call to call (``scheme="array"``
-        fed by a charge model) keep the set while its error bound, scaled with
-        :math:`\sum_i q_i^2` as torch-pme's bounds are, stays within ``tolerance`` (and the sum
-        above a quarter of the one it was chosen for); a set chosen anew for other charges
-        leaves room for a sum 25 % larger.
+        step costs two sums); a set's weight is switched off over the last 0.5 % of its reach,
+        so one leaving it while it still weighs does not jump either. Charges that change from
+        call to call (``scheme="array"`` fed by a charge model) keep the set while its error
+        bound, scaled with :math:`\sum_i q_i^2` as torch-pme's bounds are, stays within
+        ``tolerance`` (and the sum above a quarter of the one it was chosen for); a set chosen
+        anew for other charges leaves room for a sum 25 % larger.
     background : bool
         Allow a net charge under periodic boundaries, neutralised by a uniform background
         (without it a charged periodic cell raises :class:`ValueError`; a net charge within
@@ -1672,10 +1700,12 @@ class Electrostatics(ParametersContract, _AseCalculator):
             if old_n != n:
                 continue
             strain = _strain(old_cell, cell)
-            if strain >= 0.05:
+            # a rank of inf: the switch rounded to 0 at the edge of the set's reach
+            rank = _strain2(old_cell, cell) if strain < _SET_REACH else math.inf
+            if rank == math.inf:
                 continue
             if low <= weight <= high:
-                near.append((_strain2(old_cell, cell), count, k))
+                near.append((rank, count, k))
             else:
                 charges_only = True
         if near:
