@@ -1204,15 +1204,16 @@ class CarrierAnalysis:
         """:meth:`_check_segment` of an estimator fitting an MSD over its fit window."""
         check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
                            fit_window_ps=self._fit_window_ps, n_blocks=self._n_blocks,
-                           n_total=n_total)
+                           n_total=n_total, fewest_blocks=self._fewest_blocks_given)
 
-    def _configure_common(self, n_blocks, volume, species):
+    def _configure_common(self, n_blocks, volume, species, n_runs=1):
         """Keep the parameters every estimator shares: ``n_blocks`` (already checked),
         ``volume`` (Å³ or None) and the ``species`` names to estimate (None: all), and start
-        with empty results."""
+        with empty results; ``n_runs`` sets the fewest ``n_blocks`` the remedies advise."""
         from MDAnalysis.analysis.results import Results
 
         self._n_blocks = n_blocks
+        self._fewest_blocks_given = self._fewest_blocks(n_runs)
         self._volume = check_volume(volume)
         self._species_names = species_list(species, type(self).__name__)
         self.results = Results()

@@ -610,14 +610,16 @@ class GreenKuboConductivity(CarrierAnalysis):
                 )
             plateau = (lo, hi)
         self._plateau = plateau
-        self._configure_common(_check_segments(n_collections, n_blocks), volume, species)
+        self._configure_common(_check_segments(n_collections, n_blocks), volume, species,
+                               n_collections)
         check_flag("observables", observables)
         self._prefer_observed = observables
         self._n_lags = None
 
     def _check_segment(self, n_rows, dt, where, n_total=None):
         check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag,
-                           n_blocks=self._n_blocks, n_total=n_total)
+                           n_blocks=self._n_blocks, n_total=n_total,
+                           fewest_blocks=self._fewest_blocks_given)
         if self._plateau != "auto" and dt is not None and 0 < dt < np.inf:
             # a window between two lags, or around one, was refused only after the pass
             lo, hi = self._plateau
@@ -1044,7 +1046,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
                    fit_window_ps=None, n_blocks=None, volume=None, species=None):
         self._temperature = _check_temperature(temperature)
         self._configure_fit_window(fit_window, fit_window_ps)
-        self._configure_common(_check_segments(n_collections, n_blocks), volume, species)
+        self._configure_common(_check_segments(n_collections, n_blocks), volume, species,
+                               n_collections)
 
     _check_segment = CarrierAnalysis._check_fit_segment
 

@@ -445,7 +445,7 @@ def fit_window_slice(time, fit_window, fit_window_ps):
 
 def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None,
                        max_lag=None, n_blocks=None, n_total=None, min_rows=None, what="frames",
-                       default_blocks=10, blocks_advice=True):
+                       default_blocks=10, blocks_advice=True, fewest_blocks=2):
     """Refuse, before a trajectory is read, a segment too short for a fit window or ``max_lag``.
 
     Parameters
@@ -478,6 +478,11 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         one that does not split a trajectory unless asked (:class:`~mda_electrolyte.Diffusion`).
     blocks_advice : bool
         Advise fewer ``n_blocks`` in the remedy; ``False`` for a trajectory not split.
+    fewest_blocks : int
+        The fewest ``n_blocks`` the estimator takes: 2 for one run (the segments' scatter is
+        the error), 1 for several runs or an error from one segment. With 1 allowed, two runs
+        of 6 samples in 5 blocks each were told "too short even for 2 segments" of 4 samples,
+        though one segment a run holds them.
 
     Raises
     ------
@@ -540,7 +545,7 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
             if need is not None and n_blocks > n_total:
                 allowed = n_total // need
                 text += (f"; a segment needs at least {need} {what}{ps(need)}: " + (
-                    f"this run allows n_blocks = {allowed}" if allowed >= 2 else
+                    f"this run allows n_blocks = {allowed}" if allowed >= fewest_blocks else
                     f"this run is too short even for 2 segments ({2 * need} {what}"
                     f"{ps(2 * need)})"))
             elif need is not None:
@@ -548,15 +553,15 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
                          f"run of {need * n_blocks} {what}{ps(need * n_blocks)} at this spacing "
                          f"for {n_blocks} segments")
                 allowed = n_total // need
-                if 2 <= allowed < n_blocks:
+                if fewest_blocks <= allowed < n_blocks:
                     text += f"; this run allows n_blocks = {allowed}"
-                elif allowed < 2:
+                elif allowed < fewest_blocks:
                     text += (f"; this run is too short even for 2 segments (the fewest an "
                              f"error needs: {2 * need} {what}{ps(2 * need)})")
         # fewer segments help only where this run's length allows 2 or more of the rows needed
         # (advised for a run too short for 2 segments, and beside "n_blocks = 1" before)
         helps = blocks_advice and n_blocks is not None and n_blocks > 1 and (
-            need is None or n_total // need >= 2)
+            need is None or n_total // need >= fewest_blocks)
         fewer = ", give fewer n_blocks" if helps else ""
         remedy = (f"analyse more {what}{fewer} or {fix}" if fix
                   else f"analyse more {what}{' or give fewer n_blocks' if helps else ''}")

@@ -392,7 +392,7 @@ class Diffusion(CarrierAnalysis):
         # Ju et al. (2025) fit 10-60 % of it; the default 10 blocks of one run fitted lags of
         # 1-6 % of it instead
         blocks = 1 if n_blocks is None else default_blocks(n_collections, n_blocks)
-        self._configure_common(blocks, volume, species)
+        self._configure_common(blocks, volume, species, n_collections)
 
     def _check_segment(self, n_rows, dt, where, n_total=None):
         if self._n_blocks == 1:
@@ -403,7 +403,8 @@ class Diffusion(CarrierAnalysis):
         else:
             check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
                                fit_window_ps=self._fit_window_ps, n_blocks=self._n_blocks,
-                               n_total=n_total, default_blocks=None)
+                               n_total=n_total, default_blocks=None,
+                               fewest_blocks=self._fewest_blocks_given)
 
     def _estimate(self, collections):
         self.results = Results()

@@ -280,14 +280,16 @@ class OnsagerCoefficients(CarrierAnalysis):
                 "effect; leave it out, or give method='green-kubo'")
         self._remove_drift = bool(remove_drift)
         self._check = bool(check_sampling)
-        self._configure_common(_check_segments(n_collections, n_blocks), volume, species)
+        self._configure_common(_check_segments(n_collections, n_blocks), volume, species,
+                               n_collections)
 
     def _check_segment(self, n_rows, dt, where, n_total=None):
         if self._method == "einstein":
             self._check_fit_segment(n_rows, dt, where, n_total)
         else:
             check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag,
-                               n_blocks=self._n_blocks, n_total=n_total)
+                               n_blocks=self._n_blocks, n_total=n_total,
+                               fewest_blocks=self._fewest_blocks_given)
 
     def _estimate(self, collections):
         self.results = Results()

@@ -505,12 +505,14 @@ class _PressureAnalysis:
         The refusal names the run, its split and what would do, as the conductivities' do (it
         said "a segment has 20" of a 200-sample run only).
         """
+        # several runs take one segment each (checked_blocks): the advice says so
+        fewest = 1 if len(self._run_lengths) > 1 else 2
         for n, label in self._run_lengths:
             rows = n // self._n_blocks
             check_segment_lags(
                 rows, self._dt, where=f"{type(self).__name__}: {label}: {n} samples give "
                 f"segments of {rows} samples", n_blocks=self._n_blocks, n_total=n,
-                min_rows=self._MIN_SEGMENT, what="samples", **needs)
+                min_rows=self._MIN_SEGMENT, what="samples", fewest_blocks=fewest, **needs)
 
     def _check_fluctuations(self):
         # checked by run(), before any correlation pass: Green–Kubo failed on a zero
