@@ -650,6 +650,21 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     >>> d_optimal_selection(d, 2, first=0)[0]
     [0, 2]
     """
+    return _d_optimal_picks(descriptors, n, first, ridge, asked=None)
+
+
+def _asked_words(n, asked):
+    """How a shortage warning names the frames asked for: ``asked`` (what the caller asked for
+    before it was capped at the ``n`` frames there are) where it differs from ``n``; the
+    capped number read as the user's own (10 asked of 5 candidates warned '5 frames asked
+    for')."""
+    if asked is None or asked == n:
+        return f"{n} frames asked for,"
+    return f"{asked} frames asked for, of {n} candidates,"
+
+
+def _d_optimal_picks(descriptors, n, first, ridge, *, asked):
+    """:func:`d_optimal_selection`; ``asked`` as in :func:`_asked_words`."""
     d = _descriptor_array(descriptors)
     _standardised(d, n)  # the same checks as farthest-point sampling
     z = d - d.mean(axis=0)
@@ -669,10 +684,10 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     rank = np.linalg.matrix_rank(z) if z.size else 0
     if n > rank:
         warnings.warn(
-            f"{n} frames asked for, but the descriptors span only {rank} directions: the picks "
-            "beyond those are by leverage and may repeat near-duplicates (method 'fps' avoids "
-            "them)",
-            stacklevel=2,
+            f"{_asked_words(n, asked)} but the descriptors span only {rank} directions: "
+            "the picks beyond those are by leverage and may repeat near-duplicates (method "
+            "'fps' avoids them)",
+            stacklevel=3,  # the caller of d_optimal_selection or select_candidates
         )
     residual = np.einsum("ij,ij->i", z, z) + ridge  # pivots still available
     chol = np.zeros((len(z), n))
@@ -683,9 +698,9 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
             # every frame left is a copy of a picked one: it was picked again (a pool of
             # identical frames gave n copies of one frame to label)
             warnings.warn(
-                f"{n} frames asked for, but only {len(picked)} have distinct descriptors: "
+                f"{_asked_words(n, asked)} but only {len(picked)} have distinct descriptors: "
                 f"{len(picked)} selected (the others are copies of selected frames)",
-                stacklevel=2,
+                stacklevel=3,
             )
             break
         pivot = residual[j]
@@ -734,6 +749,11 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     >>> farthest_point_sampling([[0.0], [0.1], [5.0], [2.4]], 3)
     [0, 2, 3]
     """
+    return _farthest_point_picks(descriptors, n, first, asked=None)
+
+
+def _farthest_point_picks(descriptors, n, first, *, asked):
+    """:func:`farthest_point_sampling`; ``asked`` as in :func:`_asked_words`."""
     d = _descriptor_array(descriptors)
     z = _standardised(d, n)
     n = int(n)
@@ -748,9 +768,9 @@ def farthest_point_sampling(descriptors, n, *, first=0):
         if not dist[nxt] > 0:
             # every frame left equals a picked one: argmax returned a picked frame again
             warnings.warn(
-                f"{n} frames asked for, but only {len(picked)} have distinct descriptors: "
+                f"{_asked_words(n, asked)} but only {len(picked)} have distinct descriptors: "
                 f"{len(picked)} selected (the others are copies of selected frames)",
-                stacklevel=2,
+                stacklevel=3,
             )
             break
         picked.append(nxt)
@@ -843,7 +863,9 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     -----
     UserWarning
         Candidates of more than one committee (``info["committee"]`` of
-        :class:`CandidateCollector`), whose spreads are not on one scale.
+        :class:`CandidateCollector`), whose spreads are not on one scale; fewer distinct
+        candidates than ``n`` (or, with ``method="d-optimal"``, descriptors of lower rank),
+        naming the ``n`` asked for and the candidates left after ``exclude``.
 
     Raises
     ------
@@ -904,7 +926,8 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
             )
         index = [k for k in index if k not in done]
         frames = [frames[k] for k in index]
-    n = min(n, len(frames))
+    # the selection warns in the words of the n asked for, not of the frames it was capped at
+    asked, n = n, min(n, len(frames))
     spreads = np.array([_spread(a, k) for k, a in zip(index, frames, strict=True)])
     committees = sorted({str(a.info["committee"]) for a in frames if "committee" in a.info})
     if len(committees) > 1:
@@ -922,9 +945,10 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     first = int(np.argmax(spreads))
     desc = frame_descriptors(frames, model, device=device)
     if method == "fps":
-        picked = farthest_point_sampling(desc, n, first=first)
+        picked = _farthest_point_picks(desc, n, first, asked=asked)
     else:
-        picked = d_optimal_selection(desc, n, first=first)[0]
+        picked = _d_optimal_picks(desc, n, first, d_optimal_selection.__kwdefaults__["ridge"],
+                                  asked=asked)[0]
     selected = []
     for i in picked:
         frame = frames[i].copy()
