@@ -1515,9 +1515,11 @@ def print_summary(summary, out, filename="summary.json", command=None):
 
     Headline numbers are the :class:`~ase_electrolyte.estimate.Estimate` values (or their
     dicts) at the top of an analysis' summary and one level down (per species); a number that is
-    not valid is printed as ``NOT VALID`` with the reason, never as a result. Skipped, failed and
-    refused analyses say why. With ``command`` (``"analyze"``, ``"demo"``: commands that run
-    each analysis at its defaults), a Python keyword a reason advises is marked
+    not valid is printed as ``NOT VALID`` with the reason, never as a result; deeper numbers are
+    counted in one line, valid and not, with the kinds of reason (:func:`reason_counts`).
+    Skipped, failed and refused analyses say why. With ``command`` (``"analyze"``,
+    ``"demo"``: commands that run each analysis at its defaults), a Python keyword a reason
+    advises is marked
     :data:`PYTHON_ONLY` and a last line says what that means (:func:`python_only`).
     """
     from ase_electrolyte.html_report import estimate_of, no_result_of
@@ -1575,9 +1577,14 @@ def print_summary(summary, out, filename="summary.json", command=None):
                 # a given number in doubt (a cutoff among overlapping atoms) is counted as
                 # given, and said to be not valid: "3 given" alone hid it
                 doubted = sum(est.given and not est.valid for est in deeper)
+                # "15 not valid" alone sent a user to the JSON to learn why: the reasons'
+                # kinds are counted here
+                why = reason_counts([est for est in deeper if not (est.valid or est.given)])
                 print(f"    {len(deeper)} more number{'s' * (len(deeper) != 1)} in {filename} "
                       f"({valid} valid, {len(deeper) - valid - given} not valid"
-                      + (f", {given} given" if given else "")
+                      + (f": {why}" if why else "")
+                      + (f"; {given} given" if given and why else f", {given} given" if given
+                         else "")
                       + (f", {doubted} of them not valid" if doubted else "") + ")")
     if any(marked):
         # the reasons advise keywords this command has no option for
@@ -1590,6 +1597,70 @@ def print_summary(summary, out, filename="summary.json", command=None):
               flush=True)
     else:
         print(f"report: {shown_path(out / filename)}", flush=True)
+
+
+#: Kinds of reason :func:`reason_counts` names; further kinds are counted together.
+MAX_REASON_KINDS = 4
+
+#: Characters of a note's leading label (``"too short"``, ``"counted with shell cutoffs from RDF
+#: first minima that are not valid"``) read as its kind; a longer text before ``": "`` is the
+#: reason's detail, not a label.
+_MAX_LABEL = 80
+
+
+def reason_counts(estimates):
+    """``"81 too short, 22 no peak, 3 other"``: how many of ``estimates`` (not valid) have each
+    kind of reason, most frequent first, the first :data:`MAX_REASON_KINDS` kinds by name.
+
+    A note's kind is its leading label, the words before its first ``": "`` outside brackets
+    (``"too short: 3.0 independent samples"`` is ``too short``); a component named in front
+    (``"D of Li: not diffusive: ..."``, ``"σ: too short: ..."``: a label that does not begin
+    with a lower-case letter) gives way to the label after it. A note without a
+    label, and the kinds past the first few, are counted as ``other``. A number with several
+    kinds of reason is counted under each, which the text then says. ``""`` for no estimates.
+    """
+    from collections import Counter
+
+    counts = Counter()
+    for est in estimates:
+        # in the notes' order (not a set's, which varies between runs): kinds of equal count
+        # are named in the order the analyses wrote them
+        counts.update(dict.fromkeys([_reason_kind(note) for note in est.notes if note.strip()]
+                                    or [None], 1))
+    if not counts:
+        return ""
+    named = [(k, n) for k, n in counts.most_common() if k is not None]
+    shown = named[:MAX_REASON_KINDS]
+    # "other" counts numbers, each once, whose reasons are none of those named
+    other = sum(1 for est in estimates
+                if not {_reason_kind(n) for n in est.notes} & {k for k, _ in shown})
+    parts = [f"{n} {one_line(k)}" for k, n in shown] + ([f"{other} other"] if other else [])
+    several = sum(n for _, n in shown) + other > len(estimates)
+    return ", ".join(parts) + ("; a number may have several reasons" if several else "")
+
+
+def _reason_kind(note):
+    """The kind of one note (its leading label, see :func:`reason_counts`), ``None`` if it has
+    none."""
+    labels, depth, start = [], 0, 0
+    text = note.strip()
+    for k, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and text.startswith(": ", k):
+            label = text[start:k].strip()
+            # a detail holds a number ("the dip after the first peak at 2.71 Å"); a short
+            # name in front ("D of PF6", "σ") may
+            if not label or len(label) > _MAX_LABEL or (
+                    len(label) > 12 and any(c.isdigit() for c in label)):
+                break
+            labels.append(label)
+            start = k + 2
+    # a kind is in words ("too short", "unit doubted: production.h5md: ..."); a component named
+    # in front of it ("D of Li", "σ", "Li-O") is not
+    return next((x for x in labels if "a" <= x[0] <= "z"), None)
 
 
 def gave_no_result(summary):

@@ -26,10 +26,10 @@ _BAD = Estimate(5.0, 0.1, "S/m", "blocks", 3, converged=False, notes=("too short
 @pytest.mark.parametrize("dict_form", [False, True])
 @pytest.mark.parametrize("parts, said", [
     ({"collective:Li": _GOOD, "distinct:Li-PF6": _BAD, "collective:PF6": _BAD},
-     "3 more numbers in summary.json (1 valid, 2 not valid)"),
+     "3 more numbers in summary.json (1 valid, 2 not valid: 2 too short)"),
     ({"collective:Li": _GOOD}, "1 more number in summary.json (1 valid, 0 not valid)"),
     ({"by species": {"Li": [_BAD, _GOOD]}},
-     "2 more numbers in summary.json (1 valid, 1 not valid)"),
+     "2 more numbers in summary.json (1 valid, 1 not valid: 1 too short)"),
 ])
 def test_the_parts_are_counted(parts, said, dict_form, tmp_path, capsys):
     from ase_electrolyte.estimate import estimates_to_dict
@@ -48,11 +48,11 @@ def test_parts_alone_are_not_done(tmp_path, capsys):
     out = _summary_lines({"green_kubo_conductivity": {"parts": {"distinct:Li-PF6": _BAD}}},
                          tmp_path, capsys)
     assert out[:2] == ["  green_kubo_conductivity:",
-                       "    1 more number in summary.json (0 valid, 1 not valid)"], out
+                       "    1 more number in summary.json (0 valid, 1 not valid: 1 too short)"], out
 
 
 def test_a_parts_key_deeper_down_is_counted_once(tmp_path, capsys):
     """Only an analysis' own ``parts`` is a detail; one deeper down is counted as any number
     two levels down, once."""
     out = _summary_lines({"a": {"x": {"parts": {"p": _GOOD, "q": _BAD}}}}, tmp_path, capsys)
-    assert "    2 more numbers in summary.json (1 valid, 1 not valid)" in out, out
+    assert "    2 more numbers in summary.json (1 valid, 1 not valid: 1 too short)" in out, out

@@ -91,7 +91,7 @@ def test_estimates_anywhere_are_serialised_printed_and_rendered(universe, tmp_pa
     assert "96" not in "\n".join(line for line in out.splitlines()
                                   if not line.startswith("report: "))
     # the deep one is counted, not hidden behind "done"
-    assert "1 more number in summary.json (0 valid, 1 not valid)" in out
+    assert "1 more number in summary.json (0 valid, 1 not valid: 1 too coarse)" in out
     page = write_html_report(tmp_path / "r.html", title="t", settings={},
                              summary=json.loads((tmp_path / "summary.json").read_text()))
     text = page.read_text()
@@ -311,7 +311,7 @@ def test_the_terminal_counts_estimates_in_lists_and_object_arrays(tmp_path, caps
     assert "    [1]: 1.00 ± 0.10 S/m (valid)" in out
     assert "    Li[0]: 1.00 ± 0.10 S/m (valid)" in out
     assert "    Li[1]: NOT VALID (too short: 3 blocks)" in out
-    assert "    3 more numbers in summary.json (1 valid, 2 not valid)" in out
+    assert "    3 more numbers in summary.json (1 valid, 2 not valid: 2 too short)" in out
     assert "5.00" not in "\n".join(out)
     written = json.loads(json.dumps(estimates_to_dict(summary)))
     assert written["D"]["Li"][1]["converged"] is False
@@ -329,7 +329,7 @@ def test_the_terminal_prints_estimates_in_sets_as_summary_json_orders_them(tmp_p
     out = capsys.readouterr().out.splitlines()
     assert "    [0]: 1.00 ± 0.10 S/m (valid)" in out
     assert "    [1]: NOT VALID (too short: 3 blocks)" in out
-    assert "    1 more number in summary.json (0 valid, 1 not valid)" in out
+    assert "    1 more number in summary.json (0 valid, 1 not valid: 1 too short)" in out
     assert "5.00" not in "\n".join(out)
 
 
