@@ -1371,7 +1371,8 @@ def linear_slope(t, y, *, longer_blocks=True):
     Raises
     ------
     ValueError
-        ``t`` and ``y`` not two 1-D arrays of one length, or NaN or infinite samples.
+        ``t`` and ``y`` not two 1-D arrays of one length, NaN or infinite samples, or times
+        that do not increase.
     """
     check_flag("longer_blocks", longer_blocks)
     t = real_array(t, "linear_slope: the times")
@@ -1386,6 +1387,14 @@ def linear_slope(t, y, *, longer_blocks=True):
             raise ValueError(f"linear_slope: {np.count_nonzero(~np.isfinite(a))} of the {name} "
                              f"are NaN or infinite (at {index_text(~np.isfinite(a))}); drop "
                              "those samples first")
+    steps = np.diff(t)
+    if np.any(steps <= 0):
+        # all times equal gave a NaN slope without a word, unsorted times a NaN error (the
+        # jackknife's blocks are spans of time)
+        k = int(np.argmax(steps <= 0)) + 1
+        raise ValueError(f"linear_slope: the times must increase from sample to sample; "
+                         f"sample {k} (t = {t[k]:g}) is not after sample {k - 1} "
+                         f"(t = {t[k - 1]:g}){' (all times equal)' if np.ptp(t) == 0 else ''}")
     n = y.size
     if n:
         # the slope of the deviations (_centered), in their unit: an offset of 1e12 changed
@@ -1393,7 +1402,7 @@ def linear_slope(t, y, *, longer_blocks=True):
         y, _, y_scale = _centered_series(y)
     else:
         y_scale = 1.0
-    slope = _ls_slope(t, y) if n >= 2 and np.ptp(t) > 0 else math.nan
+    slope = _ls_slope(t, y) if n >= 2 else math.nan
     # blocks several correlation times long, so that they are nearly independent
     g = 1.0
     if n >= SLOPE_BLOCKS * SLOPE_BLOCK_SAMPLES and math.isfinite(slope):
