@@ -1824,12 +1824,18 @@ def one_line(err, paths=()):
     text names is shown as :func:`shown_path` shows it: a folder named with a newline or two
     spaces read as another folder once its whitespace was collapsed.
     """
+    import os
     import re
 
     text = str(err)
+    given = [name for name in map(_path_text, paths) if name]
+    # the library names a file it resolved (a screen plan's experimental table beside the plan:
+    # '/tmp/my  plans/exp.csv') by its absolute path, in which the name given ('my  plans')
+    # was quoted alone: "/tmp/'my  plans/exp.csv'"
+    given += [full for name in given for full in (os.path.abspath(name), os.path.realpath(name))]
     # a message may name a folder above a path given (the output's parent that is no folder)
-    names = {str(up) for name in map(_path_text, paths) if name
-             for up in (Path(name), *Path(name).parents)} | set(map(_path_text, paths))
+    names = {str(up) for name in given
+             for up in (Path(name), *Path(name).parents)} | set(given)
     odd = sorted((name for name in names if name and shown_path(name) != name),
                  key=len, reverse=True)
     if not odd:

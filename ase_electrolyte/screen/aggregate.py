@@ -1485,7 +1485,7 @@ def _check_csv_shape(path):
     for n, row in enumerate(rows[1:], start=1):
         if len(row) != len(header):
             raise PlanError(
-                f"experimental table {path.name}, row {n}: {len(row)} fields, the header has "
+                f"experimental table {path}, row {n}: {len(row)} fields, the header has "
                 f"{len(header)} ({', '.join(header)}); quote a solvent with commas "
                 '("EC:3,EMC:7") and give every column, empty where unknown'
             )
@@ -1533,14 +1533,15 @@ def _check_property_name(name, where):
         "<analysis>.<key> for the analyses' other numbers")
 
 
-def _check_known_property(name, value, unit, where):
+def _check_known_property(name, value, unit, where, noted=None):
     """A measured value of a property the table knows: its unit's dimension and its range.
 
     Returns the doubt on its unit (``None``: none): a density, diffusion coefficient,
     viscosity or conductivity (also an ``<analysis>.<key>`` number given with its unit) far
     from a liquid electrolyte's
     (:func:`~ase_electrolyte.units.doubts_in_unit`: 1200 in g/cm³ is kg/m³, 10⁻⁵ in m²/s is
-    cm²/s), also warned of with ``where``.
+    cm²/s), also warned of, with ``noted`` in front (``where`` without it); a refusal
+    (PlanError) starts with ``where``.
     """
     from ..units import convert, dimension, doubts_in_unit
     from .properties import known_property
@@ -1571,7 +1572,7 @@ def _check_known_property(name, value, unit, where):
     doubts = doubts_in_unit(value, table_unit, density_measured=False)
     if not doubts:
         return None
-    doubt = f"{where}: {doubts[0]}"
+    doubt = f"{where if noted is None else noted}: {doubts[0]}"
     warnings.warn(doubt, stacklevel=3)
     return doubt
 
@@ -1663,7 +1664,7 @@ def read_experimental(path, temperatures=None):
 
     path = Path(path)
     if not path.is_file():
-        raise PlanError(f"experimental table {str(path)!r} does not exist")
+        raise PlanError(f"experimental table {path} does not exist")
     _check_csv_shape(path)
     try:
         # strings throughout: a value such as '1.2 g/cm3' is named below, not turned into NaN
@@ -1686,7 +1687,10 @@ def read_experimental(path, temperatures=None):
     out, seen = [], {}
     for n, e in enumerate(exp.to_dict("records"), start=1):
         e = {k: str(v).strip() for k, v in e.items()}
-        where = f"experimental table {path.name}, row {n}"
+        # a refusal names the file as every other refusal of it does (a missing column named
+        # the path, a bad row the bare name: two tables of one name in two folders, or a
+        # plan's table resolved beside the plan, were told apart by one of them only)
+        where = f"experimental table {path}, row {n}"
         shares = _solvent(e["solvent"], where)
         salt = None
         if e["salt"]:
@@ -1723,7 +1727,10 @@ def read_experimental(path, temperatures=None):
                 dimension(unit)
             except ValueError as err:
                 raise PlanError(f"{where}: {err}") from None
-        doubt = _check_known_property(e["property"], value, unit, where)
+        # a doubt is kept in the results and warned of as compare_experimental's notes are,
+        # under the file's name (a results folder is read elsewhere; the path is the reader's)
+        doubt = _check_known_property(e["property"], value, unit, where,
+                                      f"experimental table {path.name}, row {n}")
         key = None if temperature is None else _composition_key(
             shares, ratio, salt, concentration, units, temperature) + (e["property"],)
         # without a temperature the key is completed against the summary's single one

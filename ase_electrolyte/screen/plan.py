@@ -684,7 +684,7 @@ def _checked_plan(data, base, source, before_compositions=None):
             raise PlanError("experimental must be a CSV path or a table with file = '...'")
         path = (base / file).resolve()
         if not path.is_file():
-            raise PlanError(f"experimental table {str(path)!r} does not exist")
+            raise PlanError(f"experimental table {path} does not exist")
         from .aggregate import read_experimental, warn_uncorrectable_diffusion
 
         rows = read_experimental(path, temperatures)  # every row, before a task is submitted
