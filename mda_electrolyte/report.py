@@ -113,10 +113,21 @@ INPUT_KEY = "input"
 
 
 def registered_analyses():
-    """Names and requirements of all registered analyses, in registration order."""
+    """Names and requirements of all registered analyses: the package's in the order of their
+    modules (:func:`declared_analyses`' order), each module's in its registration order, then
+    the others (a user's own) in theirs.
+
+    The registry's own order is that of the first imports, which any earlier import changes
+    (``from mda_electrolyte import diffusion`` put diffusion first): the analyses ran and
+    ``electrolyte analyze --list`` listed them in another order than its reading of the
+    sources.
+    """
     for module in _ANALYSIS_MODULES:
         import_module(module)
-    return {name: needs for name, (_, needs) in _REGISTRY.items()}
+    rank = {module: k for k, module in enumerate(_ANALYSIS_MODULES)}
+    ordered = sorted(_REGISTRY.items(), key=lambda item: rank.get(
+        getattr(item[1][0], "__module__", None), len(rank)))
+    return {name: needs for name, (_, needs) in ordered}
 
 
 def declared_analyses():
