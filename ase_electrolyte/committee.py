@@ -358,7 +358,10 @@ def spread_calibration(committee, frames):
     Returns
     -------
     dict of Estimate
-        ``energy`` (:math:`c_E`) and ``forces`` (:math:`c_F`), dimensionless, with the
+        ``energy`` (:math:`c_E`), ``forces`` (:math:`c_F`) and, where every frame carries a
+        stress label and the committee gives ``stress_std``, ``stress`` (:math:`c_S`, the
+        RMS stress error over the RMS ``stress_std``, both over the 6 Voigt components and
+        the frames, as :math:`c_F` is over atoms), dimensionless, with the
         jackknife error over frames of :math:`\log c` times :math:`c`, t-scaled with
         Satterthwaite's ``dof`` :math:`(\sum_i s_i^2)^2 / \sum_i s_i^4 - 1` of the frames'
         squared spreads :math:`s_i^2` (frames − 1 for equal spreads), and a log-scale
@@ -446,15 +449,21 @@ def spread_calibration(committee, frames):
                 committee._check(atoms)
             except ValueError as err:
                 raise InputError(f"spread_calibration: frame {k}: {err}") from err
-    de2, se2, df2, sf2 = [], [], [], []
+    de2, se2, df2, sf2, ds2, ss2 = [], [], [], [], [], []
+    # the stress spread is calibrated as the others where every frame has a stress label
+    # (read_labelled refuses one on a frame that is not periodic): stress_std was given
+    # beside calibrated energy and force spreads with no factor of its own
+    with_stress = "stress_std" in getattr(committee, "implemented_properties", ()) and all(
+        "stress" in atoms.calc.results for atoms in frames)
+    wanted = ("energy", "forces", "stress") if with_stress else ("energy", "forces")
     # errors in units of their spread, for the test of the normal tails the interval assumes
-    standard = {"energy": [], "forces": []}
+    standard = {key: [] for key in wanted}
     from mda_electrolyte.model_labels import evaluate_frame
 
     for atoms in frames:
         labels = atoms.calc.results
         # the committee's forces on these coordinates, as the labels are
-        got = evaluate_frame(committee, atoms, ("energy", "forces"), checked=False)
+        got = evaluate_frame(committee, atoms, wanted, checked=False)
         n = len(atoms)
         de = (got["energy"] - labels["energy"]) / n
         df = got["forces"] - labels["forces"]
@@ -468,9 +477,16 @@ def spread_calibration(committee, frames):
         if se > 0:
             standard["energy"].append(de / se)
         standard["forces"].extend((df[sf > 0] / sf[sf > 0, None]).ravel())
+        if with_stress:
+            ds = got["stress"] - np.asarray(labels["stress"], dtype=np.float64)
+            ss = np.asarray(committee.get_property("stress_std", atoms), dtype=np.float64)
+            ds2.append(np.mean(ds ** 2))
+            ss2.append(np.mean(ss ** 2))
+            standard["stress"].extend(ds[ss > 0] / ss[ss > 0])
     out = {}
     n = len(frames)
-    for key, err2, spread2 in (("energy", de2, se2), ("forces", df2, sf2)):
+    sums = (("energy", de2, se2), ("forces", df2, sf2))
+    for key, err2, spread2 in sums + ((("stress", ds2, ss2),) if with_stress else ()):
         err2, spread2 = np.asarray(err2), np.asarray(spread2)
 
         def factor(keep, err2=err2, spread2=spread2):
@@ -805,8 +821,9 @@ class Committee(Calculator):
     :func:`spread_calibration` measures, on held-out labelled frames, the factor by which
     it must be multiplied to be the RMS error (7.7 for the forces of a tiny copper
     committee); :meth:`calibrate_spread` measures them and then gives the calibrated
-    spreads as ``energy_std_calibrated``, ``forces_std_calibrated`` and
-    ``max_forces_std_calibrated`` (asking for them before refuses, naming the cure). The
+    spreads as ``energy_std_calibrated``, ``forces_std_calibrated``,
+    ``max_forces_std_calibrated`` and, calibrated on frames with stress labels,
+    ``stress_std_calibrated`` (asking for them before refuses, naming the cure). The
     ``*_std`` results stay raw, as in other committee codes.
 
     When every member is a single-fidelity SevenNet model, the atom graph (neighbour list)
@@ -870,6 +887,7 @@ class Committee(Calculator):
         "energy_std_calibrated",
         "forces_std_calibrated",
         "max_forces_std_calibrated",
+        "stress_std_calibrated",
     ]
 
     @property
@@ -921,8 +939,11 @@ class Committee(Calculator):
         factor :math:`t_{0.8413}(\nu)` of the calibration's degrees of freedom: one-sigma
         prediction intervals for new structures like ``frames`` (:math:`c\,\sigma` alone,
         the RMS error, covered 0.61-0.68 of new errors when :math:`c` came from 5-50 frames;
-        see :func:`spread_calibration`). Changing any option (``set``) drops the calibration:
-        other members or summed terms have another error.
+        see :func:`spread_calibration`). Where every frame carries a stress label,
+        ``stress_std_calibrated`` (Voigt, eV/Å³) is ``stress_std`` scaled likewise by
+        :math:`c_S`; otherwise (or when :math:`c_S` is not valid) it is refused, naming why,
+        and the energy and forces are calibrated all the same. Changing any option
+        (``set``) drops the calibration: other members or summed terms have another error.
 
         Parameters
         ----------
@@ -943,8 +964,10 @@ class Committee(Calculator):
             then keeps its earlier calibration (or none).
         """
         scale = spread_calibration(self, frames)
+        # a stress factor that is not valid leaves the stress spread uncalibrated (its
+        # stress_std_calibrated refused, naming why), not the energy and forces
         bad = [f"{key}: {'; '.join(e.notes) or e.method}" for key, e in scale.items()
-               if not e.valid]
+               if not e.valid and key != "stress"]
         # the frames evaluated for the factors are no state of the caller's
         self.reset()
         if bad:
@@ -975,6 +998,15 @@ class Committee(Calculator):
                 "bar: members trained on one data set share their error); call "
                 "calc.calibrate_spread(held_out_labelled_frames) first, or read the raw "
                 f"{name[:-len('_calibrated')]}")
+        if name == "stress_std_calibrated":
+            stress = self.spread_scale.get("stress")
+            if stress is None or not stress.valid:
+                why = ("not every calibration frame had a stress label" if stress is None
+                       else f"its factor is not valid ({'; '.join(stress.notes) or stress.method})")
+                raise PropertyNotImplementedError(
+                    f"stress_std_calibrated: this committee's stress spread is not calibrated: "
+                    f"{why}; stress_std is the raw spread (no error bar); calibrate on "
+                    "periodic held-out frames that all carry stress labels")
         return super().get_property(name, atoms, allow_calculation)
 
     get_property.__doc__ = Calculator.get_property.__doc__
@@ -1277,6 +1309,10 @@ class Committee(Calculator):
             results["energy_std_calibrated"] = c_e * results["energy_std"]
             results["forces_std_calibrated"] = c_f * results["forces_std"]
             results["max_forces_std_calibrated"] = c_f * results["max_forces_std"]
+            stress_scale = self.spread_scale.get("stress")
+            if "stress_std" in results and stress_scale is not None and stress_scale.valid:
+                results["stress_std_calibrated"] = (_prediction_factor(stress_scale)
+                                                    * results["stress_std"])
         if all("energies" in r for r in member_results):
             results["energies"] = np.mean([r["energies"] for r in member_results], axis=0)
         results["member_energies"] = np.array([r["energy"] for r in member_results])
