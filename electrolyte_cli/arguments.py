@@ -1585,7 +1585,9 @@ def print_summary(summary, out, filename="summary.json", command=None):
                       + (f": {why}" if why else "")
                       + (f"; {given} given" if given and why else f", {given} given" if given
                          else "")
-                      + (f", {doubted} of them not valid" if doubted else "") + ")")
+                      + (f", {doubted} of them not valid: " + reason_counts(
+                          [est for est in deeper if est.given and not est.valid])
+                         if doubted else "") + ")")
     if any(marked):
         # the reasons advise keywords this command has no option for
         print(f"  {python_only_note(command)}")

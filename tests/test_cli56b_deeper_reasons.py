@@ -96,3 +96,15 @@ def test_given_numbers_keep_their_count_beside_the_reasons(tmp_path, capsys):
     given = Estimate.given_value(300.0, "K", source="a setting")
     line = _more_line({"a": {"b": {"t": given, "x": _bad(_SHORT)}}}, tmp_path, capsys, False)
     assert line.endswith("(0 valid, 1 not valid: 1 too short; 1 given)"), line
+
+
+def test_a_given_number_in_doubt_says_why(tmp_path, capsys):
+    """A given number that is not valid (a cutoff among overlapping atoms) is counted as given
+    and its reason's kind said as the others' are."""
+    from dataclasses import replace
+
+    doubted = replace(Estimate.given_value(4.2, "Å", source="a preset"), converged=False,
+                      notes=("unit doubted: 4.2 nm is no cutoff",))
+    line = _more_line({"a": {"b": {"c": doubted, "x": _bad(_SHORT)}}}, tmp_path, capsys, True)
+    assert line.endswith("(0 valid, 1 not valid: 1 too short; 1 given, 1 of them not valid: "
+                         "1 unit doubted)"), line
