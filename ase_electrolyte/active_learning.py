@@ -653,17 +653,18 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     return _d_optimal_picks(descriptors, n, first, ridge, asked=None)
 
 
-def _asked_words(n, asked):
+def _asked_words(n, asked, excluded=0):
     """How a shortage warning names the frames asked for: ``asked`` (what the caller asked for
-    before it was capped at the ``n`` frames there are) where it differs from ``n``; the
-    capped number read as the user's own (10 asked of 5 candidates warned '5 frames asked
-    for')."""
+    before it was capped at the ``n`` frames there are) where it differs from ``n``, and the
+    ``excluded`` candidates labelled already; the capped number read as the user's own (10
+    asked of 5 candidates warned '5 frames asked for')."""
     if asked is None or asked == n:
         return f"{n} frames asked for,"
-    return f"{asked} frames asked for, of {n} candidates,"
+    left = (f" ({excluded} more labelled already)" if excluded else "")
+    return f"{asked} frames asked for, of {n} candidates{left},"
 
 
-def _d_optimal_picks(descriptors, n, first, ridge, *, asked):
+def _d_optimal_picks(descriptors, n, first, ridge, *, asked, excluded=0):
     """:func:`d_optimal_selection`; ``asked`` as in :func:`_asked_words`."""
     d = _descriptor_array(descriptors)
     _standardised(d, n)  # the same checks as farthest-point sampling
@@ -684,7 +685,7 @@ def _d_optimal_picks(descriptors, n, first, ridge, *, asked):
     rank = np.linalg.matrix_rank(z) if z.size else 0
     if n > rank:
         warnings.warn(
-            f"{_asked_words(n, asked)} but the descriptors span only {rank} directions: "
+            f"{_asked_words(n, asked, excluded)} but the descriptors span only {rank} directions: "
             "the picks beyond those are by leverage and may repeat near-duplicates (method "
             "'fps' avoids them)",
             stacklevel=3,  # the caller of d_optimal_selection or select_candidates
@@ -698,8 +699,8 @@ def _d_optimal_picks(descriptors, n, first, ridge, *, asked):
             # every frame left is a copy of a picked one: it was picked again (a pool of
             # identical frames gave n copies of one frame to label)
             warnings.warn(
-                f"{_asked_words(n, asked)} but only {len(picked)} have distinct descriptors: "
-                f"{len(picked)} selected (the others are copies of selected frames)",
+                f"{_asked_words(n, asked, excluded)} but only {len(picked)} have distinct "
+                f"descriptors: {len(picked)} selected (the others are copies of selected frames)",
                 stacklevel=3,
             )
             break
@@ -752,7 +753,7 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     return _farthest_point_picks(descriptors, n, first, asked=None)
 
 
-def _farthest_point_picks(descriptors, n, first, *, asked):
+def _farthest_point_picks(descriptors, n, first, *, asked, excluded=0):
     """:func:`farthest_point_sampling`; ``asked`` as in :func:`_asked_words`."""
     d = _descriptor_array(descriptors)
     z = _standardised(d, n)
@@ -768,8 +769,8 @@ def _farthest_point_picks(descriptors, n, first, *, asked):
         if not dist[nxt] > 0:
             # every frame left equals a picked one: argmax returned a picked frame again
             warnings.warn(
-                f"{_asked_words(n, asked)} but only {len(picked)} have distinct descriptors: "
-                f"{len(picked)} selected (the others are copies of selected frames)",
+                f"{_asked_words(n, asked, excluded)} but only {len(picked)} have distinct "
+                f"descriptors: {len(picked)} selected (the others are copies of selected frames)",
                 stacklevel=3,
             )
             break
@@ -907,6 +908,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         raise ValueError("there are no candidate frames to select from")
     # each candidate's index in the file, kept through the exclusion
     index = list(range(len(frames)))
+    excluded = 0
     if exclude is not None:
         from .finetuning import _shared_frames
 
@@ -926,6 +928,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
             )
         index = [k for k in index if k not in done]
         frames = [frames[k] for k in index]
+        excluded = len(done)
     # the selection warns in the words of the n asked for, not of the frames it was capped at
     asked, n = n, min(n, len(frames))
     spreads = np.array([_spread(a, k) for k, a in zip(index, frames, strict=True)])
@@ -945,10 +948,10 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     first = int(np.argmax(spreads))
     desc = frame_descriptors(frames, model, device=device)
     if method == "fps":
-        picked = _farthest_point_picks(desc, n, first, asked=asked)
+        picked = _farthest_point_picks(desc, n, first, asked=asked, excluded=excluded)
     else:
         picked = _d_optimal_picks(desc, n, first, d_optimal_selection.__kwdefaults__["ridge"],
-                                  asked=asked)[0]
+                                  asked=asked, excluded=excluded)[0]
     selected = []
     for i in picked:
         frame = frames[i].copy()

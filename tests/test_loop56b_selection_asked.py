@@ -24,7 +24,9 @@ _SPREAD = [0.1, 0.05, 0.3, 0.2, 0.9]  # frame 4 has the largest committee spread
 def _frames(desc=_DESC):
     out = []
     for k in range(len(desc)):
-        a = Atoms("H", positions=[[0.1 * k, 0, 0]], cell=[5, 5, 5], pbc=True)
+        # two atoms 0.7 + 0.1 k Å apart: frames that no translation maps onto each other
+        a = Atoms("H2", positions=[[0, 0, 0], [0.7 + 0.1 * k, 0, 0]], cell=[5, 5, 5],
+                  pbc=True)
         a.info["max_forces_std"] = _SPREAD[k]
         a.info["row"] = k
         out.append(a)
@@ -105,3 +107,23 @@ def test_direct_calls_keep_their_words_and_point_at_the_caller():
         picks, _ = d_optimal_selection(_DESC, 4, first=4)
     assert picks == [4, 2, 0]
     assert all(w.filename == __file__ for w in rec)
+
+
+@pytest.mark.parametrize("method", ["fps", "d-optimal"])
+def test_candidates_left_after_exclude_are_counted_as_such(fake_descriptors, method):
+    extra = []
+    for k in range(3):
+        a = Atoms("H2", positions=[[0, 0, 0], [1.5 + 0.2 * k, 0, 0]], cell=[5, 5, 5],
+                  pbc=True)
+        a.info["max_forces_std"] = 0.01
+        a.info["row"] = k
+        extra.append(a)
+    labelled = [a.copy() for a in extra]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        picked = select_candidates(_frames() + extra, 10, model="x", method=method,
+                                   exclude=labelled)
+    assert sorted(a.info["candidate_index"] for a in picked) == [0, 2, 4]
+    shortage = [str(w.message) for w in caught if "asked for" in str(w.message)]
+    assert shortage and all(m.startswith("10 frames asked for, of 5 candidates (3 more "
+                                         "labelled already), but") for m in shortage)
