@@ -1826,7 +1826,6 @@ def one_line(err, paths=()):
     text names is shown as :func:`shown_path` shows it: a folder named with a newline or two
     spaces read as another folder once its whitespace was collapsed.
     """
-    import os
     import re
 
     text = str(err)
@@ -1834,7 +1833,7 @@ def one_line(err, paths=()):
     # the library names a file it resolved (a screen plan's experimental table beside the plan:
     # '/tmp/my  plans/exp.csv') by its absolute path, in which the name given ('my  plans')
     # was quoted alone: "/tmp/'my  plans/exp.csv'"
-    given += [full for name in given for full in (os.path.abspath(name), os.path.realpath(name))]
+    given += [full for name in given for full in _absolute_forms(name)]
     # a message may name a folder above a path given (the output's parent that is no folder)
     names = {str(up) for name in given
              for up in (Path(name), *Path(name).parents)} | set(given)
@@ -1861,6 +1860,17 @@ def one_line(err, paths=()):
         parts[k] = repr(base + kept)
         parts[k + 1] = below[len(kept):] + parts[k + 1]
     return "".join(parts).strip()
+
+
+def _absolute_forms(name):
+    """The absolute and the resolved form of the path ``name`` (none that cannot be made: a
+    word with a NUL character, which the line naming it is still to be printed)."""
+    import os
+
+    try:
+        return [os.path.abspath(name), os.path.realpath(name)]
+    except (ValueError, OSError):
+        return []
 
 
 def shown_path(path):

@@ -86,3 +86,13 @@ def test_a_path_given_is_shown_whole_inside_its_absolute_form(tmp_path, monkeypa
     assert said == f"experimental table {shown_path(full)}: missing column(s)"
     # the name as typed is still shown as typed
     assert one_line(f"file {typed}/x: gone", [typed]) == f"file {shown_path(f'{typed}/x')}: gone"
+
+
+def test_a_word_that_is_no_path_leaves_the_line_as_it_was(tmp_path, monkeypatch):
+    """A NUL in a word of the command line (main(argv) from Python) has no absolute form; the
+    error line naming it is still made."""
+    from electrolyte_cli.arguments import one_line
+
+    monkeypatch.chdir(tmp_path)
+    # shown as shown_path shows any odd name: quoted
+    assert one_line("bad  word:\n a\x00b", ["a\x00b", "my  plans"]) == "bad word: 'a\\x00b'"
