@@ -83,7 +83,9 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         Copies with a single-point calculator holding the mean labels (the forces and stress
         the teacher gives without the frame's constraints, which the copies keep), and
         ``info["teacher_max_forces_std"]`` (eV/Å) and ``info["teacher_energy_std"]`` (eV), the
-        committee spread on that frame.
+        committee spread on that frame, and on a periodic frame, where the teacher gives one,
+        ``info["teacher_stress_std"]`` (Voigt, eV/Å³): raw spreads, no error bars until
+        calibrated (:func:`~ase_electrolyte.committee.spread_calibration`).
     """
     from .calculator import Calculator
 
@@ -146,6 +148,8 @@ def relabel(frames, committee, *, labels=None, **calc_options):
                 drop_stored_labels(copy, keep=_kept_records(copy))
                 copy.info["teacher_max_forces_std"] = record["max_forces_std"]
                 copy.info["teacher_energy_std"] = record["energy_std"]
+                if "stress_std" in record:
+                    copy.info["teacher_stress_std"] = record["stress_std"]
                 copy.calc = SinglePointCalculator(
                     copy, **{k: record[k] for k in ("energy", "forces", "stress") if k in record})
                 out.append(copy)
@@ -222,7 +226,16 @@ def _teacher_labels(atoms, teacher):
                             if atoms.pbc.all() else ("energy", "forces"), checked=False)
     record["max_forces_std"] = float(teacher.results["max_forces_std"])
     record["energy_std"] = float(teacher.results["energy_std"])
+    if "stress" in record and _gives_stress_spread(teacher):
+        record["stress_std"] = np.array(teacher.results["stress_std"],
+                                        dtype=np.float64).reshape(6)
     return record
+
+
+def _gives_stress_spread(teacher):
+    """Whether ``teacher`` gives a stress spread (a :class:`~ase_electrolyte.committee.Committee`
+    does on a periodic frame): its ``stress_std`` is then recorded beside the others."""
+    return "stress_std" in getattr(teacher, "implemented_properties", ())
 
 
 def _frame_sha256(atoms, teacher=None):
@@ -407,6 +420,12 @@ class _LabelStore:
                 record["stress"] = np.array(stored["stress"], dtype=np.float64)
                 if record["stress"].shape != (6,):
                     return None
+                if _gives_stress_spread(self._teacher_calc):
+                    # written before the stress spread was recorded: relabelled, so that
+                    # every frame of the run carries it
+                    record["stress_std"] = np.array(stored["stress_std"], dtype=np.float64)
+                    if record["stress_std"].shape != (6,):
+                        return None
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if record["forces"].shape != (len(atoms), 3) or not all(
