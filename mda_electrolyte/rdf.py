@@ -1628,12 +1628,16 @@ class IntraInterRDF(FrameAnalysis):
     def _curve_verdict(self, key):
         """The verdict of the pair's g(r) itself, as an Estimate for :func:`mark_invalid`
         (None where it is valid): too few frames for its errors, or blocks too correlated for
-        them. A g(r) without a peak (an ideal gas's) is no invalid curve."""
+        them, or no pairs counted (a zero curve whose zero band measured nothing: one Li+
+        has no Li-Li pairs). A g(r) without a peak (an ideal gas's) is no invalid curve."""
         if self.results.counts_blocks.shape[0] < 2:
             notes = (f"too few frames: {self.n_frames} (a block error of g(r) needs at least "
                      f"{self._block_min_frames})",)
         else:
             notes = self._too_short(self.results.pairs.index(key))
+        if not np.any(self.results.total[key]):
+            # the peak's own rule (g_max "no value"): the curve was shown valid with a 0 band
+            notes = ("no pairs counted in the range: g(r) is zero everywhere", *notes)
         if not notes:
             return None
         return Estimate(math.nan, math.nan, "1", METHODS["none"], converged=False, notes=notes)
