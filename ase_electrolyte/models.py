@@ -279,6 +279,9 @@ def _backend_of_file(path):
             return kind
         if lower.endswith((".pth", ".pt")):
             return "sevennet"
+        # a truncated or non-torch file is named as such: a CHGNet checkpoint cut short by an
+        # interrupted download was told that its type could not be told from its .pth.tar
+        _check_file_content(path, None)
     raise ValueError(
         f"cannot tell the model type of {path!r} from its suffix or content: expected .model "
         "(MACE), .nequip.pt2/.nequip.pth (NequIP/Allegro), .xml (GAP), .pth (SevenNet "
@@ -898,10 +901,11 @@ def _check_file_content(path, backend):
         if not text.startswith(b"<"):
             raise ValueError(f"model file {path!r} is not XML, so not a GAP potential")
         _check_well_formed_xml(path)
-    elif backend in ("sevennet", "mace", "nequip") and not head.startswith(_TORCH_MAGIC):
+    elif (backend in ("sevennet", "chgnet", "mace", "nequip", None)
+          and not head.startswith(_TORCH_MAGIC)):
         raise ValueError(
             f"model file {path!r} is not a torch file (neither a torch.save zip archive nor a "
-            f"pickle), so not a {backend} model"
+            f"pickle), so not a {backend or 'torch'} model"
         )
     elif head.startswith(_TORCH_MAGIC[0]):
         import zipfile
