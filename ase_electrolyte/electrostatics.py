@@ -1620,8 +1620,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         bounds = bounds_cls(q, cell, pos)
         # half the error budget to real space: torch-pme's sharp-cut bound,
         # exp(-rc²/2σ²) prefac/sqrt(rc V) = tol/√2, or, where the switch of the pairs beyond
-        # rc makes the error larger (cutoffs beyond ~9 Å), the smearing that meets it with
-        # the switch counted; the bound is the larger of the two estimates
+        # rc makes the error larger (12 ions in 7 Å: at 1e-4 cutoffs beyond ~8 Å, at 1e-6
+        # beyond 12-20 Å), the smearing that meets it with the switch counted; the bound is
+        # the larger of the two estimates
         target = tol / math.sqrt(2.0)
         prefac = float(bounds.prefac) / math.sqrt(rc * abs(atoms.cell.volume))
         ratio = max(prefac / target, math.e)
