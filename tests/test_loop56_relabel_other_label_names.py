@@ -17,29 +17,9 @@ import numpy as np
 import pytest
 from ase.build import bulk
 from ase.calculators.emt import EMT
+from test_al26_relabel_stale_labels import SCALE, ScaledEMTCommittee
 
 from ase_electrolyte.distill import relabel
-
-SCALE = 1.1
-
-
-class ScaledEMTCommittee(EMT):
-    """EMT times SCALE with a committee's spread keys: a teacher relabel can evaluate."""
-
-    implemented_properties = ["energy", "free_energy", "forces", "stress"]
-    members = ["emt-a", "emt-b"]
-
-    def _check(self, atoms):
-        return None
-
-    def calculate(self, atoms=None, properties=("energy",), system_changes=()):
-        super().calculate(atoms, ["energy", "forces", "stress"], system_changes)
-        for key in ("energy", "free_energy", "forces", "stress"):
-            self.results[key] = SCALE * np.asarray(self.results[key])
-        self.results["energy"] = float(self.results["energy"])
-        self.results["max_forces_std"] = 0.01
-        self.results["energy_std"] = 0.002
-
 
 # where an earlier calculation's labels are kept: (info or arrays, name, value of a frame)
 STALE = {
