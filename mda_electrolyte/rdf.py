@@ -644,6 +644,10 @@ def _distinct_rows(membership):
     return rows, inverse.ravel().astype(np.intp)
 
 
+# a pair without one pair counted in the range: its g(r) (zero) and its peak are no result
+_NO_PAIRS_NOTE = "no pairs counted in the range: g(r) is zero everywhere"
+
+
 class IntraInterRDF(FrameAnalysis):
     r"""Intra-, inter-molecular and total partial RDFs of many atom-set pairs in one pass.
 
@@ -1564,7 +1568,7 @@ class IntraInterRDF(FrameAnalysis):
             reasons.append(f"too few frames: {self.n_frames} (a block error of g(r) needs at "
                            f"least {self._block_min_frames})")
         if not np.any(total):
-            reasons.append("no pairs counted in the range: g(r) is zero everywhere")
+            reasons.append(_NO_PAIRS_NOTE)
         if reasons:
             return refused(*reasons)
         if counts.max() < MIN_PEAK_PAIRS:
@@ -1637,7 +1641,7 @@ class IntraInterRDF(FrameAnalysis):
             notes = self._too_short(self.results.pairs.index(key))
         if not np.any(self.results.total[key]):
             # the peak's own rule (g_max "no value"): the curve was shown valid with a 0 band
-            notes = ("no pairs counted in the range: g(r) is zero everywhere", *notes)
+            notes = (_NO_PAIRS_NOTE, *notes)
         if not notes:
             return None
         return Estimate(math.nan, math.nan, "1", METHODS["none"], converged=False, notes=notes)
